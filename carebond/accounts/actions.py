@@ -1,0 +1,249 @@
+"""Writes to accounts: users, MFA devices, API tokens. Each audits inside its transaction."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from carebond.accounts.models import ApiToken, User, hash_token
+from carebond.audit.models import Outcome
+from carebond.audit.recording import record_audit
+from carebond.core import clock
+from carebond.core.errors import InvalidInput, RuleViolation
+from carebond.core.models import Organization
+from carebond.core.permissions import Role
+
+RECOVERY_CODE_COUNT = 10
+TOKEN_PREFIX = "cb"
+
+
+def check_create_user(
+    organization: Organization,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    is_demo_account: bool = False,
+    acting_user: User | None,
+) -> User:
+    if role not in Role.values:
+        raise InvalidInput(
+            f"Unknown role {role!r}; choose one of: {', '.join(Role.values)}.", field="role"
+        )
+    if not username or len(username) > 150:
+        raise InvalidInput("A username of 1 to 150 characters is required.", field="username")
+    if User.objects.filter(username=username).exists():
+        raise RuleViolation(f"The username {username!r} is taken.", code="username_taken")
+    candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field="password") from error
+    return do_create_user(
+        organization, username=username, role=role, password=password, email=email,
+        first_name=first_name, last_name=last_name, is_demo_account=is_demo_account,
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_create_user(
+    organization: Organization,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    is_demo_account: bool = False,
+    acting_user: User | None,
+) -> User:
+    """Audit: user.created."""
+    user = User(
+        organization=organization, username=username, role=role, email=email,
+        first_name=first_name, last_name=last_name, is_demo_account=is_demo_account,
+    )
+    user.set_password(password)
+    user.save()
+    record_audit(
+        actor=acting_user, action="user.created", target=user, organization=organization,
+        changed_fields=["username", "role", "email", "first_name", "last_name"],
+        actor_label=None if acting_user else "cli",
+    )
+    return user
+
+
+def _delete_sessions_of(user: User) -> int:
+    """Sessions are signed blobs keyed by session key; find the user's by decoding each one."""
+    doomed = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=clock.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    Session.objects.filter(session_key__in=doomed).delete()
+    return len(doomed)
+
+
+@transaction.atomic
+def do_disable_user(user: User, *, acting_user: User | None) -> User:
+    """Audit: user.disabled. Side effects: every session and API token of the user is revoked."""
+    user.is_active = False
+    user.disabled_at = clock.now()
+    user.save(update_fields=["is_active", "disabled_at"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
+    _delete_sessions_of(user)
+    record_audit(
+        actor=acting_user, action="user.disabled", target=user,
+        changed_fields=["is_active"], actor_label=None if acting_user else "cli",
+    )
+    return user
+
+
+def check_disable_user(user: User, *, acting_user: User) -> User:
+    if user.pk == acting_user.pk:
+        raise RuleViolation("You cannot disable your own account.", code="disable_self")
+    if not user.is_active:
+        raise RuleViolation("This account is already disabled.", code="already_disabled")
+    return do_disable_user(user, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_enable_user(user: User, *, acting_user: User | None) -> User:
+    """Audit: user.enabled."""
+    user.is_active = True
+    user.disabled_at = None
+    user.save(update_fields=["is_active", "disabled_at"])
+    record_audit(actor=acting_user, action="user.enabled", target=user,
+                 changed_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def do_create_api_token(user: User, *, name: str, acting_user: User | None) -> tuple[ApiToken, str]:
+    """Audit: api_token.created. Returns the secret, which is never stored and never shown again."""
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        user=user, name=name[:100] or "API token", prefix=prefix, token_hash=hash_token(secret)
+    )
+    record_audit(
+        actor=acting_user, action="api_token.created", target=token,
+        organization=user.organization, actor_label=None if acting_user else "cli",
+    )
+    return token, secret
+
+
+@transaction.atomic
+def do_revoke_api_token(token: ApiToken, *, acting_user: User | None) -> ApiToken:
+    """Audit: api_token.revoked."""
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        record_audit(actor=acting_user, action="api_token.revoked", target=token,
+                     organization=token.user.organization, changed_fields=["revoked_at"],
+                     actor_label=None if acting_user else "cli")
+    return token
+
+
+def authenticate_api_token(secret: str) -> User | None:
+    """The user behind a bearer token, or None for an unknown, malformed or revoked one."""
+    parts = secret.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = ApiToken.objects.active().select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not secrets.compare_digest(token.token_hash, hash_token(secret)):
+        return None
+    # Recorded at most once a minute, to keep reads cheap.
+    now = clock.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- MFA ------------------------------------------------------------------------------------
+
+def get_or_create_unconfirmed_totp(user: User) -> TOTPDevice:
+    """The device shown as a QR code during enrolment; confirmed only by a correct code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def has_confirmed_totp(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def check_confirm_totp(user: User, *, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm enrolment with a code from the app; returns the new recovery codes (shown once)."""
+    device = get_or_create_unconfirmed_totp(user)
+    if not code.strip().isdigit() or not device.verify_token(code.strip()):
+        record_audit(actor=user, action="auth.mfa_enrolment_failed", target=user,
+                     outcome=Outcome.FAILURE)
+        raise InvalidInput(
+            "That code does not match. Check the time on your phone and enter the current "
+            "6-digit code.", field="code",
+        )
+    return do_confirm_totp(user, device=device, acting_user=user)
+
+
+@transaction.atomic
+def do_confirm_totp(
+    user: User, *, device: TOTPDevice, acting_user: User
+) -> tuple[TOTPDevice, list[str]]:
+    """Audit: auth.mfa_enrolled. Replaces any earlier devices and recovery codes."""
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = do_regenerate_recovery_codes_unaudited(user)
+    record_audit(actor=acting_user, action="auth.mfa_enrolled", target=user)
+    return device, codes
+
+
+def do_regenerate_recovery_codes_unaudited(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def do_regenerate_recovery_codes(user: User, *, acting_user: User) -> list[str]:
+    """Audit: auth.recovery_codes_regenerated."""
+    codes = do_regenerate_recovery_codes_unaudited(user)
+    record_audit(actor=acting_user, action="auth.recovery_codes_regenerated", target=user)
+    return codes
+
+
+@transaction.atomic
+def do_reset_mfa(user: User, *, acting_user: User | None) -> User:
+    """Audit: auth.mfa_reset. The user enrols again at next sign-in (lost phone)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _delete_sessions_of(user)
+    record_audit(actor=acting_user, action="auth.mfa_reset", target=user,
+                 actor_label=None if acting_user else "cli")
+    return user
+
+
+def record_sign_in_event(
+    user: User | None, *, action: str, outcome: str = Outcome.SUCCESS, username: str = ""
+) -> None:
+    """Sign-in, MFA and sign-out events (HIPAA 164.312(b) asks for them in the audit trail)."""
+    record_audit(
+        actor=user, action=action, target=user, outcome=outcome,
+        organization=user.organization if user else None,
+        actor_label=user.username if user else (username[:150] or "anonymous"),
+    )

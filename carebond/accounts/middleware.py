@@ -1,0 +1,64 @@
+"""Session policy: idle and absolute timeouts, and MFA before anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from carebond.accounts.mfa import mfa_satisfied
+from carebond.audit.recording import client_ip_var
+from carebond.core import clock
+from carebond.core.middleware import client_ip
+
+SIGNED_IN_AT = "carebond_signed_in_at"
+LAST_SEEN_AT = "carebond_last_seen_at"
+
+# Pages a signed-in user may open before the second factor.
+_BEFORE_MFA_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/", "/fhir/")
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = client_ip_var.set(client_ip(request))
+        try:
+            return self._handle(request)
+        finally:
+            client_ip_var.reset(token)
+
+    def _handle(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+            expired = self._expired_reason(request)
+            if expired:
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"message": expired, "code": "session_expired"}, status=401)
+                messages.info(request, expired)
+                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
+            request.session[LAST_SEEN_AT] = int(clock.now().timestamp())
+            request.mfa_satisfied = mfa_satisfied(request)  # type: ignore[attr-defined]
+            if not request.mfa_satisfied and not request.path.startswith(_BEFORE_MFA_PREFIXES):
+                return redirect("accounts:mfa")
+        return self.get_response(request)
+
+    @staticmethod
+    def _expired_reason(request: HttpRequest) -> str:
+        now = int(clock.now().timestamp())
+        signed_in_at = int(request.session.get(SIGNED_IN_AT, now))
+        last_seen_at = int(request.session.get(LAST_SEEN_AT, now))
+        if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
+            return (f"Your session reached its {settings.SESSION_ABSOLUTE_HOURS}-hour limit. "
+                    "Please sign in again.")
+        if now - last_seen_at > settings.SESSION_IDLE_MINUTES * 60:
+            return (f"You were signed out after {settings.SESSION_IDLE_MINUTES} minutes without "
+                    "activity. Please sign in again.")
+        return ""

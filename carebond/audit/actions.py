@@ -1,0 +1,16 @@
+"""Audited acts on the audit trail itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from carebond.audit.recording import record_audit
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+def do_record_audit_export(*, acting_user: User | None, organization_label: str = "") -> None:
+    """Audit: audit.export. Exports can hold patient ids, so the export itself is recorded."""
+    record_audit(actor=acting_user, action="audit.export",
+                 actor_label=None if acting_user else (organization_label or "cli"))

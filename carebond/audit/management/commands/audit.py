@@ -1,0 +1,66 @@
+"""carebond audit verify | export: check the hash chain; write FHIR AuditEvent NDJSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from carebond.audit.actions import do_record_audit_export
+from carebond.audit.fhir import to_fhir
+from carebond.audit.models import AuditEvent
+from carebond.audit.selectors import verify_chain
+from carebond.core.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Verify the audit hash chain, or export audit events as FHIR AuditEvent NDJSON."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="verb", required=True)
+        sub.add_parser("verify", help="Recompute the hash chain; exit 1 naming the first break.")
+        export = sub.add_parser("export", help="Write FHIR AuditEvent NDJSON.")
+        export.add_argument("--output", "-o", default="-", help="File to write (default stdout).")
+        export.add_argument("--organization", help="Slug of one organisation (default: all).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["verb"] == "verify":
+            self._verify()
+        else:
+            self._export(options["output"], options.get("organization"))
+
+    def _verify(self) -> None:
+        report = verify_chain()
+        if report.intact:
+            self.stdout.write(f"Audit chain intact: {report.checked} events verified.")
+            return
+        broken = report.first_break
+        assert broken is not None
+        self.stderr.write(
+            f"Audit chain BROKEN at event {broken.event_id} ({broken.public_id}): "
+            f"{broken.reason}. {report.checked} events before it verified."
+        )
+        sys.exit(1)
+
+    def _export(self, output: str, organization_slug: str | None) -> None:
+        events = AuditEvent.objects.select_related("actor").order_by("id")
+        if organization_slug:
+            organization = Organization.objects.filter(slug=organization_slug).first()
+            if organization is None:
+                raise CommandError(f"No organisation with the slug {organization_slug!r}.")
+            events = events.filter(organization=organization)
+        do_record_audit_export(acting_user=None)
+        stream = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+        count = 0
+        try:
+            for event in events.iterator(chunk_size=2000):
+                stream.write(json.dumps(to_fhir(event)) + "\n")
+                count += 1
+        finally:
+            if stream is not sys.stdout:
+                stream.close()
+        if output != "-":
+            self.stdout.write(f"Wrote {count} AuditEvent resources to {output}.")

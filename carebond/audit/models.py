@@ -1,0 +1,77 @@
+"""The audit trail: append-only and hash-chained, so any edit, deletion or reordering shows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from carebond.core.models import Organization, PublicIdModel
+
+GENESIS_HASH = "0" * 64
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+    DENIED = "denied", "Denied"
+
+
+class AuditEvent(PublicIdModel):
+    """One audited act. Holds names of changed fields, never their values (they may be PHI)."""
+
+    occurred_at = models.DateTimeField()
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=80)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    patient_id = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    client_ip = models.CharField(max_length=45, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    changed_fields = models.JSONField(default=list)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["organization", "occurred_at"]),
+            models.Index(fields=["organization", "patient_id"]),
+            models.Index(fields=["organization", "action"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.pk}"
+
+    def canonical(self) -> str:
+        """The row as hashed: every field but the hash itself, in a fixed order and format."""
+        fields: dict[str, Any] = {
+            "id": self.pk,
+            "public_id": str(self.public_id),
+            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
+            "organization_id": self.organization_id,
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "patient_id": self.patient_id,
+            "request_id": self.request_id,
+            "client_ip": self.client_ip,
+            "outcome": self.outcome,
+            "changed_fields": list(self.changed_fields),
+        }
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()

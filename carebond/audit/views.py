@@ -1,0 +1,65 @@
+"""The admin's audit trail: filter, page through, and download as FHIR AuditEvent NDJSON."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from carebond.accounts.models import User
+from carebond.audit.actions import do_record_audit_export
+from carebond.audit.fhir import to_fhir
+from carebond.audit.forms import AuditFilterForm
+from carebond.audit.selectors import AuditFilters, list_audit_events
+from carebond.core.permissions import ADMINS, page_policy
+
+PAGE_SIZE = 50
+
+
+def _filters(form: AuditFilterForm) -> AuditFilters:
+    data = form.cleaned_data
+    return AuditFilters(
+        action=data.get("action") or "", actor=data.get("actor") or "",
+        target_type=data.get("target_type") or "",
+        patient_id=str(data["patient_id"]) if data.get("patient_id") else "",
+        outcome=data.get("outcome") or "", since=data.get("since"), until=data.get("until"),
+    )
+
+
+@page_policy(ADMINS)
+@require_GET
+def events(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "audit/events.html", {"form": form, "page": None}, status=400)
+    filters = _filters(form) if form.is_bound else AuditFilters()
+    page = Paginator(
+        list_audit_events(user=user, filters=filters).select_related("actor"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/events.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+    })
+
+
+@page_policy(ADMINS)
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "audit/events.html", {"form": form, "page": None}, status=400)
+    filters = _filters(form) if form.is_bound else AuditFilters()
+    do_record_audit_export(acting_user=user)
+    rows = list_audit_events(user=user, filters=filters).select_related("actor").order_by("id")
+    lines = (json.dumps(to_fhir(event)) + "\n" for event in rows.iterator(chunk_size=2000))
+    response = StreamingHttpResponse(lines, content_type="application/fhir+ndjson")
+    response["Content-Disposition"] = 'attachment; filename="audit-events.ndjson"'
+    return response

@@ -1,0 +1,61 @@
+"""The `carebond` command: a thin front door to the project's management commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Subcommands shown by `carebond --help`; any other Django management command also works.
+COMMANDS: dict[str, str] = {
+    "serve": "Run the development web server (--host, --port).",
+    "migrate": "Create or upgrade the database tables.",
+    "demo": "Build the demo organisation (--seed, --size small|medium|large) and serve it.",
+    "worker": "Run background tasks and periodic scans until stopped (SIGTERM-safe).",
+    "createuser": "Create a staff user in an organisation with a role (--role ROLE).",
+    "token": "Create, list or revoke API tokens ('token create USERNAME' prints the token).",
+    "audit": "Verify the audit hash chain ('audit verify') or export it as FHIR NDJSON.",
+    "check": "Check the configuration ('check --deploy' for production settings).",
+}
+
+ENVIRONMENTS = {"dev", "test", "production"}
+
+
+def settings_module() -> str:
+    """CAREBOND_ENV picks the settings (dev by default); DJANGO_SETTINGS_MODULE still wins."""
+    env = os.environ.get("CAREBOND_ENV", "dev")
+    if env not in ENVIRONMENTS:
+        sys.stderr.write(f"CAREBOND_ENV must be one of {sorted(ENVIRONMENTS)}, not {env!r}.\n")
+        raise SystemExit(2)
+    return f"config.settings.{env}"
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: carebond COMMAND [options]",
+        "",
+        "CareBond: relationship management for healthcare organisations.",
+        "",
+        "commands:",
+        *(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()),
+        "",
+        "Run 'carebond COMMAND --help' for a command's options.",
+        "Settings: CAREBOND_ENV=dev|test|production, CAREBOND_DATABASE_URL, CAREBOND_SECRET_KEY,",
+        "CAREBOND_ALLOWED_HOSTS, CAREBOND_FIELD_KEYS (see README).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help", "help"}:
+        sys.stdout.write(usage())
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module())
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["carebond", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The one error tree. Every interface (API, pages, FHIR, CLI) maps these once."""
+
+from __future__ import annotations
+
+
+class CareBondError(Exception):
+    """Base of every error the product raises on purpose. ``message`` is safe to show a user."""
+
+    status = 400
+    default_code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.field = field
+
+
+class NotFound(CareBondError):
+    """Missing or outside the user's scope: the two must look the same."""
+
+    status = 404
+    default_code = "not_found"
+
+    def __init__(self, message: str = "Not found.", *, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+
+
+class PermissionDenied(CareBondError):
+    """The user is known but their role may not do this (never used to hide other tenants)."""
+
+    status = 403
+    default_code = "forbidden"
+
+
+class RuleViolation(CareBondError):
+    """The request is well formed but breaks a business rule (e.g. a state transition)."""
+
+    status = 409
+    default_code = "rule_violation"
+
+
+class InvalidInput(CareBondError):
+    """A field's value is wrong; ``field`` names it."""
+
+    status = 422
+    default_code = "invalid"

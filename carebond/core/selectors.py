@@ -1,0 +1,24 @@
+"""Reads of the organisation's own structure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from carebond.core.models import Department, Location
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+def list_locations(*, user: User) -> QuerySet[Location]:
+    return Location.objects.filter(organization_id=user.organization_id).order_by("name")
+
+
+def list_departments(*, user: User) -> QuerySet[Department]:
+    return (
+        Department.objects.filter(organization_id=user.organization_id)
+        .select_related("location")
+        .order_by("name")
+    )

@@ -1,0 +1,120 @@
+"""The demo organisation: realistic, deterministic by seed, and safe to build twice.
+
+Later capabilities add their own sections here so that the demo always shows everything.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from carebond.accounts.actions import do_create_user
+from carebond.accounts.models import User
+from carebond.core.actions import (
+    check_create_organization,
+    do_create_department,
+    do_create_location,
+)
+from carebond.core.models import Department, Location, Organization
+from carebond.core.permissions import Role
+
+SIZES = ("small", "medium", "large")
+
+# Usernames are the roles' names, so a newcomer knows what each one shows.
+DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
+    ("admin", Role.ADMIN, "Avery", "Okafor"),
+    ("manager", Role.MANAGER, "Morgan", "Delgado"),
+    ("clinician", Role.CLINICIAN, "Dr. Priya", "Raman"),
+    ("frontdesk", Role.FRONT_DESK, "Jordan", "Lee"),
+    ("liaison", Role.LIAISON, "Casey", "Brennan"),
+    ("analyst", Role.ANALYST, "Riley", "Nakamura"),
+)
+
+LOCATIONS = (
+    ("Riverbend Main Clinic", "1200 River Road, Springfield, IL 62701", "+1 217 555 0100", ""),
+    ("Northside Family Clinic", "88 Maple Avenue, Springfield, IL 62702", "+1 217 555 0144", ""),
+    ("Riverbend Telehealth", "Virtual visits", "+1 217 555 0199", ""),
+)
+DEPARTMENTS = (
+    ("Family Medicine", "Riverbend Main Clinic"),
+    ("Pediatrics", "Northside Family Clinic"),
+    ("Cardiology", "Riverbend Main Clinic"),
+    ("Behavioral Health", "Riverbend Telehealth"),
+    ("Front Office", "Riverbend Main Clinic"),
+    ("Patient Experience", None),
+)
+_WORDS = ("maple", "harbor", "meadow", "cedar", "lantern", "willow", "summit", "river", "clover",
+          "birch", "prairie", "copper", "orchard", "beacon", "thistle", "juniper")
+
+
+@dataclass
+class DemoResult:
+    organization: Organization
+    credentials: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, pw
+    other_organization: Organization | None = None
+
+
+def demo_password(rng: random.Random) -> str:
+    return f"{rng.choice(_WORDS)}-{rng.choice(_WORDS)}-{rng.randint(100, 999)}"
+
+
+@transaction.atomic
+def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}")
+    rng = random.Random(seed)
+    organization = _organization("riverbend", "Riverbend Family Health", "America/Chicago")
+    locations = {
+        name: _location(organization, name, address, phone, tz)
+        for name, address, phone, tz in LOCATIONS
+    }
+    for name, location_name in DEPARTMENTS:
+        _department(organization, name, locations.get(location_name or ""))
+    result = DemoResult(organization=organization)
+    for username, role, first, last in DEMO_USERS:
+        password = demo_password(rng)
+        _user(organization, username, role, first, last, password)
+        result.credentials.append((username, role, password))
+
+    # A second tenant shows that nothing crosses organisations.
+    other = _organization("lakeside", "Lakeside Pediatrics", "America/New_York")
+    _location(other, "Lakeside Children's Clinic", "5 Harbor Street, Lakeview, NY 14850",
+              "+1 607 555 0123", "")
+    password = demo_password(rng)
+    _user(other, "lakeside-admin", Role.ADMIN, "Sam", "Whitfield", password)
+    result.credentials.append(("lakeside-admin", Role.ADMIN, password))
+    result.other_organization = other
+    return result
+
+
+def _organization(slug: str, name: str, time_zone: str) -> Organization:
+    existing = Organization.objects.filter(slug=slug).first()
+    return existing or check_create_organization(name=name, time_zone=time_zone, slug=slug)
+
+
+def _location(organization: Organization, name: str, address: str, phone: str,
+              time_zone: str) -> Location:
+    existing = Location.objects.filter(organization=organization, name=name).first()
+    return existing or do_create_location(
+        organization, name=name, address=address, phone=phone, time_zone=time_zone,
+        acting_user=None,
+    )
+
+
+def _department(organization: Organization, name: str, location: Location | None) -> Department:
+    existing = Department.objects.filter(organization=organization, name=name).first()
+    return existing or do_create_department(
+        organization, name=name, location=location, acting_user=None
+    )
+
+
+def _user(organization: Organization, username: str, role: str, first: str, last: str,
+          password: str) -> User:
+    existing = User.objects.filter(username=username).first()
+    return existing or do_create_user(
+        organization, username=username, role=role, password=password,
+        email=f"{username}@{organization.slug}.example.org", first_name=first, last_name=last,
+        is_demo_account=True, acting_user=None,
+    )

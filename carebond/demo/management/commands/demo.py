@@ -1,0 +1,45 @@
+"""carebond demo: build the demo organisation (deterministic by seed) and serve it."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from rich.console import Console
+from rich.table import Table
+
+from carebond.demo.builder import SIZES, build_demo
+
+
+class Command(BaseCommand):
+    help = "Build the demo organisation and serve it at http://127.0.0.1:8000."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--size", choices=SIZES, default="small")
+        parser.add_argument("--no-serve", action="store_true", help="Build, print, and exit.")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        result = build_demo(seed=options["seed"], size=options["size"])
+        console = Console(file=self.stdout, width=100)
+        table = Table(title=f"Demo users ({result.organization.name}, seed {options['seed']})")
+        for column in ("username", "role", "password"):
+            table.add_column(column)
+        for username, role, password in result.credentials:
+            table.add_row(username, role, password)
+        console.print(table)
+        if settings.CAREBOND_DEMO:
+            console.print("Demo mode (CAREBOND_DEMO=1): demo accounts sign in without MFA.")
+        else:
+            console.print("Demo accounts enrol MFA at first sign-in (set CAREBOND_DEMO=1 to skip).")
+        if options["no_serve"]:
+            return
+        url = f"http://{options['host']}:{options['port']}"
+        console.print(f"Serving CareBond at {url}  (Ctrl+C stops)")
+        call_command("serve", host=options["host"], port=options["port"])

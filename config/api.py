@@ -1,0 +1,78 @@
+"""The JSON API at /api/v1: every app's router, one error mapping, OpenAPI for clients."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from carebond.accounts.api import router as accounts_router
+from carebond.core.api import router as core_router
+from carebond.core.errors import CareBondError
+from carebond.core.permissions import PUBLIC, page_policy
+
+logger = logging.getLogger("carebond.api")
+
+api = NinjaAPI(
+    title="CareBond API",
+    version="1.0.0",
+    description="Relationship management for healthcare organisations. Authenticate with "
+    "`Authorization: Bearer <token>` (create one with `carebond token create USERNAME` or on "
+    "your account page) or with a signed-in browser session.",
+    urls_namespace="api-1.0.0",
+    docs_decorator=page_policy(PUBLIC),
+)
+api.add_router("", accounts_router)
+api.add_router("/organization", core_router)
+
+
+def _error(request: HttpRequest, status: int, message: str, code: str,
+           field: str | None = None, **extra: object) -> HttpResponse:
+    body: dict[str, object] = {"message": message, "code": code, "field": field, **extra}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(CareBondError)
+def on_carebond_error(request: HttpRequest, exc: CareBondError) -> HttpResponse:
+    return _error(request, exc.status, exc.message, exc.code, exc.field)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": ".".join(str(part) for part in error.get("loc", ())), "message": error.get("msg")}
+        for error in exc.errors
+    ]
+    first = errors[0] if errors else {"field": None, "message": "Invalid input."}
+    return _error(request, 422, f"{first['field']}: {first['message']}", "invalid",
+                  str(first["field"]) if first["field"] else None, errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = str(exc.message) if exc.message != "Unauthorized" else (
+        "Authentication required: send 'Authorization: Bearer <token>' or sign in."
+    )
+    response = _error(request, 401, message, "unauthenticated")
+    response["WWW-Authenticate"] = 'Bearer realm="carebond"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc.message), f"http_{exc.status_code}")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "Not found.", "not_found")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error on %s", request.resolver_match.route
+                     if request.resolver_match else "?")
+    return _error(request, 500, "Something went wrong on our side; it has been logged.",
+                  "server_error", request_id=getattr(request, "request_id", ""))

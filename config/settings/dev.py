@@ -1,0 +1,13 @@
+"""Local development and the demo: DEBUG on, files under var/."""
+
+from config.env import VAR_DIR, env_bool
+from config.settings.base import *  # noqa: F403
+
+DEBUG = env_bool("CAREBOND_DEBUG", True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "outbox"

@@ -1,0 +1,18 @@
+"""Production: secrets from the environment, HTTPS everywhere, long HSTS."""
+
+from config.env import env_bool, env_int, env_list, env_str
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = env_str("CAREBOND_SECRET_KEY")  # no default: refuse to start without one
+ALLOWED_HOSTS = env_list("CAREBOND_ALLOWED_HOSTS")
+CAREBOND_DEMO = False  # demo shortcuts never apply in production
+
+SECURE_SSL_REDIRECT = env_bool("CAREBOND_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("CAREBOND_HSTS_SECONDS", 63_072_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = env_list("CAREBOND_CSRF_TRUSTED_ORIGINS")

@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from carebond.core import views as core_views
+from config.api import api
+
+urlpatterns = [
+    path("", include("carebond.core.urls")),
+    path("accounts/", include("carebond.accounts.urls")),
+    path("audit/", include("carebond.audit.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+handler400 = "carebond.core.views.bad_request"
+handler403 = "carebond.core.views.permission_denied"
+handler404 = "carebond.core.views.page_not_found"
+handler500 = "carebond.core.views.server_error"
