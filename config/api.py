@@ -52,10 +52,14 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    message = str(exc.message) if exc.message != "Unauthorized" else (
-        "Authentication required: send 'Authorization: Bearer <token>' or sign in."
-    )
-    response = _error(request, 401, message, "unauthenticated")
+    code = "unauthenticated"
+    if exc.message != "Unauthorized":
+        message = str(exc.message)
+    elif getattr(request, "session_expired", False):
+        message, code = "Your session expired. Sign in again, or use an API token.", "session_expired"
+    else:
+        message = "Authentication required: send 'Authorization: Bearer <token>' or sign in."
+    response = _error(request, 401, message, code)
     response["WWW-Authenticate"] = 'Bearer realm="carebond"'
     return response
 

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
-from carebond.accounts.actions import has_confirmed_totp
+from uuid import UUID
+
+from carebond.accounts.access import access_own_api_token
+from carebond.accounts.actions import do_create_api_token, do_revoke_api_token, has_confirmed_totp
 from carebond.accounts.auth import policy_auth
-from carebond.accounts.models import User
-from carebond.accounts.schemas import MeOut, OrganizationOut
+from carebond.accounts.models import ApiToken, User
+from carebond.accounts.schemas import (
+    ApiTokenIn,
+    ApiTokenOut,
+    MeOut,
+    NewApiTokenOut,
+    OrganizationOut,
+)
+from carebond.accounts.selectors import list_api_tokens
 from carebond.core.permissions import ANY_STAFF
 
 router = Router(tags=["accounts"])
@@ -24,3 +34,31 @@ def me(request: HttpRequest) -> MeOut:
             id=organization.public_id, name=organization.name, time_zone=organization.time_zone
         ),
     )
+
+
+def _token_out(token: ApiToken) -> ApiTokenOut:
+    return ApiTokenOut(id=token.public_id, name=token.name, prefix=token.prefix,
+                       created_at=token.created_at, last_used_at=token.last_used_at,
+                       revoked_at=token.revoked_at)
+
+
+@router.get("/me/tokens", response=list[ApiTokenOut], auth=policy_auth(ANY_STAFF),
+            summary="My API tokens (never the secrets)")
+def my_tokens(request: HttpRequest) -> list[ApiTokenOut]:
+    return [_token_out(token) for token in list_api_tokens(user=request.auth)]  # type: ignore[attr-defined]
+
+
+@router.post("/me/tokens", response={201: NewApiTokenOut}, auth=policy_auth(ANY_STAFF),
+             summary="Create an API token; the secret is in this response only")
+def create_token(request: HttpRequest, payload: ApiTokenIn) -> Status:
+    user = request.auth  # type: ignore[attr-defined]
+    token, secret = do_create_api_token(user, name=payload.name, acting_user=user)
+    return Status(201, NewApiTokenOut(**_token_out(token).model_dump(), token=secret))
+
+
+@router.delete("/me/tokens/{token_id}", response=ApiTokenOut, auth=policy_auth(ANY_STAFF),
+               summary="Revoke one of my API tokens")
+def revoke_token(request: HttpRequest, token_id: UUID) -> ApiTokenOut:
+    user = request.auth  # type: ignore[attr-defined]
+    token = do_revoke_api_token(access_own_api_token(user, token_id), acting_user=user)
+    return _token_out(token)

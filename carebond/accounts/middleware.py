@@ -36,6 +36,12 @@ class SessionPolicyMiddleware:
             client_ip_var.reset(token)
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
+        # A session cookie that no longer opens a session: it expired (the API says so).
+        request.session_expired = (  # type: ignore[attr-defined]
+            not request.user.is_authenticated
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and "_auth_user_id" not in request.session
+        )
         if request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
             expired = self._expired_reason(request)
             if expired:

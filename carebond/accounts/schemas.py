@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class OrganizationOut(Schema):
@@ -19,3 +20,22 @@ class MeOut(Schema):
     role: str
     organization: OrganizationOut
     mfa_enrolled: bool
+
+
+class ApiTokenIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(min_length=1, max_length=100, description="What will use the token.")
+
+
+class ApiTokenOut(Schema):
+    id: UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewApiTokenOut(ApiTokenOut):
+    token: str = Field(description="The secret. Shown once; store it now.")

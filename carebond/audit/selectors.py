@@ -56,6 +56,7 @@ class ChainBreak:
 class ChainReport:
     checked: int
     first_break: ChainBreak | None
+    head_hash: str = GENESIS_HASH
 
     @property
     def intact(self) -> bool:
@@ -80,4 +81,4 @@ def verify_chain(*, chunk_size: int = 5000) -> ChainReport:
             reason = "its contents no longer match its hash (the row was edited)"
             return ChainReport(checked, ChainBreak(event.id, str(event.public_id), reason))
         expected_prev, expected_id, checked = event.hash, expected_id + 1, checked + 1
-    return ChainReport(checked, None)
+    return ChainReport(checked, None, expected_prev)

@@ -36,6 +36,9 @@ class Command(BaseCommand):
         report = verify_chain()
         if report.intact:
             self.stdout.write(f"Audit chain intact: {report.checked} events verified.")
+            # Kept outside the database (e.g. in the backup log), the head hash also proves
+            # that no events were cut from the end of the chain.
+            self.stdout.write(f"Head hash: {report.head_hash}")
             return
         broken = report.first_break
         assert broken is not None
@@ -53,14 +56,15 @@ class Command(BaseCommand):
                 raise CommandError(f"No organisation with the slug {organization_slug!r}.")
             events = events.filter(organization=organization)
         do_record_audit_export(acting_user=None)
-        stream = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
         count = 0
-        try:
+        if output == "-":
+            for event in events.iterator(chunk_size=2000):
+                self.stdout.write(json.dumps(to_fhir(event)))
+                count += 1
+            return
+        with open(output, "w", encoding="utf-8") as stream:
             for event in events.iterator(chunk_size=2000):
                 stream.write(json.dumps(to_fhir(event)) + "\n")
                 count += 1
-        finally:
-            if stream is not sys.stdout:
-                stream.close()
         if output != "-":
             self.stdout.write(f"Wrote {count} AuditEvent resources to {output}.")

@@ -1,0 +1,115 @@
+"""Shared fixtures: two organisations with one user of every role in each, and signed-in clients.
+
+Negative tests use organisation B's users as outsiders to organisation A's objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from carebond.accounts.actions import do_create_api_token, do_create_user
+from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from carebond.accounts.models import User
+from carebond.core import clock
+from carebond.core.actions import do_create_location
+from carebond.core.models import Location, Organization
+from carebond.core.permissions import Role
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+def make_organization(slug: str, name: str, time_zone: str = "America/Chicago") -> Organization:
+    return Organization.objects.create(slug=slug, name=name, time_zone=time_zone)
+
+
+def make_user(organization: Organization, role: str, username: str | None = None) -> User:
+    return do_create_user(
+        organization, username=username or f"{role}-{organization.slug}", role=role,
+        password=TEST_PASSWORD, email=f"{role}@{organization.slug}.example.org",
+        first_name=role.title(), last_name="Tester", acting_user=None,
+    )
+
+
+@pytest.fixture
+def org_a(db: Any) -> Organization:
+    return make_organization("org-a", "Alder Family Practice")
+
+
+@pytest.fixture
+def org_b(db: Any) -> Organization:
+    return make_organization("org-b", "Birchwood Clinic", "America/New_York")
+
+
+@pytest.fixture
+def users_a(org_a: Organization) -> dict[str, User]:
+    return {role: make_user(org_a, role) for role in Role.values}
+
+
+@pytest.fixture
+def users_b(org_b: Organization) -> dict[str, User]:
+    return {role: make_user(org_b, role) for role in Role.values}
+
+
+@pytest.fixture
+def admin_a(users_a: dict[str, User]) -> User:
+    return users_a[Role.ADMIN]
+
+
+@pytest.fixture
+def manager_a(users_a: dict[str, User]) -> User:
+    return users_a[Role.MANAGER]
+
+
+@pytest.fixture
+def analyst_a(users_a: dict[str, User]) -> User:
+    return users_a[Role.ANALYST]
+
+
+@pytest.fixture
+def outsider_b(users_b: dict[str, User]) -> User:
+    """Organisation B's administrator: the most powerful user who must still see nothing of A."""
+    return users_b[Role.ADMIN]
+
+
+@pytest.fixture
+def location_a(org_a: Organization) -> Location:
+    return do_create_location(org_a, name="Alder Main", address="1 Alder Way", acting_user=None)
+
+
+def confirmed_totp(user: User) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """A browser session past password and MFA, as the sign-in pages would leave it."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = confirmed_totp(user).persistent_id
+    now = int(clock.now().timestamp())
+    session[SIGNED_IN_AT] = now
+    session[LAST_SEEN_AT] = now
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    return lambda user: sign_in(Client(), user)
+
+
+@pytest.fixture
+def api_for() -> Callable[[User], Client]:
+    """A client that authenticates every request with a fresh Bearer token of the user."""
+
+    def make(user: User) -> Client:
+        _, secret = do_create_api_token(user, name="tests", acting_user=None)
+        return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    return make
