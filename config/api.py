@@ -28,8 +28,14 @@ api.add_router("", accounts_router)
 api.add_router("/organization", core_router)
 
 
-def _error(request: HttpRequest, status: int, message: str, code: str,
-           field: str | None = None, **extra: object) -> HttpResponse:
+def _error(
+    request: HttpRequest,
+    status: int,
+    message: str,
+    code: str,
+    field: str | None = None,
+    **extra: object,
+) -> HttpResponse:
     body: dict[str, object] = {"message": message, "code": code, "field": field, **extra}
     return api.create_response(request, body, status=status)
 
@@ -46,8 +52,14 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         for error in exc.errors
     ]
     first = errors[0] if errors else {"field": None, "message": "Invalid input."}
-    return _error(request, 422, f"{first['field']}: {first['message']}", "invalid",
-                  str(first["field"]) if first["field"] else None, errors=errors)
+    return _error(
+        request,
+        422,
+        f"{first['field']}: {first['message']}",
+        "invalid",
+        str(first["field"]) if first["field"] else None,
+        errors=errors,
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -56,7 +68,10 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
     if exc.message != "Unauthorized":
         message = str(exc.message)
     elif getattr(request, "session_expired", False):
-        message, code = "Your session expired. Sign in again, or use an API token.", "session_expired"
+        message, code = (
+            "Your session expired. Sign in again, or use an API token.",
+            "session_expired",
+        )
     else:
         message = "Authentication required: send 'Authorization: Bearer <token>' or sign in."
     response = _error(request, 401, message, code)
@@ -76,7 +91,12 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    logger.exception("Unhandled API error on %s", request.resolver_match.route
-                     if request.resolver_match else "?")
-    return _error(request, 500, "Something went wrong on our side; it has been logged.",
-                  "server_error", request_id=getattr(request, "request_id", ""))
+    route = request.resolver_match.route if request.resolver_match else "?"
+    logger.error("Unhandled API error on %s", route, exc_info=exc)
+    return _error(
+        request,
+        500,
+        "Something went wrong on our side; it has been logged.",
+        "server_error",
+        request_id=getattr(request, "request_id", ""),
+    )

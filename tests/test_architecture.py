@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import partial
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -15,8 +15,9 @@ from config.api import api
 SOURCE = Path(__file__).resolve().parent.parent / "carebond"
 
 
-def _walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[
-        tuple[str, URLPattern]]:
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str = ""
+) -> Iterator[tuple[str, URLPattern]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
@@ -38,8 +39,10 @@ def _is_api_root_redirect(pattern: URLPattern) -> bool:
 def test_every_page_declares_an_access_policy() -> None:
     # given every URL the project serves, except the API's own operations (checked below)
     missing = [
-        route for route, pattern in _walk(get_resolver().url_patterns)
-        if not _is_ninja_operation_view(pattern) and not _is_api_root_redirect(pattern)
+        route
+        for route, pattern in _walk(get_resolver().url_patterns)
+        if not _is_ninja_operation_view(pattern)
+        and not _is_api_root_redirect(pattern)
         and not isinstance(getattr(pattern.callback, "access_policy", None), AccessPolicy)
     ]
     # then each one declared who may use it
@@ -57,10 +60,12 @@ def test_every_api_operation_declares_an_access_policy() -> None:
     assert len(operations) >= 5
     # then each authenticates through callbacks that carry an access policy
     missing = [
-        f"{'/'.join(op.methods)} {path}" for path, op in operations
+        f"{'/'.join(op.methods)} {path}"
+        for path, op in operations
         if not op.auth_callbacks
-        or not all(isinstance(getattr(cb, "policy", None), AccessPolicy)
-                   for cb in op.auth_callbacks)
+        or not all(
+            isinstance(getattr(cb, "policy", None), AccessPolicy) for cb in op.auth_callbacks
+        )
     ]
     assert missing == []
 
@@ -71,7 +76,8 @@ def _python_files() -> Iterator[Path]:
 
 def test_audit_events_have_no_update_or_delete_path_in_code() -> None:
     offending = [
-        str(path) for path in _python_files()
+        str(path)
+        for path in _python_files()
         if "tests" not in path.parts
         and re.search(r"AuditEvent\.objects[^\n]*\.(update|delete)\(", path.read_text())
     ]
@@ -82,8 +88,10 @@ def test_record_audit_is_called_only_from_actions() -> None:
     # given the one write layer rule: audit rows are written by actions (and the recorder itself)
     allowed = {"actions.py", "recording.py"}
     offending = [
-        str(path.relative_to(SOURCE)) for path in _python_files()
-        if path.name not in allowed and "tests" not in path.parts
+        str(path.relative_to(SOURCE))
+        for path in _python_files()
+        if path.name not in allowed
+        and "tests" not in path.parts
         and "record_audit(" in path.read_text()
     ]
     assert offending == []
@@ -91,7 +99,8 @@ def test_record_audit_is_called_only_from_actions() -> None:
 
 def test_views_and_apis_do_not_query_models_directly() -> None:
     offending = [
-        str(path.relative_to(SOURCE)) for path in _python_files()
+        str(path.relative_to(SOURCE))
+        for path in _python_files()
         if path.name in {"views.py", "api.py"}
         and re.search(r"\b[A-Z]\w+\.objects\b", path.read_text())
     ]
@@ -100,7 +109,8 @@ def test_views_and_apis_do_not_query_models_directly() -> None:
 
 def test_no_signals() -> None:
     offending = [
-        str(path.relative_to(SOURCE)) for path in _python_files()
+        str(path.relative_to(SOURCE))
+        for path in _python_files()
         if re.search(r"@receiver|post_save\.connect|pre_save\.connect", path.read_text())
     ]
     assert offending == []

@@ -20,7 +20,7 @@ from carebond.core.models import Organization
 from carebond.core.permissions import Role
 
 RECOVERY_CODE_COUNT = 10
-TOKEN_PREFIX = "cb"
+TOKEN_PREFIX = "cb"  # noqa: S105  (a public marker, not a secret)
 
 
 def check_create_user(
@@ -49,8 +49,14 @@ def check_create_user(
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), field="password") from error
     return do_create_user(
-        organization, username=username, role=role, password=password, email=email,
-        first_name=first_name, last_name=last_name, is_demo_account=is_demo_account,
+        organization,
+        username=username,
+        role=role,
+        password=password,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_demo_account=is_demo_account,
         acting_user=acting_user,
     )
 
@@ -70,13 +76,21 @@ def do_create_user(
 ) -> User:
     """Audit: user.created."""
     user = User(
-        organization=organization, username=username, role=role, email=email,
-        first_name=first_name, last_name=last_name, is_demo_account=is_demo_account,
+        organization=organization,
+        username=username,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_demo_account=is_demo_account,
     )
     user.set_password(password)
     user.save()
     record_audit(
-        actor=acting_user, action="user.created", target=user, organization=organization,
+        actor=acting_user,
+        action="user.created",
+        target=user,
+        organization=organization,
         changed_fields=["username", "role", "email", "first_name", "last_name"],
         actor_label=None if acting_user else "cli",
     )
@@ -103,8 +117,11 @@ def do_disable_user(user: User, *, acting_user: User | None) -> User:
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
     _delete_sessions_of(user)
     record_audit(
-        actor=acting_user, action="user.disabled", target=user,
-        changed_fields=["is_active"], actor_label=None if acting_user else "cli",
+        actor=acting_user,
+        action="user.disabled",
+        target=user,
+        changed_fields=["is_active"],
+        actor_label=None if acting_user else "cli",
     )
     return user
 
@@ -123,8 +140,9 @@ def do_enable_user(user: User, *, acting_user: User | None) -> User:
     user.is_active = True
     user.disabled_at = None
     user.save(update_fields=["is_active", "disabled_at"])
-    record_audit(actor=acting_user, action="user.enabled", target=user,
-                 changed_fields=["is_active"])
+    record_audit(
+        actor=acting_user, action="user.enabled", target=user, changed_fields=["is_active"]
+    )
     return user
 
 
@@ -137,8 +155,11 @@ def do_create_api_token(user: User, *, name: str, acting_user: User | None) -> t
         user=user, name=name[:100] or "API token", prefix=prefix, token_hash=hash_token(secret)
     )
     record_audit(
-        actor=acting_user, action="api_token.created", target=token,
-        organization=user.organization, actor_label=None if acting_user else "cli",
+        actor=acting_user,
+        action="api_token.created",
+        target=token,
+        organization=user.organization,
+        actor_label=None if acting_user else "cli",
     )
     return token, secret
 
@@ -149,9 +170,14 @@ def do_revoke_api_token(token: ApiToken, *, acting_user: User | None) -> ApiToke
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        record_audit(actor=acting_user, action="api_token.revoked", target=token,
-                     organization=token.user.organization, changed_fields=["revoked_at"],
-                     actor_label=None if acting_user else "cli")
+        record_audit(
+            actor=acting_user,
+            action="api_token.revoked",
+            target=token,
+            organization=token.user.organization,
+            changed_fields=["revoked_at"],
+            actor_label=None if acting_user else "cli",
+        )
     return token
 
 
@@ -172,6 +198,7 @@ def authenticate_api_token(secret: str) -> User | None:
 
 # --- MFA ------------------------------------------------------------------------------------
 
+
 def get_or_create_unconfirmed_totp(user: User) -> TOTPDevice:
     """The device shown as a QR code during enrolment; confirmed only by a correct code."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -181,7 +208,7 @@ def get_or_create_unconfirmed_totp(user: User) -> TOTPDevice:
 
 
 def has_confirmed_totp(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 @transaction.atomic
@@ -189,11 +216,13 @@ def check_confirm_totp(user: User, *, code: str) -> tuple[TOTPDevice, list[str]]
     """Confirm enrolment with a code from the app; returns the new recovery codes (shown once)."""
     device = get_or_create_unconfirmed_totp(user)
     if not code.strip().isdigit() or not device.verify_token(code.strip()):
-        record_audit(actor=user, action="auth.mfa_enrolment_failed", target=user,
-                     outcome=Outcome.FAILURE)
+        record_audit(
+            actor=user, action="auth.mfa_enrolment_failed", target=user, outcome=Outcome.FAILURE
+        )
         raise InvalidInput(
             "That code does not match. Check the time on your phone and enter the current "
-            "6-digit code.", field="code",
+            "6-digit code.",
+            field="code",
         )
     return do_confirm_totp(user, device=device, acting_user=user)
 
@@ -233,8 +262,12 @@ def do_reset_mfa(user: User, *, acting_user: User | None) -> User:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     _delete_sessions_of(user)
-    record_audit(actor=acting_user, action="auth.mfa_reset", target=user,
-                 actor_label=None if acting_user else "cli")
+    record_audit(
+        actor=acting_user,
+        action="auth.mfa_reset",
+        target=user,
+        actor_label=None if acting_user else "cli",
+    )
     return user
 
 
@@ -243,7 +276,10 @@ def record_sign_in_event(
 ) -> None:
     """Sign-in, MFA and sign-out events (HIPAA 164.312(b) asks for them in the audit trail)."""
     record_audit(
-        actor=user, action=action, target=user, outcome=outcome,
+        actor=user,
+        action=action,
+        target=user,
+        outcome=outcome,
         organization=user.organization if user else None,
         actor_label=user.username if user else (username[:150] or "anonymous"),
     )

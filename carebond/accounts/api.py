@@ -1,13 +1,13 @@
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from uuid import UUID
-
 from carebond.accounts.access import access_own_api_token
 from carebond.accounts.actions import do_create_api_token, do_revoke_api_token, has_confirmed_totp
-from carebond.accounts.auth import policy_auth
+from carebond.accounts.auth import acting_user, policy_auth
 from carebond.accounts.models import ApiToken, User
 from carebond.accounts.schemas import (
     ApiTokenIn,
@@ -24,12 +24,16 @@ router = Router(tags=["accounts"])
 
 @router.get("/me", response=MeOut, auth=policy_auth(ANY_STAFF), summary="The signed-in user")
 def me(request: HttpRequest) -> MeOut:
-    user = request.auth  # type: ignore[attr-defined]
+    user = acting_user(request)
     assert isinstance(user, User)
     organization = user.organization
     return MeOut(
-        id=user.public_id, username=user.username, display_name=user.display_name,
-        email=user.email, role=user.role, mfa_enrolled=has_confirmed_totp(user),
+        id=user.public_id,
+        username=user.username,
+        display_name=user.display_name,
+        email=user.email,
+        role=user.role,
+        mfa_enrolled=has_confirmed_totp(user),
         organization=OrganizationOut(
             id=organization.public_id, name=organization.name, time_zone=organization.time_zone
         ),
@@ -37,28 +41,45 @@ def me(request: HttpRequest) -> MeOut:
 
 
 def _token_out(token: ApiToken) -> ApiTokenOut:
-    return ApiTokenOut(id=token.public_id, name=token.name, prefix=token.prefix,
-                       created_at=token.created_at, last_used_at=token.last_used_at,
-                       revoked_at=token.revoked_at)
+    return ApiTokenOut(
+        id=token.public_id,
+        name=token.name,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
 
 
-@router.get("/me/tokens", response=list[ApiTokenOut], auth=policy_auth(ANY_STAFF),
-            summary="My API tokens (never the secrets)")
+@router.get(
+    "/me/tokens",
+    response=list[ApiTokenOut],
+    auth=policy_auth(ANY_STAFF),
+    summary="My API tokens (never the secrets)",
+)
 def my_tokens(request: HttpRequest) -> list[ApiTokenOut]:
-    return [_token_out(token) for token in list_api_tokens(user=request.auth)]  # type: ignore[attr-defined]
+    return [_token_out(token) for token in list_api_tokens(user=acting_user(request))]
 
 
-@router.post("/me/tokens", response={201: NewApiTokenOut}, auth=policy_auth(ANY_STAFF),
-             summary="Create an API token; the secret is in this response only")
-def create_token(request: HttpRequest, payload: ApiTokenIn) -> Status:
-    user = request.auth  # type: ignore[attr-defined]
+@router.post(
+    "/me/tokens",
+    response={201: NewApiTokenOut},
+    auth=policy_auth(ANY_STAFF),
+    summary="Create an API token; the secret is in this response only",
+)
+def create_token(request: HttpRequest, payload: ApiTokenIn) -> Status[NewApiTokenOut]:
+    user = acting_user(request)
     token, secret = do_create_api_token(user, name=payload.name, acting_user=user)
     return Status(201, NewApiTokenOut(**_token_out(token).model_dump(), token=secret))
 
 
-@router.delete("/me/tokens/{token_id}", response=ApiTokenOut, auth=policy_auth(ANY_STAFF),
-               summary="Revoke one of my API tokens")
+@router.delete(
+    "/me/tokens/{token_id}",
+    response=ApiTokenOut,
+    auth=policy_auth(ANY_STAFF),
+    summary="Revoke one of my API tokens",
+)
 def revoke_token(request: HttpRequest, token_id: UUID) -> ApiTokenOut:
-    user = request.auth  # type: ignore[attr-defined]
+    user = acting_user(request)
     token = do_revoke_api_token(access_own_api_token(user, token_id), acting_user=user)
     return _token_out(token)

@@ -11,6 +11,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from carebond.accounts.actions import authenticate_api_token
 from carebond.accounts.mfa import mfa_satisfied
+from carebond.accounts.models import User
 from carebond.core.permissions import AccessPolicy, require_role
 
 
@@ -61,3 +62,11 @@ def policy_auth(policy: AccessPolicy) -> list[Any]:
     if policy.public:
         return [PublicAccess(policy)]
     return [TokenAuth(policy), SessionAuth(policy)]
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The user an API operation acts for, as authenticated by its policy."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationError(401, "Authentication required.")
+    return user

@@ -51,8 +51,9 @@ class SessionPolicyMiddleware:
                 messages.info(request, expired)
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
             request.session[LAST_SEEN_AT] = int(clock.now().timestamp())
-            request.mfa_satisfied = mfa_satisfied(request)  # type: ignore[attr-defined]
-            if not request.mfa_satisfied and not request.path.startswith(_BEFORE_MFA_PREFIXES):
+            satisfied = mfa_satisfied(request)
+            request.mfa_satisfied = satisfied  # type: ignore[attr-defined]
+            if not satisfied and not request.path.startswith(_BEFORE_MFA_PREFIXES):
                 return redirect("accounts:mfa")
         return self.get_response(request)
 
@@ -62,9 +63,13 @@ class SessionPolicyMiddleware:
         signed_in_at = int(request.session.get(SIGNED_IN_AT, now))
         last_seen_at = int(request.session.get(LAST_SEEN_AT, now))
         if now - signed_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
-            return (f"Your session reached its {settings.SESSION_ABSOLUTE_HOURS}-hour limit. "
-                    "Please sign in again.")
+            return (
+                f"Your session reached its {settings.SESSION_ABSOLUTE_HOURS}-hour limit. "
+                "Please sign in again."
+            )
         if now - last_seen_at > settings.SESSION_IDLE_MINUTES * 60:
-            return (f"You were signed out after {settings.SESSION_IDLE_MINUTES} minutes without "
-                    "activity. Please sign in again.")
+            return (
+                f"You were signed out after {settings.SESSION_IDLE_MINUTES} minutes without "
+                "activity. Please sign in again."
+            )
         return ""

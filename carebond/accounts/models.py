@@ -18,7 +18,7 @@ class User(PublicIdModel, AbstractUser):
     is_demo_account = models.BooleanField(default=False)
     disabled_at = models.DateTimeField(null=True, blank=True)
 
-    objects: UserManager[User] = UserManager()
+    objects = UserManager["User"]()  # type: ignore[misc]  # narrowing the base's manager
     REQUIRED_FIELDS = ["email"]
 
     class Meta:

@@ -20,8 +20,8 @@ from django_otp import match_token
 from carebond.accounts import actions
 from carebond.accounts.access import access_own_api_token, access_user
 from carebond.accounts.forms import ApiTokenForm, CodeForm, NewUserForm, SignInForm
-from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from carebond.accounts.mfa import demo_mfa_skip_enabled, mfa_satisfied
+from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from carebond.accounts.models import User
 from carebond.accounts.selectors import list_api_tokens, list_users
 from carebond.audit.models import Outcome
@@ -62,7 +62,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return locked_out(request)
             if user is None:
                 actions.record_sign_in_event(
-                    None, action="auth.login_failed", outcome=Outcome.FAILURE,
+                    None,
+                    action="auth.login_failed",
+                    outcome=Outcome.FAILURE,
                     username=form.cleaned_data["username"],
                 )
                 form.add_error(None, "The username or password is incorrect.")
@@ -81,21 +83,38 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:mfa")
         else:
             status = 400
-    return render(request, "accounts/sign_in.html", {
-        "form": form, "demo_mode": demo_mfa_skip_enabled(),
-    }, status=status)
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {
+            "form": form,
+            "demo_mode": demo_mfa_skip_enabled(),
+        },
+        status=status,
+    )
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes calls this once an account and address reach the failure limit."""
     minutes = int(float(settings.AXES_COOLOFF_TIME) * 60)
     form = SignInForm(request.POST or None)
     form.errors.clear()
-    form.add_error(None, f"Too many failed sign-ins. Try again in {minutes} minutes, or ask an "
-                         "administrator to unlock the account.")
-    return render(request, "accounts/sign_in.html", {
-        "form": form, "demo_mode": demo_mfa_skip_enabled(),
-    }, status=403)
+    form.add_error(
+        None,
+        f"Too many failed sign-ins. Try again in {minutes} minutes, or ask an "
+        "administrator to unlock the account.",
+    )
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {
+            "form": form,
+            "demo_mode": demo_mfa_skip_enabled(),
+        },
+        status=403,
+    )
 
 
 @page_policy(PENDING_MFA)
@@ -118,13 +137,19 @@ def mfa(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)
                 actions.record_sign_in_event(user, action="auth.login")
                 if device.__class__.__name__ == "StaticDevice":
-                    left = device.token_set.count()  # type: ignore[attr-defined]
-                    messages.warning(request, f"You used a recovery code; {left} remain. "
-                                              "Create new ones from your account page.")
+                    left = device.token_set.count()
+                    messages.warning(
+                        request,
+                        f"You used a recovery code; {left} remain. "
+                        "Create new ones from your account page.",
+                    )
                 return _after_mfa(request)
             actions.record_sign_in_event(user, action="auth.mfa_failed", outcome=Outcome.FAILURE)
-            form.add_error("code", "That code is not valid. Enter the current 6-digit code "
-                                   "from your authenticator app, or a recovery code.")
+            form.add_error(
+                "code",
+                "That code is not valid. Enter the current 6-digit code "
+                "from your authenticator app, or a recovery code.",
+            )
             status = 401
         else:
             status = 400
@@ -156,16 +181,21 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     qr = segno.make(device.config_url, error="m")
-    return render(request, "accounts/mfa_enrol.html", {
-        "form": form,
-        "qr_svg": qr.svg_inline(scale=5, title="QR code for your authenticator app"),
-        "secret": _base32_secret(device.bin_key),
-    }, status=status)
+    return render(
+        request,
+        "accounts/mfa_enrol.html",
+        {
+            "form": form,
+            "qr_svg": qr.svg_inline(scale=5, title="QR code for your authenticator app"),
+            "secret": _base32_secret(device.bin_key),
+        },
+        status=status,
+    )
 
 
 def _base32_secret(key: bytes) -> str:
     raw = base64.b32encode(key).decode().rstrip("=")
-    return " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 @page_policy(PENDING_MFA)
@@ -196,9 +226,16 @@ def account(request: HttpRequest) -> HttpResponse:
             form = ApiTokenForm()
         else:
             status = 400
-    return render(request, "accounts/account.html", {
-        "form": form, "tokens": list_api_tokens(user=user), "new_secret": new_secret,
-    }, status=status)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "form": form,
+            "tokens": list_api_tokens(user=user),
+            "new_secret": new_secret,
+        },
+        status=status,
+    )
 
 
 @page_policy(ANY_STAFF)
@@ -242,9 +279,15 @@ def users(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:users")
         else:
             status = 400
-    return render(request, "accounts/users.html", {
-        "form": form, "users": list_users(user=acting),
-    }, status=status)
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "form": form,
+            "users": list_users(user=acting),
+        },
+        status=status,
+    )
 
 
 @page_policy(ADMINS)
@@ -253,9 +296,14 @@ def user_detail(request: HttpRequest, user_id: UUID) -> HttpResponse:
     acting = request.user
     assert isinstance(acting, User)
     subject = access_user(acting, user_id)
-    return render(request, "accounts/user_detail.html", {
-        "subject": subject, "mfa_enrolled": actions.has_confirmed_totp(subject),
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "subject": subject,
+            "mfa_enrolled": actions.has_confirmed_totp(subject),
+        },
+    )
 
 
 @page_policy(ADMINS)

@@ -12,5 +12,8 @@ if TYPE_CHECKING:
 
 def do_record_audit_export(*, acting_user: User | None, organization_label: str = "") -> None:
     """Audit: audit.export. Exports can hold patient ids, so the export itself is recorded."""
-    record_audit(actor=acting_user, action="audit.export",
-                 actor_label=None if acting_user else (organization_label or "cli"))
+    record_audit(
+        actor=acting_user,
+        action="audit.export",
+        actor_label=None if acting_user else (organization_label or "cli"),
+    )

@@ -6,16 +6,19 @@ from carebond.audit.models import Outcome
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(required=False, max_length=80,
-                             help_text="Starts with, e.g. 'auth.' or 'user.created'.")
+    action = forms.CharField(
+        required=False, max_length=80, help_text="Starts with, e.g. 'auth.' or 'user.created'."
+    )
     actor = forms.CharField(required=False, max_length=150, label="User")
     target_type = forms.CharField(required=False, max_length=80, label="Object type")
     patient_id = forms.UUIDField(required=False, label="Patient id")
     outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *Outcome.choices])
-    since = forms.DateField(required=False, label="From",
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To",
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

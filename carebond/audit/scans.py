@@ -12,6 +12,9 @@ logger = logging.getLogger("carebond.audit")
 def scan_audit_chain() -> int:
     report = verify_chain()
     if not report.intact and report.first_break is not None:
-        logger.error("Audit chain broken at event %s: %s",
-                     report.first_break.event_id, report.first_break.reason)
+        logger.error(
+            "Audit chain broken at event %s: %s",
+            report.first_break.event_id,
+            report.first_break.reason,
+        )
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -22,10 +22,13 @@ PAGE_SIZE = 50
 def _filters(form: AuditFilterForm) -> AuditFilters:
     data = form.cleaned_data
     return AuditFilters(
-        action=data.get("action") or "", actor=data.get("actor") or "",
+        action=data.get("action") or "",
+        actor=data.get("actor") or "",
         target_type=data.get("target_type") or "",
         patient_id=str(data["patient_id"]) if data.get("patient_id") else "",
-        outcome=data.get("outcome") or "", since=data.get("since"), until=data.get("until"),
+        outcome=data.get("outcome") or "",
+        since=data.get("since"),
+        until=data.get("until"),
     )
 
 
@@ -43,14 +46,20 @@ def events(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/events.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "audit/events.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @page_policy(ADMINS)
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     user = request.user
     assert isinstance(user, User)
     form = AuditFilterForm(request.GET or None)

@@ -22,9 +22,11 @@ def access_location(user: User, public_id: UUID | str) -> Location:
 
 
 def access_department(user: User, public_id: UUID | str) -> Department:
-    department = Department.objects.filter(
-        organization_id=user.organization_id, public_id=public_id
-    ).select_related("location").first()
+    department = (
+        Department.objects.filter(organization_id=user.organization_id, public_id=public_id)
+        .select_related("location")
+        .first()
+    )
     if department is None:
         raise NotFound("No such department.")
     return department

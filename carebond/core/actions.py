@@ -34,34 +34,56 @@ def check_create_organization(*, name: str, time_zone: str, slug: str = "") -> O
 def do_create_organization(*, name: str, time_zone: str, slug: str) -> Organization:
     """Audit: organization.created (by the command line; organisations have no creator user)."""
     organization = Organization.objects.create(name=name, time_zone=time_zone, slug=slug)
-    record_audit(actor=None, action="organization.created", target=organization,
-                 organization=organization, actor_label="cli",
-                 changed_fields=["name", "slug", "time_zone"])
+    record_audit(
+        actor=None,
+        action="organization.created",
+        target=organization,
+        organization=organization,
+        actor_label="cli",
+        changed_fields=["name", "slug", "time_zone"],
+    )
     return organization
 
 
 @transaction.atomic
 def do_create_location(
-    organization: Organization, *, name: str, address: str = "", phone: str = "",
-    time_zone: str = "", acting_user: User | None,
+    organization: Organization,
+    *,
+    name: str,
+    address: str = "",
+    phone: str = "",
+    time_zone: str = "",
+    acting_user: User | None,
 ) -> Location:
     """Audit: location.created."""
     location = Location.objects.create(
         organization=organization, name=name, address=address, phone=phone, time_zone=time_zone
     )
-    record_audit(actor=acting_user, action="location.created", target=location,
-                 changed_fields=["name", "address", "phone", "time_zone"],
-                 actor_label=None if acting_user else "cli")
+    record_audit(
+        actor=acting_user,
+        action="location.created",
+        target=location,
+        changed_fields=["name", "address", "phone", "time_zone"],
+        actor_label=None if acting_user else "cli",
+    )
     return location
 
 
 @transaction.atomic
 def do_create_department(
-    organization: Organization, *, name: str, location: Location | None = None,
+    organization: Organization,
+    *,
+    name: str,
+    location: Location | None = None,
     acting_user: User | None,
 ) -> Department:
     """Audit: department.created."""
     department = Department.objects.create(organization=organization, name=name, location=location)
-    record_audit(actor=acting_user, action="department.created", target=department,
-                 changed_fields=["name", "location"], actor_label=None if acting_user else "cli")
+    record_audit(
+        actor=acting_user,
+        action="department.created",
+        target=department,
+        changed_fields=["name", "location"],
+        actor_label=None if acting_user else "cli",
+    )
     return department

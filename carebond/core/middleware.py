@@ -31,7 +31,7 @@ class RequestIdMiddleware:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR; behind a proxy, deployments set the proxy to overwrite it (docs/deployment.md)."""
+    """REMOTE_ADDR; behind a proxy, the proxy must overwrite it (docs/deployment.md)."""
     return str(request.META.get("REMOTE_ADDR", ""))
 
 

@@ -59,7 +59,9 @@ class Location(PublicIdModel, TimestampedModel, TenantModel):
     address = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(
-        max_length=64, blank=True, validators=[validate_time_zone],
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
         help_text="Blank means the organisation's time zone.",
     )
 
@@ -82,7 +84,9 @@ class Department(PublicIdModel, TimestampedModel, TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="department_name_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="department_name_per_org"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -47,40 +47,69 @@ class HomePanel:
 
 HOME_PANELS: dict[str, tuple[HomePanel, ...]] = {
     Role.ADMIN: (
-        HomePanel("Users and security", "Staff accounts, MFA enrolment and locked sign-ins "
-                  "appear here. Add users from the Users page."),
-        HomePanel("Audit trail", "Every read and change of patient information is recorded and "
-                  "hash-chained. Open the Audit trail to filter and export it."),
-        HomePanel("Integrations", "EHR connections (FHIR R4 imports and exports) will be listed "
-                  "here once they are set up."),
+        HomePanel(
+            "Users and security",
+            "Staff accounts, MFA enrolment and locked sign-ins "
+            "appear here. Add users from the Users page.",
+        ),
+        HomePanel(
+            "Audit trail",
+            "Every read and change of patient information is recorded and "
+            "hash-chained. Open the Audit trail to filter and export it.",
+        ),
+        HomePanel(
+            "Integrations",
+            "EHR connections (FHIR R4 imports and exports) will be listed "
+            "here once they are set up.",
+        ),
     ),
     Role.MANAGER: (
-        HomePanel("Patient experience", "Satisfaction, NPS and comment themes will appear here "
-                  "once the first surveys come back."),
+        HomePanel(
+            "Patient experience",
+            "Satisfaction, NPS and comment themes will appear here "
+            "once the first surveys come back.",
+        ),
         HomePanel("Service recovery", "Unhappy patients who need a call back will queue here."),
-        HomePanel("Staff pulse", "Anonymous pulse-survey results will appear here, shown only "
-                  "for groups large enough to keep answers anonymous."),
+        HomePanel(
+            "Staff pulse",
+            "Anonymous pulse-survey results will appear here, shown only "
+            "for groups large enough to keep answers anonymous.",
+        ),
     ),
     Role.CLINICIAN: (
-        HomePanel("Today's patients", "Your visits for today and what each patient told us "
-                  "matters to them will appear here."),
-        HomePanel("Patient partnership", "Jobs your patients have taken on (fill a prescription, "
-                  "book a follow-up) and their progress will appear here."),
+        HomePanel(
+            "Today's patients",
+            "Your visits for today and what each patient told us matters to them will appear here.",
+        ),
+        HomePanel(
+            "Patient partnership",
+            "Jobs your patients have taken on (fill a prescription, "
+            "book a follow-up) and their progress will appear here.",
+        ),
     ),
     Role.FRONT_DESK: (
         HomePanel("Today's schedule", "Arrivals, check-ins and waiting times will appear here."),
-        HomePanel("Messages to answer", "Patients' replies to reminders and outreach will queue "
-                  "here."),
+        HomePanel(
+            "Messages to answer", "Patients' replies to reminders and outreach will queue here."
+        ),
     ),
     Role.LIAISON: (
-        HomePanel("Referral sources", "Referring practitioners and organisations you look after, "
-                  "with their referral volume and trend, will appear here."),
-        HomePanel("Referral loop", "Referrals waiting to be closed, and early signs of leakage, "
-                  "will appear here."),
+        HomePanel(
+            "Referral sources",
+            "Referring practitioners and organisations you look after, "
+            "with their referral volume and trend, will appear here.",
+        ),
+        HomePanel(
+            "Referral loop",
+            "Referrals waiting to be closed, and early signs of leakage, will appear here.",
+        ),
     ),
     Role.ANALYST: (
-        HomePanel("Key indicators", "Satisfaction, NPS, retention, appointment adherence, "
-                  "referral volume and relationship health will appear here as aggregates."),
+        HomePanel(
+            "Key indicators",
+            "Satisfaction, NPS, retention, appointment adherence, "
+            "referral volume and relationship health will appear here as aggregates.",
+        ),
         HomePanel("Reports", "Scheduled and saved reports will be listed here."),
     ),
 }

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from carebond.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Role(models.TextChoices):
@@ -61,7 +62,7 @@ def require_role(user: AbstractBaseUser | AnonymousUser, policy: AccessPolicy) -
         raise PermissionDenied("Your role does not allow this.", code="forbidden_role")
 
 
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., HttpResponseBase]
 
 
 def page_policy(policy: AccessPolicy) -> Callable[[ViewFunc], ViewFunc]:
@@ -69,7 +70,7 @@ def page_policy(policy: AccessPolicy) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorate(view: ViewFunc) -> ViewFunc:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not policy.public:
                 if not request.user.is_authenticated:
                     # Imported here: auth views need the user model, which needs Role from here.

@@ -41,8 +41,11 @@ class Scan:
 def registered_scans() -> list[Scan]:
     """Scans named in settings.CAREBOND_SCANS as (dotted path, seconds between runs)."""
     return [
-        Scan(name=path.rsplit(".", 1)[-1], function=import_string(path),
-             every=timedelta(seconds=seconds))
+        Scan(
+            name=path.rsplit(".", 1)[-1],
+            function=import_string(path),
+            every=timedelta(seconds=seconds),
+        )
         for path, seconds in settings.CAREBOND_SCANS
     ]
 

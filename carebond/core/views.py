@@ -28,19 +28,28 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization(request: HttpRequest) -> HttpResponse:
     user = request.user
-    return render(request, "core/organization.html", {
-        "locations": list_locations(user=user),  # type: ignore[arg-type]
-        "departments": list_departments(user=user),  # type: ignore[arg-type]
-    })
+    return render(
+        request,
+        "core/organization.html",
+        {
+            "locations": list_locations(user=user),  # type: ignore[arg-type]
+            "departments": list_departments(user=user),  # type: ignore[arg-type]
+        },
+    )
 
 
 @page_policy(MANAGERS)
 @require_GET
 def location_detail(request: HttpRequest, location_id: UUID) -> HttpResponse:
     location = access_location(request.user, location_id)  # type: ignore[arg-type]
-    return render(request, "core/location.html", {
-        "location": location, "departments": location.departments.order_by("name"),
-    })
+    return render(
+        request,
+        "core/location.html",
+        {
+            "location": location,
+            "departments": location.departments.order_by("name"),
+        },
+    )
 
 
 @page_policy(PUBLIC)
@@ -57,8 +66,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return error_page(request, 403, "This form expired or was sent from another site. Reload "
-                      "the page and try again.", "csrf_failed")
+    return error_page(
+        request,
+        403,
+        "This form expired or was sent from another site. Reload the page and try again.",
+        "csrf_failed",
+    )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -75,5 +88,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     request_id = getattr(request, "request_id", "")
-    return error_page(request, 500, "Something went wrong on our side. It has been logged; "
-                      f"quote reference {request_id} if you contact support.", "server_error")
+    return error_page(
+        request,
+        500,
+        "Something went wrong on our side. It has been logged; "
+        f"quote reference {request_id} if you contact support.",
+        "server_error",
+    )

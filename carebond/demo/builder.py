@@ -45,8 +45,24 @@ DEPARTMENTS = (
     ("Front Office", "Riverbend Main Clinic"),
     ("Patient Experience", None),
 )
-_WORDS = ("maple", "harbor", "meadow", "cedar", "lantern", "willow", "summit", "river", "clover",
-          "birch", "prairie", "copper", "orchard", "beacon", "thistle", "juniper")
+_WORDS = (
+    "maple",
+    "harbor",
+    "meadow",
+    "cedar",
+    "lantern",
+    "willow",
+    "summit",
+    "river",
+    "clover",
+    "birch",
+    "prairie",
+    "copper",
+    "orchard",
+    "beacon",
+    "thistle",
+    "juniper",
+)
 
 
 @dataclass
@@ -80,8 +96,13 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
 
     # A second tenant shows that nothing crosses organisations.
     other = _organization("lakeside", "Lakeside Pediatrics", "America/New_York")
-    _location(other, "Lakeside Children's Clinic", "5 Harbor Street, Lakeview, NY 14850",
-              "+1 607 555 0123", "")
+    _location(
+        other,
+        "Lakeside Children's Clinic",
+        "5 Harbor Street, Lakeview, NY 14850",
+        "+1 607 555 0123",
+        "",
+    )
     password = demo_password(rng)
     _user(other, "lakeside-admin", Role.ADMIN, "Sam", "Whitfield", password)
     result.credentials.append(("lakeside-admin", Role.ADMIN, password))
@@ -94,11 +115,16 @@ def _organization(slug: str, name: str, time_zone: str) -> Organization:
     return existing or check_create_organization(name=name, time_zone=time_zone, slug=slug)
 
 
-def _location(organization: Organization, name: str, address: str, phone: str,
-              time_zone: str) -> Location:
+def _location(
+    organization: Organization, name: str, address: str, phone: str, time_zone: str
+) -> Location:
     existing = Location.objects.filter(organization=organization, name=name).first()
     return existing or do_create_location(
-        organization, name=name, address=address, phone=phone, time_zone=time_zone,
+        organization,
+        name=name,
+        address=address,
+        phone=phone,
+        time_zone=time_zone,
         acting_user=None,
     )
 
@@ -110,11 +136,18 @@ def _department(organization: Organization, name: str, location: Location | None
     )
 
 
-def _user(organization: Organization, username: str, role: str, first: str, last: str,
-          password: str) -> User:
+def _user(
+    organization: Organization, username: str, role: str, first: str, last: str, password: str
+) -> User:
     existing = User.objects.filter(username=username).first()
     return existing or do_create_user(
-        organization, username=username, role=role, password=password,
-        email=f"{username}@{organization.slug}.example.org", first_name=first, last_name=last,
-        is_demo_account=True, acting_user=None,
+        organization,
+        username=username,
+        role=role,
+        password=password,
+        email=f"{username}@{organization.slug}.example.org",
+        first_name=first,
+        last_name=last,
+        is_demo_account=True,
+        acting_user=None,
     )

@@ -6,7 +6,6 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from config.env import (
-    BASE_DIR,
     VAR_DIR,
     default_database_url,
     env_bool,
@@ -84,7 +83,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("CAREBOND_DATABASE_URL", default_database_url())
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the writer; FULL sync so a committed audit row survives power loss.
+    # WAL lets readers run beside the writer; FULL sync: a committed audit row survives a crash.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",

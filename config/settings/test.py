@@ -12,4 +12,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405

@@ -97,8 +97,9 @@ def test_recovery_code_works_once(admin_a: User) -> None:
 
 
 def test_wrong_password_is_401_with_a_clear_message(admin_a: User) -> None:
-    response = Client().post("/accounts/login/", {"username": admin_a.username,
-                                                  "password": "not-the-password"})
+    response = Client().post(
+        "/accounts/login/", {"username": admin_a.username, "password": "not-the-password"}
+    )
     assert response.status_code == 401
     assert b"The username or password is incorrect." in response.content
     assert AuditEvent.objects.filter(action="auth.login_failed", outcome="failure").exists()
@@ -116,15 +117,17 @@ def test_lockout_after_repeated_failures(admin_a: User) -> None:
     for _ in range(5):
         client.post("/accounts/login/", {"username": admin_a.username, "password": "wrong-one"})
     # when the right password comes next
-    response = client.post("/accounts/login/", {"username": admin_a.username,
-                                                "password": TEST_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": admin_a.username, "password": TEST_PASSWORD}
+    )
     # then the account stays locked, and says for how long
     assert response.status_code == 403
     assert b"Too many failed sign-ins" in response.content
 
 
-def test_idle_session_expires_after_15_minutes(client_for: Callable[[User], Client],
-                                               admin_a: User) -> None:
+def test_idle_session_expires_after_15_minutes(
+    client_for: Callable[[User], Client], admin_a: User
+) -> None:
     client = client_for(admin_a)
     assert client.get("/").status_code == 200
     with time_machine.travel(clock.now() + timedelta(minutes=16), tick=False):
@@ -134,7 +137,8 @@ def test_idle_session_expires_after_15_minutes(client_for: Callable[[User], Clie
 
 
 def test_activity_keeps_the_session_alive_until_the_absolute_limit(
-        client_for: Callable[[User], Client], admin_a: User) -> None:
+    client_for: Callable[[User], Client], admin_a: User
+) -> None:
     client = client_for(admin_a)
     start = clock.now()
     # a request every 10 minutes keeps it alive...
@@ -148,8 +152,9 @@ def test_activity_keeps_the_session_alive_until_the_absolute_limit(
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_expired_session_on_the_api_is_401(client_for: Callable[[User], Client],
-                                           admin_a: User) -> None:
+def test_expired_session_on_the_api_is_401(
+    client_for: Callable[[User], Client], admin_a: User
+) -> None:
     client = client_for(admin_a)
     with time_machine.travel(clock.now() + timedelta(minutes=20), tick=False):
         response = client.get("/api/v1/me")
@@ -158,7 +163,8 @@ def test_expired_session_on_the_api_is_401(client_for: Callable[[User], Client],
 
 
 def test_disabling_a_user_revokes_sessions_and_tokens(
-    client_for: Callable[[User], Client], api_for: Callable[[User], Client],
+    client_for: Callable[[User], Client],
+    api_for: Callable[[User], Client],
     users_a: dict[str, User],
 ) -> None:
     # given a clinician signed in on the web and holding an API token
@@ -174,19 +180,23 @@ def test_disabling_a_user_revokes_sessions_and_tokens(
     assert browser.get("/").status_code == 302
     assert script.get("/api/v1/me").status_code == 401
     assert not ApiToken.objects.active().filter(user=clinician).exists()
-    assert not any(str(s.get_decoded().get("_auth_user_id")) == str(clinician.pk)
-                   for s in Session.objects.all())
+    assert not any(
+        str(s.get_decoded().get("_auth_user_id")) == str(clinician.pk)
+        for s in Session.objects.all()
+    )
 
 
-def test_roles_are_enforced_on_pages(client_for: Callable[[User], Client],
-                                     users_a: dict[str, User]) -> None:
+def test_roles_are_enforced_on_pages(
+    client_for: Callable[[User], Client], users_a: dict[str, User]
+) -> None:
     assert client_for(users_a[Role.ADMIN]).get("/audit/").status_code == 200
     for role in (Role.MANAGER, Role.CLINICIAN, Role.FRONT_DESK, Role.LIAISON, Role.ANALYST):
         assert client_for(users_a[role]).get("/audit/").status_code == 403, role
 
 
-def test_admin_of_b_gets_404_for_a_user_of_a(client_for: Callable[[User], Client],
-                                             admin_a: User, outsider_b: User) -> None:
+def test_admin_of_b_gets_404_for_a_user_of_a(
+    client_for: Callable[[User], Client], admin_a: User, outsider_b: User
+) -> None:
     client = client_for(outsider_b)
     foreign = client.get(f"/accounts/users/{admin_a.public_id}/")
     missing = client.get("/accounts/users/00000000-0000-4000-8000-000000000000/")
@@ -196,15 +206,20 @@ def test_admin_of_b_gets_404_for_a_user_of_a(client_for: Callable[[User], Client
     assert admin_a.is_active
 
 
-def test_admin_adds_a_user_with_a_validated_password(client_for: Callable[[User], Client],
-                                                     admin_a: User) -> None:
+def test_admin_adds_a_user_with_a_validated_password(
+    client_for: Callable[[User], Client], admin_a: User
+) -> None:
     client = client_for(admin_a)
-    weak = client.post("/accounts/users/", {"username": "newnurse", "role": "clinician",
-                                            "password": "123456789012"})
+    weak = client.post(
+        "/accounts/users/",
+        {"username": "newnurse", "role": "clinician", "password": "123456789012"},
+    )
     assert weak.status_code == 422
     assert not User.objects.filter(username="newnurse").exists()
-    ok = client.post("/accounts/users/", {"username": "newnurse", "role": "clinician",
-                                          "password": "violet-harbor-lamp-42"})
+    ok = client.post(
+        "/accounts/users/",
+        {"username": "newnurse", "role": "clinician", "password": "violet-harbor-lamp-42"},
+    )
     assert ok.status_code == 302
     created = User.objects.get(username="newnurse")
     assert created.organization_id == admin_a.organization_id
@@ -233,14 +248,16 @@ def test_demo_accounts_need_mfa_without_demo_mode(org_a: Organization) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_account_page_creates_a_token_shown_once(client_for: Callable[[User], Client],
-                                                 manager_a: User) -> None:
+def test_account_page_creates_a_token_shown_once(
+    client_for: Callable[[User], Client], manager_a: User
+) -> None:
     client = client_for(manager_a)
     response = client.post("/accounts/me/", {"name": "Report script"})
     secret = re.search(r'data-testid="new-token">([^<]+)<', response.content.decode())
     assert secret is not None
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret.group(1)}").get(
-        "/api/v1/me").status_code == 200
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {secret.group(1)}").get("/api/v1/me").status_code == 200
+    )
     assert secret.group(1) not in client.get("/accounts/me/").content.decode()
 
 

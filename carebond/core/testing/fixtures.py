@@ -21,7 +21,7 @@ from carebond.core.actions import do_create_location
 from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
 
-TEST_PASSWORD = "correct-horse-battery-staple"
+TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (synthetic test users)
 
 
 def make_organization(slug: str, name: str, time_zone: str = "America/Chicago") -> Organization:
@@ -30,9 +30,14 @@ def make_organization(slug: str, name: str, time_zone: str = "America/Chicago") 
 
 def make_user(organization: Organization, role: str, username: str | None = None) -> User:
     return do_create_user(
-        organization, username=username or f"{role}-{organization.slug}", role=role,
-        password=TEST_PASSWORD, email=f"{role}@{organization.slug}.example.org",
-        first_name=role.title(), last_name="Tester", acting_user=None,
+        organization,
+        username=username or f"{role}-{organization.slug}",
+        role=role,
+        password=TEST_PASSWORD,
+        email=f"{role}@{organization.slug}.example.org",
+        first_name=role.title(),
+        last_name="Tester",
+        acting_user=None,
     )
 
 

@@ -48,18 +48,22 @@ def test_me_with_a_bearer_token(api_for: Callable[[User], Client], manager_a: Us
     assert body["organization"]["name"] == "Alder Family Practice"
 
 
-def test_me_with_a_signed_in_session(client_for: Callable[[User], Client],
-                                     analyst_a: User) -> None:
+def test_me_with_a_signed_in_session(client_for: Callable[[User], Client], analyst_a: User) -> None:
     response = client_for(analyst_a).get("/api/v1/me")
     assert response.status_code == 200
     assert response.json()["role"] == "analyst"
 
 
-@pytest.mark.parametrize("header", [
-    None, "Bearer nonsense", "Bearer cb_deadbeef_wrongsecret", "Basic dXNlcjpwYXNz",
-])
-def test_missing_or_invalid_token_is_401_with_a_message(header: str | None,
-                                                        admin_a: User) -> None:
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer nonsense",
+        "Bearer cb_deadbeef_wrongsecret",
+        "Basic dXNlcjpwYXNz",
+    ],
+)
+def test_missing_or_invalid_token_is_401_with_a_message(header: str | None, admin_a: User) -> None:
     client = Client(HTTP_AUTHORIZATION=header) if header else Client()
     response = client.get("/api/v1/me")
     assert response.status_code == 401
@@ -82,24 +86,28 @@ def test_revoked_token_is_refused(admin_a: User) -> None:
     assert "revoked" in response.json()["message"]
 
 
-def test_token_is_stored_hashed_and_shown_once(api_for: Callable[[User], Client],
-                                               admin_a: User) -> None:
+def test_token_is_stored_hashed_and_shown_once(
+    api_for: Callable[[User], Client], admin_a: User
+) -> None:
     # when
-    response = api_for(admin_a).post("/api/v1/me/tokens", {"name": "EHR sync"},
-                                     content_type="application/json")
+    response = api_for(admin_a).post(
+        "/api/v1/me/tokens", {"name": "EHR sync"}, content_type="application/json"
+    )
     # then
     assert response.status_code == 201
     secret = response.json()["token"]
     stored = ApiToken.objects.get(public_id=response.json()["id"])
     assert secret not in stored.token_hash
-    assert stored.token_hash != secret and len(stored.token_hash) == 64
+    assert stored.token_hash != secret
+    assert len(stored.token_hash) == 64
     listing = api_for(admin_a).get("/api/v1/me/tokens").json()
     assert all("token" not in row for row in listing)
     assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me").status_code == 200
 
 
-def test_malformed_json_is_400_and_writes_nothing(api_for: Callable[[User], Client],
-                                                  admin_a: User) -> None:
+def test_malformed_json_is_400_and_writes_nothing(
+    api_for: Callable[[User], Client], admin_a: User
+) -> None:
     api = api_for(admin_a)
     before = ApiToken.objects.count()
     response = api.post("/api/v1/me/tokens", '{"name": "half', content_type="application/json")
@@ -108,12 +116,14 @@ def test_malformed_json_is_400_and_writes_nothing(api_for: Callable[[User], Clie
     assert ApiToken.objects.count() == before
 
 
-def test_unknown_fields_are_422_naming_the_field(api_for: Callable[[User], Client],
-                                                 admin_a: User) -> None:
+def test_unknown_fields_are_422_naming_the_field(
+    api_for: Callable[[User], Client], admin_a: User
+) -> None:
     api = api_for(admin_a)
     before = ApiToken.objects.count()
-    response = api.post("/api/v1/me/tokens", {"name": "x", "scope": "all"},
-                        content_type="application/json")
+    response = api.post(
+        "/api/v1/me/tokens", {"name": "x", "scope": "all"}, content_type="application/json"
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid"
@@ -128,7 +138,9 @@ def test_missing_required_field_is_422(api_for: Callable[[User], Client], admin_
 
 
 def test_outsider_gets_the_same_404_as_for_a_missing_location(
-    api_for: Callable[[User], Client], location_a: Location, outsider_b: User,
+    api_for: Callable[[User], Client],
+    location_a: Location,
+    outsider_b: User,
     admin_a: User,
 ) -> None:
     # given a location of organisation A, and an administrator of organisation B
@@ -145,15 +157,15 @@ def test_outsider_gets_the_same_404_as_for_a_missing_location(
     assert own.json()["name"] == "Alder Main"
 
 
-def test_listings_never_cross_organisations(api_for: Callable[[User], Client],
-                                            location_a: Location, outsider_b: User) -> None:
+def test_listings_never_cross_organisations(
+    api_for: Callable[[User], Client], location_a: Location, outsider_b: User
+) -> None:
     response = api_for(outsider_b).get("/api/v1/organization/locations")
     assert response.status_code == 200
     assert str(location_a.public_id) not in json.dumps(response.json())
 
 
-def test_bad_uuid_in_path_is_422_not_500(api_for: Callable[[User], Client],
-                                         admin_a: User) -> None:
+def test_bad_uuid_in_path_is_422_not_500(api_for: Callable[[User], Client], admin_a: User) -> None:
     response = api_for(admin_a).get("/api/v1/organization/locations/not-a-uuid")
     assert response.status_code == 422
 

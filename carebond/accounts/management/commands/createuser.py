@@ -23,15 +23,21 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--organization", help="Organisation slug (optional when only one).")
-        parser.add_argument("--organization-name",
-                            help="Create the organisation with this name if it does not exist.")
-        parser.add_argument("--time-zone", default="UTC",
-                            help="Time zone of a new organisation (IANA name).")
+        parser.add_argument(
+            "--organization-name",
+            help="Create the organisation with this name if it does not exist.",
+        )
+        parser.add_argument(
+            "--time-zone", default="UTC", help="Time zone of a new organisation (IANA name)."
+        )
         parser.add_argument("--email", default="")
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
-        parser.add_argument("--password-stdin", action="store_true",
-                            help="Read the password from standard input instead of prompting.")
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="Read the password from standard input instead of prompting.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = self._organization(options)
@@ -43,14 +49,21 @@ class Command(BaseCommand):
                 raise CommandError("The passwords do not match.")
         try:
             user = check_create_user(
-                organization, username=options["username"], role=options["role"],
-                password=password, email=options["email"], first_name=options["first_name"],
-                last_name=options["last_name"], acting_user=None,
+                organization,
+                username=options["username"],
+                role=options["role"],
+                password=password,
+                email=options["email"],
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+                acting_user=None,
             )
         except CareBondError as error:
             raise CommandError(error.message) from error
-        self.stdout.write(f"Created {user.username} ({user.role}) in {organization.name}. "
-                          "They enrol MFA at first sign-in.")
+        self.stdout.write(
+            f"Created {user.username} ({user.role}) in {organization.name}. "
+            "They enrol MFA at first sign-in."
+        )
 
     def _organization(self, options: dict[str, Any]) -> Organization:
         slug = options.get("organization")
@@ -60,7 +73,8 @@ class Command(BaseCommand):
                 return existing
             try:
                 return check_create_organization(
-                    name=options["organization_name"], time_zone=options["time_zone"],
+                    name=options["organization_name"],
+                    time_zone=options["time_zone"],
                     slug=slug or "",
                 )
             except CareBondError as error:
@@ -68,11 +82,14 @@ class Command(BaseCommand):
         if slug:
             organization = Organization.objects.filter(slug=slug).first()
             if organization is None:
-                raise CommandError(f"No organisation with the slug {slug!r}. Add "
-                                   "--organization-name to create it.")
+                raise CommandError(
+                    f"No organisation with the slug {slug!r}. Add --organization-name to create it."
+                )
             return organization
         organizations = list(Organization.objects.all()[:2])
         if len(organizations) == 1:
             return organizations[0]
-        raise CommandError("Name the organisation with --organization SLUG (or create one with "
-                           "--organization-name NAME).")
+        raise CommandError(
+            "Name the organisation with --organization SLUG (or create one with "
+            "--organization-name NAME)."
+        )

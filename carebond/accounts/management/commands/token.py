@@ -12,7 +12,9 @@ from carebond.accounts.models import ApiToken, User
 
 
 class Command(BaseCommand):
-    help = "Create, list or revoke API tokens. 'create' prints the new token alone on its last line."
+    help = (
+        "Create, list or revoke API tokens. 'create' prints the new token alone on its last line."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
@@ -36,14 +38,17 @@ class Command(BaseCommand):
             if not user.is_active:
                 raise CommandError(f"{user.username} is disabled; enable the account first.")
             token, secret = do_create_api_token(user, name=options["name"], acting_user=None)
-            self.stdout.write(f"Token {token.prefix} for {user.username} ({user.role}). It is "
-                              "shown once; store it now:")
+            self.stdout.write(
+                f"Token {token.prefix} for {user.username} ({user.role}). It is "
+                "shown once; store it now:"
+            )
             self.stdout.write(secret)
         else:
             for token in user.api_tokens.order_by("-created_at"):
                 state = "revoked" if token.revoked_at else "active"
-                self.stdout.write(f"{token.prefix}  {state:8}  {token.created_at:%Y-%m-%d}  "
-                                  f"{token.name}")
+                self.stdout.write(
+                    f"{token.prefix}  {state:8}  {token.created_at:%Y-%m-%d}  {token.name}"
+                )
 
     def _revoke(self, prefix: str) -> None:
         token = ApiToken.objects.filter(prefix=prefix).select_related("user").first()

@@ -18,5 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--reload", action="store_true", help="Restart on code changes.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("runserver", f"{options['host']}:{options['port']}",
-                     use_reloader=options["reload"])
+        call_command(
+            "runserver", f"{options['host']}:{options['port']}", use_reloader=options["reload"]
+        )

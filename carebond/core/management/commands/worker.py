@@ -24,10 +24,15 @@ class Command(BaseCommand):
     help = "Run background tasks and periodic scans until stopped (SIGTERM finishes the task)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--poll", type=float, default=1.0,
-                            help="Seconds to wait when there is nothing to do (default 1).")
-        parser.add_argument("--once", action="store_true",
-                            help="Run due scans and queued tasks once, then exit.")
+        parser.add_argument(
+            "--poll",
+            type=float,
+            default=1.0,
+            help="Seconds to wait when there is nothing to do (default 1).",
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="Run due scans and queued tasks once, then exit."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.running = True
@@ -42,8 +47,13 @@ class Command(BaseCommand):
             close_old_connections()
             run_due_scans(scans)
             self.tasks = Worker(
-                queue_names=["*"], interval=0, batch=True, backend_name="default",
-                startup_delay=False, max_tasks=None, worker_id=worker_id,
+                queue_names=["*"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id=worker_id,
                 excluded_queue_names=[],
             )
             if self.running:
@@ -61,8 +71,9 @@ class Command(BaseCommand):
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         """Finish the task in hand, then leave the loop (a second signal is not needed)."""
-        logger.info("Worker received %s; stopping after the current task.",
-                    signal.Signals(signum).name)
+        logger.info(
+            "Worker received %s; stopping after the current task.", signal.Signals(signum).name
+        )
         self.running = False
         if self.tasks is not None:
             self.tasks.running = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from argparse import ArgumentParser
 from typing import Any
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         result = build_demo(seed=options["seed"], size=options["size"])
-        console = Console(file=self.stdout, width=100)
+        console = Console(file=io.StringIO(), record=True, width=100)
         table = Table(title=f"Demo users ({result.organization.name}, seed {options['seed']})")
         for column in ("username", "role", "password"):
             table.add_column(column)
@@ -38,8 +39,10 @@ class Command(BaseCommand):
             console.print("Demo mode (CAREBOND_DEMO=1): demo accounts sign in without MFA.")
         else:
             console.print("Demo accounts enrol MFA at first sign-in (set CAREBOND_DEMO=1 to skip).")
+        if not options["no_serve"]:
+            url = f"http://{options['host']}:{options['port']}"
+            console.print(f"Serving CareBond at {url}  (Ctrl+C stops)")
+        self.stdout.write(console.export_text())
         if options["no_serve"]:
             return
-        url = f"http://{options['host']}:{options['port']}"
-        console.print(f"Serving CareBond at {url}  (Ctrl+C stops)")
         call_command("serve", host=options["host"], port=options["port"])

@@ -1,0 +1,66 @@
+# CareBond: two commands. `make demo` runs the product; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := requirements.lock
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CareBond needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Runtime packages only, pinned by the lock file.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/pip install --quiet -c $(LOCK) -e .
+	@touch $@
+
+# Test tools too (pytest, Playwright's Python API, ruff, mypy...).
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	CAREBOND_DEMO=1 $(BIN)/carebond demo --seed 42
+
+# Browser tests drive Debian's chromium; PostgreSQL 15 provides the second database.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
+	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install:$$missing (Debian packages)"; exit 1; fi; \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy
+
+test-sqlite: install-test system-deps
+	@echo "== Running the suite on SQLite"
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+test-postgres: install-test system-deps
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS)
+
+test: lint typecheck test-sqlite test-postgres
+
+# Regenerate the lock after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > $(LOCK)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,177 @@
+"""The `carebond` command as an operator uses it: real processes against a throw-away database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CAREBOND = [sys.executable, "-m", "carebond.cli"]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CAREBOND, *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A migrated SQLite file of its own, so these processes never touch the test database."""
+    folder = tmp_path_factory.mktemp("cli")
+    env = {
+        **os.environ,
+        "CAREBOND_ENV": "dev",
+        "CAREBOND_VAR_DIR": str(folder),
+        "CAREBOND_DATABASE_URL": f"sqlite:///{folder / 'cli.sqlite3'}",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = run("migrate", "--verbosity", "0", env=env)
+    assert result.returncode == 0, result.stderr
+    return env
+
+
+def test_help_lists_every_subcommand_with_one_line() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("serve", "migrate", "demo", "worker", "createuser", "token", "audit", "check"):
+        assert any(line.strip().startswith(command + " ") for line in result.stdout.splitlines())
+
+
+def test_createuser_then_token_create_prints_the_token_last(cli_env: dict[str, str]) -> None:
+    created = run(
+        "createuser",
+        "ops-admin",
+        "--role",
+        "admin",
+        "--organization",
+        "cli-org",
+        "--organization-name",
+        "CLI Test Clinic",
+        "--time-zone",
+        "Europe/London",
+        "--password-stdin",
+        env=cli_env,
+        stdin="plum-harbor-lantern-7\n",
+    )
+    assert created.returncode == 0, created.stderr
+    token = run("token", "create", "ops-admin", env=cli_env)
+    assert token.returncode == 0, token.stderr
+    last_line = token.stdout.strip().splitlines()[-1]
+    assert last_line.startswith("cb_")
+    assert " " not in last_line
+
+
+def test_createuser_refuses_a_bad_role_and_a_weak_password(cli_env: dict[str, str]) -> None:
+    bad_role = run("createuser", "x", "--role", "superhero", env=cli_env)
+    assert bad_role.returncode != 0
+    assert "invalid choice" in bad_role.stderr
+    weak = run(
+        "createuser",
+        "weak-user",
+        "--role",
+        "analyst",
+        "--organization-name",
+        "Weak Org",
+        "--password-stdin",
+        env=cli_env,
+        stdin="password\n",
+    )
+    assert weak.returncode != 0
+    assert "too short" in weak.stderr or "too common" in weak.stderr
+    assert "Traceback" not in weak.stderr
+
+
+def test_token_create_for_unknown_user_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    result = run("token", "create", "nobody-here", env=cli_env)
+    assert result.returncode != 0
+    assert "No user named 'nobody-here'" in result.stderr
+
+
+def test_audit_verify_exits_0_on_an_intact_chain(cli_env: dict[str, str]) -> None:
+    result = run("audit", "verify", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "Audit chain intact" in result.stdout
+
+
+def test_audit_verify_exits_1_naming_an_edited_event(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # given a demo database whose third audit row is edited directly in SQLite
+    import sqlite3
+
+    env = {**cli_env, "CAREBOND_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    assert run("demo", "--seed", "7", "--no-serve", env=env).returncode == 0
+    with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
+        public_id = db.execute("SELECT public_id FROM audit_auditevent WHERE id = 3").fetchone()[0]
+        db.execute("UPDATE audit_auditevent SET action = 'user.created' WHERE id = 3")
+    # when
+    result = run("audit", "verify", env=env)
+    # then
+    assert result.returncode == 1
+    assert "event 3 (" in result.stderr
+    assert str(public_id).replace("-", "")[:8] in result.stderr.replace("-", "")
+
+
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    env = {
+        **os.environ,
+        "CAREBOND_ENV": "production",
+        "CAREBOND_SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-check-0123456789",
+        "CAREBOND_ALLOWED_HOSTS": "carebond.example.org",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = run("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {**os.environ, "CAREBOND_ENV": "production"}
+    env.pop("CAREBOND_SECRET_KEY", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = run("check", env=env)
+    assert result.returncode != 0
+    assert "CAREBOND_SECRET_KEY" in result.stderr
+
+
+def test_worker_runs_until_sigterm_and_stops_cleanly(cli_env: dict[str, str]) -> None:
+    # given a running worker
+    worker = subprocess.Popen(
+        [*CAREBOND, "worker", "--poll", "0.2"],
+        cwd=ROOT,
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        started = worker.stdout.readline()
+        assert "started with 2 scans" in started
+        time.sleep(1.0)
+        assert worker.poll() is None  # still looping
+        # when
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    # then
+    assert worker.returncode == 0, err
+    assert "stopped cleanly" in out
