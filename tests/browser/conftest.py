@@ -1,4 +1,4 @@
-"""Browser tests: Debian's chromium driven by Playwright's Python API (never a downloaded browser)."""
+"""Browser tests: Debian's chromium driven by Playwright's Python API (no downloaded browser)."""
 
 from __future__ import annotations
 
