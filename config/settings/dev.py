@@ -3,7 +3,7 @@
 from config.env import VAR_DIR, env_bool
 from config.settings.base import *  # noqa: F403
 
-DEBUG = env_bool("CAREBOND_DEBUG", True)
+DEBUG = env_bool("CAREBOND_DEBUG", False)  # the demo shows friendly error pages, not tracebacks
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -19,13 +19,18 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-# Playwright's sync API keeps an event loop in this thread; the Django ORM calls the tests make
-# around it are still synchronous and run outside any coroutine.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API keeps an event loop in this thread; the Django ORM calls the tests
+    make around it are still synchronous and run outside any coroutine. Browser tests only."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
+    """One browser per test: while Playwright runs, its event loop owns this thread, so it must
+    be gone before pytest-django touches the database again."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package.")
     with sync_playwright() as playwright:
