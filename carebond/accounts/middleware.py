@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from carebond.accounts.mfa import mfa_satisfied
@@ -34,6 +36,7 @@ class SessionPolicyMiddleware:
             return self._handle(request)
         finally:
             client_ip_var.reset(token)
+            timezone.deactivate()
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
         # A session cookie that no longer opens a session: it expired (the API says so).
@@ -53,6 +56,8 @@ class SessionPolicyMiddleware:
             request.session[LAST_SEEN_AT] = int(clock.now().timestamp())
             satisfied = mfa_satisfied(request)
             request.mfa_satisfied = satisfied  # type: ignore[attr-defined]
+            # Times on pages are shown in the organisation's time zone (stored in UTC).
+            timezone.activate(zoneinfo.ZoneInfo(request.user.organization.time_zone))
             if not satisfied and not request.path.startswith(_BEFORE_MFA_PREFIXES):
                 return redirect("accounts:mfa")
         return self.get_response(request)

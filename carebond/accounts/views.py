@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from carebond.accounts import actions
-from carebond.accounts.access import access_own_api_token, access_user
+from carebond.accounts.access import access_own_api_token, access_user, signed_in_user
 from carebond.accounts.forms import ApiTokenForm, CodeForm, NewUserForm, SignInForm
 from carebond.accounts.mfa import demo_mfa_skip_enabled, mfa_satisfied
 from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
@@ -121,8 +121,7 @@ def locked_out(
 @require_http_methods(["GET", "POST"])
 def mfa(request: HttpRequest) -> HttpResponse:
     """Second factor: a TOTP code, or a single-use recovery code."""
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     if mfa_satisfied(request):
         return _after_mfa(request)
     if not actions.has_confirmed_totp(user):
@@ -160,8 +159,7 @@ def mfa(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mfa_enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in: scan the QR code, confirm one code, receive recovery codes once."""
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     if actions.has_confirmed_totp(user) and not user.is_verified():  # type: ignore[attr-defined]
         return redirect("accounts:mfa")
     device = actions.get_or_create_unconfirmed_totp(user)
@@ -213,8 +211,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     """The user's own page: API tokens (create, revoke) and recovery codes."""
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     form = ApiTokenForm(request.POST or None)
     new_secret = None
     status = 200
@@ -241,8 +238,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @page_policy(ANY_STAFF)
 @require_POST
 def revoke_token(request: HttpRequest, token_id: UUID) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     token = access_own_api_token(user, token_id)
     actions.do_revoke_api_token(token, acting_user=user)
     messages.success(request, f"The token “{token.name}” is revoked.")
@@ -252,8 +248,7 @@ def revoke_token(request: HttpRequest, token_id: UUID) -> HttpResponse:
 @page_policy(ANY_STAFF)
 @require_POST
 def regenerate_recovery_codes(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = signed_in_user(request)
     codes = actions.do_regenerate_recovery_codes(user, acting_user=user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
@@ -261,8 +256,7 @@ def regenerate_recovery_codes(request: HttpRequest) -> HttpResponse:
 @page_policy(ADMINS)
 @require_http_methods(["GET", "POST"])
 def users(request: HttpRequest) -> HttpResponse:
-    acting = request.user
-    assert isinstance(acting, User)
+    acting = signed_in_user(request)
     form = NewUserForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -293,8 +287,7 @@ def users(request: HttpRequest) -> HttpResponse:
 @page_policy(ADMINS)
 @require_http_methods(["GET"])
 def user_detail(request: HttpRequest, user_id: UUID) -> HttpResponse:
-    acting = request.user
-    assert isinstance(acting, User)
+    acting = signed_in_user(request)
     subject = access_user(acting, user_id)
     return render(
         request,
@@ -309,8 +302,7 @@ def user_detail(request: HttpRequest, user_id: UUID) -> HttpResponse:
 @page_policy(ADMINS)
 @require_POST
 def user_action(request: HttpRequest, user_id: UUID, verb: str) -> HttpResponse:
-    acting = request.user
-    assert isinstance(acting, User)
+    acting = signed_in_user(request)
     subject = access_user(acting, user_id)
     if verb not in {"disable", "enable", "reset-mfa"}:
         raise NotFound("No such action.")

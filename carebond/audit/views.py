@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from carebond.accounts.models import User
+from carebond.accounts.access import signed_in_user
 from carebond.audit.actions import do_record_audit_export
 from carebond.audit.fhir import to_fhir
 from carebond.audit.forms import AuditFilterForm
@@ -19,9 +19,15 @@ from carebond.core.permissions import ADMINS, page_policy
 PAGE_SIZE = 50
 
 
-def _filters(form: AuditFilterForm) -> AuditFilters:
+def _read_filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters | None]:
+    """The filter form and what it asks for; None when a field is invalid."""
+    form = AuditFilterForm(request.GET or None)
+    if not form.is_bound:
+        return form, AuditFilters()
+    if not form.is_valid():
+        return form, None
     data = form.cleaned_data
-    return AuditFilters(
+    return form, AuditFilters(
         action=data.get("action") or "",
         actor=data.get("actor") or "",
         target_type=data.get("target_type") or "",
@@ -35,12 +41,10 @@ def _filters(form: AuditFilterForm) -> AuditFilters:
 @page_policy(ADMINS)
 @require_GET
 def events(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
-    form = AuditFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    user = signed_in_user(request)
+    form, filters = _read_filters(request)
+    if filters is None:
         return render(request, "audit/events.html", {"form": form, "page": None}, status=400)
-    filters = _filters(form) if form.is_bound else AuditFilters()
     page = Paginator(
         list_audit_events(user=user, filters=filters).select_related("actor"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -60,12 +64,10 @@ def events(request: HttpRequest) -> HttpResponse:
 @page_policy(ADMINS)
 @require_GET
 def export(request: HttpRequest) -> HttpResponseBase:
-    user = request.user
-    assert isinstance(user, User)
-    form = AuditFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    user = signed_in_user(request)
+    form, filters = _read_filters(request)
+    if filters is None:
         return render(request, "audit/events.html", {"form": form, "page": None}, status=400)
-    filters = _filters(form) if form.is_bound else AuditFilters()
     do_record_audit_export(acting_user=user)
     rows = list_audit_events(user=user, filters=filters).select_related("actor").order_by("id")
     lines = (json.dumps(to_fhir(event)) + "\n" for event in rows.iterator(chunk_size=2000))

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -194,3 +195,15 @@ def test_audit_download_is_fhir_ndjson(
     assert response["Content-Type"] == "application/fhir+ndjson"
     lines = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
     assert all(json.loads(line)["resourceType"] == "AuditEvent" for line in lines)
+
+
+def test_audit_page_shows_times_in_the_organisation_time_zone(
+    client_for: Callable[[User], Client], admin_a: User, location_a: Location
+) -> None:
+    # given an event stored in UTC, in an organisation on Chicago time
+    event = record_access(actor=admin_a, target=location_a, action="location.read")
+    local = event.occurred_at.astimezone(ZoneInfo("America/Chicago"))
+    # when / then the page shows Chicago time
+    body = client_for(admin_a).get("/audit/").content.decode()
+    assert "When (America/Chicago)" in body
+    assert local.strftime("%Y-%m-%d %H:%M:%S") in body
