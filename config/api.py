@@ -8,8 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from carebond.accounts.api import organization_router
 from carebond.accounts.api import router as accounts_router
-from carebond.core.api import router as core_router
 from carebond.core.errors import CareBondError
 from carebond.core.permissions import PUBLIC, page_policy
 
@@ -25,7 +25,7 @@ api = NinjaAPI(
     docs_decorator=page_policy(PUBLIC),
 )
 api.add_router("", accounts_router)
-api.add_router("/organization", core_router)
+api.add_router("/organization", organization_router)
 
 
 def _error(

@@ -97,6 +97,19 @@ def test_createuser_refuses_a_bad_role_and_a_weak_password(cli_env: dict[str, st
     assert "Traceback" not in weak.stderr
 
 
+def test_demo_refuses_production_settings() -> None:
+    env = {
+        **os.environ,
+        "CAREBOND_ENV": "production",
+        "CAREBOND_SECRET_KEY": "s" * 60,
+        "CAREBOND_ALLOWED_HOSTS": "crm.example.org",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = run("demo", "--no-serve", env=env)
+    assert result.returncode != 0
+    assert "never runs with production settings" in result.stderr
+
+
 def test_token_create_for_unknown_user_is_a_clear_error(cli_env: dict[str, str]) -> None:
     result = run("token", "create", "nobody-here", env=cli_env)
     assert result.returncode != 0

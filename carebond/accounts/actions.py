@@ -7,7 +7,8 @@ import secrets
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,7 +17,7 @@ from carebond.audit.models import Outcome
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput, RuleViolation
-from carebond.core.models import Organization
+from carebond.core.models import Department, Location, Organization, validate_time_zone
 from carebond.core.permissions import Role
 
 RECOVERY_CODE_COUNT = 10
@@ -85,13 +86,34 @@ def do_create_user(
         is_demo_account=is_demo_account,
     )
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():  # a concurrent sign-up with the same name loses cleanly
+            user.save()
+    except IntegrityError as error:
+        raise RuleViolation(
+            f"The username {username!r} is taken.", code="username_taken"
+        ) from error
     record_audit(
         actor=acting_user,
         action="user.created",
         target=user,
         organization=organization,
         changed_fields=["username", "role", "email", "first_name", "last_name"],
+        actor_label=None if acting_user else "cli",
+    )
+    return user
+
+
+@transaction.atomic
+def do_set_password(user: User, *, password: str, acting_user: User | None) -> User:
+    """Audit: user.password_set. Other sessions of the user end (Django rotates the hash)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_audit(
+        actor=acting_user,
+        action="user.password_set",
+        target=user,
+        changed_fields=["password"],
         actor_label=None if acting_user else "cli",
     )
     return user
@@ -149,7 +171,7 @@ def do_enable_user(user: User, *, acting_user: User | None) -> User:
 @transaction.atomic
 def do_create_api_token(user: User, *, name: str, acting_user: User | None) -> tuple[ApiToken, str]:
     """Audit: api_token.created. Returns the secret, which is never stored and never shown again."""
-    prefix = secrets.token_hex(4)
+    prefix = secrets.token_hex(6)  # 48 bits: collisions are not a practical concern
     secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
         user=user, name=name[:100] or "API token", prefix=prefix, token_hash=hash_token(secret)
@@ -211,9 +233,10 @@ def has_confirmed_totp(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-@transaction.atomic
 def check_confirm_totp(user: User, *, code: str) -> tuple[TOTPDevice, list[str]]:
-    """Confirm enrolment with a code from the app; returns the new recovery codes (shown once)."""
+    """Confirm enrolment with a code from the app; returns the new recovery codes (shown once).
+
+    Not atomic itself: a failed attempt must leave its audit row behind."""
     device = get_or_create_unconfirmed_totp(user)
     if not code.strip().isdigit() or not device.verify_token(code.strip()):
         record_audit(
@@ -256,6 +279,12 @@ def do_regenerate_recovery_codes(user: User, *, acting_user: User) -> list[str]:
     return codes
 
 
+def check_reset_mfa(user: User, *, acting_user: User) -> User:
+    if user.pk == acting_user.pk:
+        raise RuleViolation("Another administrator must reset your own MFA.", code="reset_own_mfa")
+    return do_reset_mfa(user, acting_user=acting_user)
+
+
 @transaction.atomic
 def do_reset_mfa(user: User, *, acting_user: User | None) -> User:
     """Audit: auth.mfa_reset. The user enrols again at next sign-in (lost phone)."""
@@ -274,12 +303,94 @@ def do_reset_mfa(user: User, *, acting_user: User | None) -> User:
 def record_sign_in_event(
     user: User | None, *, action: str, outcome: str = Outcome.SUCCESS, username: str = ""
 ) -> None:
-    """Sign-in, MFA and sign-out events (HIPAA 164.312(b) asks for them in the audit trail)."""
+    """Sign-in, MFA and sign-out events (HIPAA 164.312(b) asks for them in the audit trail).
+
+    A failed password names no actor, but when the username exists the event is filed under
+    that account's organisation, so its administrators see attempts on their accounts."""
+    account = user or User.objects.filter(username=username).select_related("organization").first()
     record_audit(
         actor=user,
         action=action,
-        target=user,
+        target=account,
         outcome=outcome,
-        organization=user.organization if user else None,
+        organization=account.organization if account else None,
         actor_label=user.username if user else (username[:150] or "anonymous"),
     )
+
+
+# --- organisations, locations, departments ------------------------------------------------
+# Tenancy structure lives in core's models; its writes are here, above the audit layer.
+
+
+def check_create_organization(*, name: str, time_zone: str, slug: str = "") -> Organization:
+    if not name.strip():
+        raise InvalidInput("An organisation needs a name.", field="name")
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], field="time_zone") from error
+    slug = slug or slugify(name)[:60]
+    if Organization.objects.filter(slug=slug).exists():
+        raise RuleViolation(f"An organisation with the slug {slug!r} exists.", code="slug_taken")
+    return do_create_organization(name=name.strip(), time_zone=time_zone, slug=slug)
+
+
+@transaction.atomic
+def do_create_organization(*, name: str, time_zone: str, slug: str) -> Organization:
+    """Audit: organization.created (by the command line; organisations have no creator user)."""
+    organization = Organization.objects.create(name=name, time_zone=time_zone, slug=slug)
+    record_audit(
+        actor=None,
+        action="organization.created",
+        target=organization,
+        organization=organization,
+        actor_label="cli",
+        changed_fields=["name", "slug", "time_zone"],
+    )
+    return organization
+
+
+@transaction.atomic
+def do_create_location(
+    organization: Organization,
+    *,
+    name: str,
+    address: str = "",
+    phone: str = "",
+    time_zone: str = "",
+    acting_user: User | None,
+) -> Location:
+    """Audit: location.created."""
+    location = Location.objects.create(
+        organization=organization, name=name, address=address, phone=phone, time_zone=time_zone
+    )
+    record_audit(
+        actor=acting_user,
+        action="location.created",
+        target=location,
+        changed_fields=["name", "address", "phone", "time_zone"],
+        actor_label=None if acting_user else "cli",
+    )
+    return location
+
+
+@transaction.atomic
+def do_create_department(
+    organization: Organization,
+    *,
+    name: str,
+    location: Location | None = None,
+    acting_user: User | None,
+) -> Department:
+    """Audit: department.created."""
+    if location is not None and location.organization_id != organization.pk:
+        raise InvalidInput("Choose a location of this organisation.", field="location")
+    department = Department.objects.create(organization=organization, name=name, location=location)
+    record_audit(
+        actor=acting_user,
+        action="department.created",
+        target=department,
+        changed_fields=["name", "location"],
+        actor_label=None if acting_user else "cli",
+    )
+    return department

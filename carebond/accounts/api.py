@@ -12,12 +12,17 @@ from carebond.accounts.models import ApiToken, User
 from carebond.accounts.schemas import (
     ApiTokenIn,
     ApiTokenOut,
+    DepartmentOut,
+    LocationOut,
     MeOut,
     NewApiTokenOut,
     OrganizationOut,
 )
 from carebond.accounts.selectors import list_api_tokens
+from carebond.core.access import access_location
+from carebond.core.models import Location
 from carebond.core.permissions import ANY_STAFF
+from carebond.core.selectors import list_departments, list_locations
 
 router = Router(tags=["accounts"])
 
@@ -83,3 +88,42 @@ def revoke_token(request: HttpRequest, token_id: UUID) -> ApiTokenOut:
     user = acting_user(request)
     token = do_revoke_api_token(access_own_api_token(user, token_id), acting_user=user)
     return _token_out(token)
+
+
+# --- the organisation the user works in -------------------------------------------------------
+organization_router = Router(tags=["organization"])
+
+
+def _location_out(location: Location) -> LocationOut:
+    return LocationOut(
+        id=location.public_id,
+        name=location.name,
+        address=location.address,
+        phone=location.phone,
+        time_zone=location.time_zone or location.organization.time_zone,
+    )
+
+
+@organization_router.get("/locations", response=list[LocationOut], auth=policy_auth(ANY_STAFF))
+def locations(request: HttpRequest) -> list[LocationOut]:
+    return [
+        _location_out(loc)
+        for loc in list_locations(user=acting_user(request)).select_related("organization")
+    ]
+
+
+@organization_router.get(
+    "/locations/{location_id}", response=LocationOut, auth=policy_auth(ANY_STAFF)
+)
+def location(request: HttpRequest, location_id: UUID) -> LocationOut:
+    return _location_out(access_location(acting_user(request), location_id))
+
+
+@organization_router.get("/departments", response=list[DepartmentOut], auth=policy_auth(ANY_STAFF))
+def departments(request: HttpRequest) -> list[DepartmentOut]:
+    return [
+        DepartmentOut(
+            id=d.public_id, name=d.name, location_id=d.location.public_id if d.location else None
+        )
+        for d in list_departments(user=acting_user(request))
+    ]

@@ -22,15 +22,28 @@ from carebond.core.middleware import client_ip
 SIGNED_IN_AT = "carebond_signed_in_at"
 LAST_SEEN_AT = "carebond_last_seen_at"
 
-# Pages a signed-in user may open before the second factor.
-_BEFORE_MFA_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/", "/fhir/")
+# Paths that never touch the session (load balancers probe /healthz with the database down).
+_SESSIONLESS_PREFIXES = ("/static/", "/healthz")
+# Paths a signed-in user may open before the second factor. The API answers 401 by itself.
+_BEFORE_MFA_PATHS = (
+    "/accounts/login/",
+    "/accounts/mfa/",
+    "/accounts/mfa/enrol/",
+    "/accounts/logout/",
+)
+_API_PREFIXES = ("/api/", "/fhir/")
 
 
 class SessionPolicyMiddleware:
+    """Runs for every request carrying a session, whatever other headers it sends."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.mfa_satisfied = False  # type: ignore[attr-defined]
+        if request.path.startswith(_SESSIONLESS_PREFIXES):
+            return self.get_response(request)
         token = client_ip_var.set(client_ip(request))
         try:
             return self._handle(request)
@@ -45,21 +58,28 @@ class SessionPolicyMiddleware:
             and settings.SESSION_COOKIE_NAME in request.COOKIES
             and "_auth_user_id" not in request.session
         )
-        if request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
-            expired = self._expired_reason(request)
-            if expired:
-                logout(request)
-                if request.path.startswith("/api/"):
-                    return JsonResponse({"message": expired, "code": "session_expired"}, status=401)
-                messages.info(request, expired)
-                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
-            request.session[LAST_SEEN_AT] = int(clock.now().timestamp())
-            satisfied = mfa_satisfied(request)
-            request.mfa_satisfied = satisfied  # type: ignore[attr-defined]
-            # Times on pages are shown in the organisation's time zone (stored in UTC).
-            timezone.activate(zoneinfo.ZoneInfo(request.user.organization.time_zone))
-            if not satisfied and not request.path.startswith(_BEFORE_MFA_PREFIXES):
-                return redirect("accounts:mfa")
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        expired = self._expired_reason(request)
+        if expired:
+            logout(request)
+            if request.path.startswith(_API_PREFIXES):
+                return JsonResponse(
+                    {"message": expired, "code": "session_expired", "field": None}, status=401
+                )
+            messages.info(request, expired)
+            return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
+        request.session[LAST_SEEN_AT] = int(clock.now().timestamp())
+        satisfied = mfa_satisfied(request)
+        request.mfa_satisfied = satisfied  # type: ignore[attr-defined]
+        # Times on pages are shown in the organisation's time zone (stored in UTC).
+        timezone.activate(zoneinfo.ZoneInfo(request.user.organization.time_zone))
+        if (
+            not satisfied
+            and request.path not in _BEFORE_MFA_PATHS
+            and not request.path.startswith(_API_PREFIXES)
+        ):
+            return redirect("accounts:mfa")
         return self.get_response(request)
 
     @staticmethod

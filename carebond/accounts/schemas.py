@@ -5,6 +5,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from carebond.core.schemas import CleanStr, InputSchema
+
 
 class OrganizationOut(Schema):
     id: UUID
@@ -22,10 +24,8 @@ class MeOut(Schema):
     mfa_enrolled: bool
 
 
-class ApiTokenIn(Schema):
-    model_config = {"extra": "forbid"}
-
-    name: str = Field(min_length=1, max_length=100, description="What will use the token.")
+class ApiTokenIn(InputSchema):
+    name: CleanStr = Field(min_length=1, max_length=100, description="What will use the token.")
 
 
 class ApiTokenOut(Schema):
@@ -39,3 +39,17 @@ class ApiTokenOut(Schema):
 
 class NewApiTokenOut(ApiTokenOut):
     token: str = Field(description="The secret. Shown once; store it now.")
+
+
+class LocationOut(Schema):
+    id: UUID
+    name: str
+    address: str
+    phone: str
+    time_zone: str
+
+
+class DepartmentOut(Schema):
+    id: UUID
+    name: str
+    location_id: UUID | None

@@ -306,16 +306,14 @@ def user_action(request: HttpRequest, user_id: UUID, verb: str) -> HttpResponse:
     subject = access_user(acting, user_id)
     if verb not in {"disable", "enable", "reset-mfa"}:
         raise NotFound("No such action.")
-    try:
-        if verb == "disable":
-            actions.check_disable_user(subject, acting_user=acting)
-            messages.success(request, f"{subject.username} is disabled and signed out everywhere.")
-        elif verb == "enable":
-            actions.do_enable_user(subject, acting_user=acting)
-            messages.success(request, f"{subject.username} can sign in again.")
-        elif verb == "reset-mfa":
-            actions.do_reset_mfa(subject, acting_user=acting)
-            messages.success(request, f"{subject.username} will enrol MFA at next sign-in.")
-    except CareBondError as error:
-        messages.error(request, error.message)
+    # A refused action raises; the error middleware shows its message with its status (409).
+    if verb == "disable":
+        actions.check_disable_user(subject, acting_user=acting)
+        messages.success(request, f"{subject.username} is disabled and signed out everywhere.")
+    elif verb == "enable":
+        actions.do_enable_user(subject, acting_user=acting)
+        messages.success(request, f"{subject.username} can sign in again.")
+    else:
+        actions.check_reset_mfa(subject, acting_user=acting)
+        messages.success(request, f"{subject.username} will enrol MFA at next sign-in.")
     return redirect("accounts:user_detail", user_id=subject.public_id)

@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from carebond.core.logging import request_id_var
@@ -18,7 +19,9 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        # A caller's id is kept only behind a proxy we trust to set it; otherwise anyone could
+        # write chosen text into audit rows.
+        incoming = request.headers.get("X-Request-ID", "") if settings.TRUST_REQUEST_ID else ""
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)

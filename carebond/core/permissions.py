@@ -77,6 +77,11 @@ def page_policy(policy: AccessPolicy) -> Callable[[ViewFunc], ViewFunc]:
                     from django.contrib.auth.views import redirect_to_login
 
                     return redirect_to_login(request.get_full_path())
+                # Set by the session middleware; only the MFA pages themselves open without it.
+                if policy is not PENDING_MFA and not getattr(request, "mfa_satisfied", False):
+                    from django.shortcuts import redirect
+
+                    return redirect("accounts:mfa")
                 require_role(request.user, policy)
             return view(request, *args, **kwargs)
 

@@ -51,8 +51,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "carebond.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "carebond.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "carebond.core.middleware.CareBondErrorMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -116,9 +116,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 SESSION_IDLE_MINUTES = env_int("CAREBOND_SESSION_IDLE_MINUTES", 15)
 SESSION_ABSOLUTE_HOURS = env_int("CAREBOND_SESSION_ABSOLUTE_HOURS", 12)
-# The cookie lives as long as the idle window and is renewed on every request: idle timeout.
+# The cookie lives as long as the idle window; SessionPolicyMiddleware touches the session on
+# every signed-in request, which saves it and renews the cookie (requests without a signed-in
+# user, such as /healthz, never write the session).
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -130,7 +131,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 
 AXES_FAILURE_LIMIT = env_int("CAREBOND_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours: a locked account opens again after 15 minutes
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per username, from any address: a spread-out guessing attack locks the account too.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "carebond.accounts.views.locked_out"
 AXES_VERBOSE = False
@@ -183,6 +185,15 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("CAREBOND_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CAREBOND_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("CAREBOND_EMAIL_FROM", "CareBond <no-reply@carebond.invalid>")
+
+# Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
+# administrators cannot rewrite (docs/deployment.md).
+AUDIT_CHECKPOINT_FILE = env_str(
+    "CAREBOND_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")
+)
+
+# Keep X-Request-ID from callers only when a trusted proxy sets it (docs/deployment.md).
+TRUST_REQUEST_ID = env_bool("CAREBOND_TRUST_REQUEST_ID")
 
 # --- logging: JSON lines with request ids; never PHI ----------------------------------------
 LOGGING = {

@@ -207,3 +207,33 @@ def test_audit_page_shows_times_in_the_organisation_time_zone(
     body = client_for(admin_a).get("/audit/").content.decode()
     assert "When (America/Chicago)" in body
     assert local.strftime("%Y-%m-%d %H:%M:%S") in body
+
+
+def test_cutting_events_off_the_end_is_caught_by_a_checkpoint(
+    admin_a: User, location_a: Location, settings: Any, tmp_path: Any
+) -> None:
+    # given a checkpoint kept outside the database after five events
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
+    events = some_events(admin_a, location_a, 5)
+    call_command("audit", "checkpoint", stdout=StringIO())
+    # when the newest two are deleted and one new event is appended, leaving a valid chain
+    tamper("DELETE FROM audit_auditevent WHERE id >= %s", [events[3].pk])
+    record_access(actor=admin_a, target=location_a, action="location.read")
+    assert verify_chain().intact
+    # then verification fails on the checkpoint
+    code, output = run_verify()
+    assert code == 1
+    assert f"checkpointed event {events[4].pk}" in output
+    assert "rewritten" in output or "cut from the end" in output
+
+
+def test_the_daily_scan_checkpoints_an_intact_chain(
+    admin_a: User, location_a: Location, settings: Any, tmp_path: Any
+) -> None:
+    from carebond.audit.checkpoints import read_checkpoints
+    from carebond.audit.scans import scan_audit_chain
+
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
+    last = some_events(admin_a, location_a, 2)[-1]
+    assert scan_audit_chain() == 1
+    assert [c.event_id for c in read_checkpoints()] == [last.pk]

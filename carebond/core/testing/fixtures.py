@@ -13,11 +13,10 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from carebond.accounts.actions import do_create_api_token, do_create_user
+from carebond.accounts.actions import do_create_api_token, do_create_location, do_create_user
 from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from carebond.accounts.models import User
 from carebond.core import clock
-from carebond.core.actions import do_create_location
 from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
 

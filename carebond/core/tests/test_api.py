@@ -131,6 +131,16 @@ def test_unknown_fields_are_422_naming_the_field(
     assert ApiToken.objects.count() == before
 
 
+def test_nul_characters_are_422_not_a_database_error(
+    api_for: Callable[[User], Client], admin_a: User
+) -> None:
+    response = api_for(admin_a).post(
+        "/api/v1/me/tokens", {"name": "a\u0000b"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "body.payload.name"
+
+
 def test_missing_required_field_is_422(api_for: Callable[[User], Client], admin_a: User) -> None:
     response = api_for(admin_a).post("/api/v1/me/tokens", {}, content_type="application/json")
     assert response.status_code == 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from carebond.core.logging import (
     JsonFormatter,
@@ -35,3 +36,24 @@ def test_lines_are_json_with_the_request_id() -> None:
     assert line["request_id"] == "req-12345678"
     assert line["level"] == "INFO"
     assert line["message"] == "Scan scan_expired_sessions handled 3 items"
+
+
+def test_exceptions_are_logged_as_types_and_frames_without_their_messages() -> None:
+    # given an error whose message and cause carry a patient's name
+    try:
+        try:
+            raise KeyError("Maria Lopez 555-0100")
+        except KeyError as inner:
+            raise ValueError("Patient Maria Lopez not found") from inner
+    except ValueError:
+        record = logging.LogRecord(
+            "carebond", logging.ERROR, __file__, 1, "Lookup failed", None, sys.exc_info()
+        )
+    # when
+    line = JsonFormatter().format(record)
+    # then the types and code locations are there, the name is not
+    assert "Maria" not in line
+    assert "555-0100" not in line
+    entry = json.loads(line)
+    assert entry["exception"]["types"] == ["ValueError", "KeyError"]
+    assert any("test_logging.py" in frame for frame in entry["exception"]["frames"])

@@ -89,6 +89,17 @@ def test_healthz_is_503_without_the_database(
     assert response.json()["status"] == "unavailable"
 
 
+def test_healthz_is_503_for_a_browser_with_a_session_cookie(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    client.cookies["sessionid"] = "stale-session-key"
+    monkeypatch.setattr(connection, "cursor", refuse)
+    assert client.get("/healthz").status_code == 503
+
+
 def test_security_headers_on_every_page(client: Client) -> None:
     response = client.get("/accounts/login/")
     csp = response["Content-Security-Policy"]

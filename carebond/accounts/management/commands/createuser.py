@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from carebond.accounts.actions import check_create_user
-from carebond.core.actions import check_create_organization
+from carebond.accounts.actions import check_create_organization, check_create_user
 from carebond.core.errors import CareBondError
 from carebond.core.models import Organization
 from carebond.core.permissions import Role

@@ -10,6 +10,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from carebond.audit.actions import do_record_audit_export
+from carebond.audit.checkpoints import (
+    checkpoint_file,
+    first_missed_checkpoint,
+    read_checkpoints,
+    take_checkpoint,
+)
 from carebond.audit.fhir import to_fhir
 from carebond.audit.models import AuditEvent
 from carebond.audit.selectors import verify_chain
@@ -21,7 +27,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
-        sub.add_parser("verify", help="Recompute the hash chain; exit 1 naming the first break.")
+        sub.add_parser(
+            "verify",
+            help="Recompute the hash chain and compare the checkpoints; exit 1 naming the "
+            "first break.",
+        )
+        sub.add_parser(
+            "checkpoint",
+            help="Append the newest event's id and hash to the checkpoint file (the worker "
+            "does this daily).",
+        )
         export = sub.add_parser("export", help="Write FHIR AuditEvent NDJSON.")
         export.add_argument("--output", "-o", default="-", help="File to write (default stdout).")
         export.add_argument("--organization", help="Slug of one organisation (default: all).")
@@ -29,15 +44,30 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["verb"] == "verify":
             self._verify()
+        elif options["verb"] == "checkpoint":
+            checkpoint = take_checkpoint()
+            if checkpoint is None:
+                self.stdout.write("The audit trail is empty; nothing to checkpoint.")
+            else:
+                self.stdout.write(
+                    f"Checkpoint: event {checkpoint.event_id} {checkpoint.hash} "
+                    f"-> {checkpoint_file()}"
+                )
         else:
             self._export(options["output"], options.get("organization"))
 
     def _verify(self) -> None:
         report = verify_chain()
+        missed = first_missed_checkpoint(read_checkpoints()) if report.intact else None
+        if missed is not None:
+            checkpoint, reason = missed
+            self.stderr.write(
+                f"Audit chain BROKEN at checkpointed event {checkpoint.event_id} (checkpoint of "
+                f"{checkpoint.taken_at}): {reason}."
+            )
+            sys.exit(1)
         if report.intact:
             self.stdout.write(f"Audit chain intact: {report.checked} events verified.")
-            # Kept outside the database (e.g. in the backup log), the head hash also proves
-            # that no events were cut from the end of the chain.
             self.stdout.write(f"Head hash: {report.head_hash}")
             return
         broken = report.first_break

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
@@ -26,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.SETTINGS_MODULE.endswith(".production"):
+            raise CommandError(
+                "The demo creates accounts with known passwords: it never runs "
+                "with production settings."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         result = build_demo(seed=options["seed"], size=options["size"])
         console = Console(file=io.StringIO(), record=True, width=100)
