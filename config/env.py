@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -43,3 +45,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def default_database_url() -> str:
     return f"sqlite:///{VAR_DIR / 'carebond.sqlite3'}"
+
+
+def derived_key(secret: str) -> str:
+    """A Fernet key derived from a secret: for development and tests only, never production."""
+    digest = hashlib.sha256(("field-key:" + secret).encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()

@@ -89,7 +89,12 @@ def record_audit(
 
 
 def record_access(
-    *, actor: User, target: Any, patient: Any = None, action: str | None = None
+    *,
+    actor: User,
+    target: Any,
+    patient: Any = None,
+    action: str | None = None,
+    organization: Organization | None = None,
 ) -> AuditEvent:
     """Log a read of PHI (detail page, API detail, search, export)."""
     target_type, _ = _target_parts(target)
@@ -98,4 +103,5 @@ def record_access(
         action=action or f"{target_type.split('.')[-1]}.read",
         target=target,
         patient=patient,
+        organization=organization,
     )

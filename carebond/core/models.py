@@ -37,6 +37,8 @@ class Organization(PublicIdModel, TimestampedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # ISO 3166 alpha-2: how phone numbers written without a country code are read.
+    country = models.CharField(max_length=2, default="US")
 
     class Meta:
         ordering = ["name"]

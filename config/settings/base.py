@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "carebond.core",
     "carebond.accounts",
     "carebond.audit",
+    "carebond.people",
+    "carebond.touchpoints",
     "carebond.demo",
 ]
 
@@ -178,6 +180,8 @@ WORKER_SCAN_INTERVAL_SECONDS = env_int("CAREBOND_WORKER_SCAN_INTERVAL", 60)
 
 # --- encrypted free-text PHI ----------------------------------------------------------------
 # Comma-separated Fernet keys, newest first; older keys still decrypt during rotation.
+# Without the variable, development and the demo derive a key from the secret key (production
+# settings refuse that and require CAREBOND_FIELD_KEYS).
 FIELD_KEYS = env_list("CAREBOND_FIELD_KEYS", "")
 
 # --- email ----------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """Production: secrets from the environment, HTTPS everywhere, long HSTS."""
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env_str("CAREBOND_SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env_list("CAREBOND_ALLOWED_HOSTS")
 CAREBOND_DEMO = False  # demo shortcuts never apply in production
+FIELD_KEYS = env_list("CAREBOND_FIELD_KEYS")
+if not FIELD_KEYS:
+    raise ConfigurationError("Set CAREBOND_FIELD_KEYS: free-text PHI is encrypted with them.")
 
 SECURE_SSL_REDIRECT = env_bool("CAREBOND_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

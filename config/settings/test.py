@@ -1,5 +1,6 @@
 """The test suite: same stack, cheaper hashing, tasks run in the test process."""
 
+from config.env import derived_key
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -15,3 +16,4 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 # No persistent connections: the live-server thread must not hold the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+FIELD_KEYS = [derived_key("carebond-test-suite")]

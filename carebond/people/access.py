@@ -1,0 +1,26 @@
+"""Fetch people within the acting user's organisation and role; missing and foreign look alike."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from carebond.core.errors import NotFound
+from carebond.core.permissions import PHI_ROLES
+from carebond.people.models import Person
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+def access_person(user: User, public_id: UUID | str, *, for_update: bool = False) -> Person:
+    """Identifiable records are for PHI roles only (the analyst gets the same 404 as a stranger)."""
+    if user.role not in PHI_ROLES:
+        raise NotFound("No such person.")
+    people = Person.objects.filter(organization_id=user.organization_id, public_id=public_id)
+    if for_update:
+        people = people.select_for_update()
+    person = people.select_related("organization").first()
+    if person is None:
+        raise NotFound("No such person.")
+    return person

@@ -1,0 +1,603 @@
+"""Writes to the people registry. Every write validates, audits and re-indexes search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from carebond.audit.recording import record_audit
+from carebond.core import clock
+from carebond.core.errors import InvalidInput, RuleViolation
+from carebond.core.models import Department, Location, Organization
+from carebond.people import validation
+from carebond.people.models import (
+    Address,
+    AdministrativeGender,
+    CareTeamMember,
+    Channel,
+    ConsentMethod,
+    ConsentRecord,
+    ConsentStatus,
+    ContactPoint,
+    ContactSystem,
+    ContactUse,
+    HistoryCategory,
+    HistoryItem,
+    Identifier,
+    Person,
+    PersonalNote,
+    PersonKind,
+    Purpose,
+    ReferralSourceProfile,
+    ReferralSourceType,
+    Relationship,
+    RelationshipType,
+    StaffProfile,
+)
+from carebond.people.search import index_person
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+MRN_SYSTEM = "urn:carebond:mrn"
+NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+
+
+@dataclass
+class ContactInput:
+    system: str
+    value: str
+    use: str = ContactUse.HOME
+    rank: int = 1
+
+
+@dataclass
+class IdentifierInput:
+    system: str
+    value: str
+    type_code: str = ""
+    label: str = ""
+
+
+@dataclass
+class AddressInput:
+    line1: str
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""
+    use: str = ContactUse.HOME
+
+
+@dataclass
+class ReferralInput:
+    source_type: str = ReferralSourceType.PRACTITIONER
+    npi: str = ""
+    specialty: str = ""
+    practice_name: str = ""
+    affiliations: str = ""
+    preferred_contact: str = ""
+    liaison: User | None = None
+
+
+@dataclass
+class StaffInput:
+    job_title: str = ""
+    department: Department | None = None
+    location: Location | None = None
+    start_date: date | None = None
+    is_clinical: bool = False
+    user: User | None = None
+
+
+@dataclass
+class PersonInput:
+    """Everything a new person can be created with; forms, the API and imports fill one."""
+
+    kind: str
+    given_name: str = ""
+    middle_name: str = ""
+    family_name: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    preferred_name: str = ""
+    organization_name: str = ""
+    pronouns: str = ""
+    birth_date: date | None = None
+    administrative_gender: str = ""
+    sex_assigned_at_birth: str = ""
+    gender_identity: str = ""
+    preferred_language: str = ""
+    time_zone: str = ""
+    interpreter_needed: bool = False
+    large_print: bool = False
+    mobility_assistance: bool = False
+    accessibility_notes: str = ""
+    contacts: list[ContactInput] = field(default_factory=list)
+    identifiers: list[IdentifierInput] = field(default_factory=list)
+    addresses: list[AddressInput] = field(default_factory=list)
+    referral: ReferralInput | None = None
+    staff: StaffInput | None = None
+
+
+# Scalar fields of Person that PersonInput carries and updates may change.
+PERSON_FIELDS = tuple(
+    f.name
+    for f in fields(PersonInput)
+    if f.name not in {"contacts", "identifiers", "addresses", "referral", "staff"}
+)
+
+
+def clean_person_input(
+    organization: Organization, data: PersonInput, *, new: bool = True
+) -> PersonInput:
+    """Validate and normalise; raises InvalidInput naming the first wrong field.
+
+    ``new`` asks for what only creation needs (a staff member's job title)."""
+    if data.kind not in PersonKind.values:
+        raise InvalidInput(
+            f"Unknown kind {data.kind!r}; choose one of {', '.join(PersonKind.values)}.",
+            field="kind",
+        )
+    strip = {
+        name: getattr(data, name).strip()
+        for name in PERSON_FIELDS
+        if isinstance(getattr(data, name), str)
+    }
+    cleaned = replace(data, **strip)
+    referring_organization = (
+        data.referral is not None and data.referral.source_type == ReferralSourceType.ORGANIZATION
+    )
+    if referring_organization and not cleaned.organization_name:
+        raise InvalidInput("A referring organisation needs a name.", field="organization_name")
+    if not (cleaned.family_name or cleaned.given_name or cleaned.organization_name):
+        raise InvalidInput("A family name or a given name is required.", field="family_name")
+    if (
+        cleaned.administrative_gender
+        and cleaned.administrative_gender not in AdministrativeGender.values
+    ):
+        raise InvalidInput(
+            f"Unknown sex {cleaned.administrative_gender!r}; use female, male, other or unknown.",
+            field="administrative_gender",
+        )
+    cleaned.birth_date = validation.validate_birth_date(cleaned.birth_date)
+    cleaned.preferred_language = validation.normalize_language(cleaned.preferred_language)
+    cleaned.time_zone = validation.validate_time_zone_name(cleaned.time_zone)
+    cleaned.contacts = [
+        clean_contact(organization, c, index=i) for i, c in enumerate(data.contacts)
+    ]
+    cleaned.identifiers = [
+        clean_identifier(organization, i, index=n) for n, i in enumerate(data.identifiers)
+    ]
+    seen = [(i.system, i.value) for i in cleaned.identifiers]
+    if len(seen) != len(set(seen)):
+        raise InvalidInput("The same identifier is listed twice.", field="identifiers")
+    if data.referral is not None:
+        if data.referral.source_type not in ReferralSourceType.values:
+            raise InvalidInput("Choose practitioner or organization.", field="source_type")
+        cleaned.referral = replace(data.referral, npi=validation.validate_npi(data.referral.npi))
+        if (
+            data.referral.preferred_contact
+            and data.referral.preferred_contact not in Channel.values
+        ):
+            raise InvalidInput("Unknown contact channel.", field="preferred_contact")
+    if (
+        new
+        and data.kind == PersonKind.STAFF
+        and (data.staff is None or not data.staff.job_title.strip())
+    ):
+        raise InvalidInput("A staff member needs a job title.", field="job_title")
+    return cleaned
+
+
+def clean_contact(
+    organization: Organization, contact: ContactInput, *, index: int = 0
+) -> ContactInput:
+    if contact.system == ContactSystem.PHONE:
+        value = validation.normalize_phone(
+            contact.value, region=organization.country, field="phone"
+        )
+    elif contact.system == ContactSystem.EMAIL:
+        value = validation.normalize_email(contact.value, field="email")
+    else:
+        raise InvalidInput(f"Unknown contact system {contact.system!r}.", field="contacts")
+    if contact.use not in ContactUse.values:
+        raise InvalidInput(
+            f"Unknown use {contact.use!r}; use home, work, mobile or other.", field="contacts"
+        )
+    return replace(contact, value=value, rank=contact.rank or index + 1)
+
+
+def clean_identifier(
+    organization: Organization,
+    identifier: IdentifierInput,
+    *,
+    index: int = 0,
+    person: Person | None = None,
+) -> IdentifierInput:
+    system, value = identifier.system.strip(), identifier.value.strip()
+    if not system or not value:
+        raise InvalidInput("An identifier needs a system and a value.", field="identifiers")
+    if system == NPI_SYSTEM:
+        value = validation.validate_npi(value, field="identifiers")
+    taken = Identifier.objects.filter(organization=organization, system=system, value=value)
+    if person is not None:
+        taken = taken.exclude(person=person)
+    if taken.exists():
+        raise RuleViolation(
+            f"The identifier {value} ({identifier.label or system}) already belongs to another "
+            "person in this organisation.",
+            code="duplicate_identifier",
+        )
+    return replace(identifier, system=system, value=value)
+
+
+def check_create_person(
+    organization: Organization, data: PersonInput, *, acting_user: User | None
+) -> Person:
+    return do_create_person(
+        organization, clean_person_input(organization, data), acting_user=acting_user
+    )
+
+
+@transaction.atomic
+def do_create_person(
+    organization: Organization, data: PersonInput, *, acting_user: User | None
+) -> Person:
+    """Audit: person.created. Side effects: search index."""
+    person = Person.objects.create(
+        organization=organization, **{name: getattr(data, name) for name in PERSON_FIELDS}
+    )
+    _write_details(person, data)
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.created",
+        target=person,
+        patient=person if person.kind == PersonKind.PATIENT else None,
+        changed_fields=[n for n in PERSON_FIELDS if getattr(data, n)],
+        actor_label=None if acting_user else "system",
+    )
+    return person
+
+
+def _write_details(person: Person, data: PersonInput) -> None:
+    org_id = person.organization_id
+    Identifier.objects.bulk_create(
+        Identifier(
+            organization_id=org_id,
+            person=person,
+            system=i.system,
+            value=i.value,
+            type_code=i.type_code,
+            label=i.label,
+        )
+        for i in data.identifiers
+    )
+    ContactPoint.objects.bulk_create(
+        ContactPoint(
+            organization_id=org_id,
+            person=person,
+            system=c.system,
+            value=c.value,
+            use=c.use,
+            rank=c.rank,
+        )
+        for c in data.contacts
+    )
+    Address.objects.bulk_create(
+        Address(organization_id=org_id, person=person, rank=n + 1, **vars(a))
+        for n, a in enumerate(data.addresses)
+    )
+    if data.referral is not None:
+        ReferralSourceProfile.objects.create(
+            organization_id=org_id, person=person, **vars(data.referral)
+        )
+    if data.staff is not None:
+        StaffProfile.objects.create(organization_id=org_id, person=person, **vars(data.staff))
+
+
+def check_update_person(person: Person, changes: dict[str, Any], *, acting_user: User) -> Person:
+    """Change scalar fields (names, birth date, language...); unknown names are refused."""
+    unknown = sorted(set(changes) - set(PERSON_FIELDS) - {"kind"})
+    if unknown:
+        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+    if "kind" in changes and changes["kind"] != person.kind:
+        raise RuleViolation("A person's kind cannot change.", code="kind_fixed")
+    current = PersonInput(kind=person.kind, **{n: getattr(person, n) for n in PERSON_FIELDS})
+    proposed = replace(current, **{k: v for k, v in changes.items() if k != "kind"})
+    cleaned = clean_person_input(person.organization, proposed, new=False)
+    changed = [n for n in PERSON_FIELDS if getattr(cleaned, n) != getattr(current, n)]
+    return do_update_person(
+        person, {n: getattr(cleaned, n) for n in changed}, acting_user=acting_user
+    )
+
+
+@transaction.atomic
+def do_update_person(person: Person, changes: dict[str, Any], *, acting_user: User) -> Person:
+    """Audit: person.updated (names of the changed fields only). Side effects: search index."""
+    if not changes:
+        return person
+    for name, value in changes.items():
+        setattr(person, name, value)
+    person.save(update_fields=[*changes, "updated_at"])
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.updated",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=list(changes),
+    )
+    return person
+
+
+def _patient_of(person: Person) -> Person | None:
+    return person if person.kind == PersonKind.PATIENT else None
+
+
+@transaction.atomic
+def check_add_contact_point(
+    person: Person, contact: ContactInput, *, acting_user: User
+) -> ContactPoint:
+    """Audit: person.contact_added."""
+    cleaned = clean_contact(person.organization, contact)
+    point = ContactPoint.objects.create(
+        organization_id=person.organization_id,
+        person=person,
+        system=cleaned.system,
+        value=cleaned.value,
+        use=cleaned.use,
+        rank=cleaned.rank,
+    )
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.contact_added",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=[f"contact.{cleaned.system}"],
+    )
+    return point
+
+
+@transaction.atomic
+def check_add_identifier(
+    person: Person, identifier: IdentifierInput, *, acting_user: User
+) -> Identifier:
+    """Audit: person.identifier_added."""
+    cleaned = clean_identifier(person.organization, identifier, person=person)
+    row = Identifier.objects.create(
+        organization_id=person.organization_id,
+        person=person,
+        system=cleaned.system,
+        value=cleaned.value,
+        type_code=cleaned.type_code,
+        label=cleaned.label,
+    )
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.identifier_added",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=["identifier"],
+    )
+    return row
+
+
+def check_record_consent(
+    person: Person,
+    *,
+    channel: str,
+    purpose: str,
+    status: str,
+    method: str,
+    evidence: str = "",
+    acting_user: User | None,
+) -> ConsentRecord:
+    for name, value, choices in (
+        ("channel", channel, Channel),
+        ("purpose", purpose, Purpose),
+        ("status", status, ConsentStatus),
+        ("method", method, ConsentMethod),
+    ):
+        if value not in choices.values:
+            raise InvalidInput(
+                f"Unknown {name} {value!r}; choose one of {', '.join(choices.values)}.", field=name
+            )
+    return do_record_consent(
+        person,
+        channel=channel,
+        purpose=purpose,
+        status=status,
+        method=method,
+        evidence=evidence,
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_record_consent(
+    person: Person,
+    *,
+    channel: str,
+    purpose: str,
+    status: str,
+    method: str,
+    evidence: str = "",
+    acting_user: User | None,
+) -> ConsentRecord:
+    """Audit: consent.granted or consent.revoked (with channel and purpose as field names)."""
+    record = ConsentRecord.objects.create(
+        organization_id=person.organization_id,
+        person=person,
+        channel=channel,
+        purpose=purpose,
+        status=status,
+        method=method,
+        recorded_at=clock.now(),
+        recorded_by=acting_user,
+        evidence=evidence,
+    )
+    record_audit(
+        actor=acting_user,
+        action=f"consent.{status}",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=[f"{channel}.{purpose}"],
+        actor_label=None if acting_user else "system",
+    )
+    return record
+
+
+def check_add_related_person(
+    patient: Person,
+    data: PersonInput,
+    *,
+    relationship: str,
+    is_emergency_contact: bool = False,
+    may_discuss_care: bool = False,
+    acting_user: User,
+) -> Relationship:
+    if patient.kind != PersonKind.PATIENT:
+        raise RuleViolation(
+            "Family and caregivers are recorded for patients.", code="not_a_patient"
+        )
+    if relationship not in RelationshipType.values:
+        raise InvalidInput(f"Unknown relationship {relationship!r}.", field="relationship")
+    cleaned = clean_person_input(patient.organization, replace(data, kind=PersonKind.RELATED))
+    return do_add_related_person(
+        patient,
+        cleaned,
+        relationship=relationship,
+        is_emergency_contact=is_emergency_contact,
+        may_discuss_care=may_discuss_care,
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_add_related_person(
+    patient: Person,
+    data: PersonInput,
+    *,
+    relationship: str,
+    is_emergency_contact: bool,
+    may_discuss_care: bool,
+    acting_user: User | None,
+) -> Relationship:
+    """Audit: person.created (the relative) and person.relationship_added (the patient)."""
+    related = do_create_person(patient.organization, data, acting_user=acting_user)
+    link = Relationship.objects.create(
+        organization_id=patient.organization_id,
+        patient=patient,
+        related=related,
+        relationship=relationship,
+        is_emergency_contact=is_emergency_contact,
+        may_discuss_care=may_discuss_care,
+    )
+    record_audit(
+        actor=acting_user,
+        action="person.relationship_added",
+        target=patient,
+        patient=patient,
+        changed_fields=["relationships"],
+        actor_label=None if acting_user else "system",
+    )
+    return link
+
+
+@transaction.atomic
+def check_add_care_team_member(
+    patient: Person, staff: Person, *, role: str, acting_user: User | None
+) -> CareTeamMember:
+    """Audit: person.care_team_added."""
+    if staff.kind != PersonKind.STAFF or staff.organization_id != patient.organization_id:
+        raise InvalidInput("Choose a staff member of this organisation.", field="staff")
+    if not role.strip():
+        raise InvalidInput("Say what role they play, e.g. 'Primary care physician'.", field="role")
+    member, _ = CareTeamMember.objects.get_or_create(
+        organization_id=patient.organization_id,
+        patient=patient,
+        staff=staff,
+        role=role.strip(),
+    )
+    record_audit(
+        actor=acting_user,
+        action="person.care_team_added",
+        target=patient,
+        patient=patient,
+        changed_fields=["care_team"],
+        actor_label=None if acting_user else "system",
+    )
+    return member
+
+
+@transaction.atomic
+def check_add_history_item(
+    person: Person,
+    *,
+    category: str,
+    display: str,
+    code_system: str = "",
+    code: str = "",
+    onset: date | None = None,
+    is_active: bool = True,
+    acting_user: User | None,
+) -> HistoryItem:
+    """Audit: person.history_added."""
+    if category not in HistoryCategory.values:
+        raise InvalidInput(f"Unknown category {category!r}.", field="category")
+    if not display.strip():
+        raise InvalidInput("Describe the item, e.g. 'Type 2 diabetes'.", field="display")
+    if bool(code_system.strip()) != bool(code.strip()):
+        raise InvalidInput("A code needs both its system and its value.", field="code")
+    item = HistoryItem.objects.create(
+        organization_id=person.organization_id,
+        person=person,
+        category=category,
+        display=display.strip(),
+        code_system=code_system.strip(),
+        code=code.strip(),
+        onset=onset,
+        is_active=is_active,
+        recorded_by=acting_user,
+    )
+    record_audit(
+        actor=acting_user,
+        action="person.history_added",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=[f"history.{category}"],
+        actor_label=None if acting_user else "system",
+    )
+    return item
+
+
+@transaction.atomic
+def check_add_personal_note(person: Person, *, text: str, acting_user: User) -> PersonalNote:
+    """Audit: person.note_added. The note's text is encrypted at rest."""
+    if not text.strip():
+        raise InvalidInput("Write the note first.", field="text")
+    if len(text) > 4000:
+        raise InvalidInput("Keep notes under 4,000 characters.", field="text")
+    note = PersonalNote.objects.create(
+        organization_id=person.organization_id,
+        person=person,
+        text=text.strip(),
+        author=acting_user,
+        created_at=clock.now(),
+    )
+    record_audit(
+        actor=acting_user,
+        action="person.note_added",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=["personal_notes"],
+    )
+    return note

@@ -1,0 +1,168 @@
+"""Reads of the people registry: search, the person page (360 view), duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+
+from carebond.audit.recording import record_access
+from carebond.core.errors import InvalidInput
+from carebond.core.permissions import PHI_ROLES
+from carebond.people.access import access_person
+from carebond.people.models import (
+    CareTeamMember,
+    ConsentRecord,
+    ConsentStatus,
+    ContactSystem,
+    Person,
+    PersonKind,
+    Relationship,
+)
+from carebond.people.search import MAX_LIMIT, MIN_QUERY_LENGTH, search_person_ids
+from carebond.people.validation import format_phone, language_name
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+def search_people(
+    *, user: User, q: str, limit: int = 20, kinds: tuple[str, ...] = ()
+) -> list[Person]:
+    """Audited (people.search, the query itself is not stored: it may hold a name)."""
+    text = q.strip()
+    if len(text) < MIN_QUERY_LENGTH:
+        raise InvalidInput(f"Type at least {MIN_QUERY_LENGTH} characters to search.", field="q")
+    limit = max(1, min(limit, MAX_LIMIT))
+    # Identifiable search is for PHI roles only: access_person's rule, applied to a list.
+    if user.role not in PHI_ROLES:
+        return []
+    ids = search_person_ids(user.organization_id, text, limit=limit * 3 if kinds else limit)
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in=ids, organization_id=user.organization_id)
+        .live()
+        .prefetch_related("contact_points")
+    }
+    found = [people[pk] for pk in ids if pk in people and (not kinds or people[pk].kind in kinds)]
+    record_access(actor=user, target=None, action="people.search", organization=user.organization)
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class Alert:
+    text: str
+    tone: str  # info, warning
+
+
+@dataclass
+class ConsentState:
+    channel: str
+    purpose: str
+    status: str
+    recorded_at: object
+    method: str
+
+
+@dataclass
+class PersonOverview:
+    """Everything the person page shows besides the timeline, fetched in a fixed few queries."""
+
+    person: Person
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    consents: list[ConsentState] = field(default_factory=list)
+    consent_history: list[ConsentRecord] = field(default_factory=list)
+    language: str = ""
+
+
+def get_person_overview(*, user: User, public_id: UUID | str) -> PersonOverview:
+    """The 360 view. Audited: person.read (a PHI read, with the patient named)."""
+    person = access_person(user, public_id)
+    person = (
+        Person.objects.filter(pk=person.pk)
+        .select_related(
+            "organization",
+            "referral_profile__liaison",
+            "staff_profile__department",
+            "staff_profile__location",
+            "merged_into",
+        )
+        .prefetch_related(
+            "identifiers",
+            "contact_points",
+            "addresses",
+            Prefetch("consents", queryset=ConsentRecord.objects.select_related("recorded_by")),
+            Prefetch(
+                "relationships",
+                queryset=Relationship.objects.select_related("related").prefetch_related(
+                    "related__contact_points"
+                ),
+            ),
+            Prefetch("care_team", queryset=CareTeamMember.objects.select_related("staff")),
+            "history",
+            "personal_notes__author",
+        )
+        .get()
+    )
+    record_access(
+        actor=user,
+        target=person,
+        patient=person if person.kind == PersonKind.PATIENT else None,
+        action="person.read",
+    )
+    return _overview(person)
+
+
+def _overview(person: Person) -> PersonOverview:
+    points = list(person.contact_points.all())
+    overview = PersonOverview(
+        person=person,
+        phones=[format_phone(c.value) for c in points if c.system == ContactSystem.PHONE],
+        emails=[c.value for c in points if c.system == ContactSystem.EMAIL],
+        language=language_name(person.preferred_language),
+    )
+    latest: dict[tuple[str, str], ConsentRecord] = {}
+    for record in person.consents.all():  # newest first
+        latest.setdefault((record.channel, record.purpose), record)
+    overview.consent_history = list(person.consents.all())
+    overview.consents = [
+        ConsentState(
+            channel=r.get_channel_display(),
+            purpose=r.get_purpose_display(),
+            status=r.status,
+            recorded_at=r.recorded_at,
+            method=r.get_method_display(),
+        )
+        for r in latest.values()
+    ]
+    if person.interpreter_needed:
+        overview.alerts.append(
+            Alert(f"Interpreter needed ({overview.language or 'language not recorded'})", "warning")
+        )
+    if person.large_print:
+        overview.alerts.append(Alert("Large print materials", "info"))
+    if person.mobility_assistance:
+        overview.alerts.append(Alert("Mobility assistance", "info"))
+    opted_out = sorted(
+        {r.get_channel_display() for r in latest.values() if r.status == ConsentStatus.REVOKED}
+    )
+    for channel in opted_out:
+        overview.alerts.append(
+            Alert(f"Opted out of {channel.lower()} for some purposes", "warning")
+        )
+    if person.status == "deceased":
+        overview.alerts.append(Alert("Deceased", "warning"))
+    return overview
+
+
+def list_staff(*, user: User) -> QuerySet[Person]:
+    """Staff members, for pickers (care team, touchpoint staff)."""
+    return (
+        Person.objects.filter(organization_id=user.organization_id, kind=PersonKind.STAFF)
+        .live()
+        .order_by("family_name", "given_name")
+    )

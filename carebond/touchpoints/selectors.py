@@ -1,0 +1,58 @@
+"""Reading a timeline: filtered, newest first, a page at a time, N+1-safe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from carebond.people.models import Person
+from carebond.touchpoints.models import Touchpoint
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TimelineFilters:
+    kind: str = ""
+    channel: str = ""
+    staff_id: str = ""  # the staff member's public id
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: list[Touchpoint]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def list_timeline(
+    person: Person,
+    *,
+    filters: TimelineFilters = TimelineFilters(),
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> TimelinePage:
+    """One query: the page plus one row to know whether another page follows."""
+    page = max(page, 1)
+    rows = Touchpoint.objects.filter(person=person).select_related(
+        "staff", "location", "recorded_by"
+    )
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    if filters.staff_id:
+        rows = rows.filter(staff__public_id=filters.staff_id)
+    if filters.since:
+        rows = rows.filter(occurred_at__gte=datetime.combine(filters.since, time.min, UTC))
+    if filters.until:
+        rows = rows.filter(occurred_at__lte=datetime.combine(filters.until, time.max, UTC))
+    start = (page - 1) * page_size
+    items = list(rows.order_by("-occurred_at", "-id")[start : start + page_size + 1])
+    return TimelinePage(items=items[:page_size], page=page, has_next=len(items) > page_size)
