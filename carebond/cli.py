@@ -54,7 +54,13 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module())
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["carebond", *args])
+    from config.env import ConfigurationError
+
+    try:
+        execute_from_command_line(["carebond", *args])
+    except ConfigurationError as error:
+        sys.stderr.write(f"Configuration error: {error}\n")
+        raise SystemExit(2) from error
 
 
 if __name__ == "__main__":

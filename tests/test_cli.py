@@ -98,14 +98,7 @@ def test_createuser_refuses_a_bad_role_and_a_weak_password(cli_env: dict[str, st
 
 
 def test_demo_refuses_production_settings() -> None:
-    env = {
-        **os.environ,
-        "CAREBOND_ENV": "production",
-        "CAREBOND_SECRET_KEY": "s" * 60,
-        "CAREBOND_ALLOWED_HOSTS": "crm.example.org",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = run("demo", "--no-serve", env=env)
+    result = run("demo", "--no-serve", env=production_env())
     assert result.returncode != 0
     assert "never runs with production settings" in result.stderr
 
@@ -141,26 +134,34 @@ def test_audit_verify_exits_1_naming_an_edited_event(
     assert str(public_id).replace("-", "")[:8] in result.stderr.replace("-", "")
 
 
-def test_check_deploy_is_clean_with_production_settings() -> None:
+def production_env(**overrides: str) -> dict[str, str]:
     env = {
         **os.environ,
         "CAREBOND_ENV": "production",
         "CAREBOND_SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-check-0123456789",
         "CAREBOND_ALLOWED_HOSTS": "carebond.example.org",
+        "CAREBOND_FIELD_KEYS": "iIa2qTK7mI6r9Qd8C6u3D1zJ1Zk9bQyQ2q1qkR4sE0c=",
+        **overrides,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = run("check", "--deploy", "--fail-level", "WARNING", env=env)
+    return env
+
+
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    result = run("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key() -> None:
-    env = {**os.environ, "CAREBOND_ENV": "production"}
-    env.pop("CAREBOND_SECRET_KEY", None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+@pytest.mark.parametrize("missing", ["CAREBOND_SECRET_KEY", "CAREBOND_FIELD_KEYS"])
+def test_production_refuses_to_start_without_its_secrets(missing: str) -> None:
+    env = production_env()
+    env.pop(missing)
     result = run("check", env=env)
-    assert result.returncode != 0
-    assert "CAREBOND_SECRET_KEY" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.startswith("Configuration error: Set ")
+    assert missing in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_worker_runs_until_sigterm_and_stops_cleanly(cli_env: dict[str, str]) -> None:
