@@ -12,6 +12,7 @@ from carebond.accounts.api import organization_router
 from carebond.accounts.api import router as accounts_router
 from carebond.core.errors import CareBondError
 from carebond.core.permissions import PUBLIC, page_policy
+from carebond.people.api import router as people_router
 
 logger = logging.getLogger("carebond.api")
 
@@ -26,6 +27,7 @@ api = NinjaAPI(
 )
 api.add_router("", accounts_router)
 api.add_router("/organization", organization_router)
+api.add_router("/people", people_router)
 
 
 def _error(

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("carebond.core.urls")),
     path("accounts/", include("carebond.accounts.urls")),
     path("audit/", include("carebond.audit.urls")),
+    path("people/", include("carebond.people.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

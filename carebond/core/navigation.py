@@ -10,6 +10,8 @@ from carebond.core.permissions import (
     ADMINS,
     ANY_STAFF,
     MANAGERS,
+    PHI_READERS,
+    RECORD_KEEPERS,
     AccessPolicy,
     Role,
 )
@@ -28,6 +30,8 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "core:home", ANY_STAFF),
+    NavItem("People", "people:search", PHI_READERS),
+    NavItem("Duplicates", "people:duplicates", RECORD_KEEPERS),
     NavItem("Organisation", "core:organization", MANAGERS),
     NavItem("Users", "accounts:users", ADMINS),
     NavItem("Audit trail", "audit:events", ADMINS),

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from carebond.core.errors import NotFound
 from carebond.core.permissions import PHI_ROLES
-from carebond.people.models import Person
+from carebond.people.models import MergeRecord, Person
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -24,3 +24,16 @@ def access_person(user: User, public_id: UUID | str, *, for_update: bool = False
     if person is None:
         raise NotFound("No such person.")
     return person
+
+
+def access_merge_record(user: User, public_id: UUID | str) -> MergeRecord:
+    if user.role not in PHI_ROLES:
+        raise NotFound("No such merge.")
+    record = (
+        MergeRecord.objects.filter(organization_id=user.organization_id, public_id=public_id)
+        .select_related("survivor", "merged")
+        .first()
+    )
+    if record is None:
+        raise NotFound("No such merge.")
+    return record

@@ -128,7 +128,7 @@ class PersonInput:
 PERSON_FIELDS = tuple(
     f.name
     for f in fields(PersonInput)
-    if f.name not in {"contacts", "identifiers", "addresses", "referral", "staff"}
+    if f.name not in {"kind", "contacts", "identifiers", "addresses", "referral", "staff"}
 )
 
 
@@ -250,7 +250,9 @@ def do_create_person(
 ) -> Person:
     """Audit: person.created. Side effects: search index."""
     person = Person.objects.create(
-        organization=organization, **{name: getattr(data, name) for name in PERSON_FIELDS}
+        organization=organization,
+        kind=data.kind,
+        **{name: getattr(data, name) for name in PERSON_FIELDS},
     )
     _write_details(person, data)
     index_person(person)

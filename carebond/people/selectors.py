@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from rapidfuzz import fuzz
 
 from carebond.audit.recording import record_access
+from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.core.permissions import PHI_ROLES
 from carebond.people.access import access_person
@@ -16,7 +19,9 @@ from carebond.people.models import (
     CareTeamMember,
     ConsentRecord,
     ConsentStatus,
+    ContactPoint,
     ContactSystem,
+    MergeRecord,
     Person,
     PersonKind,
     Relationship,
@@ -166,3 +171,110 @@ def list_staff(*, user: User) -> QuerySet[Person]:
         .live()
         .order_by("family_name", "given_name")
     )
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    first: Person
+    second: Person
+    score: int  # 0..100
+    reasons: tuple[str, ...]
+
+
+def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateCandidate]:
+    """Pairs that look like one person: same birth date and a similar name, or a shared phone or
+    email with a similar name. Scored by name similarity; best first."""
+    if user.role not in PHI_ROLES:
+        return []
+    org_id = user.organization_id
+    live = Person.objects.filter(organization_id=org_id).live()
+    pairs: dict[tuple[int, int], set[str]] = {}
+
+    def add(a: int, b: int, reason: str) -> None:
+        if a != b:
+            pairs.setdefault((min(a, b), max(a, b)), set()).add(reason)
+
+    # Same birth date and the same family or given name (a typo in the other one is allowed).
+    for field_name in ("family_name", "given_name"):
+        same = (
+            live.exclude(birth_date=None)
+            .exclude(**{field_name: ""})
+            .values("birth_date", "kind", field_name)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by()[:500]
+        )
+        for group in same:
+            ids = list(
+                live.filter(
+                    birth_date=group["birth_date"],
+                    kind=group["kind"],
+                    **{f"{field_name}__iexact": group[field_name]},
+                ).values_list("id", flat=True)[:20]
+            )
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    add(a, b, "same birth date")
+    # The same phone number or email on two records.
+    shared = (
+        ContactPoint.objects.filter(organization_id=org_id, person__in=live)
+        .values("system", "value")
+        .annotate(n=Count("person", distinct=True))
+        .filter(n__gt=1)
+        .order_by()[:500]
+    )
+    for contact in shared:
+        ids = list(
+            ContactPoint.objects.filter(
+                organization_id=org_id,
+                system=contact["system"],
+                value=contact["value"],
+                person__in=live,
+            )
+            .values_list("person_id", flat=True)
+            .distinct()[:20]
+        )
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                add(a, b, f"same {contact['system']}")
+    people = {p.pk: p for p in live.filter(pk__in={pk for pair in pairs for pk in pair})}
+    candidates = []
+    for (a, b), reasons in pairs.items():
+        first, second = people.get(a), people.get(b)
+        if first is None or second is None or first.kind != second.kind:
+            continue
+        score = int(fuzz.token_sort_ratio(_full_name(first), _full_name(second)))
+        if score >= 70:
+            candidates.append(DuplicateCandidate(first, second, score, tuple(sorted(reasons))))
+    candidates.sort(key=lambda c: (-c.score, -len(c.reasons), c.first.pk))
+    return candidates[:limit]
+
+
+def _full_name(person: Person) -> str:
+    return f"{person.given_name} {person.family_name} {person.organization_name}".casefold()
+
+
+def get_merge_preview(
+    *, user: User, first_id: UUID | str, second_id: UUID | str
+) -> tuple[PersonOverview, PersonOverview]:
+    """Both records side by side. Audited as two PHI reads (person.read)."""
+    return (
+        get_person_overview(user=user, public_id=first_id),
+        get_person_overview(user=user, public_id=second_id),
+    )
+
+
+def list_recent_merges(*, user: User) -> QuerySet[MergeRecord]:
+    since = clock.now() - timedelta(days=30)
+    return (
+        MergeRecord.objects.filter(organization_id=user.organization_id, merged_at__gte=since)
+        .select_related("survivor", "merged", "merged_by")
+        .order_by("-merged_at")
+    )
+
+
+def get_staff_person(*, user: User) -> Person | None:
+    """The staff record of a signed-in user, when they have one (for 'who was involved')."""
+    return Person.objects.filter(
+        organization_id=user.organization_id, staff_profile__user=user
+    ).first()

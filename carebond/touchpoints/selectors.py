@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
+from uuid import UUID
 
-from carebond.people.models import Person
+from carebond.audit.recording import record_access
+from carebond.people.access import access_person
+from carebond.people.models import Person, PersonKind
 from carebond.touchpoints.models import Touchpoint
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
 
 PAGE_SIZE = 50
 
@@ -56,3 +63,22 @@ def list_timeline(
     start = (page - 1) * page_size
     items = list(rows.order_by("-occurred_at", "-id")[start : start + page_size + 1])
     return TimelinePage(items=items[:page_size], page=page, has_next=len(items) > page_size)
+
+
+def get_person_timeline(
+    *,
+    user: User,
+    public_id: UUID | str,
+    filters: TimelineFilters = TimelineFilters(),
+    page: int = 1,
+) -> TimelinePage:
+    """A person's timeline for the API. Audited: person.timeline_read (a PHI read)."""
+    person = access_person(user, public_id)
+    timeline = list_timeline(person, filters=filters, page=page)
+    record_access(
+        actor=user,
+        target=person,
+        action="person.timeline_read",
+        patient=person if person.kind == PersonKind.PATIENT else None,
+    )
+    return timeline

@@ -1,0 +1,184 @@
+"""Merging duplicate records, and undoing a merge within 30 days.
+
+A merge moves every row that hangs off the duplicate (touchpoints, consents, contact points,
+identifiers, addresses, relations, care team, history, notes) to the surviving record, and
+remembers each moved row's id, so that an undo moves back exactly those rows and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.db import models, transaction
+
+from carebond.audit.recording import record_audit
+from carebond.core import clock
+from carebond.core.errors import RuleViolation
+from carebond.people.models import (
+    Address,
+    CareTeamMember,
+    ConsentRecord,
+    ContactPoint,
+    HistoryItem,
+    Identifier,
+    MergeRecord,
+    Person,
+    PersonalNote,
+    PersonKind,
+    PersonStatus,
+    Relationship,
+)
+from carebond.people.search import index_person
+from carebond.touchpoints.models import Touchpoint
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+UNDO_WINDOW = timedelta(days=30)
+
+# (model, the foreign key that points at the person) for every row a merge moves.
+MOVABLE: tuple[tuple[type[models.Model], str], ...] = (
+    (Touchpoint, "person"),
+    (Touchpoint, "staff"),
+    (ConsentRecord, "person"),
+    (ContactPoint, "person"),
+    (Identifier, "person"),
+    (Address, "person"),
+    (Relationship, "patient"),
+    (Relationship, "related"),
+    (CareTeamMember, "patient"),
+    (CareTeamMember, "staff"),
+    (HistoryItem, "person"),
+    (PersonalNote, "person"),
+)
+
+
+def _key(model: type[models.Model], field: str) -> str:
+    return f"{model._meta.label}.{field}"
+
+
+def _lock(*people: Person) -> list[Person]:
+    """Lock both records in a fixed order (by id) so two merges cannot deadlock."""
+    ids = sorted(p.pk for p in people)
+    return list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+@transaction.atomic
+def check_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -> MergeRecord:
+    locked = {p.pk: p for p in _lock(survivor, duplicate)}
+    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
+    if survivor.pk == duplicate.pk:
+        raise RuleViolation("A record cannot be merged with itself.", code="merge_self")
+    if survivor.organization_id != duplicate.organization_id:
+        raise RuleViolation(
+            "Records of different organisations cannot be merged.", code="merge_cross_org"
+        )
+    if survivor.kind != duplicate.kind:
+        raise RuleViolation(
+            f"A {survivor.get_kind_display().lower()} and a "
+            f"{duplicate.get_kind_display().lower()} cannot be merged.",
+            code="merge_kinds",
+        )
+    if PersonStatus.MERGED in (survivor.status, duplicate.status):
+        raise RuleViolation("One of these records was already merged.", code="merge_merged")
+    return do_merge_people(survivor, duplicate, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -> MergeRecord:
+    """Audit: person.merged (on both records). Side effects: both records re-indexed."""
+    moved: dict[str, list[int]] = {}
+    for model, field in MOVABLE:
+        rows = model._default_manager.filter(**{field: duplicate})
+        if model is Relationship or model is CareTeamMember:
+            rows = rows.exclude(**_pair_exists_filter(model, field, survivor))
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            model._default_manager.filter(pk__in=ids).update(**{field: survivor})
+            moved[_key(model, field)] = ids
+    record = MergeRecord.objects.create(
+        organization_id=survivor.organization_id,
+        survivor=survivor,
+        merged=duplicate,
+        moved={**moved, "_status": [duplicate.status]},
+        merged_at=clock.now(),
+        merged_by=acting_user,
+    )
+    duplicate.status, duplicate.merged_into = PersonStatus.MERGED, survivor
+    duplicate.save(update_fields=["status", "merged_into", "updated_at"])
+    index_person(survivor)
+    index_person(duplicate)
+    patient = survivor if survivor.kind == PersonKind.PATIENT else None
+    changed = sorted(key.split(".")[1] for key in moved)
+    record_audit(
+        actor=acting_user,
+        action="person.merged",
+        target=survivor,
+        patient=patient,
+        changed_fields=changed,
+    )
+    record_audit(
+        actor=acting_user,
+        action="person.merged_away",
+        target=duplicate,
+        patient=duplicate if patient else None,
+        changed_fields=["status"],
+    )
+    return record
+
+
+def _pair_exists_filter(
+    model: type[models.Model], field: str, survivor: Person
+) -> dict[str, object]:
+    """Relations the survivor already has with the same other party are left behind (they would
+    break a unique constraint and say nothing new)."""
+    other = (
+        {"patient": "related", "related": "patient"}.get(field)
+        if model is Relationship
+        else {"patient": "staff", "staff": "patient"}[field]
+    )
+    assert other is not None
+    existing = model._default_manager.filter(**{field: survivor}).values_list(other, flat=True)
+    return {f"{other}__in": list(existing)}
+
+
+@transaction.atomic
+def check_undo_merge(record: MergeRecord, *, acting_user: User) -> MergeRecord:
+    record = MergeRecord.objects.select_for_update().get(pk=record.pk)
+    if record.undone_at is not None:
+        raise RuleViolation("This merge was already undone.", code="merge_undone")
+    if clock.now() - record.merged_at > UNDO_WINDOW:
+        raise RuleViolation(
+            "A merge can be undone for 30 days; this one is older.", code="merge_too_old"
+        )
+    return do_undo_merge(record, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_undo_merge(record: MergeRecord, *, acting_user: User) -> MergeRecord:
+    """Audit: person.unmerged (on both records). Moves back exactly the rows the merge moved."""
+    survivor, merged = _lock(record.survivor, record.merged)
+    if survivor.pk != record.survivor_id:
+        survivor, merged = merged, survivor
+    labels = {_key(model, field): (model, field) for model, field in MOVABLE}
+    for key, ids in record.moved.items():
+        if key in labels:
+            model, field = labels[key]
+            model._default_manager.filter(pk__in=ids).update(**{field: merged})
+    merged.status = record.moved.get("_status", [PersonStatus.ACTIVE])[0]
+    merged.merged_into = None
+    merged.save(update_fields=["status", "merged_into", "updated_at"])
+    record.undone_at, record.undone_by = clock.now(), acting_user
+    record.save(update_fields=["undone_at", "undone_by"])
+    index_person(survivor)
+    index_person(merged)
+    for person in (survivor, merged):
+        record_audit(
+            actor=acting_user,
+            action="person.unmerged",
+            target=person,
+            patient=person if person.kind == PersonKind.PATIENT else None,
+            changed_fields=["status"] if person is merged else [],
+        )
+    return record

@@ -1,0 +1,120 @@
+"""Typed edges of the people API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from carebond.core.schemas import CleanStr, InputSchema
+
+
+class ContactOut(Schema):
+    system: str
+    value: str
+    use: str
+    rank: int
+
+
+class IdentifierOut(Schema):
+    system: str
+    value: str
+    type_code: str
+    label: str
+
+
+class ConsentOut(Schema):
+    channel: str
+    purpose: str
+    status: str
+    method: str
+    recorded_at: datetime
+
+
+class AlertOut(Schema):
+    text: str
+    tone: str
+
+
+class PersonSummaryOut(Schema):
+    id: UUID
+    kind: str
+    display_name: str
+    birth_date: date | None
+
+
+class PersonOut(PersonSummaryOut):
+    status: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    organization_name: str
+    pronouns: str
+    preferred_language: str
+    interpreter_needed: bool
+    contacts: list[ContactOut]
+    identifiers: list[IdentifierOut]
+    consents: list[ConsentOut] = Field(description="The decision in force per channel/purpose.")
+    alerts: list[AlertOut]
+    merged_into: UUID | None
+
+
+class TouchpointOut(Schema):
+    id: UUID
+    kind: str
+    channel: str
+    direction: str
+    occurred_at: datetime
+    moment_of_truth: str
+    sentiment: float | None
+    outcome: str
+    summary: str
+    staff_id: UUID | None
+    source_type: str
+    source_id: str
+
+
+class TimelineOut(Schema):
+    items: list[TouchpointOut]
+    page: int
+    has_next: bool
+
+
+class ContactIn(InputSchema):
+    system: CleanStr = Field(description="phone or email")
+    value: CleanStr
+    use: CleanStr = "home"
+
+
+class PatientIn(InputSchema):
+    given_name: CleanStr = ""
+    family_name: CleanStr = ""
+    preferred_name: CleanStr = ""
+    pronouns: CleanStr = ""
+    birth_date: date | None = None
+    administrative_gender: CleanStr = ""
+    preferred_language: CleanStr = ""
+    interpreter_needed: bool = False
+    mrn: CleanStr = ""
+    contacts: list[ContactIn] = []
+
+
+class TouchpointIn(InputSchema):
+    kind: CleanStr
+    channel: CleanStr = ""
+    direction: CleanStr = ""
+    occurred_at: datetime | None = None
+    moment_of_truth: CleanStr | None = None
+    sentiment: float | None = None
+    outcome: CleanStr = ""
+    summary: CleanStr = ""
+
+
+class TimelineQuery(Schema):
+    kind: str = ""
+    channel: str = ""
+    staff: UUID | None = None
+    since: date | None = None
+    until: date | None = None
+    page: int = Field(default=1, ge=1)

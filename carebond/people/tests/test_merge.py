@@ -1,0 +1,162 @@
+"""Duplicates and merge: candidates, moving all history, undo within 30 days."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+
+from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
+from carebond.core import clock
+from carebond.core.errors import RuleViolation
+from carebond.core.models import Organization
+from carebond.core.permissions import Role
+from carebond.people.actions import (
+    check_add_personal_note,
+    check_record_consent,
+)
+from carebond.people.merge_actions import check_merge_people, check_undo_merge
+from carebond.people.models import Person, PersonStatus
+from carebond.people.selectors import list_duplicate_candidates, search_people
+from carebond.people.tests.factories import make_patient, make_staff
+from carebond.touchpoints.actions import record_touchpoint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def twins(org_a: Organization, admin_a: User) -> tuple[Person, Person]:
+    """One woman registered twice: once with a typo in her given name."""
+    first = make_patient(
+        org_a, "Catherine", "Nguyen", birth_date=date(1972, 5, 14), phone="2175550111", mrn="A-1"
+    )
+    second = make_patient(
+        org_a,
+        "Katherine",
+        "Nguyen",
+        birth_date=date(1972, 5, 14),
+        email="kate.n@example.org",
+        mrn="B-7",
+    )
+    for person in (first, second):
+        record_touchpoint(person, kind="visit", channel="in_person", direction="inbound")
+    check_record_consent(
+        second,
+        channel="email",
+        purpose="survey",
+        status="granted",
+        method="portal",
+        acting_user=admin_a,
+    )
+    check_add_personal_note(second, text="Prefers morning calls", acting_user=admin_a)
+    return first, second
+
+
+def test_candidates_pair_the_same_birth_date_and_a_similar_name(
+    twins: tuple[Person, Person], org_a: Organization, admin_a: User
+) -> None:
+    make_patient(org_a, "Robert", "Nguyen", birth_date=date(1972, 5, 14))  # same date, other name
+    pairs = list_duplicate_candidates(user=admin_a)
+    assert [(p.first, p.second) for p in pairs] == [twins]
+    assert "same birth date" in pairs[0].reasons
+
+
+def test_merge_moves_all_history_to_the_survivor(
+    twins: tuple[Person, Person], admin_a: User
+) -> None:
+    survivor, duplicate = twins
+    check_merge_people(survivor, duplicate, acting_user=admin_a)
+    survivor.refresh_from_db()
+    duplicate.refresh_from_db()
+    assert survivor.touchpoints.count() == 2
+    assert survivor.consents.count() == 1
+    assert survivor.personal_notes.get().text == "Prefers morning calls"
+    assert set(survivor.identifiers.values_list("value", flat=True)) == {"A-1", "B-7"}
+    assert set(survivor.contact_points.values_list("value", flat=True)) == {
+        "+12175550111",
+        "kate.n@example.org",
+    }
+    assert duplicate.status == PersonStatus.MERGED
+    assert duplicate.merged_into == survivor
+    assert not duplicate.touchpoints.exists()
+    # search finds the survivor by the duplicate's details, and never the merged record
+    assert search_people(user=admin_a, q="B-7") == [survivor]
+    assert search_people(user=admin_a, q="Katherine") == [survivor]
+    assert AuditEvent.objects.filter(
+        action="person.merged", target_id=str(survivor.public_id)
+    ).exists()
+
+
+def test_undo_puts_back_exactly_what_moved(twins: tuple[Person, Person], admin_a: User) -> None:
+    survivor, duplicate = twins
+    record = check_merge_people(survivor, duplicate, acting_user=admin_a)
+    # a touchpoint logged on the survivor after the merge stays there
+    later = record_touchpoint(survivor, kind="call", channel="phone", direction="outbound")
+    check_undo_merge(record, acting_user=admin_a)
+    duplicate.refresh_from_db()
+    assert duplicate.status == PersonStatus.ACTIVE
+    assert duplicate.merged_into is None
+    assert duplicate.touchpoints.count() == 1
+    assert later in survivor.touchpoints.all()
+    assert survivor.touchpoints.count() == 2
+    assert duplicate.identifiers.get().value == "B-7"
+    assert search_people(user=admin_a, q="B-7") == [duplicate]
+    with pytest.raises(RuleViolation, match="already undone"):
+        check_undo_merge(record, acting_user=admin_a)
+
+
+def test_undo_is_refused_after_30_days(twins: tuple[Person, Person], admin_a: User) -> None:
+    record = check_merge_people(*twins, acting_user=admin_a)
+    with (
+        time_machine.travel(clock.now() + timedelta(days=31), tick=False),
+        pytest.raises(RuleViolation, match="30 days"),
+    ):
+        check_undo_merge(record, acting_user=admin_a)
+
+
+def test_merge_refuses_other_kinds_and_merged_records(
+    twins: tuple[Person, Person], org_a: Organization, admin_a: User
+) -> None:
+    staff = make_staff(org_a)
+    with pytest.raises(RuleViolation, match="cannot be merged"):
+        check_merge_people(twins[0], staff, acting_user=admin_a)
+    check_merge_people(*twins, acting_user=admin_a)
+    with pytest.raises(RuleViolation, match="already merged"):
+        check_merge_people(twins[1], twins[0], acting_user=admin_a)
+
+
+def test_merge_page_compares_and_merges(
+    client_for: Callable[[User], Client], twins: tuple[Person, Person], users_a: dict[str, User]
+) -> None:
+    client = client_for(users_a[Role.FRONT_DESK])
+    first, second = twins
+    url = f"/people/merge/{first.public_id}/{second.public_id}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Catherine Nguyen" in page.content.decode()
+    assert "Katherine Nguyen" in page.content.decode()
+    assert client.post(url, {}).status_code == 400
+    response = client.post(url, {"survivor": str(second.public_id)})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.merged_into == second
+    undo_page = client.get("/people/duplicates/").content.decode()
+    assert "Undo" in undo_page
+
+
+def test_outsiders_and_clinicians_cannot_merge(
+    client_for: Callable[[User], Client],
+    twins: tuple[Person, Person],
+    outsider_b: User,
+    users_a: dict[str, User],
+) -> None:
+    first, second = twins
+    url = f"/people/merge/{first.public_id}/{second.public_id}/"
+    assert client_for(outsider_b).post(url, {"survivor": str(first.public_id)}).status_code == 404
+    assert client_for(users_a[Role.CLINICIAN]).get(url).status_code == 403
+    second.refresh_from_db()
+    assert second.status == PersonStatus.ACTIVE

@@ -1,0 +1,112 @@
+"""The one search box: names with a typo, preferred names, birth dates, MRNs, phones, emails."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
+from carebond.core.errors import InvalidInput
+from carebond.core.models import Organization
+from carebond.core.permissions import Role
+from carebond.people.actions import check_update_person
+from carebond.people.models import Person
+from carebond.people.search import parse_query
+from carebond.people.selectors import search_people
+from carebond.people.tests.factories import make_patient, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people_a(org_a: Organization) -> dict[str, object]:
+    return {
+        "maria": make_patient(
+            org_a,
+            "Maria",
+            "Lopez",
+            phone="(217) 555-0134",
+            email="maria.lopez@example.org",
+            mrn="A-1001",
+            preferred_name="Mari",
+            birth_date=date(1984, 3, 7),
+        ),
+        "mario": make_patient(org_a, "Mario", "Lopes", birth_date=date(1990, 1, 2)),
+        "johnson": make_patient(org_a, "Ellen", "Johnson", birth_date=date(1951, 11, 30)),
+        "staff": make_staff(org_a, "Priya", "Raman"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("lop", {"maria", "mario"}),  # prefix of a family name
+        ("ellen john", {"johnson"}),  # every word must match
+        ("mari", {"maria", "mario"}),  # prefix of given and preferred names
+        ("Jonhson", {"johnson"}),  # two letters swapped: one typo
+        ("Johnsen", {"johnson"}),  # one letter wrong
+        ("Jhnson", {"johnson"}),  # one letter missing
+        ("1984-03-07", {"maria"}),  # birth date, ISO
+        ("03/07/1984", {"maria"}),  # birth date as US forms write it
+        ("A-1001", {"maria"}),  # MRN
+        ("2175550134", {"maria"}),  # phone, national digits
+        ("(217) 555-0134", {"maria"}),  # phone as written
+        ("555-0134", {"maria"}),  # without the area code
+        ("maria.lopez@ex", {"maria"}),  # email prefix
+        ("raman", {"staff"}),  # staff are found too
+        ("José", set()),  # nobody, and no error
+    ],
+)
+def test_search_finds_the_right_people(
+    people_a: dict[str, object], users_a: dict[str, User], query: str, expected: set[str]
+) -> None:
+    found = search_people(user=users_a[Role.FRONT_DESK], q=query)
+    names = {key for key, person in people_a.items() if person in found}
+    assert names == expected
+
+
+def test_exact_matches_come_before_one_typo_matches(
+    people_a: dict[str, object], admin_a: User
+) -> None:
+    # "Mario Lopes" is one typo away in each word, so it is found, but after "Maria Lopez"
+    found = search_people(user=admin_a, q="maria lopez")
+    assert found == [people_a["maria"], people_a["mario"]]
+
+
+def test_search_is_audited_without_the_query(
+    people_a: dict[str, object], users_a: dict[str, User]
+) -> None:
+    search_people(user=users_a[Role.CLINICIAN], q="Lopez")
+    event = AuditEvent.objects.get(action="people.search")
+    assert "Lopez" not in event.canonical()
+
+
+def test_search_needs_two_characters_and_is_limited(
+    people_a: dict[str, object], admin_a: User
+) -> None:
+    with pytest.raises(InvalidInput, match="at least 2 characters"):
+        search_people(user=admin_a, q=" a ")
+    assert len(search_people(user=admin_a, q="lop", limit=1)) == 1
+
+
+def test_search_never_crosses_organisations(people_a: dict[str, object], outsider_b: User) -> None:
+    assert search_people(user=outsider_b, q="Lopez") == []
+
+
+def test_analysts_get_no_identifiable_results(people_a: dict[str, object], analyst_a: User) -> None:
+    assert search_people(user=analyst_a, q="Lopez") == []
+
+
+def test_renaming_updates_the_index(people_a: dict[str, object], admin_a: User) -> None:
+    johnson = people_a["johnson"]
+    assert isinstance(johnson, Person)
+    check_update_person(johnson, {"family_name": "Whitaker"}, acting_user=admin_a)
+    assert search_people(user=admin_a, q="johnson") == []
+    assert search_people(user=admin_a, q="whitaker") == [johnson]
+
+
+def test_query_words_are_recognised() -> None:
+    kinds = [w.kind for w in parse_query("Lopez 03/07/1984 a-10 maria@example.org")]
+    assert kinds == ["name", "birth", "id", "email"]

@@ -1,0 +1,258 @@
+"""The people pages: register, the person page, quick logging, panels, tenancy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
+from carebond.core import clock
+from carebond.core.models import Organization
+from carebond.core.permissions import Role
+from carebond.people.models import ConsentRecord, Person, PersonalNote
+from carebond.people.tests.factories import make_patient, make_staff
+from carebond.touchpoints.actions import record_touchpoint
+from carebond.touchpoints.models import Touchpoint
+
+pytestmark = pytest.mark.django_db
+
+
+def test_registering_a_patient_opens_their_page(
+    client_for: Callable[[User], Client], users_a: dict[str, User]
+) -> None:
+    client = client_for(users_a[Role.FRONT_DESK])
+    response = client.post(
+        "/people/new/",
+        {
+            "given_name": "Maria",
+            "family_name": "Lopez",
+            "preferred_name": "Mari",
+            "birth_date": "1984-03-07",
+            "phone": "217 555 0134",
+            "preferred_language": "es",
+            "interpreter_needed": "on",
+            "mrn": "A-1001",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    body = page.content.decode()
+    assert 'data-testid="person-name">Mari Lopez<' in body
+    assert "Interpreter needed (Spanish)" in body
+    assert "+1 217-555-0134" in body
+
+
+def test_a_bad_phone_is_shown_beside_the_field(
+    client_for: Callable[[User], Client], admin_a: User
+) -> None:
+    response = client_for(admin_a).post(
+        "/people/new/",
+        {
+            "given_name": "Ana",
+            "family_name": "Silva",
+            "phone": "12",
+        },
+    )
+    assert response.status_code == 422
+    assert "wrong number of digits" in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_person_page_is_an_audited_read(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    person = make_patient(org_a)
+    response = client_for(users_a[Role.CLINICIAN]).get(f"/people/{person.public_id}/")
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="person.read")
+    assert event.patient_id == str(person.public_id)
+    assert event.actor == users_a[Role.CLINICIAN]
+
+
+def test_outsiders_and_analysts_get_404(
+    client_for: Callable[[User], Client], org_a: Organization, outsider_b: User, analyst_a: User
+) -> None:
+    person = make_patient(org_a)
+    missing = client_for(outsider_b).get("/people/00000000-0000-4000-8000-000000000000/")
+    foreign = client_for(outsider_b).get(f"/people/{person.public_id}/")
+    assert foreign.status_code == missing.status_code == 404
+    assert client_for(analyst_a).get(f"/people/{person.public_id}/").status_code == 403
+    assert (
+        client_for(outsider_b)
+        .post(f"/people/{person.public_id}/touchpoints/", {"kind": "call"})
+        .status_code
+        == 404
+    )
+    assert not Touchpoint.objects.exists()
+
+
+def test_logging_a_call_takes_one_form_and_lands_on_the_timeline(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    person = make_patient(org_a)
+    client = client_for(users_a[Role.FRONT_DESK])
+    response = client.post(
+        f"/people/{person.public_id}/touchpoints/",
+        {"kind": "call", "summary": "Confirmed Tuesday's appointment"},
+    )
+    assert response.status_code == 302
+    touchpoint = Touchpoint.objects.get(person=person)
+    assert (touchpoint.kind, touchpoint.channel, touchpoint.direction) == (
+        "call",
+        "phone",
+        "outbound",
+    )
+    assert "Confirmed Tuesday" in client.get(f"/people/{person.public_id}/").content.decode()
+    assert AuditEvent.objects.filter(action="touchpoint.created").exists()
+
+
+def test_a_future_touchpoint_is_refused_on_the_page(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    when = (clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client_for(admin_a).post(
+        f"/people/{person.public_id}/touchpoints/", {"kind": "call", "occurred_at": when}
+    )
+    assert response.status_code == 422
+    assert "cannot happen in the future" in response.content.decode()
+    assert not Touchpoint.objects.exists()
+
+
+def test_timeline_filters_and_pages(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    now = clock.now()
+    for minutes in range(60):
+        record_touchpoint(
+            person,
+            kind="call" if minutes % 2 else "visit",
+            channel="phone",
+            direction="inbound",
+            occurred_at=now - timedelta(minutes=minutes),
+        )
+    client = client_for(admin_a)
+    first = client.get(f"/people/{person.public_id}/").content.decode()
+    assert first.count('class="touchpoint kind-') == 50
+    assert "Older →" in first
+    calls = client.get(f"/people/{person.public_id}/", {"kind": "call"}).content.decode()
+    assert calls.count('class="touchpoint kind-call"') == 30
+    assert 'kind-visit"' not in calls
+    second = client.get(f"/people/{person.public_id}/", {"page": 2}).content.decode()
+    assert second.count('class="touchpoint kind-') == 10
+
+
+def test_person_page_query_count_does_not_grow_with_the_timeline(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    staff = make_staff(org_a)
+    client = client_for(admin_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/people/{person.public_id}/").status_code == 200
+        return len(captured)
+
+    record_touchpoint(person, kind="visit", channel="in_person", direction="inbound", staff=staff)
+    few = queries()
+    for _ in range(40):
+        record_touchpoint(
+            person, kind="visit", channel="in_person", direction="inbound", staff=staff
+        )
+    assert queries() == few
+
+
+def test_panels_accept_notes_consent_family_history_and_care_team(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    person = make_patient(org_a)
+    staff = make_staff(org_a)
+    client = client_for(users_a[Role.CLINICIAN])
+    base = f"/people/{person.public_id}"
+    assert client.post(f"{base}/notes/", {"text": "Loves gardening"}).status_code == 302
+    assert (
+        client.post(
+            f"{base}/consents/",
+            {
+                "channel": "sms",
+                "purpose": "appointment",
+                "status": "revoked",
+                "method": "sms_keyword",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/related/",
+            {
+                "given_name": "Luis",
+                "family_name": "Lopez",
+                "relationship": "SPS",
+                "phone": "2175550199",
+                "is_emergency_contact": "on",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/history/",
+            {
+                "category": "allergy",
+                "display": "Penicillin",
+                "code_system": "http://snomed.info/sct",
+                "code": "91936005",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/care-team/", {"staff": str(staff.public_id), "role": "Primary care physician"}
+        ).status_code
+        == 302
+    )
+    body = client.get(f"{base}/").content.decode()
+    for text in (
+        "Loves gardening",
+        "Opted out of text message",
+        "Luis Lopez",
+        "Penicillin",
+        "Primary care physician",
+    ):
+        assert text in body, text
+    assert PersonalNote.objects.get().author == users_a[Role.CLINICIAN]
+    assert ConsentRecord.objects.get().recorded_by == users_a[Role.CLINICIAN]
+
+
+def test_front_desk_cannot_edit_the_medical_history(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    person = make_patient(org_a)
+    response = client_for(users_a[Role.FRONT_DESK]).post(
+        f"/people/{person.public_id}/history/", {"category": "allergy", "display": "Latex"}
+    )
+    assert response.status_code == 403
+    assert not person.history.exists()
+
+
+def test_a_bad_sub_form_comes_back_with_its_error(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    response = client_for(admin_a).post(
+        f"/people/{person.public_id}/history/",
+        {"category": "allergy", "display": "Latex", "code": "1234"},
+    )
+    assert response.status_code == 422
+    assert re.search(r"A code needs both its system and its value", response.content.decode())

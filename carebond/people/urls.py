@@ -1,0 +1,27 @@
+from django.urls import URLPattern, URLResolver, include, path
+
+from carebond.people import views
+
+app_name = "people"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.people, name="search"),
+    path("new/", views.new_patient, name="new_patient"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("merge/<uuid:first_id>/<uuid:second_id>/", views.merge, name="merge"),
+    path("merges/<uuid:merge_id>/undo/", views.undo_merge, name="undo_merge"),
+    path("<uuid:person_id>/", views.person, name="detail"),
+    path("<uuid:person_id>/touchpoints/", views.log_touchpoint, name="log_touchpoint"),
+    path("<uuid:person_id>/notes/", views.add_note, name="add_note"),
+    path("<uuid:person_id>/consents/", views.record_consent, name="record_consent"),
+    path("<uuid:person_id>/related/", views.add_related, name="add_related"),
+    path("<uuid:person_id>/history/", views.add_history, name="add_history"),
+    path("<uuid:person_id>/care-team/", views.add_care_team, name="add_care_team"),
+]
+
+try:  # the CSV upload pages (people/import_urls.py)
+    from carebond.people import import_urls  # type: ignore[attr-defined,unused-ignore]
+
+    urlpatterns.append(path("import/", include(import_urls.urlpatterns)))
+except ImportError:  # pragma: no cover - until the import pages exist
+    pass

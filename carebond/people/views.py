@@ -1,0 +1,359 @@
+"""People pages: search, the person page (360 view), quick touchpoint logging, merge."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carebond.accounts.access import signed_in_user
+from carebond.core.errors import CareBondError, PermissionDenied
+from carebond.core.permissions import PHI_READERS, RECORD_KEEPERS, page_policy
+from carebond.people import actions
+from carebond.people.access import access_merge_record, access_person
+from carebond.people.forms import (
+    CareTeamForm,
+    ConsentForm,
+    HistoryForm,
+    NewPatientForm,
+    NoteForm,
+    RelatedPersonForm,
+    SearchForm,
+    TimelineFilterForm,
+    TouchpointForm,
+)
+from carebond.people.merge_actions import check_merge_people, check_undo_merge
+from carebond.people.models import PersonKind
+from carebond.people.selectors import (
+    get_merge_preview,
+    get_person_overview,
+    get_staff_person,
+    list_duplicate_candidates,
+    list_recent_merges,
+    list_staff,
+    search_people,
+)
+from carebond.touchpoints.actions import check_log_touchpoint
+from carebond.touchpoints.selectors import TimelineFilters, list_timeline
+
+CLINICAL_EDITORS = {"admin", "manager", "clinician"}
+
+
+@page_policy(PHI_READERS)
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    """The one search box across patients, referral sources and staff."""
+    user = signed_in_user(request)
+    form = SearchForm(request.GET or None)
+    results = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            results = search_people(user=user, q=form.cleaned_data["q"], limit=50)
+        else:
+            status = 400
+    return render(request, "people/search.html", {"form": form, "results": results}, status=status)
+
+
+@page_policy(PHI_READERS)
+@require_http_methods(["GET", "POST"])
+def new_patient(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = NewPatientForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            contacts = [actions.ContactInput("phone", data["phone"])] if data["phone"] else []
+            if data["email"]:
+                contacts.append(actions.ContactInput("email", data["email"]))
+            identifiers = (
+                [actions.IdentifierInput(actions.MRN_SYSTEM, data["mrn"], "MR", "MRN")]
+                if data["mrn"]
+                else []
+            )
+            person_input = actions.PersonInput(
+                kind=PersonKind.PATIENT,
+                contacts=contacts,
+                identifiers=identifiers,
+                **{
+                    k: data[k]
+                    for k in (
+                        "given_name",
+                        "family_name",
+                        "preferred_name",
+                        "pronouns",
+                        "birth_date",
+                        "administrative_gender",
+                        "preferred_language",
+                        "interpreter_needed",
+                        "large_print",
+                        "mobility_assistance",
+                    )
+                },
+            )
+            try:
+                person = actions.check_create_person(
+                    user.organization, person_input, acting_user=user
+                )
+            except CareBondError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = error.status
+            else:
+                messages.success(request, f"{person.display_name} is registered.")
+                return redirect("people:detail", person_id=person.public_id)
+        else:
+            status = 400
+    return render(request, "people/new_patient.html", {"form": form}, status=status)
+
+
+def _person_page(
+    request: HttpRequest, person_id: UUID, *, status: int = 200, **bound_forms: Any
+) -> HttpResponse:
+    """Render the person page; a sub-form that failed comes back bound, with its errors."""
+    user = signed_in_user(request)
+    overview = get_person_overview(user=user, public_id=person_id)
+    staff = list(list_staff(user=user).values_list("public_id", "given_name", "family_name"))
+    staff_choices = [(str(pid), f"{given} {family}") for pid, given, family in staff]
+    filters_form = TimelineFilterForm(request.GET or None, staff_choices=staff_choices)
+    filters, page = TimelineFilters(), 1
+    if filters_form.is_bound and filters_form.is_valid():
+        data = filters_form.cleaned_data
+        filters = TimelineFilters(
+            kind=data["kind"],
+            channel=data["channel"],
+            staff_id=data["staff"],
+            since=data["since"],
+            until=data["until"],
+        )
+        page = data["page"] or 1
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "overview": overview,
+        "person": overview.person,
+        "timeline": list_timeline(overview.person, filters=filters, page=page),
+        "filters_form": filters_form,
+        "query": query.urlencode(),
+        "touchpoint_form": bound_forms.get("touchpoint_form") or TouchpointForm(),
+        "note_form": bound_forms.get("note_form") or NoteForm(),
+        "consent_form": bound_forms.get("consent_form") or ConsentForm(),
+        "related_form": bound_forms.get("related_form") or RelatedPersonForm(),
+        "history_form": bound_forms.get("history_form") or HistoryForm(),
+        "care_team_form": bound_forms.get("care_team_form")
+        or CareTeamForm(staff_choices=staff_choices),
+        "may_edit_history": user.role in CLINICAL_EDITORS,
+        "is_patient": overview.person.kind == PersonKind.PATIENT,
+    }
+    return render(request, "people/person.html", context, status=status)
+
+
+@page_policy(PHI_READERS)
+@require_GET
+def person(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    return _person_page(request, person_id)
+
+
+def _failed(
+    request: HttpRequest,
+    person_id: UUID,
+    form_name: str,
+    form: Any,
+    error: CareBondError | None = None,
+) -> HttpResponse:
+    if error is not None:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    status = error.status if error is not None else 400
+    return _person_page(request, person_id, status=status, **{form_name: form})
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def log_touchpoint(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """Two clicks from the person page: type an optional note, press 'Log call' (or another)."""
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    form = TouchpointForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, person_id, "touchpoint_form", form)
+    data = form.cleaned_data
+    occurred_at = data["occurred_at"]
+    if occurred_at is not None and occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)
+    try:
+        touchpoint = check_log_touchpoint(
+            person,
+            kind=data["kind"],
+            channel=data["channel"],
+            direction=data["direction"],
+            occurred_at=occurred_at,
+            moment_of_truth=data["moment_of_truth"] or None,
+            sentiment=data["sentiment"],
+            outcome=data["outcome"],
+            summary=data["summary"],
+            staff=get_staff_person(user=user),
+            acting_user=user,
+        )
+    except CareBondError as error:
+        return _failed(request, person_id, "touchpoint_form", form, error)
+    messages.success(request, f"{touchpoint.get_kind_display()} logged.")
+    return redirect("people:detail", person_id=person.public_id)
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def add_note(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, person_id, "note_form", form)
+    try:
+        actions.check_add_personal_note(person, text=form.cleaned_data["text"], acting_user=user)
+    except CareBondError as error:
+        return _failed(request, person_id, "note_form", form, error)
+    messages.success(request, "Note saved.")
+    return redirect("people:detail", person_id=person.public_id)
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def record_consent(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, person_id, "consent_form", form)
+    try:
+        actions.check_record_consent(person, acting_user=user, **form.cleaned_data)
+    except CareBondError as error:
+        return _failed(request, person_id, "consent_form", form, error)
+    messages.success(request, "Contact preference recorded.")
+    return redirect("people:detail", person_id=person.public_id)
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def add_related(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    form = RelatedPersonForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, person_id, "related_form", form)
+    data = form.cleaned_data
+    contacts = [actions.ContactInput("phone", data["phone"])] if data["phone"] else []
+    if data["email"]:
+        contacts.append(actions.ContactInput("email", data["email"]))
+    try:
+        actions.check_add_related_person(
+            person,
+            actions.PersonInput(
+                kind=PersonKind.RELATED,
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                contacts=contacts,
+            ),
+            relationship=data["relationship"],
+            is_emergency_contact=data["is_emergency_contact"],
+            may_discuss_care=data["may_discuss_care"],
+            acting_user=user,
+        )
+    except CareBondError as error:
+        return _failed(request, person_id, "related_form", form, error)
+    messages.success(request, f"{data['given_name']} {data['family_name']} added.")
+    return redirect("people:detail", person_id=person.public_id)
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def add_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """Clinicians (and managers, administrators) keep the history summary."""
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    if user.role not in CLINICAL_EDITORS:
+        raise PermissionDenied("Only clinicians edit the medical history.")
+    form = HistoryForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, person_id, "history_form", form)
+    try:
+        actions.check_add_history_item(person, acting_user=user, **form.cleaned_data)
+    except CareBondError as error:
+        return _failed(request, person_id, "history_form", form, error)
+    messages.success(request, "History updated.")
+    return redirect("people:detail", person_id=person.public_id)
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def add_care_team(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    staff = list(list_staff(user=user).values_list("public_id", "given_name", "family_name"))
+    form = CareTeamForm(request.POST, staff_choices=[(str(p), f"{g} {f}") for p, g, f in staff])
+    if not form.is_valid():
+        return _failed(request, person_id, "care_team_form", form)
+    try:
+        member = access_person(user, form.cleaned_data["staff"])
+        actions.check_add_care_team_member(
+            person, member, role=form.cleaned_data["role"], acting_user=user
+        )
+    except CareBondError as error:
+        return _failed(request, person_id, "care_team_form", form, error)
+    messages.success(request, "Care team updated.")
+    return redirect("people:detail", person_id=person.public_id)
+
+
+@page_policy(RECORD_KEEPERS)
+@require_GET
+def duplicates(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    return render(
+        request,
+        "people/duplicates.html",
+        {
+            "candidates": list_duplicate_candidates(user=user),
+            "merges": list_recent_merges(user=user),
+        },
+    )
+
+
+@page_policy(RECORD_KEEPERS)
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, first_id: UUID, second_id: UUID) -> HttpResponse:
+    """Side by side; the user picks the record that survives, everything else moves to it."""
+    user = signed_in_user(request)
+    if request.method == "POST":
+        survivor_id = request.POST.get("survivor", "")
+        if survivor_id not in (str(first_id), str(second_id)):
+            messages.error(request, "Choose which record to keep.")
+        else:
+            other_id = second_id if survivor_id == str(first_id) else first_id
+            survivor = access_person(user, survivor_id)
+            record = check_merge_people(survivor, access_person(user, other_id), acting_user=user)
+            messages.success(
+                request,
+                f"Merged into {survivor.display_name}. You can undo this "
+                "from the duplicates page for 30 days.",
+            )
+            return redirect("people:detail", person_id=record.survivor.public_id)
+    first, second = get_merge_preview(user=user, first_id=first_id, second_id=second_id)
+    return render(
+        request,
+        "people/merge.html",
+        {"first": first, "second": second},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@page_policy(RECORD_KEEPERS)
+@require_POST
+def undo_merge(request: HttpRequest, merge_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    record = check_undo_merge(access_merge_record(user, merge_id), acting_user=user)
+    messages.success(request, f"The merge of {record.merged.display_name} is undone.")
+    return redirect("people:duplicates")
