@@ -20,6 +20,7 @@ from carebond.accounts.actions import (
 from carebond.accounts.models import User
 from carebond.core.models import Department, Location, Organization
 from carebond.core.permissions import Role
+from carebond.demo.people import DemoPeople, build_people
 
 SIZES = ("small", "medium", "large")
 
@@ -71,6 +72,7 @@ class DemoResult:
     organization: Organization
     credentials: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, pw
     other_organization: Organization | None = None
+    people: DemoPeople | None = None
 
 
 def demo_password(rng: random.Random) -> str:
@@ -87,13 +89,25 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         name: _location(organization, name, address, phone, tz)
         for name, address, phone, tz in LOCATIONS
     }
-    for name, location_name in DEPARTMENTS:
-        _department(organization, name, locations.get(location_name or ""))
+    departments = {
+        name: _department(organization, name, locations.get(location_name or ""))
+        for name, location_name in DEPARTMENTS
+    }
     result = DemoResult(organization=organization)
+    users: dict[str, User] = {}
     for username, role, first, last in DEMO_USERS:
         password = demo_password(rng)
-        _user(organization, username, role, first, last, password)
+        users[username] = _user(organization, username, role, first, last, password)
         result.credentials.append((username, role, password))
+    # Each section draws from its own seeded stream, so adding one never changes another.
+    result.people = build_people(
+        organization,
+        rng=random.Random(f"{seed}-people"),
+        size=size,
+        users=users,
+        locations=list(locations.values()),
+        departments=departments,
+    )
 
     # A second tenant shows that nothing crosses organisations.
     other = _organization("lakeside", "Lakeside Pediatrics", "America/New_York")

@@ -108,8 +108,8 @@ def _touchpoint_out(touchpoint: Touchpoint) -> TouchpointOut:
     summary="Search people by name (one typo allowed), birth date, MRN, phone or email",
 )
 def search(request: HttpRequest, q: str, limit: int = 20) -> list[PersonSummaryOut]:
-    people = search_people(user=acting_user(request), q=q, limit=limit)
-    return [_summary(person) for person in people]
+    results = search_people(user=acting_user(request), q=q, limit=limit)
+    return [_summary(result.person) for result in results]
 
 
 @router.post("", response={201: PersonOut}, auth=AUTH, summary="Register a patient")

@@ -253,5 +253,6 @@ def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMI
         if not matched_all:
             return []
     assert matched_all is not None
+    # Exact before one-typo matches; ties are ordered by name by the caller.
     ranked = sorted(matched_all, key=lambda pid: (-scored[pid], pid))
     return ranked[:limit]

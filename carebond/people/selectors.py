@@ -33,27 +33,38 @@ if TYPE_CHECKING:
     from carebond.accounts.models import User
 
 
-def search_people(
-    *, user: User, q: str, limit: int = 20, kinds: tuple[str, ...] = ()
-) -> list[Person]:
-    """Audited (people.search, the query itself is not stored: it may hold a name)."""
+@dataclass(frozen=True)
+class SearchResult:
+    person: Person
+    contact: str  # the first phone (formatted) or email, to tell namesakes apart
+
+
+def search_people(*, user: User, q: str, limit: int = 20) -> list[SearchResult]:
+    """Best matches first, then by name. Audited as people.search (without the query: it may
+    hold a name). Identifiable search is for PHI roles only: the analyst gets nothing."""
     text = q.strip()
     if len(text) < MIN_QUERY_LENGTH:
         raise InvalidInput(f"Type at least {MIN_QUERY_LENGTH} characters to search.", field="q")
-    limit = max(1, min(limit, MAX_LIMIT))
-    # Identifiable search is for PHI roles only: access_person's rule, applied to a list.
     if user.role not in PHI_ROLES:
         return []
-    ids = search_person_ids(user.organization_id, text, limit=limit * 3 if kinds else limit)
-    people = {
-        p.pk: p
-        for p in Person.objects.filter(pk__in=ids, organization_id=user.organization_id)
+    ids = search_person_ids(user.organization_id, text, limit=max(1, min(limit, MAX_LIMIT)))
+    rank = {pk: position for position, pk in enumerate(ids)}
+    people = sorted(
+        Person.objects.filter(pk__in=ids, organization_id=user.organization_id)
         .live()
-        .prefetch_related("contact_points")
-    }
-    found = [people[pk] for pk in ids if pk in people and (not kinds or people[pk].kind in kinds)]
+        .prefetch_related("contact_points"),
+        key=lambda p: (rank[p.pk], p.family_name.casefold(), p.given_name.casefold()),
+    )
     record_access(actor=user, target=None, action="people.search", organization=user.organization)
-    return found[:limit]
+    return [SearchResult(person=p, contact=_first_contact(p)) for p in people]
+
+
+def _first_contact(person: Person) -> str:
+    points = sorted(person.contact_points.all(), key=lambda c: (c.system != "phone", c.rank))
+    if not points:
+        return ""
+    first = points[0]
+    return format_phone(first.value) if first.system == ContactSystem.PHONE else first.value
 
 
 @dataclass(frozen=True)

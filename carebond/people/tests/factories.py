@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from carebond.accounts.models import User
 from carebond.core.models import Organization
 from carebond.people.actions import (
     MRN_SYSTEM,
@@ -15,6 +16,7 @@ from carebond.people.actions import (
     check_create_person,
 )
 from carebond.people.models import Person, PersonKind
+from carebond.people.selectors import search_people
 
 
 def make_patient(
@@ -65,3 +67,7 @@ def make_staff(
         ),
         acting_user=None,
     )
+
+
+def people_found(user: User, q: str, *, limit: int = 20) -> list[Person]:
+    return [result.person for result in search_people(user=user, q=q, limit=limit)]

@@ -21,8 +21,8 @@ from carebond.people.actions import (
 )
 from carebond.people.merge_actions import check_merge_people, check_undo_merge
 from carebond.people.models import Person, PersonStatus
-from carebond.people.selectors import list_duplicate_candidates, search_people
-from carebond.people.tests.factories import make_patient, make_staff
+from carebond.people.selectors import list_duplicate_candidates
+from carebond.people.tests.factories import make_patient, make_staff, people_found
 from carebond.touchpoints.actions import record_touchpoint
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +84,8 @@ def test_merge_moves_all_history_to_the_survivor(
     assert duplicate.merged_into == survivor
     assert not duplicate.touchpoints.exists()
     # search finds the survivor by the duplicate's details, and never the merged record
-    assert search_people(user=admin_a, q="B-7") == [survivor]
-    assert search_people(user=admin_a, q="Katherine") == [survivor]
+    assert people_found(admin_a, "B-7") == [survivor]
+    assert people_found(admin_a, "Katherine") == [survivor]
     assert AuditEvent.objects.filter(
         action="person.merged", target_id=str(survivor.public_id)
     ).exists()
@@ -104,7 +104,7 @@ def test_undo_puts_back_exactly_what_moved(twins: tuple[Person, Person], admin_a
     assert later in survivor.touchpoints.all()
     assert survivor.touchpoints.count() == 2
     assert duplicate.identifiers.get().value == "B-7"
-    assert search_people(user=admin_a, q="B-7") == [duplicate]
+    assert people_found(admin_a, "B-7") == [duplicate]
     with pytest.raises(RuleViolation, match="already undone"):
         check_undo_merge(record, acting_user=admin_a)
 

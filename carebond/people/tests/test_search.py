@@ -14,8 +14,7 @@ from carebond.core.permissions import Role
 from carebond.people.actions import check_update_person
 from carebond.people.models import Person
 from carebond.people.search import parse_query
-from carebond.people.selectors import search_people
-from carebond.people.tests.factories import make_patient, make_staff
+from carebond.people.tests.factories import make_patient, make_staff, people_found
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +61,7 @@ def people_a(org_a: Organization) -> dict[str, object]:
 def test_search_finds_the_right_people(
     people_a: dict[str, object], users_a: dict[str, User], query: str, expected: set[str]
 ) -> None:
-    found = search_people(user=users_a[Role.FRONT_DESK], q=query)
+    found = people_found(users_a[Role.FRONT_DESK], query)
     names = {key for key, person in people_a.items() if person in found}
     assert names == expected
 
@@ -71,14 +70,14 @@ def test_exact_matches_come_before_one_typo_matches(
     people_a: dict[str, object], admin_a: User
 ) -> None:
     # "Mario Lopes" is one typo away in each word, so it is found, but after "Maria Lopez"
-    found = search_people(user=admin_a, q="maria lopez")
+    found = people_found(admin_a, "maria lopez")
     assert found == [people_a["maria"], people_a["mario"]]
 
 
 def test_search_is_audited_without_the_query(
     people_a: dict[str, object], users_a: dict[str, User]
 ) -> None:
-    search_people(user=users_a[Role.CLINICIAN], q="Lopez")
+    people_found(users_a[Role.CLINICIAN], "Lopez")
     event = AuditEvent.objects.get(action="people.search")
     assert "Lopez" not in event.canonical()
 
@@ -87,24 +86,24 @@ def test_search_needs_two_characters_and_is_limited(
     people_a: dict[str, object], admin_a: User
 ) -> None:
     with pytest.raises(InvalidInput, match="at least 2 characters"):
-        search_people(user=admin_a, q=" a ")
-    assert len(search_people(user=admin_a, q="lop", limit=1)) == 1
+        people_found(admin_a, " a ")
+    assert len(people_found(admin_a, "lop", limit=1)) == 1
 
 
 def test_search_never_crosses_organisations(people_a: dict[str, object], outsider_b: User) -> None:
-    assert search_people(user=outsider_b, q="Lopez") == []
+    assert people_found(outsider_b, "Lopez") == []
 
 
 def test_analysts_get_no_identifiable_results(people_a: dict[str, object], analyst_a: User) -> None:
-    assert search_people(user=analyst_a, q="Lopez") == []
+    assert people_found(analyst_a, "Lopez") == []
 
 
 def test_renaming_updates_the_index(people_a: dict[str, object], admin_a: User) -> None:
     johnson = people_a["johnson"]
     assert isinstance(johnson, Person)
     check_update_person(johnson, {"family_name": "Whitaker"}, acting_user=admin_a)
-    assert search_people(user=admin_a, q="johnson") == []
-    assert search_people(user=admin_a, q="whitaker") == [johnson]
+    assert people_found(admin_a, "johnson") == []
+    assert people_found(admin_a, "whitaker") == [johnson]
 
 
 def test_query_words_are_recognised() -> None:

@@ -40,6 +40,12 @@ class Command(BaseCommand):
         for username, role, password in result.credentials:
             table.add_row(username, role, password)
         console.print(table)
+        if result.people is not None:
+            console.print(
+                f"{len(result.people.patients)} patients, {len(result.people.staff)} staff, "
+                f"{len(result.people.referral_sources)} referral sources; try searching "
+                "'Nguyen' (a duplicate pair to merge) or 'lopz' (a typo)."
+            )
         if settings.CAREBOND_DEMO:
             console.print("Demo mode (CAREBOND_DEMO=1): demo accounts sign in without MFA.")
         else:
