@@ -15,7 +15,11 @@ COMMANDS: dict[str, str] = {
     "token": "Create, list or revoke API tokens ('token create USERNAME' prints the token).",
     "audit": "Verify the audit hash chain ('audit verify') or export it as FHIR NDJSON.",
     "check": "Check the configuration ('check --deploy' for production settings).",
+    "import-csv": "Import patients or referral sources ('import-csv people FILE --dry-run').",
 }
+
+# Subcommands spelled with a dash on the command line; Django's command modules use '_'.
+ALIASES: dict[str, str] = {"import-csv": "import_csv"}
 
 ENVIRONMENTS = {"dev", "test", "production"}
 
@@ -56,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from config.env import ConfigurationError
 
+    args = [ALIASES.get(args[0], args[0]), *args[1:]]
     try:
         execute_from_command_line(["carebond", *args])
     except ConfigurationError as error:

@@ -303,7 +303,9 @@ def _write_details(person: Person, data: PersonInput) -> None:
         StaffProfile.objects.create(organization_id=org_id, person=person, **vars(data.staff))
 
 
-def check_update_person(person: Person, changes: dict[str, Any], *, acting_user: User) -> Person:
+def check_update_person(
+    person: Person, changes: dict[str, Any], *, acting_user: User | None
+) -> Person:
     """Change scalar fields (names, birth date, language...); unknown names are refused."""
     unknown = sorted(set(changes) - set(PERSON_FIELDS) - {"kind"})
     if unknown:
@@ -320,7 +322,9 @@ def check_update_person(person: Person, changes: dict[str, Any], *, acting_user:
 
 
 @transaction.atomic
-def do_update_person(person: Person, changes: dict[str, Any], *, acting_user: User) -> Person:
+def do_update_person(
+    person: Person, changes: dict[str, Any], *, acting_user: User | None
+) -> Person:
     """Audit: person.updated (names of the changed fields only). Side effects: search index."""
     if not changes:
         return person
@@ -344,7 +348,7 @@ def _patient_of(person: Person) -> Person | None:
 
 @transaction.atomic
 def check_add_contact_point(
-    person: Person, contact: ContactInput, *, acting_user: User
+    person: Person, contact: ContactInput, *, acting_user: User | None
 ) -> ContactPoint:
     """Audit: person.contact_added."""
     cleaned = clean_contact(person.organization, contact)
@@ -369,7 +373,7 @@ def check_add_contact_point(
 
 @transaction.atomic
 def check_add_identifier(
-    person: Person, identifier: IdentifierInput, *, acting_user: User
+    person: Person, identifier: IdentifierInput, *, acting_user: User | None
 ) -> Identifier:
     """Audit: person.identifier_added."""
     cleaned = clean_identifier(person.organization, identifier, person=person)
@@ -603,3 +607,118 @@ def check_add_personal_note(person: Person, *, text: str, acting_user: User) -> 
         changed_fields=["personal_notes"],
     )
     return note
+
+
+# --- CSV import (carebond.people.imports) -------------------------------------------------------
+
+REFERRAL_PROFILE_FIELDS = (
+    "source_type",
+    "npi",
+    "specialty",
+    "practice_name",
+    "affiliations",
+    "preferred_contact",
+)
+
+
+@transaction.atomic
+def check_add_address(
+    person: Person, address: AddressInput, *, acting_user: User | None
+) -> Address:
+    """Audit: person.address_added (a new address ranks after the ones the person has)."""
+    cleaned = replace(
+        address,
+        **{name: str(getattr(address, name)).strip() for name in vars(address)},
+    )
+    if not cleaned.line1:
+        raise InvalidInput("An address needs its first line (street).", field="line1")
+    if cleaned.use not in ContactUse.values:
+        raise InvalidInput(
+            f"Unknown use {cleaned.use!r}; use home, work, mobile or other.", field="use"
+        )
+    cleaned.country = cleaned.country.upper()
+    if cleaned.country and (len(cleaned.country) != 2 or not cleaned.country.isalpha()):
+        raise InvalidInput(
+            f"{address.country!r} is not a two-letter country code (e.g. US).", field="country"
+        )
+    rank = Address.objects.filter(person=person).count() + 1
+    row = Address.objects.create(
+        organization_id=person.organization_id, person=person, rank=rank, **vars(cleaned)
+    )
+    record_audit(
+        actor=acting_user,
+        action="person.address_added",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=["address"],
+        actor_label=None if acting_user else "system",
+    )
+    return row
+
+
+@transaction.atomic
+def check_update_referral_profile(
+    person: Person, changes: dict[str, str], *, acting_user: User | None
+) -> ReferralSourceProfile:
+    """Audit: person.updated (referral.<field> names only). Creates the profile if missing."""
+    if person.kind != PersonKind.REFERRAL_SOURCE:
+        raise RuleViolation(
+            "Only referral sources have a referral profile.", code="not_a_referral_source"
+        )
+    unknown = sorted(set(changes) - set(REFERRAL_PROFILE_FIELDS))
+    if unknown:
+        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+    cleaned = {name: value.strip() for name, value in changes.items()}
+    if "npi" in cleaned:
+        cleaned["npi"] = validation.validate_npi(cleaned["npi"])
+    if "source_type" in cleaned and cleaned["source_type"] not in ReferralSourceType.values:
+        raise InvalidInput("Choose practitioner or organization.", field="source_type")
+    if cleaned.get("preferred_contact") and cleaned["preferred_contact"] not in Channel.values:
+        raise InvalidInput("Unknown contact channel.", field="preferred_contact")
+    profile = ReferralSourceProfile.objects.select_for_update().filter(person=person).first()
+    if profile is None:
+        profile = ReferralSourceProfile(
+            organization_id=person.organization_id,
+            person=person,
+            source_type=ReferralSourceType.PRACTITIONER,
+        )
+    changed = [name for name, value in cleaned.items() if getattr(profile, name) != value]
+    if not changed and profile.pk is not None:
+        return profile
+    for name in changed:
+        setattr(profile, name, cleaned[name])
+    profile.save()
+    record_audit(
+        actor=acting_user,
+        action="person.updated",
+        target=person,
+        changed_fields=[f"referral.{name}" for name in changed] or ["referral"],
+        actor_label=None if acting_user else "system",
+    )
+    return profile
+
+
+@transaction.atomic
+def do_record_people_import(
+    organization: Organization,
+    *,
+    kind: str,
+    created: int,
+    updated: int,
+    unchanged: int,
+    acting_user: User | None,
+    actor_label: str = "csv-import",
+) -> None:
+    """Audit: people.imported, once per committed file (counts only: no names, no values)."""
+    record_audit(
+        actor=acting_user,
+        action="people.imported",
+        organization=organization,
+        changed_fields=[
+            f"kind:{kind}",
+            f"created:{created}",
+            f"updated:{updated}",
+            f"unchanged:{unchanged}",
+        ],
+        actor_label=None if acting_user else actor_label,
+    )
