@@ -16,10 +16,11 @@ COMMANDS: dict[str, str] = {
     "audit": "Verify the audit hash chain ('audit verify') or export it as FHIR NDJSON.",
     "check": "Check the configuration ('check --deploy' for production settings).",
     "import-csv": "Import patients or referral sources ('import-csv people FILE --dry-run').",
+    "rotate-field-keys": "Re-encrypt encrypted fields with the newest CAREBOND_FIELD_KEYS key.",
 }
 
 # Subcommands spelled with a dash on the command line; Django's command modules use '_'.
-ALIASES: dict[str, str] = {"import-csv": "import_csv"}
+ALIASES: dict[str, str] = {"import-csv": "import_csv", "rotate-field-keys": "rotate_field_keys"}
 
 ENVIRONMENTS = {"dev", "test", "production"}
 

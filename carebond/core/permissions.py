@@ -49,7 +49,7 @@ ANY_STAFF = AccessPolicy("any_staff")
 PHI_READERS = AccessPolicy("phi_readers", roles=PHI_ROLES)
 MANAGERS = AccessPolicy("managers", roles=frozenset({Role.ADMIN, Role.MANAGER}))
 ADMINS = AccessPolicy("admins", roles=frozenset({Role.ADMIN}))
-# Who keeps the register tidy: merges duplicates, imports lists.
+# Who keeps the register tidy: merges duplicate records.
 RECORD_KEEPERS = AccessPolicy(
     "record_keepers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.FRONT_DESK})
 )

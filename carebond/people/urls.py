@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from carebond.people import views
+from carebond.people import import_urls, views
 
 app_name = "people"
 
@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.people, name="search"),
     path("new/", views.new_patient, name="new_patient"),
     path("duplicates/", views.duplicates, name="duplicates"),
+    path("import/", include(import_urls.urlpatterns)),
     path("merge/<uuid:first_id>/<uuid:second_id>/", views.merge, name="merge"),
     path("merges/<uuid:merge_id>/undo/", views.undo_merge, name="undo_merge"),
     path("<uuid:person_id>/", views.person, name="detail"),
@@ -18,10 +19,3 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<uuid:person_id>/history/", views.add_history, name="add_history"),
     path("<uuid:person_id>/care-team/", views.add_care_team, name="add_care_team"),
 ]
-
-try:  # the CSV upload pages (people/import_urls.py)
-    from carebond.people import import_urls  # type: ignore[attr-defined,unused-ignore]
-
-    urlpatterns.append(path("import/", include(import_urls.urlpatterns)))
-except ImportError:  # pragma: no cover - until the import pages exist
-    pass

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carebond.accounts.access import signed_in_user
 from carebond.core.errors import CareBondError, PermissionDenied
-from carebond.core.permissions import PHI_READERS, RECORD_KEEPERS, page_policy
+from carebond.core.permissions import MANAGERS, PHI_READERS, RECORD_KEEPERS, page_policy
 from carebond.people import actions
 from carebond.people.access import access_merge_record, access_person
 from carebond.people.forms import (
@@ -57,7 +57,8 @@ def people(request: HttpRequest) -> HttpResponse:
             results = search_people(user=user, q=form.cleaned_data["q"], limit=50)
         else:
             status = 400
-    return render(request, "people/search.html", {"form": form, "results": results}, status=status)
+    context = {"form": form, "results": results, "may_import": MANAGERS.allows(user.role)}
+    return render(request, "people/search.html", context, status=status)
 
 
 @page_policy(PHI_READERS)
