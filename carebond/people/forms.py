@@ -13,6 +13,7 @@ from carebond.people.models import (
     ConsentStatus,
     HistoryCategory,
     Purpose,
+    ReferralSourceType,
     RelationshipType,
 )
 from carebond.touchpoints.models import Direction, MomentOfTruth, TouchpointChannel, TouchpointKind
@@ -158,3 +159,51 @@ class CareTeamForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["staff"].choices = staff_choices  # type: ignore[attr-defined]
+
+
+class NewReferralSourceForm(forms.Form):
+    source_type = forms.ChoiceField(choices=ReferralSourceType.choices, label="Type")
+    organization_name = forms.CharField(
+        max_length=200, required=False, help_text="For a referring organisation."
+    )
+    honorific = forms.CharField(max_length=40, required=False, help_text="e.g. Dr.")
+    given_name = forms.CharField(max_length=100, required=False)
+    family_name = forms.CharField(max_length=100, required=False)
+    npi = forms.CharField(max_length=10, required=False, label="NPI")
+    specialty = forms.CharField(max_length=120, required=False)
+    practice_name = forms.CharField(max_length=200, required=False)
+    affiliations = forms.CharField(max_length=300, required=False)
+    preferred_contact = forms.ChoiceField(choices=_blank_first(Channel.choices), required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    email = forms.CharField(max_length=254, required=False)
+    liaison = forms.ChoiceField(choices=[], required=False, help_text="Who looks after them.")
+
+    def __init__(
+        self, *args: object, liaison_choices: Sequence[tuple[str, str]] = (), **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["liaison"].choices = [("", "—"), *liaison_choices]  # type: ignore[attr-defined]
+
+
+class NewStaffForm(forms.Form):
+    honorific = forms.CharField(max_length=40, required=False, help_text="e.g. Dr.")
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100)
+    job_title = forms.CharField(max_length=120)
+    is_clinical = forms.BooleanField(required=False, label="Clinical role")
+    department = forms.ChoiceField(choices=[], required=False)
+    location = forms.ChoiceField(choices=[], required=False)
+    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    email = forms.CharField(max_length=254, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+
+    def __init__(
+        self,
+        *args: object,
+        department_choices: Sequence[tuple[str, str]] = (),
+        location_choices: Sequence[tuple[str, str]] = (),
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["department"].choices = [("", "—"), *department_choices]  # type: ignore[attr-defined]
+        self.fields["location"].choices = [("", "—"), *location_choices]  # type: ignore[attr-defined]

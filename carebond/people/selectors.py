@@ -289,3 +289,14 @@ def get_staff_person(*, user: User) -> Person | None:
     return Person.objects.filter(
         organization_id=user.organization_id, staff_profile__user=user
     ).first()
+
+
+def list_liaisons(*, user: User) -> list[User]:
+    """Staff logins who can own referral-source relationships (liaisons and managers)."""
+    from carebond.accounts.selectors import list_users
+
+    return [
+        u
+        for u in list_users(user=user).filter(is_active=True)
+        if u.role in ("liaison", "manager", "admin")
+    ]

@@ -7,6 +7,8 @@ app_name = "people"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.people, name="search"),
     path("new/", views.new_patient, name="new_patient"),
+    path("new/referral-source/", views.new_referral_source, name="new_referral_source"),
+    path("new/staff/", views.new_staff, name="new_staff"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("import/", include(import_urls.urlpatterns)),
     path("merge/<uuid:first_id>/<uuid:second_id>/", views.merge, name="merge"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carebond.accounts.access import signed_in_user
 from carebond.core.errors import CareBondError, PermissionDenied
 from carebond.core.permissions import MANAGERS, PHI_READERS, RECORD_KEEPERS, page_policy
+from carebond.core.selectors import list_departments, list_locations
 from carebond.people import actions
 from carebond.people.access import access_merge_record, access_person
 from carebond.people.forms import (
@@ -21,6 +22,8 @@ from carebond.people.forms import (
     ConsentForm,
     HistoryForm,
     NewPatientForm,
+    NewReferralSourceForm,
+    NewStaffForm,
     NoteForm,
     RelatedPersonForm,
     SearchForm,
@@ -34,6 +37,7 @@ from carebond.people.selectors import (
     get_person_overview,
     get_staff_person,
     list_duplicate_candidates,
+    list_liaisons,
     list_recent_merges,
     list_staff,
     search_people,
@@ -111,6 +115,115 @@ def new_patient(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "people/new_patient.html", {"form": form}, status=status)
+
+
+def _contacts(data: dict[str, Any]) -> list[actions.ContactInput]:
+    contacts = [actions.ContactInput("phone", data["phone"], "work")] if data["phone"] else []
+    if data["email"]:
+        contacts.append(actions.ContactInput("email", data["email"], "work"))
+    return contacts
+
+
+def _create_or_error(
+    request: HttpRequest, form: Any, person_input: actions.PersonInput
+) -> tuple[HttpResponse | None, int]:
+    """Create through the action; on a refused value, put the message beside its field."""
+    user = signed_in_user(request)
+    try:
+        person = actions.check_create_person(user.organization, person_input, acting_user=user)
+    except CareBondError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return None, error.status
+    messages.success(request, f"{person.display_name} is registered.")
+    return redirect("people:detail", person_id=person.public_id), 302
+
+
+@page_policy(PHI_READERS)
+@require_http_methods(["GET", "POST"])
+def new_referral_source(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    liaisons = {str(u.public_id): u for u in list_liaisons(user=user)}
+    form = NewReferralSourceForm(
+        request.POST or None,
+        liaison_choices=[(pid, u.display_name) for pid, u in liaisons.items()],
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            person_input = actions.PersonInput(
+                kind=PersonKind.REFERRAL_SOURCE,
+                prefix=data["honorific"],
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                organization_name=data["organization_name"],
+                contacts=_contacts(data),
+                identifiers=[actions.IdentifierInput(actions.NPI_SYSTEM, data["npi"], "NPI", "NPI")]
+                if data["npi"]
+                else [],
+                referral=actions.ReferralInput(
+                    source_type=data["source_type"],
+                    npi=data["npi"],
+                    specialty=data["specialty"],
+                    practice_name=data["practice_name"],
+                    affiliations=data["affiliations"],
+                    preferred_contact=data["preferred_contact"],
+                    liaison=liaisons.get(data["liaison"]),
+                ),
+            )
+            response, status = _create_or_error(request, form, person_input)
+            if response is not None:
+                return response
+        else:
+            status = 400
+    return render(
+        request,
+        "people/new_person.html",
+        {"form": form, "title": "Add a referral source"},
+        status=status,
+    )
+
+
+@page_policy(MANAGERS)
+@require_http_methods(["GET", "POST"])
+def new_staff(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    departments = {str(d.public_id): d for d in list_departments(user=user)}
+    locations = {str(loc.public_id): loc for loc in list_locations(user=user)}
+    form = NewStaffForm(
+        request.POST or None,
+        department_choices=[(pid, d.name) for pid, d in departments.items()],
+        location_choices=[(pid, loc.name) for pid, loc in locations.items()],
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            person_input = actions.PersonInput(
+                kind=PersonKind.STAFF,
+                prefix=data["honorific"],
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                contacts=_contacts(data),
+                staff=actions.StaffInput(
+                    job_title=data["job_title"],
+                    is_clinical=data["is_clinical"],
+                    department=departments.get(data["department"]),
+                    location=locations.get(data["location"]),
+                    start_date=data["start_date"],
+                ),
+            )
+            response, status = _create_or_error(request, form, person_input)
+            if response is not None:
+                return response
+        else:
+            status = 400
+    return render(
+        request,
+        "people/new_person.html",
+        {"form": form, "title": "Add a staff member"},
+        status=status,
+    )
 
 
 def _person_page(

@@ -256,3 +256,40 @@ def test_a_bad_sub_form_comes_back_with_its_error(
     )
     assert response.status_code == 422
     assert re.search(r"A code needs both its system and its value", response.content.decode())
+
+
+def test_a_liaison_adds_a_referring_practitioner(client_for: Callable[[User], Client],
+                                                 users_a: dict[str, User]) -> None:
+    liaison = users_a[Role.LIAISON]
+    client = client_for(liaison)
+    bad = client.post("/people/new/referral-source/", {
+        "source_type": "practitioner", "given_name": "Ada", "family_name": "Byrne",
+        "npi": "1234567890",
+    })
+    assert bad.status_code == 422
+    assert "check digit is wrong" in bad.content.decode()
+    response = client.post("/people/new/referral-source/", {
+        "source_type": "practitioner", "honorific": "Dr.", "given_name": "Ada",
+        "family_name": "Byrne", "npi": "1234567893", "specialty": "Orthopedic surgery",
+        "practice_name": "Springfield Orthopedics", "liaison": str(liaison.public_id),
+        "phone": "217 555 0140",
+    })
+    assert response.status_code == 302
+    source = Person.objects.get(kind="referral_source")
+    assert source.referral_profile.liaison == liaison
+    assert source.identifiers.get().value == "1234567893"
+    assert "Springfield Orthopedics" in client.get(response["Location"]).content.decode()
+
+
+def test_a_manager_adds_a_staff_member_without_a_login(client_for: Callable[[User], Client],
+                                                       manager_a: User,
+                                                       users_a: dict[str, User]) -> None:
+    response = client_for(manager_a).post("/people/new/staff/", {
+        "given_name": "Grace", "family_name": "Owusu", "job_title": "Nurse practitioner",
+        "is_clinical": "on",
+    })
+    assert response.status_code == 302
+    staff = Person.objects.get(kind="staff")
+    assert staff.staff_profile.is_clinical
+    assert staff.staff_profile.user is None
+    assert client_for(users_a[Role.FRONT_DESK]).get("/people/new/staff/").status_code == 403
