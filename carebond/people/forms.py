@@ -151,14 +151,10 @@ class HistoryForm(forms.Form):
 
 
 class CareTeamForm(forms.Form):
-    staff = forms.ChoiceField(choices=[])
+    staff_name = forms.CharField(
+        max_length=100, label="Staff member", help_text="Type their name; one typo is fine."
+    )
     role = forms.CharField(max_length=60, help_text="e.g. Primary care physician")
-
-    def __init__(
-        self, *args: object, staff_choices: Sequence[tuple[str, str]] = (), **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["staff"].choices = staff_choices  # type: ignore[attr-defined]
 
 
 class NewReferralSourceForm(forms.Form):

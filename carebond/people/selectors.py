@@ -175,15 +175,6 @@ def _overview(person: Person) -> PersonOverview:
     return overview
 
 
-def list_staff(*, user: User) -> QuerySet[Person]:
-    """Staff members, for pickers (care team, touchpoint staff)."""
-    return (
-        Person.objects.filter(organization_id=user.organization_id, kind=PersonKind.STAFF)
-        .live()
-        .order_by("family_name", "given_name")
-    )
-
-
 @dataclass(frozen=True)
 class DuplicateCandidate:
     first: Person
@@ -300,3 +291,38 @@ def list_liaisons(*, user: User) -> list[User]:
         for u in list_users(user=user).filter(is_active=True)
         if u.role in ("liaison", "manager", "admin")
     ]
+
+
+def list_staff_on_timeline(person: Person) -> list[Person]:
+    """The staff members who appear on a person's timeline: the choices of its staff filter."""
+    from carebond.touchpoints.models import Touchpoint
+
+    staff_ids = Touchpoint.objects.filter(person=person, staff__isnull=False).values("staff_id")
+    return list(Person.objects.filter(pk__in=staff_ids).order_by("family_name", "given_name"))
+
+
+def find_staff_member(*, user: User, name: str) -> Person:
+    """Exactly one staff member of the organisation by name, or InvalidInput saying why not."""
+    text = name.strip()
+    if len(text) < MIN_QUERY_LENGTH:
+        raise InvalidInput("Type the staff member's name.", field="staff_name")
+    ids = search_person_ids(user.organization_id, text, limit=MAX_LIMIT)
+    staff = list(
+        Person.objects.filter(
+            pk__in=ids, organization_id=user.organization_id, kind=PersonKind.STAFF
+        ).live()[:6]
+    )
+    if not staff:
+        raise InvalidInput(f"No staff member matches {text!r}.", field="staff_name")
+    exact = [
+        p
+        for p in staff
+        if p.display_name.casefold() == text.casefold()
+        or f"{p.given_name} {p.family_name}".casefold() == text.casefold()
+    ]
+    if len(staff) > 1 and len(exact) != 1:
+        names = ", ".join(sorted(p.display_name for p in staff[:5]))
+        raise InvalidInput(
+            f"Several staff members match: {names}. Type the full name.", field="staff_name"
+        )
+    return exact[0] if exact else staff[0]

@@ -33,13 +33,14 @@ from carebond.people.forms import (
 from carebond.people.merge_actions import check_merge_people, check_undo_merge
 from carebond.people.models import PersonKind
 from carebond.people.selectors import (
+    find_staff_member,
     get_merge_preview,
     get_person_overview,
     get_staff_person,
     list_duplicate_candidates,
     list_liaisons,
     list_recent_merges,
-    list_staff,
+    list_staff_on_timeline,
     search_people,
 )
 from carebond.touchpoints.actions import check_log_touchpoint
@@ -232,8 +233,10 @@ def _person_page(
     """Render the person page; a sub-form that failed comes back bound, with its errors."""
     user = signed_in_user(request)
     overview = get_person_overview(user=user, public_id=person_id)
-    staff = list(list_staff(user=user).values_list("public_id", "given_name", "family_name"))
-    staff_choices = [(str(pid), f"{given} {family}") for pid, given, family in staff]
+    # Staff filter: only those who appear on this timeline (an organisation may have thousands).
+    staff_choices = [
+        (str(p.public_id), p.display_name) for p in list_staff_on_timeline(overview.person)
+    ]
     filters_form = TimelineFilterForm(request.GET or None, staff_choices=staff_choices)
     filters, page = TimelineFilters(), 1
     if filters_form.is_bound and filters_form.is_valid():
@@ -259,8 +262,7 @@ def _person_page(
         "consent_form": bound_forms.get("consent_form") or ConsentForm(),
         "related_form": bound_forms.get("related_form") or RelatedPersonForm(),
         "history_form": bound_forms.get("history_form") or HistoryForm(),
-        "care_team_form": bound_forms.get("care_team_form")
-        or CareTeamForm(staff_choices=staff_choices),
+        "care_team_form": bound_forms.get("care_team_form") or CareTeamForm(),
         "may_edit_history": user.role in CLINICAL_EDITORS,
         "is_patient": overview.person.kind == PersonKind.PATIENT,
     }
@@ -407,18 +409,17 @@ def add_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
 def add_care_team(request: HttpRequest, person_id: UUID) -> HttpResponse:
     user = signed_in_user(request)
     person = access_person(user, person_id)
-    staff = list(list_staff(user=user).values_list("public_id", "given_name", "family_name"))
-    form = CareTeamForm(request.POST, staff_choices=[(str(p), f"{g} {f}") for p, g, f in staff])
+    form = CareTeamForm(request.POST)
     if not form.is_valid():
         return _failed(request, person_id, "care_team_form", form)
     try:
-        member = access_person(user, form.cleaned_data["staff"])
+        member = find_staff_member(user=user, name=form.cleaned_data["staff_name"])
         actions.check_add_care_team_member(
             person, member, role=form.cleaned_data["role"], acting_user=user
         )
     except CareBondError as error:
         return _failed(request, person_id, "care_team_form", form, error)
-    messages.success(request, "Care team updated.")
+    messages.success(request, f"{member.display_name} joined the care team.")
     return redirect("people:detail", person_id=person.public_id)
 
 

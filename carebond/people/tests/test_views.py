@@ -218,10 +218,11 @@ def test_panels_accept_notes_consent_family_history_and_care_team(
     )
     assert (
         client.post(
-            f"{base}/care-team/", {"staff": str(staff.public_id), "role": "Primary care physician"}
+            f"{base}/care-team/", {"staff_name": "Priya Ramen", "role": "Primary care physician"}
         ).status_code
         == 302
     )
+    assert person.care_team.get().staff == staff
     body = client.get(f"{base}/").content.decode()
     for text in (
         "Loves gardening",
@@ -258,22 +259,36 @@ def test_a_bad_sub_form_comes_back_with_its_error(
     assert re.search(r"A code needs both its system and its value", response.content.decode())
 
 
-def test_a_liaison_adds_a_referring_practitioner(client_for: Callable[[User], Client],
-                                                 users_a: dict[str, User]) -> None:
+def test_a_liaison_adds_a_referring_practitioner(
+    client_for: Callable[[User], Client], users_a: dict[str, User]
+) -> None:
     liaison = users_a[Role.LIAISON]
     client = client_for(liaison)
-    bad = client.post("/people/new/referral-source/", {
-        "source_type": "practitioner", "given_name": "Ada", "family_name": "Byrne",
-        "npi": "1234567890",
-    })
+    bad = client.post(
+        "/people/new/referral-source/",
+        {
+            "source_type": "practitioner",
+            "given_name": "Ada",
+            "family_name": "Byrne",
+            "npi": "1234567890",
+        },
+    )
     assert bad.status_code == 422
     assert "check digit is wrong" in bad.content.decode()
-    response = client.post("/people/new/referral-source/", {
-        "source_type": "practitioner", "honorific": "Dr.", "given_name": "Ada",
-        "family_name": "Byrne", "npi": "1234567893", "specialty": "Orthopedic surgery",
-        "practice_name": "Springfield Orthopedics", "liaison": str(liaison.public_id),
-        "phone": "217 555 0140",
-    })
+    response = client.post(
+        "/people/new/referral-source/",
+        {
+            "source_type": "practitioner",
+            "honorific": "Dr.",
+            "given_name": "Ada",
+            "family_name": "Byrne",
+            "npi": "1234567893",
+            "specialty": "Orthopedic surgery",
+            "practice_name": "Springfield Orthopedics",
+            "liaison": str(liaison.public_id),
+            "phone": "217 555 0140",
+        },
+    )
     assert response.status_code == 302
     source = Person.objects.get(kind="referral_source")
     assert source.referral_profile.liaison == liaison
@@ -281,13 +296,18 @@ def test_a_liaison_adds_a_referring_practitioner(client_for: Callable[[User], Cl
     assert "Springfield Orthopedics" in client.get(response["Location"]).content.decode()
 
 
-def test_a_manager_adds_a_staff_member_without_a_login(client_for: Callable[[User], Client],
-                                                       manager_a: User,
-                                                       users_a: dict[str, User]) -> None:
-    response = client_for(manager_a).post("/people/new/staff/", {
-        "given_name": "Grace", "family_name": "Owusu", "job_title": "Nurse practitioner",
-        "is_clinical": "on",
-    })
+def test_a_manager_adds_a_staff_member_without_a_login(
+    client_for: Callable[[User], Client], manager_a: User, users_a: dict[str, User]
+) -> None:
+    response = client_for(manager_a).post(
+        "/people/new/staff/",
+        {
+            "given_name": "Grace",
+            "family_name": "Owusu",
+            "job_title": "Nurse practitioner",
+            "is_clinical": "on",
+        },
+    )
     assert response.status_code == 302
     staff = Person.objects.get(kind="staff")
     assert staff.staff_profile.is_clinical
