@@ -56,6 +56,19 @@ class PersonTerms:
     terms: tuple[tuple[str, str], ...]  # (term, field)
 
 
+def full_names_of(
+    *, given: str, family: str, preferred: str = "", organization_name: str = ""
+) -> list[str]:
+    """The whole names a person is searched by, as typed into the box: "maria lopez",
+    "lopez maria", "mari lopez" (preferred), or an organisation's name."""
+    phrases = [f"{first} {family}" for first in (given, preferred) if first and family]
+    if given and family:
+        phrases.append(f"{family} {given}")
+    if organization_name:
+        phrases.append(organization_name)
+    return phrases
+
+
 def terms_for(
     *,
     names: Iterable[str],
@@ -63,11 +76,19 @@ def terms_for(
     identifiers: Iterable[str],
     phones: Iterable[str],
     emails: Iterable[str],
+    full_names: Iterable[str] = (),
 ) -> set[tuple[str, str]]:
-    """Every term a person can be found by. Phones count as E.164 digits and national digits."""
+    """Every term a person can be found by. Phones count as E.164 digits and national digits.
+
+    Whole names are terms too ("maria lopez"), so that the most common search, a given and a
+    family name, is one prefix scan instead of an intersection of two."""
     terms: set[tuple[str, str]] = set()
     for name in names:
         terms.update((word[:100], "name") for word in name_words(name))
+    for phrase in full_names:
+        words = name_words(phrase)
+        if len(words) > 1:
+            terms.add((" ".join(words)[:120], "full"))
     if birth_date:
         terms.add((birth_date.isoformat(), "birth"))
     for value in identifiers:
@@ -88,6 +109,12 @@ def terms_for(
 
 def terms_of_person(person: Person) -> set[tuple[str, str]]:
     return terms_for(
+        full_names=full_names_of(
+            given=person.given_name,
+            family=person.family_name,
+            preferred=person.preferred_name,
+            organization_name=person.organization_name,
+        ),
         names=[
             person.given_name,
             person.middle_name,
@@ -183,7 +210,9 @@ def _prefix_range(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _ids_for_prefix(organization_id: int, prefix: str) -> list[int]:
+def _ids_for_prefix(
+    organization_id: int, prefix: str, *, limit: int = WORD_CANDIDATES
+) -> list[int]:
     terms = SearchTerm.objects.filter(organization_id=organization_id)
     if connection.vendor == "postgresql":
         # LIKE 'prefix%' uses the varchar_pattern_ops index whatever the collation.
@@ -192,7 +221,7 @@ def _ids_for_prefix(organization_id: int, prefix: str) -> list[int]:
         # SQLite's LIKE ignores case and skips the index; a range on the BINARY order does not.
         low, high = _prefix_range(prefix)
         terms = terms.filter(term__gte=low, term__lt=high)
-    return list(terms.values_list("person_id", flat=True)[:WORD_CANDIDATES])
+    return list(dict.fromkeys(terms.values_list("person_id", flat=True)[: limit * 2]))[:limit]
 
 
 def _ids_for_terms(organization_id: int, terms: list[str]) -> list[int]:
@@ -230,10 +259,22 @@ def similar_name_terms(organization_id: int, word: str, *, max_edits: int = 1) -
 
 
 def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMIT) -> list[int]:
-    """Ids of matching people, best first: every word must match (prefix, or one typo)."""
+    """Ids of matching people, best first: every word must match (prefix, or one typo).
+
+    Fast paths first, because they answer most searches with one short index scan: a whole name
+    typed in order ("maria lop" is a prefix of the term "maria lopez"), or one word with enough
+    exact prefix matches to fill the page. Only then are words corrected and intersected.
+    """
     words = parse_query(q)
     if not words:
         return []
+    exact_first: list[int] = []
+    if len(words) > 1 and all(w.kind == "name" for w in words):
+        exact_first = _ids_for_prefix(organization_id, " ".join(w.text for w in words), limit=limit)
+    elif len(words) == 1:
+        exact_first = _ids_for_prefix(organization_id, words[0].text, limit=limit)
+    if len(exact_first) >= limit:
+        return exact_first[:limit]
     scored: dict[int, int] = {}
     matched_all: set[int] | None = None
     for word in words:
@@ -251,8 +292,8 @@ def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMI
             scored[person_id] = scored.get(person_id, 0) + 1
         matched_all = ids if matched_all is None else matched_all & ids
         if not matched_all:
-            return []
-    assert matched_all is not None
+            break
     # Exact before one-typo matches; ties are ordered by name by the caller.
-    ranked = sorted(matched_all, key=lambda pid: (-scored[pid], pid))
-    return ranked[:limit]
+    first = dict.fromkeys(exact_first)
+    rest = sorted((matched_all or set()) - set(first), key=lambda pid: (-scored[pid], pid))
+    return [*first, *rest][:limit]
