@@ -57,6 +57,21 @@ test-postgres: install-test system-deps
 
 test: lint typecheck test-sqlite test-postgres
 
+# Benchmarks (never part of `make test`): build the dataset on SQLite (var/bench/) and on a
+# throw-away PostgreSQL, measure search, the person page and the timeline API, and write
+# docs/benchmarks.md. Quick look: make bench BENCH_PEOPLE=100000 BENCH_TOUCHPOINTS=1000000
+BENCH_PEOPLE ?= 1000000
+BENCH_TOUCHPOINTS ?= 10000000
+BENCH_SEED ?= 1
+BENCH_ARGS = --people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) --seed $(BENCH_SEED)
+BENCH_SQLITE := $(CURDIR)/var/bench/bench.sqlite3
+
+bench: install-test system-deps
+	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
+	CAREBOND_DATABASE_URL=sqlite:///$(BENCH_SQLITE) $(BIN)/python bench/suite.py $(BENCH_ARGS)
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/suite.py $(BENCH_ARGS)
+	$(BIN)/python bench/report.py
+
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"

@@ -1,0 +1,165 @@
+"""Write docs/benchmarks.md from bench/results/<database>.json (SQLite and PostgreSQL).
+
+python bench/report.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, read_json, results_path
+
+DOC = ROOT / "docs" / "benchmarks.md"
+DATABASES = ("sqlite", "postgresql")
+ROWS = (
+    ("search.prefix", "Search, prefix (2-6 letters, dates, phone digits)"),
+    ("search.fuzzy", "Search, one typo (family name)"),
+    ("person_page.http", "Person page, GET /people/<id>/ (1,000 touchpoints)"),
+    ("timeline_api.http", "Timeline API, GET /api/v1/people/<id>/timeline"),
+    ("person_page.selectors", "Person page selectors only (overview + timeline)"),
+    ("timeline_api.selectors", "Timeline API selector only"),
+)
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def _target(row: dict[str, Any]) -> str:
+    target = row.get("target", {})
+    parts = []
+    if "p95_ms" in target:
+        parts.append(f"p95 ≤ {target['p95_ms']:g} ms")
+    if "queries" in target:
+        parts.append(f"≤ {target['queries']} queries")
+    return ", ".join(parts) or "—"
+
+
+def _verdict(row: dict[str, Any]) -> str:
+    if "pass" not in row:
+        return "—"
+    return "**pass**" if row["pass"] else "**FAIL**"
+
+
+def render(results: dict[str, dict[str, Any]]) -> str:
+    first = next(iter(results.values()))
+    m = first["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (bench/report.py) from bench/results/*.json; do not edit by hand.",
+        "How to run and what is measured: bench/README.md. Smaller runs for a quick look:",
+        "`make bench BENCH_PEOPLE=100000 BENCH_TOUCHPOINTS=1000000` (the targets are for the full",
+        "1,000,000 people / 10,000,000 touchpoints).",
+        "",
+        "## Machine",
+        "",
+        "| CPU | cores | memory | Python | OS |",
+        "|---|---|---|---|---|",
+        f"| {m['cpu_model']} | {m['cpus']} | {m['memory_gib']} GiB | {m['python']} | {m['os']} |",
+        "",
+        "## Datasets",
+        "",
+        "| database | people | touchpoints | rows written | name vocabulary | generation | rows/s "
+        "| target | result |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, r in results.items():
+        d, gen = r["dataset"], r["metrics"]["generate"]
+        target = "< 600 s" if label == "postgresql" else "—"
+        verdict = (
+            ("**pass**" if gen["total_s"] < 600 else "**FAIL**") if label == "postgresql" else "—"
+        )
+        lines.append(
+            f"| {r['database_version']} | {d['people']:,} | {d['touchpoints']:,} | "
+            f"{gen['rows']:,} | {d['name_vocabulary']:,} words | {gen['total_s']:.0f} s | "
+            f"{gen['rows_per_s']:,} | {target} | {verdict} |"
+        )
+    lines += [
+        "",
+        "Generation phases (seconds): "
+        + "; ".join(
+            f"{label}: "
+            + ", ".join(
+                f"{k.removesuffix('_s')} {v:.0f}"
+                for k, v in r["metrics"]["generate"]["phases"].items()
+            )
+            for label, r in results.items()
+        ),
+        "",
+        "## Results",
+        "",
+        "Times are milliseconds of server time (in-process: Django test client or the function "
+        "itself), nearest-rank percentiles. *Queries* counts every SQL statement of one request; "
+        "*app* leaves out the session, user, MFA-device and API-token look-ups.",
+        "",
+        "| metric | database | n | p50 | p95 | p99 | queries (app) | target | result |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, title in ROWS:
+        for label, r in results.items():
+            row = r["metrics"].get(key)
+            if not row:
+                continue
+            if "skipped" in row:
+                lines.append(f"| {title} | {label} | — | — | — | — | — | — | {row['skipped']} |")
+                continue
+            queries = (
+                f"{row['queries']} ({row['queries_without_auth']})" if "queries" in row else "—"
+            )
+            lines.append(
+                f"| {title} | {label} | {row['n']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
+                f"{_ms(row['p99_ms'])} | {queries} | {_target(row)} | {_verdict(row)} |"
+            )
+    lines += ["", "## Search in detail", ""]
+    lines += [
+        "| database | query kind | n | p50 | p95 | p99 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, r in results.items():
+        metrics = r["metrics"]
+        for kind, row in metrics["search.prefix"]["by_category"].items():
+            lines.append(
+                f"| {label} | prefix: {kind} | {row['n']} | {_ms(row['p50_ms'])} | "
+                f"{_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} |"
+            )
+        for kind, row in metrics["search.fuzzy"]["by_operation"].items():
+            found = metrics["search.fuzzy"]["found_rate_by_operation"][kind]
+            lines.append(
+                f"| {label} | typo: {kind} (found {found:.0%}) | {row['n']} | "
+                f"{_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} |"
+            )
+    lines += [
+        "",
+        "*found*: share of typo queries whose results include someone with the family name the "
+        "typo was made from (one-edit matching should find them all).",
+        "",
+        "## Notes",
+        "",
+        "- PostgreSQL runs as `tools/with_postgres.py` starts it: a throw-away cluster with "
+        "default memory settings (shared_buffers 128 MB) and fsync off; SQLite runs with the "
+        "product's settings (WAL, synchronous=FULL) on a file under var/bench/.",
+        "- Each person-page and timeline request writes its audit event (a PHI read), as in "
+        "production.",
+        "- Generation uses COPY (PostgreSQL) and executemany (SQLite) with secondary indexes "
+        "rebuilt after the load; search terms come from `carebond.people.search.terms_for`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    results = {label: read_json(results_path(label)) for label in DATABASES}
+    results = {label: r for label, r in results.items() if r}
+    if not results:
+        sys.exit("No results in bench/results/: run `make bench` (or bench/suite.py) first.")
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(render(results))
+    print(f"Wrote {DOC.relative_to(ROOT)} ({', '.join(results)})")
+
+
+if __name__ == "__main__":
+    main()
