@@ -8,8 +8,7 @@ Rows go in through bulk paths, never ``save()``: PostgreSQL COPY (secondary inde
 keys dropped during the load and rebuilt after, then VACUUM ANALYZE), SQLite executemany in large
 transactions (synchronous=OFF for the load only, indexes rebuilt after, then ANALYZE).
 The search index is written as ``carebond.people.search`` writes it: each person's terms come
-from ``search.terms_for`` and the name vocabulary goes into ``NameTerm`` (and, on SQLite, into
-the FTS5 table). One person gets exactly 1,000 touchpoints for the person-page benchmark; the
+from ``search.terms_for`` and the name vocabulary goes into ``NameTerm``. One person gets exactly 1,000 touchpoints for the person-page benchmark; the
 facts run.py needs are saved in bench/results/<database>-dataset.json.
 """
 
@@ -724,14 +723,6 @@ class SqliteLoader(Loader):
             self.pending = 0
         return len(batch)
 
-    def write_fts(self, rows: list[tuple[int, str, int]]) -> None:
-        from carebond.people.search import FTS_TABLE
-
-        self.raw.executemany(
-            f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, term, organization_id) VALUES (?, ?, ?)",  # noqa: S608
-            rows,
-        )
-
     def end_load(self, progress: Callable[[str], None]) -> None:
         self.raw.execute("COMMIT")
         for name, sql in self.saved_indexes:
@@ -773,7 +764,7 @@ class Generator:
     def person_chunks(
         self, *, org_id: int, first_ids: dict[str, int]
     ) -> Iterable[tuple[list[tuple[Any, ...]], ...]]:
-        from carebond.people.search import terms_for
+        from carebond.people.search import full_names_of, terms_for
 
         rng = self.rng("people")
         r = rng.random
@@ -803,6 +794,7 @@ class Generator:
 
         def full_terms(
             person_names: Sequence[str],
+            full: list[str],
             birth: date | None,
             mrns: list[str],
             phones: list[str],
@@ -810,6 +802,7 @@ class Generator:
         ) -> set[tuple[str, str]]:
             return terms_for(
                 names=person_names,
+                full_names=full,
                 birth_date=birth,
                 identifiers=mrns,
                 phones=phones,
@@ -818,13 +811,19 @@ class Generator:
 
         def per_part_terms(
             person_names: Sequence[str],
+            full: list[str],
             birth: date | None,
             mrns: list[str],
             phones: list[str],
             emails: list[str],
         ) -> set[tuple[str, str]]:
             terms = terms_for(
-                names=(), birth_date=birth, identifiers=mrns, phones=phones, emails=emails
+                names=(),
+                full_names=full,
+                birth_date=birth,
+                identifiers=mrns,
+                phones=phones,
+                emails=emails,
             )
             for name in person_names:
                 if name:
@@ -958,23 +957,30 @@ class Generator:
                     contacts.append((contact_id, "email", email, "home", 1, org_id, person_id))
                     contact_id += 1
                 person_names = (given_name, middle, family_name, preferred, organization_name)
+                full = full_names_of(
+                    given=given_name,
+                    family=family_name,
+                    preferred=preferred,
+                    organization_name=organization_name,
+                )
                 if check_left > 0:
                     # The fast path below must give exactly what the product computes.
                     check_left -= 1
                     terms = terms_for(
                         names=person_names,
+                        full_names=full,
                         birth_date=birth,
                         identifiers=mrns,
                         phones=phones,
                         emails=emails,
                     )
-                    if terms != fast_terms(person_names, birth, mrns, phones, emails):
+                    if terms != fast_terms(person_names, full, birth, mrns, phones, emails):
                         self.log(
                             "  search.terms_for is not per-part: every person gets a full call"
                         )
                         fast_terms = full_terms
                 else:
-                    terms = fast_terms(person_names, birth, mrns, phones, emails)
+                    terms = fast_terms(person_names, full, birth, mrns, phones, emails)
                 for term, field in sorted(terms):
                     terms_rows.append((term_id, org_id, term, field, person_id))
                     term_id += 1
@@ -1121,8 +1127,6 @@ class Generator:
                 (first_ids["people_nameterm"] + k, org_id, word) for k, word in enumerate(words)
             ]
             counts["people_nameterm"] = loader.write("people_nameterm", name_rows)
-            if isinstance(loader, SqliteLoader):
-                loader.write_fts([(row_id, term, org_id) for row_id, _, term in name_rows])
             phases["name_terms_s"] = round(time.monotonic() - phase, 2)
 
             phase = time.monotonic()

@@ -2,24 +2,26 @@
 identifiers, phone numbers and emails, across patients, referral sources and staff.
 
 How it stays fast at a million people on both databases:
-- every searchable term of a person is a row of ``SearchTerm``; a prefix is a B-tree range scan
-  on (organization_id, term), LIMITed;
-- a name word with a typo is first corrected against ``NameTerm``, the organisation's (small)
-  vocabulary of name words, through a trigram index (PostgreSQL pg_trgm GIN, SQLite FTS5
-  trigram), keeping words one edit away (optimal string alignment distance, so a swap of two
-  letters is one edit); the corrected words are then exact lookups in ``SearchTerm``.
+- every searchable term of a person is a row of ``SearchTerm``: name words, whole names ("maria
+  lopez", "lopez maria"), the birth date, identifiers, phone digits and emails. A query word is a
+  prefix range scan on a covering index (organization_id, term, person_id), LIMITed;
+- a name word that starts no term is taken for a typo: every string one edit away is generated
+  and looked up in ``NameTerm``, the organisation's vocabulary of name words, through its unique
+  index; the corrected words are then exact lookups in ``SearchTerm``;
+- with several words, the longest picks the candidates and the others filter them in SQL.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from rapidfuzz.distance import OSA
+from django.db.models import QuerySet
 
 from carebond.people.models import NameTerm, Person, SearchTerm
 
@@ -29,7 +31,6 @@ MAX_LIMIT = 100
 # Candidates kept per query word before intersecting; bounds the work of a very common prefix.
 WORD_CANDIDATES = 5000
 FUZZY_MIN_LENGTH = 4
-FTS_TABLE = "people_nameterm_fts"
 
 _DATE_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _DIGITS_ONLY = re.compile(r"^\+?[\d\s().-]{4,}$")
@@ -143,29 +144,12 @@ def index_person(person: Person) -> None:
 
 
 def add_name_terms(organization_id: int, words: set[str]) -> None:
-    """Grow the vocabulary; new words also go into SQLite's FTS5 table (PostgreSQL's GIN index
-    follows the table by itself)."""
-    if not words:
-        return
-    known = set(
-        NameTerm.objects.filter(organization_id=organization_id, term__in=words).values_list(
-            "term", flat=True
+    """Grow the organisation's vocabulary of name words (what typos are corrected to)."""
+    if words:
+        NameTerm.objects.bulk_create(
+            [NameTerm(organization_id=organization_id, term=w) for w in sorted(words)],
+            ignore_conflicts=True,
         )
-    )
-    new = [NameTerm(organization_id=organization_id, term=w) for w in sorted(words - known)]
-    if not new:
-        return
-    NameTerm.objects.bulk_create(new, ignore_conflicts=True)
-    if connection.vendor == "sqlite":
-        rows = NameTerm.objects.filter(
-            organization_id=organization_id, term__in=[n.term for n in new]
-        ).values_list("id", "term")
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, term, organization_id) "  # noqa: S608
-                "VALUES (%s, %s, %s)",
-                [(row_id, term, organization_id) for row_id, term in rows],
-            )
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -210,52 +194,71 @@ def _prefix_range(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _ids_for_prefix(
-    organization_id: int, prefix: str, *, limit: int = WORD_CANDIDATES
-) -> list[int]:
-    terms = SearchTerm.objects.filter(organization_id=organization_id)
+def _prefix_filter(terms: QuerySet[SearchTerm], prefix: str) -> QuerySet[SearchTerm]:
     if connection.vendor == "postgresql":
         # LIKE 'prefix%' uses the varchar_pattern_ops index whatever the collation.
-        terms = terms.filter(term__startswith=prefix)
-    else:
-        # SQLite's LIKE ignores case and skips the index; a range on the BINARY order does not.
-        low, high = _prefix_range(prefix)
-        terms = terms.filter(term__gte=low, term__lt=high)
+        return terms.filter(term__startswith=prefix)
+    # SQLite's LIKE ignores case and skips the index; a range on the BINARY order does not.
+    low, high = _prefix_range(prefix)
+    return terms.filter(term__gte=low, term__lt=high)
+
+
+def _ids_for_prefix(organization_id: int, prefix: str, *, limit: int) -> list[int]:
+    terms = _prefix_filter(SearchTerm.objects.filter(organization_id=organization_id), prefix)
+    # A person can match through two terms (given and family name): fetch extra, keep unique.
     return list(dict.fromkeys(terms.values_list("person_id", flat=True)[: limit * 2]))[:limit]
 
 
-def _ids_for_terms(organization_id: int, terms: list[str]) -> list[int]:
-    if not terms:
-        return []
+def one_edit_away(word: str) -> set[str]:
+    """Every string one edit from ``word``: a letter dropped, two neighbours swapped, a letter
+    changed or added (letters a-z and those of the word itself)."""
+    letters = set(string.ascii_lowercase) | set(word)
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {left + right[1:] for left, right in splits if right}
+    edits |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    edits |= {left + c + right[1:] for left, right in splits if right for c in letters}
+    edits |= {left + c + right for left, right in splits for c in letters}
+    edits.discard(word)
+    return edits
+
+
+def similar_name_terms(organization_id: int, word: str) -> list[str]:
+    """Vocabulary words one typo away from ``word`` (a swap of two letters counts as one).
+
+    The candidates are generated, then looked up through the vocabulary's unique index: exact
+    and fast (a few hundred index probes). Trigram similarity was tried first and missed typos
+    at the start of short words ("yuong" shares no trigram with "young").
+    """
+    candidates = one_edit_away(word)
     return list(
-        SearchTerm.objects.filter(organization_id=organization_id, term__in=terms).values_list(
-            "person_id", flat=True
-        )[:WORD_CANDIDATES]
+        NameTerm.objects.filter(organization_id=organization_id, term__in=candidates).values_list(
+            "term", flat=True
+        )
     )
 
 
-def similar_name_terms(organization_id: int, word: str, *, max_edits: int = 1) -> list[str]:
-    """Vocabulary words at most ``max_edits`` edits from ``word`` (through the trigram index)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = 0.2")
-            cursor.execute(
-                "SELECT term FROM people_nameterm WHERE organization_id = %s AND term %% %s "
-                "ORDER BY similarity(term, %s) DESC LIMIT 200",
-                [organization_id, word, word],
-            )
-            candidates = [row[0] for row in cursor.fetchall()]
-    else:
-        grams = {word[i : i + 3] for i in range(len(word) - 2)}
-        match = " OR ".join('"' + g.replace('"', '""') + '"' for g in sorted(grams))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT term FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
-                "AND organization_id = %s ORDER BY rank LIMIT 200",
-                [match, organization_id],
-            )
-            candidates = [row[0] for row in cursor.fetchall()]
-    return [c for c in candidates if OSA.distance(word, c, score_cutoff=max_edits) <= max_edits]
+def _matching_ids(
+    organization_id: int, word: QueryWord, *, within: list[int] | None
+) -> tuple[set[int], set[int]]:
+    """(exact, corrected) ids for one query word, optionally only among ``within``.
+
+    A word is corrected only when nothing starts with it: a typo makes a word that matches
+    nobody, and near-miss names would only crowd out what the user typed."""
+    terms = SearchTerm.objects.filter(organization_id=organization_id)
+    if within is not None:
+        terms = terms.filter(person_id__in=within)
+    exact = set(
+        _prefix_filter(terms, word.text).values_list("person_id", flat=True)[:WORD_CANDIDATES]
+    )
+    if exact or not word.fuzzy:
+        return exact, set()
+    corrections = similar_name_terms(organization_id, word.text)
+    if not corrections:
+        return exact, set()
+    corrected = set(
+        terms.filter(term__in=corrections).values_list("person_id", flat=True)[:WORD_CANDIDATES]
+    )
+    return exact, corrected
 
 
 def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMIT) -> list[int]:
@@ -263,7 +266,8 @@ def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMI
 
     Fast paths first, because they answer most searches with one short index scan: a whole name
     typed in order ("maria lop" is a prefix of the term "maria lopez"), or one word with enough
-    exact prefix matches to fill the page. Only then are words corrected and intersected.
+    exact prefix matches to fill the page. Otherwise the longest word picks the candidates and
+    every other word filters them, in SQL.
     """
     words = parse_query(q)
     if not words:
@@ -275,25 +279,19 @@ def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMI
         exact_first = _ids_for_prefix(organization_id, words[0].text, limit=limit)
     if len(exact_first) >= limit:
         return exact_first[:limit]
-    scored: dict[int, int] = {}
-    matched_all: set[int] | None = None
-    for word in words:
-        exact_ids = set(_ids_for_prefix(organization_id, word.text))
-        fuzzy_ids: set[int] = set()
-        if word.fuzzy:
-            corrections = [
-                t for t in similar_name_terms(organization_id, word.text) if t != word.text
-            ]
-            fuzzy_ids = set(_ids_for_terms(organization_id, corrections)) - exact_ids
-        ids = exact_ids | fuzzy_ids
-        for person_id in exact_ids:
-            scored[person_id] = scored.get(person_id, 0) + 2
-        for person_id in fuzzy_ids:
-            scored[person_id] = scored.get(person_id, 0) + 1
-        matched_all = ids if matched_all is None else matched_all & ids
-        if not matched_all:
+    ordered = sorted(words, key=lambda w: -len(w.text))
+    exact, corrected = _matching_ids(organization_id, ordered[0], within=None)
+    scores = dict.fromkeys(exact, 2) | dict.fromkeys(corrected, 1)
+    for word in ordered[1:]:
+        if not scores:
             break
+        exact, corrected = _matching_ids(organization_id, word, within=list(scores))
+        scores = {
+            pid: score + (2 if pid in exact else 1)
+            for pid, score in scores.items()
+            if pid in exact or pid in corrected
+        }
     # Exact before one-typo matches; ties are ordered by name by the caller.
     first = dict.fromkeys(exact_first)
-    rest = sorted((matched_all or set()) - set(first), key=lambda pid: (-scored[pid], pid))
+    rest = sorted(set(scores) - set(first), key=lambda pid: (-scores[pid], pid))
     return [*first, *rest][:limit]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db.models import Count, Prefetch, QuerySet
@@ -12,9 +12,8 @@ from rapidfuzz import fuzz
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
-from carebond.core.errors import InvalidInput
+from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.permissions import PHI_ROLES
-from carebond.people.access import access_person
 from carebond.people.models import (
     CareTeamMember,
     ConsentRecord,
@@ -23,6 +22,7 @@ from carebond.people.models import (
     ContactSystem,
     MergeRecord,
     Person,
+    PersonalNote,
     PersonKind,
     Relationship,
 )
@@ -95,11 +95,32 @@ class PersonOverview:
     language: str = ""
 
 
-def get_person_overview(*, user: User, public_id: UUID | str) -> PersonOverview:
-    """The 360 view. Audited: person.read (a PHI read, with the patient named)."""
-    person = access_person(user, public_id)
+def get_person_overview(
+    *, user: User, public_id: UUID | str, with_panels: bool = False
+) -> PersonOverview:
+    """The 360 view. Audited: person.read (a PHI read, with the patient named).
+
+    By default: the person and the page's header (contacts, consent, alerts). ``with_panels``:
+    the person and the side panels instead (identifiers, addresses, family, care team, history,
+    notes), which the page fetches in a second request, so each stays within a small budget.
+    """
+    if user.role not in PHI_ROLES:
+        raise NotFound("No such person.")
+    related: list[str | Prefetch[Any]] = [
+        "contact_points",
+        Prefetch("consents", queryset=ConsentRecord.objects.select_related("recorded_by")),
+    ]
+    if with_panels:  # the panels request shows no header: it needs only what the panels show
+        related = [
+            "identifiers",
+            "addresses",
+            Prefetch("relationships", queryset=Relationship.objects.select_related("related")),
+            Prefetch("care_team", queryset=CareTeamMember.objects.select_related("staff")),
+            "history",
+            Prefetch("personal_notes", queryset=PersonalNote.objects.select_related("author")),
+        ]
     person = (
-        Person.objects.filter(pk=person.pk)
+        Person.objects.filter(organization_id=user.organization_id, public_id=public_id)
         .select_related(
             "organization",
             "referral_profile__liaison",
@@ -107,30 +128,18 @@ def get_person_overview(*, user: User, public_id: UUID | str) -> PersonOverview:
             "staff_profile__location",
             "merged_into",
         )
-        .prefetch_related(
-            "identifiers",
-            "contact_points",
-            "addresses",
-            Prefetch("consents", queryset=ConsentRecord.objects.select_related("recorded_by")),
-            Prefetch(
-                "relationships",
-                queryset=Relationship.objects.select_related("related").prefetch_related(
-                    "related__contact_points"
-                ),
-            ),
-            Prefetch("care_team", queryset=CareTeamMember.objects.select_related("staff")),
-            "history",
-            "personal_notes__author",
-        )
-        .get()
+        .prefetch_related(*related)
+        .first()
     )
+    if person is None:
+        raise NotFound("No such person.")
     record_access(
         actor=user,
         target=person,
         patient=person if person.kind == PersonKind.PATIENT else None,
-        action="person.read",
+        action="person.panels_read" if with_panels else "person.read",
     )
-    return _overview(person)
+    return PersonOverview(person=person) if with_panels else _overview(person)
 
 
 def _overview(person: Person) -> PersonOverview:

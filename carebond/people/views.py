@@ -227,12 +227,30 @@ def new_staff(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _panel_forms(bound_forms: dict[str, Any]) -> dict[str, Any]:
+    """The side panels' forms: fresh, or the one that failed, bound, with its errors."""
+    return {
+        "note_form": bound_forms.get("note_form") or NoteForm(),
+        "related_form": bound_forms.get("related_form") or RelatedPersonForm(),
+        "history_form": bound_forms.get("history_form") or HistoryForm(),
+        "care_team_form": bound_forms.get("care_team_form") or CareTeamForm(),
+    }
+
+
 def _person_page(
     request: HttpRequest, person_id: UUID, *, status: int = 200, **bound_forms: Any
 ) -> HttpResponse:
-    """Render the person page; a sub-form that failed comes back bound, with its errors."""
+    """Render the person page; a sub-form that failed comes back bound, with its errors (and
+    then the side panels are rendered in the page instead of being fetched afterwards)."""
     user = signed_in_user(request)
+    panels_inline = any(
+        name != "touchpoint_form" and name != "consent_form" for name in bound_forms
+    )
     overview = get_person_overview(user=user, public_id=person_id)
+    if panels_inline:  # a side panel's form failed: show the panels in the page, bound
+        overview.person = get_person_overview(
+            user=user, public_id=person_id, with_panels=True
+        ).person
     # Staff filter: only those who appear on this timeline (an organisation may have thousands).
     staff_choices = [
         (str(p.public_id), p.display_name) for p in list_staff_on_timeline(overview.person)
@@ -258,15 +276,32 @@ def _person_page(
         "filters_form": filters_form,
         "query": query.urlencode(),
         "touchpoint_form": bound_forms.get("touchpoint_form") or TouchpointForm(),
-        "note_form": bound_forms.get("note_form") or NoteForm(),
         "consent_form": bound_forms.get("consent_form") or ConsentForm(),
-        "related_form": bound_forms.get("related_form") or RelatedPersonForm(),
-        "history_form": bound_forms.get("history_form") or HistoryForm(),
-        "care_team_form": bound_forms.get("care_team_form") or CareTeamForm(),
+        "panels_inline": panels_inline,
         "may_edit_history": user.role in CLINICAL_EDITORS,
         "is_patient": overview.person.kind == PersonKind.PATIENT,
+        **_panel_forms(bound_forms),
     }
     return render(request, "people/person.html", context, status=status)
+
+
+@page_policy(PHI_READERS)
+@require_GET
+def person_panels(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """The person page's side panels: fetched by the page, or opened on their own without JS."""
+    user = signed_in_user(request)
+    overview = get_person_overview(user=user, public_id=person_id, with_panels=True)
+    context = {
+        "overview": overview,
+        "person": overview.person,
+        "may_edit_history": user.role in CLINICAL_EDITORS,
+        "is_patient": overview.person.kind == PersonKind.PATIENT,
+        **_panel_forms({}),
+    }
+    template = (
+        "people/person_panels.html" if request.GET.get("fragment") else "people/panels_page.html"
+    )
+    return render(request, template, context)
 
 
 @page_policy(PHI_READERS)

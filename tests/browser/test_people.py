@@ -43,6 +43,8 @@ def test_search_with_a_typo_open_the_person_and_log_a_call(page: Page, live_serv
     # then the person page greets them by the preferred name, with the interpreter alert
     expect(page.get_by_test_id("person-name")).to_have_text("Cathy Okafor")
     expect(page.get_by_text("Interpreter needed (Spanish)")).to_be_visible()
+    # the side panels arrive in a second request (a script the CSP allows)
+    expect(page.get_by_role("heading", name="Personal notes")).to_be_visible()
 
     # and logging a call takes a note and one click, and shows on the timeline
     page.get_by_label("What happened (optional)").fill("Confirmed Thursday 9:30 with interpreter")

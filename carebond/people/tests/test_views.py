@@ -224,6 +224,7 @@ def test_panels_accept_notes_consent_family_history_and_care_team(
     )
     assert person.care_team.get().staff == staff
     body = client.get(f"{base}/").content.decode()
+    body += client.get(f"{base}/panels/", {"fragment": "1"}).content.decode()
     for text in (
         "Loves gardening",
         "Opted out of text message",
@@ -313,3 +314,18 @@ def test_a_manager_adds_a_staff_member_without_a_login(
     assert staff.staff_profile.is_clinical
     assert staff.staff_profile.user is None
     assert client_for(users_a[Role.FRONT_DESK]).get("/people/new/staff/").status_code == 403
+
+
+def test_side_panels_load_in_a_second_audited_request(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User, outsider_b: User
+) -> None:
+    person = make_patient(org_a)
+    client = client_for(admin_a)
+    page = client.get(f"/people/{person.public_id}/").content.decode()
+    assert f'data-panels-src="/people/{person.public_id}/panels/"' in page
+    fragment = client.get(f"/people/{person.public_id}/panels/", {"fragment": "1"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert "Personal notes" in fragment.content.decode()
+    assert AuditEvent.objects.filter(action="person.panels_read").count() == 1
+    assert client_for(outsider_b).get(f"/people/{person.public_id}/panels/").status_code == 404
