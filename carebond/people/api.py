@@ -19,6 +19,7 @@ from carebond.people.schemas import (
     IdentifierOut,
     PatientIn,
     PersonOut,
+    PersonPatchIn,
     PersonSummaryOut,
     TimelineOut,
     TimelineQuery,
@@ -134,6 +135,19 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[PersonOut
 @router.get("/{person_id}", response=PersonOut, auth=AUTH, summary="One person (audited read)")
 def person(request: HttpRequest, person_id: UUID) -> PersonOut:
     return _person_out(get_person_overview(user=acting_user(request), public_id=person_id))
+
+
+@router.patch(
+    "/{person_id}",
+    response=PersonOut,
+    auth=AUTH,
+    summary="Change a person's details (only the fields sent)",
+)
+def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatchIn) -> PersonOut:
+    user = acting_user(request)
+    person = access_person(user, person_id)
+    actions.check_update_person(person, payload.model_dump(exclude_unset=True), acting_user=user)
+    return _person_out(get_person_overview(user=user, public_id=person_id))
 
 
 @router.get(

@@ -203,3 +203,37 @@ class NewStaffForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["department"].choices = [("", "—"), *department_choices]  # type: ignore[attr-defined]
         self.fields["location"].choices = [("", "—"), *location_choices]  # type: ignore[attr-defined]
+
+
+class EditPersonForm(forms.Form):
+    """The person's own details; contact points and identifiers are added separately."""
+
+    given_name = forms.CharField(max_length=100, required=False)
+    middle_name = forms.CharField(max_length=100, required=False)
+    family_name = forms.CharField(max_length=100, required=False)
+    preferred_name = forms.CharField(max_length=100, required=False)
+    pronouns = forms.CharField(max_length=40, required=False)
+    birth_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    administrative_gender = forms.ChoiceField(
+        label="Sex (administrative)",
+        required=False,
+        choices=_blank_first(AdministrativeGender.choices),
+    )
+    gender_identity = forms.CharField(max_length=60, required=False)
+    preferred_language = forms.CharField(max_length=35, required=False)
+    time_zone = forms.CharField(
+        max_length=64,
+        required=False,
+        help_text="Blank means the organisation's, e.g. America/Chicago",
+    )
+    interpreter_needed = forms.BooleanField(required=False)
+    large_print = forms.BooleanField(required=False)
+    mobility_assistance = forms.BooleanField(required=False)
+
+
+class ContactForm(forms.Form):
+    system = forms.ChoiceField(choices=[("phone", "Phone"), ("email", "Email")])
+    value = forms.CharField(max_length=254)
+    use = forms.ChoiceField(
+        choices=[("home", "Home"), ("mobile", "Mobile"), ("work", "Work"), ("other", "Other")]
+    )

@@ -118,3 +118,21 @@ class TimelineQuery(Schema):
     since: date | None = None
     until: date | None = None
     page: int = Field(default=1, ge=1)
+
+
+class PersonPatchIn(InputSchema):
+    """Only the fields sent are changed."""
+
+    given_name: CleanStr | None = None
+    middle_name: CleanStr | None = None
+    family_name: CleanStr | None = None
+    preferred_name: CleanStr | None = None
+    pronouns: CleanStr | None = None
+    birth_date: date | None = None
+    administrative_gender: CleanStr | None = None
+    gender_identity: CleanStr | None = None
+    preferred_language: CleanStr | None = None
+    time_zone: CleanStr | None = None
+    interpreter_needed: bool | None = None
+    large_print: bool | None = None
+    mobility_assistance: bool | None = None

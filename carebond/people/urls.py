@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("merges/<uuid:merge_id>/undo/", views.undo_merge, name="undo_merge"),
     path("<uuid:person_id>/", views.person, name="detail"),
     path("<uuid:person_id>/panels/", views.person_panels, name="panels"),
+    path("<uuid:person_id>/edit/", views.edit_person, name="edit"),
     path("<uuid:person_id>/touchpoints/", views.log_touchpoint, name="log_touchpoint"),
     path("<uuid:person_id>/notes/", views.add_note, name="add_note"),
     path("<uuid:person_id>/consents/", views.record_consent, name="record_consent"),

@@ -20,6 +20,8 @@ from carebond.people.access import access_merge_record, access_person
 from carebond.people.forms import (
     CareTeamForm,
     ConsentForm,
+    ContactForm,
+    EditPersonForm,
     HistoryForm,
     NewPatientForm,
     NewReferralSourceForm,
@@ -283,6 +285,47 @@ def _person_page(
         **_panel_forms(bound_forms),
     }
     return render(request, "people/person.html", context, status=status)
+
+
+@page_policy(PHI_READERS)
+@require_http_methods(["GET", "POST"])
+def edit_person(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """Change a person's own details and add phones or emails. Audited: person.updated."""
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    initial = {name: getattr(person, name) for name in EditPersonForm.base_fields}
+    form = EditPersonForm(request.POST if "save_details" in request.POST else None, initial=initial)
+    contact_form = ContactForm(request.POST if "add_contact" in request.POST else None)
+    status = 200
+    if request.method == "POST":
+        bound = form if form.is_bound else contact_form
+        if not bound.is_valid():
+            status = 400
+        else:
+            try:
+                if bound is form:
+                    actions.check_update_person(person, form.cleaned_data, acting_user=user)
+                else:
+                    actions.check_add_contact_point(
+                        person,
+                        actions.ContactInput(**contact_form.cleaned_data),
+                        acting_user=user,
+                    )
+            except CareBondError as error:
+                field = error.field if error.field in bound.fields else None
+                if bound is contact_form and error.field in ("phone", "email"):
+                    field = "value"
+                bound.add_error(field, error.message)
+                status = error.status
+            else:
+                messages.success(request, "Saved.")
+                return redirect("people:detail", person_id=person.public_id)
+    return render(
+        request,
+        "people/edit_person.html",
+        {"person": person, "form": form, "contact_form": contact_form},
+        status=status,
+    )
 
 
 @page_policy(PHI_READERS)

@@ -141,3 +141,25 @@ def test_short_search_is_422(api_for: Callable[[User], Client], admin_a: User) -
     response = api_for(admin_a).get("/api/v1/people/search", {"q": "a"})
     assert response.status_code == 422
     assert response.json()["field"] == "q"
+
+
+def test_patch_changes_only_what_is_sent(
+    api_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a, preferred_name="Mari")
+    api = api_for(admin_a)
+    response = api.patch(
+        f"/api/v1/people/{person.public_id}",
+        {"pronouns": "she/her"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["pronouns"] == "she/her"
+    assert response.json()["preferred_name"] == "Mari"
+    bad = api.patch(
+        f"/api/v1/people/{person.public_id}",
+        {"birth_date": "2999-01-01"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "birth_date"

@@ -329,3 +329,51 @@ def test_side_panels_load_in_a_second_audited_request(
     assert "Personal notes" in fragment.content.decode()
     assert AuditEvent.objects.filter(action="person.panels_read").count() == 1
     assert client_for(outsider_b).get(f"/people/{person.public_id}/panels/").status_code == 404
+
+
+def test_editing_details_and_adding_a_phone(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    client = client_for(admin_a)
+    url = f"/people/{person.public_id}/edit/"
+    assert client.get(url).status_code == 200
+    bad = client.post(
+        url,
+        {
+            "save_details": "1",
+            "given_name": "Maria",
+            "family_name": "Lopez",
+            "preferred_language": "elvish",
+        },
+    )
+    assert bad.status_code == 422
+    assert "not a language code" in bad.content.decode()
+    saved = client.post(
+        url,
+        {
+            "save_details": "1",
+            "given_name": "Maria",
+            "family_name": "Lopez",
+            "preferred_name": "Mari",
+            "preferred_language": "pt-BR",
+            "birth_date": "1984-03-07",
+        },
+    )
+    assert saved.status_code == 302
+    person.refresh_from_db()
+    assert (person.preferred_name, person.preferred_language) == ("Mari", "pt-BR")
+    assert (
+        client.post(
+            url, {"add_contact": "1", "system": "phone", "value": "12", "use": "mobile"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            url, {"add_contact": "1", "system": "phone", "value": "2175550188", "use": "mobile"}
+        ).status_code
+        == 302
+    )
+    assert person.contact_points.get().value == "+12175550188"
+    assert AuditEvent.objects.filter(action="person.updated").exists()
