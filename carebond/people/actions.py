@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
@@ -30,6 +30,7 @@ from carebond.people.models import (
     Person,
     PersonalNote,
     PersonKind,
+    PersonStatus,
     Purpose,
     ReferralSourceProfile,
     ReferralSourceType,
@@ -149,6 +150,12 @@ def clean_person_input(
         if isinstance(getattr(data, name), str)
     }
     cleaned = replace(data, **strip)
+    for name, value in strip.items():
+        limit = getattr(Person._meta.get_field(name), "max_length", None)
+        if limit and len(value) > limit:
+            raise InvalidInput(
+                f"Keep {name.replace('_', ' ')} under {limit + 1} characters.", field=name
+            )
     referring_organization = (
         data.referral is not None and data.referral.source_type == ReferralSourceType.ORGANIZATION
     )
@@ -236,6 +243,25 @@ def clean_identifier(
     return replace(identifier, system=system, value=value)
 
 
+def _identifier_taken() -> RuleViolation:
+    return RuleViolation(
+        "That identifier was just given to another person of this organisation.",
+        code="duplicate_identifier",
+    )
+
+
+def lock_live(person: Person) -> Person:
+    """Lock the person's row for this transaction, and refuse records merged away: a change
+    there would never reach the surviving record (and a merge running now waits for us)."""
+    locked = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
+    if locked.status == PersonStatus.MERGED:
+        raise RuleViolation(
+            "This record was merged into another one; make the change there.",
+            code="person_merged",
+        )
+    return locked
+
+
 def check_create_person(
     organization: Organization, data: PersonInput, *, acting_user: User | None
 ) -> Person:
@@ -254,7 +280,11 @@ def do_create_person(
         kind=data.kind,
         **{name: getattr(data, name) for name in PERSON_FIELDS},
     )
-    _write_details(person, data)
+    try:
+        with transaction.atomic():  # the identifier check ran before; another writer may win
+            _write_details(person, data)
+    except IntegrityError as error:
+        raise _identifier_taken() from error
     index_person(person)
     record_audit(
         actor=acting_user,
@@ -303,10 +333,12 @@ def _write_details(person: Person, data: PersonInput) -> None:
         StaffProfile.objects.create(organization_id=org_id, person=person, **vars(data.staff))
 
 
+@transaction.atomic
 def check_update_person(
     person: Person, changes: dict[str, Any], *, acting_user: User | None
 ) -> Person:
     """Change scalar fields (names, birth date, language...); unknown names are refused."""
+    person = lock_live(person)
     unknown = sorted(set(changes) - set(PERSON_FIELDS) - {"kind"})
     if unknown:
         raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
@@ -351,6 +383,7 @@ def check_add_contact_point(
     person: Person, contact: ContactInput, *, acting_user: User | None
 ) -> ContactPoint:
     """Audit: person.contact_added."""
+    person = lock_live(person)
     cleaned = clean_contact(person.organization, contact)
     point = ContactPoint.objects.create(
         organization_id=person.organization_id,
@@ -376,15 +409,20 @@ def check_add_identifier(
     person: Person, identifier: IdentifierInput, *, acting_user: User | None
 ) -> Identifier:
     """Audit: person.identifier_added."""
+    person = lock_live(person)
     cleaned = clean_identifier(person.organization, identifier, person=person)
-    row = Identifier.objects.create(
-        organization_id=person.organization_id,
-        person=person,
-        system=cleaned.system,
-        value=cleaned.value,
-        type_code=cleaned.type_code,
-        label=cleaned.label,
-    )
+    try:
+        with transaction.atomic():
+            row = Identifier.objects.create(
+                organization_id=person.organization_id,
+                person=person,
+                system=cleaned.system,
+                value=cleaned.value,
+                type_code=cleaned.type_code,
+                label=cleaned.label,
+            )
+    except IntegrityError as error:
+        raise _identifier_taken() from error
     index_person(person)
     record_audit(
         actor=acting_user,
@@ -396,6 +434,7 @@ def check_add_identifier(
     return row
 
 
+@transaction.atomic
 def check_record_consent(
     person: Person,
     *,
@@ -406,6 +445,7 @@ def check_record_consent(
     evidence: str = "",
     acting_user: User | None,
 ) -> ConsentRecord:
+    person = lock_live(person)
     for name, value, choices in (
         ("channel", channel, Channel),
         ("purpose", purpose, Purpose),
@@ -461,6 +501,7 @@ def do_record_consent(
     return record
 
 
+@transaction.atomic
 def check_add_related_person(
     patient: Person,
     data: PersonInput,
@@ -470,6 +511,7 @@ def check_add_related_person(
     may_discuss_care: bool = False,
     acting_user: User,
 ) -> Relationship:
+    patient = lock_live(patient)
     if patient.kind != PersonKind.PATIENT:
         raise RuleViolation(
             "Family and caregivers are recorded for patients.", code="not_a_patient"
@@ -523,6 +565,7 @@ def check_add_care_team_member(
     patient: Person, staff: Person, *, role: str, acting_user: User | None
 ) -> CareTeamMember:
     """Audit: person.care_team_added."""
+    patient = lock_live(patient)
     if staff.kind != PersonKind.STAFF or staff.organization_id != patient.organization_id:
         raise InvalidInput("Choose a staff member of this organisation.", field="staff")
     if not role.strip():
@@ -557,6 +600,7 @@ def check_add_history_item(
     acting_user: User | None,
 ) -> HistoryItem:
     """Audit: person.history_added."""
+    person = lock_live(person)
     if category not in HistoryCategory.values:
         raise InvalidInput(f"Unknown category {category!r}.", field="category")
     if not display.strip():
@@ -588,6 +632,7 @@ def check_add_history_item(
 @transaction.atomic
 def check_add_personal_note(person: Person, *, text: str, acting_user: User) -> PersonalNote:
     """Audit: person.note_added. The note's text is encrypted at rest."""
+    person = lock_live(person)
     if not text.strip():
         raise InvalidInput("Write the note first.", field="text")
     if len(text) > 4000:
@@ -626,6 +671,7 @@ def check_add_address(
     person: Person, address: AddressInput, *, acting_user: User | None
 ) -> Address:
     """Audit: person.address_added (a new address ranks after the ones the person has)."""
+    person = lock_live(person)
     cleaned = replace(
         address,
         **{name: str(getattr(address, name)).strip() for name in vars(address)},
@@ -661,6 +707,7 @@ def check_update_referral_profile(
     person: Person, changes: dict[str, str], *, acting_user: User | None
 ) -> ReferralSourceProfile:
     """Audit: person.updated (referral.<field> names only). Creates the profile if missing."""
+    person = lock_live(person)
     if person.kind != PersonKind.REFERRAL_SOURCE:
         raise RuleViolation(
             "Only referral sources have a referral profile.", code="not_a_referral_source"

@@ -146,7 +146,9 @@ def person(request: HttpRequest, person_id: UUID) -> PersonOut:
 def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatchIn) -> PersonOut:
     user = acting_user(request)
     person = access_person(user, person_id)
-    actions.check_update_person(person, payload.model_dump(exclude_unset=True), acting_user=user)
+    actions.check_update_person(
+        person, payload.model_dump(exclude_unset=True, exclude_none=True), acting_user=user
+    )
     return _person_out(get_person_overview(user=user, public_id=person_id))
 
 

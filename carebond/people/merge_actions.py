@@ -27,7 +27,9 @@ from carebond.people.models import (
     PersonalNote,
     PersonKind,
     PersonStatus,
+    ReferralSourceProfile,
     Relationship,
+    StaffProfile,
 )
 from carebond.people.search import index_person
 from carebond.touchpoints.models import Touchpoint
@@ -51,6 +53,9 @@ MOVABLE: tuple[tuple[type[models.Model], str], ...] = (
     (CareTeamMember, "staff"),
     (HistoryItem, "person"),
     (PersonalNote, "person"),
+    # One per person: moved only when the survivor has none.
+    (StaffProfile, "person"),
+    (ReferralSourceProfile, "person"),
 )
 
 
@@ -92,7 +97,15 @@ def do_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -
     for model, field in MOVABLE:
         rows = model._default_manager.filter(**{field: duplicate})
         if model is Relationship or model is CareTeamMember:
+            # Links between the two records themselves stay behind (they would point a
+            # person at themselves), and so do links the survivor already has.
+            rows = rows.exclude(**{_other_side(model, field): survivor})
             rows = rows.exclude(**_pair_exists_filter(model, field, survivor))
+        if (
+            model in (StaffProfile, ReferralSourceProfile)
+            and model._default_manager.filter(person=survivor).exists()
+        ):
+            continue
         ids = list(rows.values_list("pk", flat=True))
         if ids:
             model._default_manager.filter(pk__in=ids).update(**{field: survivor})
@@ -128,17 +141,18 @@ def do_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -
     return record
 
 
+def _other_side(model: type[models.Model], field: str) -> str:
+    if model is Relationship:
+        return {"patient": "related", "related": "patient"}[field]
+    return {"patient": "staff", "staff": "patient"}[field]
+
+
 def _pair_exists_filter(
     model: type[models.Model], field: str, survivor: Person
 ) -> dict[str, object]:
     """Relations the survivor already has with the same other party are left behind (they would
     break a unique constraint and say nothing new)."""
-    other = (
-        {"patient": "related", "related": "patient"}.get(field)
-        if model is Relationship
-        else {"patient": "staff", "staff": "patient"}[field]
-    )
-    assert other is not None
+    other = _other_side(model, field)
     existing = model._default_manager.filter(**{field: survivor}).values_list(other, flat=True)
     return {f"{other}__in": list(existing)}
 
@@ -148,6 +162,11 @@ def check_undo_merge(record: MergeRecord, *, acting_user: User) -> MergeRecord:
     record = MergeRecord.objects.select_for_update().get(pk=record.pk)
     if record.undone_at is not None:
         raise RuleViolation("This merge was already undone.", code="merge_undone")
+    if record.survivor.status == PersonStatus.MERGED:
+        raise RuleViolation(
+            f"{record.survivor.display_name} was merged again since; undo that merge first.",
+            code="merge_chained",
+        )
     if clock.now() - record.merged_at > UNDO_WINDOW:
         raise RuleViolation(
             "A merge can be undone for 30 days; this one is older.", code="merge_too_old"
@@ -165,7 +184,8 @@ def do_undo_merge(record: MergeRecord, *, acting_user: User) -> MergeRecord:
     for key, ids in record.moved.items():
         if key in labels:
             model, field = labels[key]
-            model._default_manager.filter(pk__in=ids).update(**{field: merged})
+            # Only rows still on the survivor: later changes elsewhere are not undone.
+            model._default_manager.filter(pk__in=ids, **{field: survivor}).update(**{field: merged})
     merged.status = record.moved.get("_status", [PersonStatus.ACTIVE])[0]
     merged.merged_into = None
     merged.save(update_fields=["status", "merged_into", "updated_at"])

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from carebond.core.schemas import CleanStr, InputSchema
 
@@ -104,7 +105,9 @@ class TouchpointIn(InputSchema):
     kind: CleanStr
     channel: CleanStr = ""
     direction: CleanStr = ""
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="With a time zone, e.g. 2026-11-20T14:30:00-06:00"
+    )
     moment_of_truth: CleanStr | None = None
     sentiment: float | None = None
     outcome: CleanStr = ""
@@ -117,11 +120,11 @@ class TimelineQuery(Schema):
     staff: UUID | None = None
     since: date | None = None
     until: date | None = None
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=10_000)
 
 
 class PersonPatchIn(InputSchema):
-    """Only the fields sent are changed."""
+    """Only the fields sent are changed; null means "leave as is" (send "" to clear a text)."""
 
     given_name: CleanStr | None = None
     middle_name: CleanStr | None = None

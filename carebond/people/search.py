@@ -26,6 +26,9 @@ from django.db.models import QuerySet
 from carebond.people.models import NameTerm, Person, SearchTerm
 
 MIN_QUERY_LENGTH = 2
+MAX_QUERY_LENGTH = 100
+# Longer words are not corrected: their one-edit candidates would run into the thousands.
+FUZZY_MAX_LENGTH = 30
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 # Candidates kept per query word before intersecting; bounds the work of a very common prefix.
@@ -109,19 +112,31 @@ def terms_for(
 
 
 def terms_of_person(person: Person) -> set[tuple[str, str]]:
+    """The person's own terms, plus the names of records merged into them: staff who search
+    for the name on the duplicate still find the surviving record."""
+    absorbed = list(person.merged_records.filter(status="merged"))
+    people = [person, *absorbed]
     return terms_for(
-        full_names=full_names_of(
-            given=person.given_name,
-            family=person.family_name,
-            preferred=person.preferred_name,
-            organization_name=person.organization_name,
-        ),
+        full_names=[
+            phrase
+            for p in people
+            for phrase in full_names_of(
+                given=p.given_name,
+                family=p.family_name,
+                preferred=p.preferred_name,
+                organization_name=p.organization_name,
+            )
+        ],
         names=[
-            person.given_name,
-            person.middle_name,
-            person.family_name,
-            person.preferred_name,
-            person.organization_name,
+            name
+            for p in people
+            for name in (
+                p.given_name,
+                p.middle_name,
+                p.family_name,
+                p.preferred_name,
+                p.organization_name,
+            )
         ],
         birth_date=person.birth_date,
         identifiers=[i.value for i in person.identifiers.all()],
@@ -162,7 +177,7 @@ class QueryWord:
 
     @property
     def fuzzy(self) -> bool:
-        return self.kind == "name" and len(self.text) >= FUZZY_MIN_LENGTH
+        return self.kind == "name" and FUZZY_MIN_LENGTH <= len(self.text) <= FUZZY_MAX_LENGTH
 
 
 def parse_query(q: str) -> list[QueryWord]:
@@ -203,8 +218,15 @@ def _prefix_filter(terms: QuerySet[SearchTerm], prefix: str) -> QuerySet[SearchT
     return terms.filter(term__gte=low, term__lt=high)
 
 
-def _ids_for_prefix(organization_id: int, prefix: str, *, limit: int) -> list[int]:
-    terms = _prefix_filter(SearchTerm.objects.filter(organization_id=organization_id), prefix)
+def _terms(organization_id: int, kind: str | None) -> QuerySet[SearchTerm]:
+    terms = SearchTerm.objects.filter(organization_id=organization_id)
+    return terms.filter(person__kind=kind) if kind else terms
+
+
+def _ids_for_prefix(
+    organization_id: int, prefix: str, *, limit: int, kind: str | None = None
+) -> list[int]:
+    terms = _prefix_filter(_terms(organization_id, kind), prefix)
     # A person can match through two terms (given and family name): fetch extra, keep unique.
     return list(dict.fromkeys(terms.values_list("person_id", flat=True)[: limit * 2]))[:limit]
 
@@ -238,13 +260,13 @@ def similar_name_terms(organization_id: int, word: str) -> list[str]:
 
 
 def _matching_ids(
-    organization_id: int, word: QueryWord, *, within: list[int] | None
+    organization_id: int, word: QueryWord, *, within: list[int] | None, kind: str | None = None
 ) -> tuple[set[int], set[int]]:
     """(exact, corrected) ids for one query word, optionally only among ``within``.
 
     A word is corrected only when nothing starts with it: a typo makes a word that matches
     nobody, and near-miss names would only crowd out what the user typed."""
-    terms = SearchTerm.objects.filter(organization_id=organization_id)
+    terms = _terms(organization_id, kind)
     if within is not None:
         terms = terms.filter(person_id__in=within)
     exact = set(
@@ -261,7 +283,9 @@ def _matching_ids(
     return exact, corrected
 
 
-def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMIT) -> list[int]:
+def search_person_ids(
+    organization_id: int, q: str, *, limit: int = DEFAULT_LIMIT, kind: str | None = None
+) -> list[int]:
     """Ids of matching people, best first: every word must match (prefix, or one typo).
 
     Fast paths first, because they answer most searches with one short index scan: a whole name
@@ -276,16 +300,16 @@ def search_person_ids(organization_id: int, q: str, *, limit: int = DEFAULT_LIMI
     if len(words) > 1 and all(w.kind == "name" for w in words):
         exact_first = _ids_for_prefix(organization_id, " ".join(w.text for w in words), limit=limit)
     elif len(words) == 1:
-        exact_first = _ids_for_prefix(organization_id, words[0].text, limit=limit)
+        exact_first = _ids_for_prefix(organization_id, words[0].text, limit=limit, kind=kind)
     if len(exact_first) >= limit:
         return exact_first[:limit]
     ordered = sorted(words, key=lambda w: -len(w.text))
-    exact, corrected = _matching_ids(organization_id, ordered[0], within=None)
+    exact, corrected = _matching_ids(organization_id, ordered[0], within=None, kind=kind)
     scores = dict.fromkeys(exact, 2) | dict.fromkeys(corrected, 1)
     for word in ordered[1:]:
         if not scores:
             break
-        exact, corrected = _matching_ids(organization_id, word, within=list(scores))
+        exact, corrected = _matching_ids(organization_id, word, within=list(scores), kind=kind)
         scores = {
             pid: score + (2 if pid in exact else 1)
             for pid, score in scores.items()

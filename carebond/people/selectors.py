@@ -14,6 +14,7 @@ from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.permissions import PHI_ROLES
+from carebond.people.access import access_person
 from carebond.people.models import (
     CareTeamMember,
     ConsentRecord,
@@ -26,7 +27,12 @@ from carebond.people.models import (
     PersonKind,
     Relationship,
 )
-from carebond.people.search import MAX_LIMIT, MIN_QUERY_LENGTH, search_person_ids
+from carebond.people.search import (
+    MAX_LIMIT,
+    MAX_QUERY_LENGTH,
+    MIN_QUERY_LENGTH,
+    search_person_ids,
+)
 from carebond.people.validation import format_phone, language_name
 
 if TYPE_CHECKING:
@@ -45,6 +51,8 @@ def search_people(*, user: User, q: str, limit: int = 20) -> list[SearchResult]:
     text = q.strip()
     if len(text) < MIN_QUERY_LENGTH:
         raise InvalidInput(f"Type at least {MIN_QUERY_LENGTH} characters to search.", field="q")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidInput(f"Keep the search under {MAX_QUERY_LENGTH + 1} characters.", field="q")
     if user.role not in PHI_ROLES:
         return []
     ids = search_person_ids(user.organization_id, text, limit=max(1, min(limit, MAX_LIMIT)))
@@ -258,6 +266,10 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         if score >= 70:
             candidates.append(DuplicateCandidate(first, second, score, tuple(sorted(reasons))))
     candidates.sort(key=lambda c: (-c.score, -len(c.reasons), c.first.pk))
+    # Names and birth dates of many patients: a PHI read like any other.
+    record_access(
+        actor=user, target=None, action="people.duplicates_read", organization=user.organization
+    )
     return candidates[:limit]
 
 
@@ -286,9 +298,11 @@ def list_recent_merges(*, user: User) -> QuerySet[MergeRecord]:
 
 def get_staff_person(*, user: User) -> Person | None:
     """The staff record of a signed-in user, when they have one (for 'who was involved')."""
-    return Person.objects.filter(
-        organization_id=user.organization_id, staff_profile__user=user
-    ).first()
+    return (
+        Person.objects.filter(organization_id=user.organization_id, staff_profile__user=user)
+        .live()
+        .first()
+    )
 
 
 def list_liaisons(*, user: User) -> list[User]:
@@ -315,7 +329,7 @@ def find_staff_member(*, user: User, name: str) -> Person:
     text = name.strip()
     if len(text) < MIN_QUERY_LENGTH:
         raise InvalidInput("Type the staff member's name.", field="staff_name")
-    ids = search_person_ids(user.organization_id, text, limit=MAX_LIMIT)
+    ids = search_person_ids(user.organization_id, text, limit=MAX_LIMIT, kind=PersonKind.STAFF)
     staff = list(
         Person.objects.filter(
             pk__in=ids, organization_id=user.organization_id, kind=PersonKind.STAFF
@@ -335,3 +349,15 @@ def find_staff_member(*, user: User, name: str) -> Person:
             f"Several staff members match: {names}. Type the full name.", field="staff_name"
         )
     return exact[0] if exact else staff[0]
+
+
+def get_person_for_edit(*, user: User, public_id: UUID | str) -> Person:
+    """The person as the edit form shows them. Audited: person.read."""
+    person = access_person(user, public_id)
+    record_access(
+        actor=user,
+        target=person,
+        action="person.read",
+        patient=person if person.kind == PersonKind.PATIENT else None,
+    )
+    return person

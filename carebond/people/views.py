@@ -37,6 +37,7 @@ from carebond.people.models import PersonKind
 from carebond.people.selectors import (
     find_staff_member,
     get_merge_preview,
+    get_person_for_edit,
     get_person_overview,
     get_staff_person,
     list_duplicate_candidates,
@@ -292,7 +293,11 @@ def _person_page(
 def edit_person(request: HttpRequest, person_id: UUID) -> HttpResponse:
     """Change a person's own details and add phones or emails. Audited: person.updated."""
     user = signed_in_user(request)
-    person = access_person(user, person_id)
+    person = (
+        get_person_for_edit(user=user, public_id=person_id)
+        if request.method == "GET"
+        else access_person(user, person_id)
+    )
     initial = {name: getattr(person, name) for name in EditPersonForm.base_fields}
     form = EditPersonForm(request.POST if "save_details" in request.POST else None, initial=initial)
     contact_form = ContactForm(request.POST if "add_contact" in request.POST else None)

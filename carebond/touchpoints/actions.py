@@ -61,7 +61,15 @@ def record_touchpoint(
     source: Any = None,
     recorded_by: User | None = None,
 ) -> Touchpoint:
-    """Write one timeline entry. The caller audits (it knows what happened); this only records."""
+    """Write one timeline entry. The caller audits (it knows what happened); this only records.
+
+    Every app writes through here, so the tenancy of what it links is checked here too."""
+    for linked in (staff, location):
+        if linked is not None and linked.organization_id != person.organization_id:
+            raise InvalidInput(
+                "A touchpoint can only name staff and locations of the person's organisation.",
+                field="staff" if linked is staff else "location",
+            )
     source_type = (
         f"{source._meta.app_label}.{source._meta.model_name}" if source is not None else ""
     )
@@ -126,6 +134,8 @@ def check_log_touchpoint(
         raise InvalidInput(
             "Sentiment runs from -1 (very negative) to 1 (very positive).", field="sentiment"
         )
+    if occurred_at is not None and occurred_at.tzinfo is None:
+        raise InvalidInput("Give the time with its time zone.", field="occurred_at")
     if occurred_at is not None and occurred_at > clock.now():
         raise InvalidInput("A touchpoint cannot happen in the future.", field="occurred_at")
     if staff is not None and (

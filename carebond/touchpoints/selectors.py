@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 from uuid import UUID
+
+from django.utils import timezone
 
 from carebond.audit.recording import record_access
 from carebond.people.access import access_person
@@ -47,6 +49,8 @@ def list_timeline(
 ) -> TimelinePage:
     """One query: the page plus one row to know whether another page follows."""
     page = max(page, 1)
+    # Days are the organisation's days (the middleware activates its time zone).
+    zone = timezone.get_current_timezone()
     rows = Touchpoint.objects.filter(person=person).select_related(
         "staff", "location", "recorded_by"
     )
@@ -57,10 +61,10 @@ def list_timeline(
     if filters.staff_id:
         rows = rows.filter(staff__public_id=filters.staff_id)
     if filters.since:
-        rows = rows.filter(occurred_at__gte=datetime.combine(filters.since, time.min, UTC))
+        rows = rows.filter(occurred_at__gte=datetime.combine(filters.since, time.min, zone))
     if filters.until:
-        rows = rows.filter(occurred_at__lte=datetime.combine(filters.until, time.max, UTC))
-    start = (page - 1) * page_size
+        rows = rows.filter(occurred_at__lte=datetime.combine(filters.until, time.max, zone))
+    start = (min(page, 10_000) - 1) * page_size
     items = list(rows.order_by("-occurred_at", "-id")[start : start + page_size + 1])
     return TimelinePage(items=items[:page_size], page=page, has_next=len(items) > page_size)
 

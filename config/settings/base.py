@@ -127,6 +127,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "carebond.core.views.csrf_failure"
+# Messages can name a patient ("Maria Lopez is registered"): keep them server-side, never in a
+# cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 OTP_TOTP_ISSUER = "CareBond"
 OTP_TOTP_THROTTLE_FACTOR = 1

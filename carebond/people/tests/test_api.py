@@ -163,3 +163,56 @@ def test_patch_changes_only_what_is_sent(
     )
     assert bad.status_code == 422
     assert bad.json()["field"] == "birth_date"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"given_name": None}, None),  # null leaves the field as it is
+        ({"pronouns": "x" * 41}, "pronouns"),
+        ({"preferred_language": None}, None),
+    ],
+)
+def test_patch_edge_cases_never_500(
+    api_for: Callable[[User], Client],
+    org_a: Organization,
+    admin_a: User,
+    body: dict[str, object],
+    field: str | None,
+) -> None:
+    person = make_patient(org_a)
+    response = api_for(admin_a).patch(
+        f"/api/v1/people/{person.public_id}", body, content_type="application/json"
+    )
+    if field is None:
+        assert response.status_code == 200
+        assert response.json()["given_name"] == "Maria"
+    else:
+        assert response.status_code == 422
+        assert response.json()["field"] == field
+
+
+def test_touchpoint_time_needs_a_time_zone_and_pages_are_capped(
+    api_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    api = api_for(admin_a)
+    naive = api.post(
+        f"/api/v1/people/{person.public_id}/touchpoints",
+        {"kind": "call", "occurred_at": "2026-01-02T10:00:00"},
+        content_type="application/json",
+    )
+    assert naive.status_code == 422
+    huge = api.get(f"/api/v1/people/{person.public_id}/timeline", {"page": 10**20})
+    assert huge.status_code == 422
+    assert client_page_ok(api, person)
+
+
+def client_page_ok(api: Client, person: Person) -> bool:
+    return api.get(f"/api/v1/people/{person.public_id}/timeline", {"page": 3}).status_code == 200
+
+
+def test_a_very_long_search_is_refused(api_for: Callable[[User], Client], admin_a: User) -> None:
+    response = api_for(admin_a).get("/api/v1/people/search", {"q": "a" * 1000})
+    assert response.status_code == 422
+    assert response.json()["field"] == "q"

@@ -160,3 +160,71 @@ def test_outsiders_and_clinicians_cannot_merge(
     assert client_for(users_a[Role.CLINICIAN]).get(url).status_code == 403
     second.refresh_from_db()
     assert second.status == PersonStatus.ACTIVE
+
+
+def test_a_chained_merge_is_undone_newest_first(org_a: Organization, admin_a: User) -> None:
+    a = make_patient(org_a, "Ann", "Tran", mrn="A-1")
+    b = make_patient(org_a, "Ann", "Tran", mrn="B-1")
+    c = make_patient(org_a, "Ann", "Tran", mrn="C-1")
+    first = check_merge_people(b, a, acting_user=admin_a)  # A into B
+    second = check_merge_people(c, b, acting_user=admin_a)  # B (with A's MRN) into C
+    with pytest.raises(RuleViolation, match="undo that merge first"):
+        check_undo_merge(first, acting_user=admin_a)
+    check_undo_merge(second, acting_user=admin_a)
+    check_undo_merge(first, acting_user=admin_a)
+    for person, mrn in ((a, "A-1"), (b, "B-1"), (c, "C-1")):
+        assert list(person.identifiers.values_list("value", flat=True)) == [mrn]
+
+
+def test_a_merged_record_refuses_changes(twins: tuple[Person, Person], admin_a: User) -> None:
+    survivor, duplicate = twins
+    check_merge_people(survivor, duplicate, acting_user=admin_a)
+    with pytest.raises(RuleViolation, match="make the change there"):
+        check_record_consent(
+            duplicate,
+            channel="sms",
+            purpose="appointment",
+            status="revoked",
+            method="verbal",
+            acting_user=admin_a,
+        )
+
+
+def test_merging_two_relatives_does_not_relate_a_person_to_themselves(
+    org_a: Organization, admin_a: User
+) -> None:
+    from carebond.people.actions import PersonInput, check_add_related_person
+    from carebond.people.models import Relationship
+
+    patient = make_patient(org_a, "Luis", "Lopez")
+    link = check_add_related_person(
+        patient,
+        PersonInput(kind="related", given_name="Rosa", family_name="Lopez"),
+        relationship="SPS",
+        acting_user=admin_a,
+    )
+    other = make_patient(org_a, "Luis", "Lopes")
+    check_add_related_person(
+        other,
+        PersonInput(kind="related", given_name="Rosa", family_name="Lopes"),
+        relationship="SPS",
+        acting_user=admin_a,
+    )
+    # a record linked to the survivor is merged into it
+    Relationship.objects.create(
+        organization=org_a, patient=other, related=patient, relationship="O"
+    )
+    check_merge_people(patient, other, acting_user=admin_a)
+    assert not Relationship.objects.filter(patient=patient, related=patient).exists()
+    assert link in Relationship.objects.filter(patient=patient)
+
+
+def test_search_finds_the_survivor_by_the_merged_records_name(
+    org_a: Organization, admin_a: User
+) -> None:
+    keep = make_patient(org_a, "Ann", "Nguyen", birth_date=date(1970, 1, 1))
+    gone = make_patient(org_a, "Ann", "Tran", birth_date=date(1970, 1, 1))
+    record = check_merge_people(keep, gone, acting_user=admin_a)
+    assert people_found(admin_a, "Tran") == [keep]
+    check_undo_merge(record, acting_user=admin_a)
+    assert people_found(admin_a, "Tran") == [gone]

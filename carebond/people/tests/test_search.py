@@ -80,7 +80,7 @@ def test_search_is_audited_without_the_query(
 ) -> None:
     people_found(users_a[Role.CLINICIAN], "Lopez")
     event = AuditEvent.objects.get(action="people.search")
-    assert "Lopez" not in event.canonical()
+    assert "lopez" not in event.canonical().casefold()
 
 
 def test_search_needs_two_characters_and_is_limited(

@@ -377,3 +377,37 @@ def test_editing_details_and_adding_a_phone(
     )
     assert person.contact_points.get().value == "+12175550188"
     assert AuditEvent.objects.filter(action="person.updated").exists()
+
+
+def test_edit_page_and_duplicates_page_are_audited_reads(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    client = client_for(admin_a)
+    client.get(f"/people/{person.public_id}/edit/")
+    client.get("/people/duplicates/")
+    actions = list(AuditEvent.objects.values_list("action", flat=True))
+    assert "person.read" in actions
+    assert "people.duplicates_read" in actions
+
+
+def test_flash_messages_with_names_stay_out_of_cookies(
+    client_for: Callable[[User], Client], admin_a: User
+) -> None:
+    client = client_for(admin_a)
+    client.post("/people/new/", {"given_name": "Secret", "family_name": "Patientname"})
+    assert "Patientname" not in str(client.cookies)
+
+
+def test_care_team_finds_staff_among_namesake_patients(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    for _ in range(3):
+        make_patient(org_a, "Priya", "Raman")
+    staff = make_staff(org_a, "Priya", "Raman")
+    patient = make_patient(org_a)
+    response = client_for(admin_a).post(
+        f"/people/{patient.public_id}/care-team/", {"staff_name": "Priya Raman", "role": "PCP"}
+    )
+    assert response.status_code == 302
+    assert patient.care_team.get().staff == staff

@@ -113,3 +113,17 @@ def test_timeline_filters_by_period_and_staff(org_a: Organization) -> None:
         old
     ]
     assert list_timeline(person).items == [recent, old]
+
+
+def test_record_touchpoint_refuses_another_organisations_staff(
+    org_a: Organization, org_b: Organization
+) -> None:
+    with pytest.raises(InvalidInput, match="staff and locations of the person's organisation"):
+        record_touchpoint(
+            make_patient(org_a),
+            kind="visit",
+            channel="in_person",
+            direction="inbound",
+            staff=make_staff(org_b),
+        )
+    assert not Touchpoint.objects.exists()

@@ -46,9 +46,12 @@ class Command(BaseCommand):
                         rows = cursor.fetchall()
                         if not rows:
                             break
+                        # Only where the value is still what was read: an edit made meanwhile
+                        # was written with the newest key already and must not be overwritten.
                         cursor.executemany(
-                            f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
-                            [(rotate(value), row_id) for row_id, value in rows],
+                            f"UPDATE {table} SET {column} = %s "  # noqa: S608
+                            f"WHERE {pk} = %s AND {column} = %s",
+                            [(rotate(value), row_id, value) for row_id, value in rows],
                         )
                     last_id, rotated = rows[-1][0], rotated + len(rows)
                 if rotated:
