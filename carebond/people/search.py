@@ -25,6 +25,9 @@ from django.db.models import QuerySet
 
 from carebond.people.models import NameTerm, Person, SearchTerm
 
+# Whole names are stored behind a mark that sorts them into a key range of their own, so that a
+# scan over them never reads the (far more numerous) single-word terms.
+FULL_NAME_MARK = "~"
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 100
 # Longer words are not corrected: their one-edit candidates would run into the thousands.
@@ -92,7 +95,7 @@ def terms_for(
     for phrase in full_names:
         words = name_words(phrase)
         if len(words) > 1:
-            terms.add((" ".join(words)[:120], "full"))
+            terms.add((FULL_NAME_MARK + " ".join(words)[:119], "full"))
     if birth_date:
         terms.add((birth_date.isoformat(), "birth"))
     for value in identifiers:
@@ -288,17 +291,24 @@ def search_person_ids(
 ) -> list[int]:
     """Ids of matching people, best first: every word must match (prefix, or one typo).
 
-    Fast paths first, because they answer most searches with one short index scan: a whole name
-    typed in order ("maria lop" is a prefix of the term "maria lopez"), or one word with enough
-    exact prefix matches to fill the page. Otherwise the longest word picks the candidates and
-    every other word filters them, in SQL.
+    Fast paths first, because they answer most searches with one short index scan: several name
+    words that start the words of a whole name ("mar lop" for "maria lopez"), or one word with
+    enough exact prefix matches to fill the page. Otherwise (a typo, or a name with a birth date
+    or phone) the longest word picks the candidates and every other word filters them, in SQL.
     """
     words = parse_query(q)
     if not words:
         return []
     exact_first: list[int] = []
     if len(words) > 1 and all(w.kind == "name" for w in words):
-        exact_first = _ids_for_prefix(organization_id, " ".join(w.text for w in words), limit=limit)
+        # "mar lop", "lopez maria": whole names starting with the first word and holding a
+        # later word starting with each of the others; one range scan over whole names only.
+        names = _prefix_filter(_terms(organization_id, kind), FULL_NAME_MARK + words[0].text)
+        for word in words[1:]:
+            names = names.filter(term__contains=" " + word.text)
+        exact_first = list(dict.fromkeys(names.values_list("person_id", flat=True)[: limit * 2]))
+        if exact_first:
+            return exact_first[:limit]
     elif len(words) == 1:
         exact_first = _ids_for_prefix(organization_id, words[0].text, limit=limit, kind=kind)
     if len(exact_first) >= limit:
