@@ -8,8 +8,9 @@ Rows go in through bulk paths, never ``save()``: PostgreSQL COPY (secondary inde
 keys dropped during the load and rebuilt after, then VACUUM ANALYZE), SQLite executemany in large
 transactions (synchronous=OFF for the load only, indexes rebuilt after, then ANALYZE).
 The search index is written as ``carebond.people.search`` writes it: each person's terms come
-from ``search.terms_for`` and the name vocabulary goes into ``NameTerm``. One person gets exactly 1,000 touchpoints for the person-page benchmark; the
-facts run.py needs are saved in bench/results/<database>-dataset.json.
+from ``search.terms_for`` and the name vocabulary goes into ``NameTerm``. One person gets
+exactly 1,000 touchpoints for the person-page benchmark; the facts run.py needs are saved in
+bench/results/<database>-dataset.json.
 """
 
 from __future__ import annotations
