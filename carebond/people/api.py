@@ -13,14 +13,21 @@ from carebond.people import actions
 from carebond.people.access import access_person
 from carebond.people.models import Person, PersonKind
 from carebond.people.schemas import (
+    AddressOut,
     AlertOut,
+    CareTeamOut,
     ConsentOut,
     ContactOut,
+    HistoryOut,
     IdentifierOut,
+    NoteOut,
     PatientIn,
     PersonOut,
     PersonPatchIn,
     PersonSummaryOut,
+    ReferralProfileOut,
+    RelatedOut,
+    StaffProfileOut,
     TimelineOut,
     TimelineQuery,
     TouchpointIn,
@@ -52,16 +59,31 @@ def _summary(person: Person) -> PersonSummaryOut:
 def _person_out(overview: PersonOverview) -> PersonOut:
     person = overview.person
     latest = {(c.channel, c.purpose): c for c in reversed(overview.consent_history)}
+    referral = getattr(person, "referral_profile", None)
+    staff = getattr(person, "staff_profile", None)
     return PersonOut(
         **_summary(person).model_dump(),
-        status=person.status,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        preferred_name=person.preferred_name,
-        organization_name=person.organization_name,
-        pronouns=person.pronouns,
-        preferred_language=person.preferred_language,
-        interpreter_needed=person.interpreter_needed,
+        **{
+            name: getattr(person, name)
+            for name in (
+                "status",
+                "prefix",
+                "given_name",
+                "middle_name",
+                "family_name",
+                "suffix",
+                "preferred_name",
+                "organization_name",
+                "pronouns",
+                "administrative_gender",
+                "gender_identity",
+                "preferred_language",
+                "time_zone",
+                "interpreter_needed",
+                "large_print",
+                "mobility_assistance",
+            )
+        },
         contacts=[
             ContactOut(system=c.system, value=c.value, use=c.use, rank=c.rank)
             for c in person.contact_points.all()
@@ -69,6 +91,18 @@ def _person_out(overview: PersonOverview) -> PersonOut:
         identifiers=[
             IdentifierOut(system=i.system, value=i.value, type_code=i.type_code, label=i.label)
             for i in person.identifiers.all()
+        ],
+        addresses=[
+            AddressOut(
+                use=a.use,
+                line1=a.line1,
+                line2=a.line2,
+                city=a.city,
+                state=a.state,
+                postal_code=a.postal_code,
+                country=a.country,
+            )
+            for a in person.addresses.all()
         ],
         consents=[
             ConsentOut(
@@ -81,6 +115,55 @@ def _person_out(overview: PersonOverview) -> PersonOut:
             for c in latest.values()
         ],
         alerts=[AlertOut(text=a.text, tone=a.tone) for a in overview.alerts],
+        care_team=[
+            CareTeamOut(staff_id=m.staff.public_id, name=m.staff.display_name, role=m.role)
+            for m in person.care_team.all()
+        ],
+        related=[
+            RelatedOut(
+                id=r.related.public_id,
+                name=r.related.display_name,
+                relationship=r.relationship,
+                is_emergency_contact=r.is_emergency_contact,
+                may_discuss_care=r.may_discuss_care,
+            )
+            for r in person.relationships.all()
+        ],
+        history=[
+            HistoryOut(
+                category=h.category,
+                code_system=h.code_system,
+                code=h.code,
+                display=h.display,
+                is_active=h.is_active,
+                onset=h.onset,
+            )
+            for h in person.history.all()
+        ],
+        notes=[
+            NoteOut(text=n.text, author=n.author.username, created_at=n.created_at)
+            for n in person.personal_notes.all()
+        ],
+        referral_profile=ReferralProfileOut(
+            source_type=referral.source_type,
+            npi=referral.npi,
+            specialty=referral.specialty,
+            practice_name=referral.practice_name,
+            affiliations=referral.affiliations,
+            preferred_contact=referral.preferred_contact,
+            liaison=referral.liaison.username if referral.liaison else "",
+        )
+        if referral
+        else None,
+        staff_profile=StaffProfileOut(
+            job_title=staff.job_title,
+            is_clinical=staff.is_clinical,
+            department=staff.department.name if staff.department else "",
+            location=staff.location.name if staff.location else "",
+            start_date=staff.start_date,
+        )
+        if staff
+        else None,
         merged_into=person.merged_into.public_id if person.merged_into else None,
     )
 
@@ -129,12 +212,17 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[PersonOut
         ),
         acting_user=user,
     )
-    return Status(201, _person_out(get_person_overview(user=user, public_id=person.public_id)))
+    return Status(
+        201,
+        _person_out(get_person_overview(user=user, public_id=person.public_id, everything=True)),
+    )
 
 
 @router.get("/{person_id}", response=PersonOut, auth=AUTH, summary="One person (audited read)")
 def person(request: HttpRequest, person_id: UUID) -> PersonOut:
-    return _person_out(get_person_overview(user=acting_user(request), public_id=person_id))
+    return _person_out(
+        get_person_overview(user=acting_user(request), public_id=person_id, everything=True)
+    )
 
 
 @router.patch(
@@ -149,7 +237,7 @@ def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatchIn)
     actions.check_update_person(
         person, payload.model_dump(exclude_unset=True, exclude_none=True), acting_user=user
     )
-    return _person_out(get_person_overview(user=user, public_id=person_id))
+    return _person_out(get_person_overview(user=user, public_id=person_id, everything=True))
 
 
 @router.get(

@@ -45,19 +45,93 @@ class PersonSummaryOut(Schema):
     birth_date: date | None
 
 
+class AddressOut(Schema):
+    use: str
+    line1: str
+    line2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+
+
+class CareTeamOut(Schema):
+    staff_id: UUID
+    name: str
+    role: str
+
+
+class RelatedOut(Schema):
+    id: UUID
+    name: str
+    relationship: str
+    is_emergency_contact: bool
+    may_discuss_care: bool
+
+
+class HistoryOut(Schema):
+    category: str
+    code_system: str
+    code: str
+    display: str
+    is_active: bool
+    onset: date | None
+
+
+class NoteOut(Schema):
+    text: str
+    author: str
+    created_at: datetime
+
+
+class ReferralProfileOut(Schema):
+    source_type: str
+    npi: str
+    specialty: str
+    practice_name: str
+    affiliations: str
+    preferred_contact: str
+    liaison: str
+
+
+class StaffProfileOut(Schema):
+    job_title: str
+    is_clinical: bool
+    department: str
+    location: str
+    start_date: date | None
+
+
 class PersonOut(PersonSummaryOut):
+    """The person page's data: header, consent, panels and profile."""
+
     status: str
+    prefix: str
     given_name: str
+    middle_name: str
     family_name: str
+    suffix: str
     preferred_name: str
     organization_name: str
     pronouns: str
+    administrative_gender: str
+    gender_identity: str
     preferred_language: str
+    time_zone: str
     interpreter_needed: bool
+    large_print: bool
+    mobility_assistance: bool
     contacts: list[ContactOut]
     identifiers: list[IdentifierOut]
+    addresses: list[AddressOut]
     consents: list[ConsentOut] = Field(description="The decision in force per channel/purpose.")
     alerts: list[AlertOut]
+    care_team: list[CareTeamOut]
+    related: list[RelatedOut]
+    history: list[HistoryOut]
+    notes: list[NoteOut]
+    referral_profile: ReferralProfileOut | None
+    staff_profile: StaffProfileOut | None
     merged_into: UUID | None
 
 

@@ -104,13 +104,14 @@ class PersonOverview:
 
 
 def get_person_overview(
-    *, user: User, public_id: UUID | str, with_panels: bool = False
+    *, user: User, public_id: UUID | str, with_panels: bool = False, everything: bool = False
 ) -> PersonOverview:
     """The 360 view. Audited: person.read (a PHI read, with the patient named).
 
     By default: the person and the page's header (contacts, consent, alerts). ``with_panels``:
     the person and the side panels instead (identifiers, addresses, family, care team, history,
     notes), which the page fetches in a second request, so each stays within a small budget.
+    ``everything``: both at once (the API's person resource).
     """
     if user.role not in PHI_ROLES:
         raise NotFound("No such person.")
@@ -118,8 +119,8 @@ def get_person_overview(
         "contact_points",
         Prefetch("consents", queryset=ConsentRecord.objects.select_related("recorded_by")),
     ]
-    if with_panels:  # the panels request shows no header: it needs only what the panels show
-        related = [
+    if with_panels or everything:
+        panels: list[str | Prefetch[Any]] = [
             "identifiers",
             "addresses",
             Prefetch("relationships", queryset=Relationship.objects.select_related("related")),
@@ -127,6 +128,8 @@ def get_person_overview(
             "history",
             Prefetch("personal_notes", queryset=PersonalNote.objects.select_related("author")),
         ]
+        # The panels request shows no header: it needs only what the panels show.
+        related = [*related, *panels] if everything else panels
     person = (
         Person.objects.filter(organization_id=user.organization_id, public_id=public_id)
         .select_related(
@@ -147,7 +150,7 @@ def get_person_overview(
         patient=person if person.kind == PersonKind.PATIENT else None,
         action="person.panels_read" if with_panels else "person.read",
     )
-    return PersonOverview(person=person) if with_panels else _overview(person)
+    return PersonOverview(person=person) if with_panels and not everything else _overview(person)
 
 
 def _overview(person: Person) -> PersonOverview:

@@ -216,3 +216,18 @@ def test_a_very_long_search_is_refused(api_for: Callable[[User], Client], admin_
     response = api_for(admin_a).get("/api/v1/people/search", {"q": "a" * 1000})
     assert response.status_code == 422
     assert response.json()["field"] == "q"
+
+
+def test_the_person_resource_carries_the_whole_360_view(
+    api_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    from carebond.people.actions import check_add_history_item, check_add_personal_note
+
+    person = make_patient(org_a, mrn="A-5")
+    check_add_history_item(person, category="allergy", display="Penicillin", acting_user=admin_a)
+    check_add_personal_note(person, text="Grandson starts college", acting_user=admin_a)
+    body = api_for(admin_a).get(f"/api/v1/people/{person.public_id}").json()
+    assert body["history"][0]["display"] == "Penicillin"
+    assert body["notes"][0]["text"] == "Grandson starts college"
+    assert body["identifiers"][0]["value"] == "A-5"
+    assert body["staff_profile"] is None
