@@ -35,6 +35,8 @@ def _target(row: dict[str, Any]) -> str:
         parts.append(f"p95 ≤ {target['p95_ms']:g} ms")
     if "queries" in target:
         parts.append(f"≤ {target['queries']} queries")
+    if "queries_without_auth" in target:
+        parts.append(f"≤ {target['queries_without_auth']} queries (app)")
     return ", ".join(parts) or "—"
 
 

@@ -43,8 +43,10 @@ AUTH_TABLES = re.compile(
 TARGETS = {
     "search.prefix": {"p95_ms": 10.0},
     "search.fuzzy": {"p95_ms": 50.0},
-    "person_page.http": {"p95_ms": 150.0, "queries": 10},
-    "timeline_api.http": {"p95_ms": 150.0, "queries": 10},
+    # The page's own queries; the session, user and MFA-device look-ups every signed-in request
+    # makes are reported beside them ("queries") but are not the page's.
+    "person_page.http": {"p95_ms": 150.0, "queries_without_auth": 10},
+    "timeline_api.http": {"p95_ms": 150.0, "queries_without_auth": 10},
     "person_page.selectors": {"p95_ms": 150.0, "queries": 10},
     "timeline_api.selectors": {"p95_ms": 150.0, "queries": 10},
     "generate": {"total_s": 600.0},

@@ -69,7 +69,11 @@ class SessionPolicyMiddleware:
                 )
             messages.info(request, expired)
             return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
-        request.session[LAST_SEEN_AT] = int(clock.now().timestamp())
+        # Written at most once a minute: a session write per request would cost every page a
+        # database write, and the idle limit needs no finer grain.
+        now = int(clock.now().timestamp())
+        if now - int(request.session.get(LAST_SEEN_AT, 0)) >= 60:
+            request.session[LAST_SEEN_AT] = now
         satisfied = mfa_satisfied(request)
         request.mfa_satisfied = satisfied  # type: ignore[attr-defined]
         # Times on pages are shown in the organisation's time zone (stored in UTC).

@@ -114,7 +114,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "carebond.accounts.backends.UserWithOrganizationBackend",
 ]
 SESSION_IDLE_MINUTES = env_int("CAREBOND_SESSION_IDLE_MINUTES", 15)
 SESSION_ABSOLUTE_HOURS = env_int("CAREBOND_SESSION_ABSOLUTE_HOURS", 12)
