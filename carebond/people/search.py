@@ -292,20 +292,23 @@ def search_person_ids(
     """Ids of matching people, best first: every word must match (prefix, or one typo).
 
     Fast paths first, because they answer most searches with one short index scan: several name
-    words that start the words of a whole name ("mar lop" for "maria lopez"), or one word with
-    enough exact prefix matches to fill the page. Otherwise (a typo, or a name with a birth date
-    or phone) the longest word picks the candidates and every other word filters them, in SQL.
+    words that start the words of a whole name ("mar lop" or "lop mar" for "maria lopez"), or
+    one word with enough exact prefix matches to fill the page. Otherwise (a typo, or a name
+    with a birth date or phone) the longest word picks the candidates and every other word
+    filters them, in SQL.
     """
     words = parse_query(q)
     if not words:
         return []
     exact_first: list[int] = []
     if len(words) > 1 and all(w.kind == "name" for w in words):
-        # "mar lop", "lopez maria": whole names starting with the first word and holding a
-        # later word starting with each of the others; one range scan over whole names only.
-        names = _prefix_filter(_terms(organization_id, kind), FULL_NAME_MARK + words[0].text)
-        for word in words[1:]:
-            names = names.filter(term__contains=" " + word.text)
+        # "mar lop", "lopez maria": whole names are stored in both orders, so the longest word
+        # (the most selective) can start the scan; the others must start a later word.
+        anchor = max(words, key=lambda w: len(w.text))
+        names = _prefix_filter(_terms(organization_id, kind), FULL_NAME_MARK + anchor.text)
+        for word in words:
+            if word is not anchor:
+                names = names.filter(term__contains=" " + word.text)
         exact_first = list(dict.fromkeys(names.values_list("person_id", flat=True)[: limit * 2]))
         if exact_first:
             return exact_first[:limit]
