@@ -43,6 +43,7 @@ def people_a(org_a: Organization) -> dict[str, object]:
     [
         ("lop", {"maria", "mario"}),  # prefix of a family name
         ("ellen john", {"johnson"}),  # every word must match
+        ("john ell", {"johnson"}),  # in either order
         ("mari", {"maria", "mario"}),  # prefix of given and preferred names
         ("Jonhson", {"johnson"}),  # two letters swapped: one typo
         ("Johnsen", {"johnson"}),  # one letter wrong
