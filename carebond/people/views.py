@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carebond.accounts.access import signed_in_user
+from carebond.accounts.models import User
 from carebond.core.errors import CareBondError, PermissionDenied
 from carebond.core.permissions import MANAGERS, PHI_READERS, RECORD_KEEPERS, page_policy
 from carebond.core.selectors import list_departments, list_locations
@@ -33,7 +35,7 @@ from carebond.people.forms import (
     TouchpointForm,
 )
 from carebond.people.merge_actions import check_merge_people, check_undo_merge
-from carebond.people.models import PersonKind
+from carebond.people.models import Person, PersonKind
 from carebond.people.selectors import (
     find_staff_member,
     get_merge_preview,
@@ -404,51 +406,54 @@ def log_touchpoint(request: HttpRequest, person_id: UUID) -> HttpResponse:
     return redirect("people:detail", person_id=person.public_id)
 
 
+def _post_to_panel(
+    request: HttpRequest,
+    person_id: UUID,
+    form_name: str,
+    form: Any,
+    write: Callable[[User, Person, dict[str, Any]], str],
+) -> HttpResponse:
+    """One shape for every form on the person page: check the form, call the action, and either
+    show the page again with the error beside its field or say what was done."""
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    if not form.is_valid():
+        return _failed(request, person_id, form_name, form)
+    try:
+        done = write(user, person, form.cleaned_data)
+    except CareBondError as error:
+        return _failed(request, person_id, form_name, form, error)
+    messages.success(request, done)
+    return redirect("people:detail", person_id=person.public_id)
+
+
 @page_policy(PHI_READERS)
 @require_POST
 def add_note(request: HttpRequest, person_id: UUID) -> HttpResponse:
-    user = signed_in_user(request)
-    person = access_person(user, person_id)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, person_id, "note_form", form)
-    try:
-        actions.check_add_personal_note(person, text=form.cleaned_data["text"], acting_user=user)
-    except CareBondError as error:
-        return _failed(request, person_id, "note_form", form, error)
-    messages.success(request, "Note saved.")
-    return redirect("people:detail", person_id=person.public_id)
+    def write(user: User, person: Person, data: dict[str, Any]) -> str:
+        actions.check_add_personal_note(person, text=data["text"], acting_user=user)
+        return "Note saved."
+
+    return _post_to_panel(request, person_id, "note_form", NoteForm(request.POST), write)
 
 
 @page_policy(PHI_READERS)
 @require_POST
 def record_consent(request: HttpRequest, person_id: UUID) -> HttpResponse:
-    user = signed_in_user(request)
-    person = access_person(user, person_id)
-    form = ConsentForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, person_id, "consent_form", form)
-    try:
-        actions.check_record_consent(person, acting_user=user, **form.cleaned_data)
-    except CareBondError as error:
-        return _failed(request, person_id, "consent_form", form, error)
-    messages.success(request, "Contact preference recorded.")
-    return redirect("people:detail", person_id=person.public_id)
+    def write(user: User, person: Person, data: dict[str, Any]) -> str:
+        actions.check_record_consent(person, acting_user=user, **data)
+        return "Contact preference recorded."
+
+    return _post_to_panel(request, person_id, "consent_form", ConsentForm(request.POST), write)
 
 
 @page_policy(PHI_READERS)
 @require_POST
 def add_related(request: HttpRequest, person_id: UUID) -> HttpResponse:
-    user = signed_in_user(request)
-    person = access_person(user, person_id)
-    form = RelatedPersonForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, person_id, "related_form", form)
-    data = form.cleaned_data
-    contacts = [actions.ContactInput("phone", data["phone"])] if data["phone"] else []
-    if data["email"]:
-        contacts.append(actions.ContactInput("email", data["email"]))
-    try:
+    def write(user: User, person: Person, data: dict[str, Any]) -> str:
+        contacts = [actions.ContactInput("phone", data["phone"])] if data["phone"] else []
+        if data["email"]:
+            contacts.append(actions.ContactInput("email", data["email"]))
         actions.check_add_related_person(
             person,
             actions.PersonInput(
@@ -462,48 +467,36 @@ def add_related(request: HttpRequest, person_id: UUID) -> HttpResponse:
             may_discuss_care=data["may_discuss_care"],
             acting_user=user,
         )
-    except CareBondError as error:
-        return _failed(request, person_id, "related_form", form, error)
-    messages.success(request, f"{data['given_name']} {data['family_name']} added.")
-    return redirect("people:detail", person_id=person.public_id)
+        return f"{data['given_name']} {data['family_name']} added."
+
+    return _post_to_panel(
+        request, person_id, "related_form", RelatedPersonForm(request.POST), write
+    )
 
 
 @page_policy(PHI_READERS)
 @require_POST
 def add_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
     """Clinicians (and managers, administrators) keep the history summary."""
-    user = signed_in_user(request)
-    person = access_person(user, person_id)
-    if user.role not in CLINICAL_EDITORS:
+    if signed_in_user(request).role not in CLINICAL_EDITORS:
         raise PermissionDenied("Only clinicians edit the medical history.")
-    form = HistoryForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, person_id, "history_form", form)
-    try:
-        actions.check_add_history_item(person, acting_user=user, **form.cleaned_data)
-    except CareBondError as error:
-        return _failed(request, person_id, "history_form", form, error)
-    messages.success(request, "History updated.")
-    return redirect("people:detail", person_id=person.public_id)
+
+    def write(user: User, person: Person, data: dict[str, Any]) -> str:
+        actions.check_add_history_item(person, acting_user=user, **data)
+        return "History updated."
+
+    return _post_to_panel(request, person_id, "history_form", HistoryForm(request.POST), write)
 
 
 @page_policy(PHI_READERS)
 @require_POST
 def add_care_team(request: HttpRequest, person_id: UUID) -> HttpResponse:
-    user = signed_in_user(request)
-    person = access_person(user, person_id)
-    form = CareTeamForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, person_id, "care_team_form", form)
-    try:
-        member = find_staff_member(user=user, name=form.cleaned_data["staff_name"])
-        actions.check_add_care_team_member(
-            person, member, role=form.cleaned_data["role"], acting_user=user
-        )
-    except CareBondError as error:
-        return _failed(request, person_id, "care_team_form", form, error)
-    messages.success(request, f"{member.display_name} joined the care team.")
-    return redirect("people:detail", person_id=person.public_id)
+    def write(user: User, person: Person, data: dict[str, Any]) -> str:
+        member = find_staff_member(user=user, name=data["staff_name"])
+        actions.check_add_care_team_member(person, member, role=data["role"], acting_user=user)
+        return f"{member.display_name} joined the care team."
+
+    return _post_to_panel(request, person_id, "care_team_form", CareTeamForm(request.POST), write)
 
 
 @page_policy(RECORD_KEEPERS)
