@@ -292,7 +292,6 @@ def do_create_person(
         target=person,
         patient=person if person.kind == PersonKind.PATIENT else None,
         changed_fields=[n for n in PERSON_FIELDS if getattr(data, n)],
-        actor_label=None if acting_user else "system",
     )
     return person
 
@@ -496,7 +495,6 @@ def do_record_consent(
         target=person,
         patient=_patient_of(person),
         changed_fields=[f"{channel}.{purpose}"],
-        actor_label=None if acting_user else "system",
     )
     return record
 
@@ -555,7 +553,6 @@ def do_add_related_person(
         target=patient,
         patient=patient,
         changed_fields=["relationships"],
-        actor_label=None if acting_user else "system",
     )
     return link
 
@@ -582,7 +579,6 @@ def check_add_care_team_member(
         target=patient,
         patient=patient,
         changed_fields=["care_team"],
-        actor_label=None if acting_user else "system",
     )
     return member
 
@@ -624,7 +620,6 @@ def check_add_history_item(
         target=person,
         patient=_patient_of(person),
         changed_fields=[f"history.{category}"],
-        actor_label=None if acting_user else "system",
     )
     return item
 
@@ -697,7 +692,6 @@ def check_add_address(
         target=person,
         patient=_patient_of(person),
         changed_fields=["address"],
-        actor_label=None if acting_user else "system",
     )
     return row
 
@@ -740,7 +734,6 @@ def check_update_referral_profile(
         action="person.updated",
         target=person,
         changed_fields=[f"referral.{name}" for name in changed] or ["referral"],
-        actor_label=None if acting_user else "system",
     )
     return profile
 
