@@ -84,36 +84,10 @@ def _person_out(overview: PersonOverview) -> PersonOut:
                 "mobility_assistance",
             )
         },
-        contacts=[
-            ContactOut(system=c.system, value=c.value, use=c.use, rank=c.rank)
-            for c in person.contact_points.all()
-        ],
-        identifiers=[
-            IdentifierOut(system=i.system, value=i.value, type_code=i.type_code, label=i.label)
-            for i in person.identifiers.all()
-        ],
-        addresses=[
-            AddressOut(
-                use=a.use,
-                line1=a.line1,
-                line2=a.line2,
-                city=a.city,
-                state=a.state,
-                postal_code=a.postal_code,
-                country=a.country,
-            )
-            for a in person.addresses.all()
-        ],
-        consents=[
-            ConsentOut(
-                channel=c.channel,
-                purpose=c.purpose,
-                status=c.status,
-                method=c.method,
-                recorded_at=c.recorded_at,
-            )
-            for c in latest.values()
-        ],
+        contacts=[ContactOut.model_validate(c) for c in person.contact_points.all()],
+        identifiers=[IdentifierOut.model_validate(i) for i in person.identifiers.all()],
+        addresses=[AddressOut.model_validate(a) for a in person.addresses.all()],
+        consents=[ConsentOut.model_validate(c) for c in latest.values()],
         alerts=[AlertOut(text=a.text, tone=a.tone) for a in overview.alerts],
         care_team=[
             CareTeamOut(staff_id=m.staff.public_id, name=m.staff.display_name, role=m.role)
@@ -129,17 +103,7 @@ def _person_out(overview: PersonOverview) -> PersonOut:
             )
             for r in person.relationships.all()
         ],
-        history=[
-            HistoryOut(
-                category=h.category,
-                code_system=h.code_system,
-                code=h.code,
-                display=h.display,
-                is_active=h.is_active,
-                onset=h.onset,
-            )
-            for h in person.history.all()
-        ],
+        history=[HistoryOut.model_validate(h) for h in person.history.all()],
         notes=[
             NoteOut(text=n.text, author=n.author.username, created_at=n.created_at)
             for n in person.personal_notes.all()
