@@ -56,7 +56,31 @@ class TenantModel(models.Model):
         abstract = True
 
 
-class Location(PublicIdModel, TimestampedModel, TenantModel):
+class ImportedModel(models.Model):
+    """Provenance of a row that came from another system (a FHIR import): which system, which
+    resource there ("Patient/123"), when, and in which import run. Blank for rows made here.
+
+    The origin is also the key that makes re-imports update in place instead of duplicating."""
+
+    origin_system = models.CharField(max_length=200, blank=True, default="", db_default="")
+    origin_id = models.CharField(max_length=100, blank=True, default="", db_default="")
+    imported_at = models.DateTimeField(null=True, blank=True)
+    import_run = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def origin_constraint(name: str) -> models.UniqueConstraint:
+    """One row per resource of a source system, per organisation (what makes imports idempotent)."""
+    return models.UniqueConstraint(
+        fields=["organization", "origin_system", "origin_id"],
+        condition=~models.Q(origin_id=""),
+        name=name,
+    )
+
+
+class Location(PublicIdModel, TimestampedModel, TenantModel, ImportedModel):
     name = models.CharField(max_length=200)
     address = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -71,6 +95,7 @@ class Location(PublicIdModel, TimestampedModel, TenantModel):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="location_name_per_org"),
+            origin_constraint("location_origin_once"),
         ]
 
     def __str__(self) -> str:

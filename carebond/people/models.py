@@ -12,7 +12,15 @@ from django.db import models
 from django.db.models import Q
 
 from carebond.core.fields import EncryptedTextField
-from carebond.core.models import Department, Location, PublicIdModel, TenantModel, TimestampedModel
+from carebond.core.models import (
+    Department,
+    ImportedModel,
+    Location,
+    PublicIdModel,
+    TenantModel,
+    TimestampedModel,
+    origin_constraint,
+)
 
 
 class PersonKind(models.TextChoices):
@@ -47,7 +55,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return self.exclude(status=PersonStatus.MERGED)
 
 
-class Person(PublicIdModel, TimestampedModel, TenantModel):
+class Person(PublicIdModel, TimestampedModel, TenantModel, ImportedModel):
     kind = models.CharField(max_length=20, choices=PersonKind.choices)
     status = models.CharField(
         max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
@@ -91,6 +99,7 @@ class Person(PublicIdModel, TimestampedModel, TenantModel):
                 condition=~Q(given_name="", family_name="", organization_name=""),
                 name="person_has_a_name",
             ),
+            origin_constraint("person_origin_once"),
         ]
 
     def __str__(self) -> str:
@@ -284,7 +293,7 @@ class HistoryCategory(models.TextChoices):
     IMMUNIZATION = "immunization", "Immunization"
 
 
-class HistoryItem(TenantModel, TimestampedModel):
+class HistoryItem(TenantModel, TimestampedModel, ImportedModel):
     """A line of the short medical-history summary, coded as system + code + display."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
@@ -300,6 +309,7 @@ class HistoryItem(TenantModel, TimestampedModel):
 
     class Meta:
         ordering = ["category", "display"]
+        constraints = [origin_constraint("history_origin_once")]
 
 
 class PersonalNote(PublicIdModel, TenantModel):

@@ -7,7 +7,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from carebond.core.fields import EncryptedTextField
-from carebond.core.models import Location, PublicIdModel, TenantModel
+from carebond.core.models import (
+    ImportedModel,
+    Location,
+    PublicIdModel,
+    TenantModel,
+    origin_constraint,
+)
 from carebond.people.models import Person
 
 
@@ -55,7 +61,7 @@ class MomentOfTruth(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up"
 
 
-class Touchpoint(PublicIdModel, TenantModel):
+class Touchpoint(PublicIdModel, TenantModel, ImportedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="touchpoints")
     kind = models.CharField(max_length=14, choices=TouchpointKind.choices)
     channel = models.CharField(max_length=10, choices=TouchpointChannel.choices)
@@ -84,6 +90,9 @@ class Touchpoint(PublicIdModel, TenantModel):
         related_name="+",
     )
     recorded_at = models.DateTimeField()
+    # Coded detail an EHR sent with it (for a visit: FHIR Encounter class, type, status, end), kept
+    # so that the visit goes back out as the same Encounter.
+    details = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -94,4 +103,5 @@ class Touchpoint(PublicIdModel, TenantModel):
                 | models.Q(sentiment__gte=-1.0, sentiment__lte=1.0),
                 name="touchpoint_sentiment_range",
             ),
+            origin_constraint("touchpoint_origin_once"),
         ]

@@ -1,0 +1,109 @@
+"""What FHIR imports leave behind: the runs (progress, counts, problems) and the resources kept
+whole for the apps that will own them (appointments, referrals, tasks, questionnaires, consents)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from carebond.core.fields import EncryptedTextField
+from carebond.core.models import ImportedModel, PublicIdModel, TenantModel, origin_constraint
+from carebond.people.models import Person
+
+
+class ImportVia(models.TextChoices):
+    CLI = "cli", "Command line"
+    API = "api", "FHIR API"
+    UPLOAD = "upload", "Upload page"
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(PublicIdModel, TenantModel):
+    """One import of one or more files. Counts per resource type are
+    {"Patient": {"imported": 3, "updated": 0, "unchanged": 0, "skipped": 0, "rejected": 0}}."""
+
+    via = models.CharField(max_length=8, choices=ImportVia.choices)
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_system = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    resources_read = models.PositiveIntegerField(default=0)
+    bundles_committed = models.PositiveIntegerField(default=0)
+    bundles_rejected = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    # [{"file", "entry", "resource", "path", "message"}]: why bundles were rejected. Paths and
+    # messages name fields, never values; file names can hold names, so the page is PHI-scoped.
+    problems = models.JSONField(default=list)
+    # Uploaded files wait here until the worker imports them, then are deleted.
+    upload_dir = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"FHIR import {self.public_id} ({self.status})"
+
+
+class StoredResource(PublicIdModel, TenantModel, ImportedModel):
+    """A FHIR resource CareBond keeps whole until the app that owns its kind takes it over
+    (Appointment -> scheduling, ServiceRequest -> referrals, Task, Questionnaire(Response),
+    Consent). References that were resolved point at CareBond ids ("Patient/<public id>")."""
+
+    resource_type = models.CharField(max_length=40)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=40, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    body = EncryptedTextField()  # the resource as JSON: PHI, encrypted at rest
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["resource_type", "-occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["organization", "resource_type", "person"]),
+        ]
+        constraints = [origin_constraint("stored_resource_origin_once")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}/{self.public_id}"
+
+
+class ExportStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class BulkExport(PublicIdModel, TenantModel):
+    """A FHIR bulk $export job: kicked off, polled, its NDJSON files downloaded, then expired."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=9, choices=ExportStatus.choices, default=ExportStatus.ACCEPTED
+    )
+    resource_types = models.JSONField(default=list)
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    output_dir = models.CharField(max_length=500, blank=True)
+    # [{"type": "Patient", "file": "Patient.ndjson", "count": 34}]
+    files = models.JSONField(default=list)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
