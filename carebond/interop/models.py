@@ -107,3 +107,36 @@ class BulkExport(PublicIdModel, TenantModel):
 
     class Meta:
         ordering = ["-requested_at"]
+
+
+class SourceRecord(TenantModel):
+    """Every resource an import mapped, by its source system and id: what it became here and a
+    hash of its content. A re-import of the same content is 'unchanged' and writes nothing; a
+    changed one updates the row it became."""
+
+    origin_system = models.CharField(max_length=200)
+    origin_id = models.CharField(max_length=100)  # "Patient/123"
+    content_hash = models.CharField(max_length=32)
+    target = models.CharField(max_length=40)  # "person:12", "location:3", "touchpoint:99"
+    import_run = models.UUIDField()
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "origin_system", "origin_id"], name="source_record_once"
+            )
+        ]
+
+
+class SourceKey(TenantModel):
+    """Identifiers of imported resources that others point at through conditional references
+    ("Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|123"). Looked up within the same
+    source system only: identifiers such as NPIs repeat across unrelated sources."""
+
+    origin_system = models.CharField(max_length=200)
+    key = models.CharField(max_length=400)  # "Practitioner?identifier=system|value"
+    target = models.CharField(max_length=40)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "origin_system", "key"])]
