@@ -114,10 +114,14 @@ def terms_for(
     return terms
 
 
-def terms_of_person(person: Person) -> set[tuple[str, str]]:
+def terms_of_person(
+    person: Person, absorbed: Iterable[Person] | None = None
+) -> set[tuple[str, str]]:
     """The person's own terms, plus the names of records merged into them: staff who search
-    for the name on the duplicate still find the surviving record."""
-    absorbed = list(person.merged_records.filter(status="merged"))
+    for the name on the duplicate still find the surviving record. A maiden name finds them too.
+    """
+    if absorbed is None:
+        absorbed = person.merged_records.filter(status="merged")
     people = [person, *absorbed]
     return terms_for(
         full_names=[
@@ -139,6 +143,7 @@ def terms_of_person(person: Person) -> set[tuple[str, str]]:
                 p.family_name,
                 p.preferred_name,
                 p.organization_name,
+                p.maiden_name,
             )
         ],
         birth_date=person.birth_date,
@@ -159,6 +164,38 @@ def index_person(person: Person) -> None:
         for term, field in terms
     )
     add_name_terms(person.organization_id, {t for t, f in terms if f == "name"})
+
+
+def reindex_people(person_ids: Iterable[int]) -> None:
+    """index_person for many people at once, in a handful of queries (imports)."""
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        people = list(
+            Person.objects.filter(id__in=chunk).prefetch_related("identifiers", "contact_points")
+        )
+        absorbed: dict[int, list[Person]] = {}
+        for merged in Person.objects.filter(merged_into_id__in=chunk, status="merged"):
+            absorbed.setdefault(merged.merged_into_id or 0, []).append(merged)
+        SearchTerm.objects.filter(person_id__in=chunk).delete()
+        rows: list[SearchTerm] = []
+        words: dict[int, set[str]] = {}
+        for person in people:
+            if person.status == "merged":
+                continue
+            terms = terms_of_person(person, absorbed.get(person.id, []))
+            rows += [
+                SearchTerm(
+                    organization_id=person.organization_id, person=person, term=term, field=field
+                )
+                for term, field in terms
+            ]
+            words.setdefault(person.organization_id, set()).update(
+                t for t, f in terms if f == "name"
+            )
+        SearchTerm.objects.bulk_create(rows, batch_size=2000)
+        for organization_id, names in words.items():
+            add_name_terms(organization_id, names)
 
 
 def add_name_terms(organization_id: int, words: set[str]) -> None:

@@ -94,6 +94,35 @@ def record_touchpoint(
     )
 
 
+def record_touchpoints(touchpoints: list[Touchpoint]) -> None:
+    """Write many timeline entries at once (imports). Same tenancy rule as record_touchpoint;
+    the caller audits. Rows arrive built (with their provenance) but unsaved."""
+    for touchpoint in touchpoints:
+        if not touchpoint.organization_id:
+            raise InvalidInput("A touchpoint needs its organisation.", field="organization")
+    person_orgs = dict(
+        Person.objects.filter(id__in={t.person_id for t in touchpoints}).values_list(
+            "id", "organization_id"
+        )
+    )
+    staff_ids = {t.staff_id for t in touchpoints if t.staff_id}
+    location_ids = {t.location_id for t in touchpoints if t.location_id}
+    staff_orgs = dict(Person.objects.filter(id__in=staff_ids).values_list("id", "organization_id"))
+    location_orgs = dict(
+        Location.objects.filter(id__in=location_ids).values_list("id", "organization_id")
+    )
+    for t in touchpoints:
+        linked = [person_orgs.get(t.person_id)]
+        linked += [staff_orgs.get(t.staff_id)] if t.staff_id else []
+        linked += [location_orgs.get(t.location_id)] if t.location_id else []
+        if any(org != t.organization_id for org in linked):
+            raise InvalidInput(
+                "A touchpoint can only name staff and locations of the person's organisation.",
+                field="staff",
+            )
+    Touchpoint.objects.bulk_create(touchpoints, batch_size=1000)
+
+
 def check_log_touchpoint(
     person: Person,
     *,

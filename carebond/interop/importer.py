@@ -1,0 +1,117 @@
+"""Importing FHIR files: the loop over files and units, progress, and the run's summary.
+
+Used by `carebond import-fhir`, the upload page's background task and POST /fhir/R4. Each unit
+commits on its own (see import_actions); a rejected unit is listed with its reason and the
+import goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from carebond.core.models import Organization
+from carebond.interop.import_actions import (
+    ImportContext,
+    UnitRejected,
+    do_finish_import_run,
+    do_import_unit,
+    do_record_file_done,
+    do_record_unit_rejected,
+    do_start_import_run,
+)
+from carebond.interop.models import ImportRun
+from carebond.interop.reading import Unit, find_files, import_order, read_units
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+@dataclass
+class Progress:
+    files_total: int
+    files_done: int
+    resources: int
+    bytes_done: int
+    bytes_total: int
+    started: float
+
+    @property
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.resources / elapsed if elapsed > 0 else 0.0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def import_files(
+    paths: list[Path],
+    *,
+    organization: Organization,
+    source_system: str,
+    acting_user: User | None,
+    via: str,
+    progress: ProgressCallback | None = None,
+    run: ImportRun | None = None,
+) -> ImportRun:
+    """Import files and folders (Bundles and NDJSON, gzip or not) in dependency order."""
+    files = import_order(find_files(paths))
+    if run is None:
+        run = do_start_import_run(
+            organization,
+            via=via,
+            source_system=source_system,
+            acting_user=acting_user,
+            files_total=len(files),
+        )
+    context = ImportContext(organization, run, source_system, acting_user)
+    sizes = {f: f.stat().st_size for f in files}
+    state = Progress(len(files), 0, 0, 0, sum(sizes.values()), time.monotonic())
+    try:
+        for path in files:
+            for unit in read_units(path):
+                import_unit(context, unit)
+                state.resources += len(unit.entries)
+                if progress:
+                    progress(state)
+            do_record_file_done(context)
+            state.files_done += 1
+            state.bytes_done += sizes[path]
+            if progress:
+                progress(state)
+    except BaseException:
+        do_finish_import_run(context, failed=True)
+        raise
+    return do_finish_import_run(context)
+
+
+def import_unit(context: ImportContext, unit: Unit) -> None:
+    try:
+        do_import_unit(context, unit)
+    except UnitRejected as rejection:
+        do_record_unit_rejected(context, rejection, read=len(unit.entries))
+
+
+def import_document(
+    document: object,
+    *,
+    name: str,
+    organization: Organization,
+    source_system: str,
+    acting_user: User | None,
+    via: str,
+) -> ImportRun:
+    """One JSON document already parsed (POST /fhir/R4): one unit, one run."""
+    from carebond.interop.reading import unit_from_document
+
+    run = do_start_import_run(
+        organization, via=via, source_system=source_system, acting_user=acting_user, files_total=1
+    )
+    context = ImportContext(organization, run, source_system, acting_user)
+    import_unit(context, unit_from_document(document, name))
+    do_record_file_done(context)
+    return do_finish_import_run(context)
