@@ -17,10 +17,17 @@ COMMANDS: dict[str, str] = {
     "check": "Check the configuration ('check --deploy' for production settings).",
     "import-csv": "Import patients or referral sources ('import-csv people FILE --dry-run').",
     "rotate-field-keys": "Re-encrypt encrypted fields with the newest CAREBOND_FIELD_KEYS key.",
+    "import-fhir": "Import FHIR R4 Bundles/NDJSON files or folders (--source SYSTEM).",
+    "export-fhir": "Export the organisation as FHIR R4 NDJSON files into a folder.",
 }
 
 # Subcommands spelled with a dash on the command line; Django's command modules use '_'.
-ALIASES: dict[str, str] = {"import-csv": "import_csv", "rotate-field-keys": "rotate_field_keys"}
+ALIASES: dict[str, str] = {
+    "import-csv": "import_csv",
+    "rotate-field-keys": "rotate_field_keys",
+    "import-fhir": "import_fhir",
+    "export-fhir": "export_fhir",
+}
 
 ENVIRONMENTS = {"dev", "test", "production"}
 

@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from carebond.core.command_options import organization_option
 from carebond.core.errors import CareBondError
-from carebond.core.models import Organization
 from carebond.people.imports import FIELDS, IDENTIFIER_PREFIX, IGNORE, ImportResult, import_people
 from carebond.people.models import PersonKind
 
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = self._organization(options.get("organization"))
+        organization = organization_option(options.get("organization"))
         mapping = self._mapping(options["map"], options["ignore"])
         path = Path(options["file"])
         try:
@@ -94,17 +94,6 @@ class Command(BaseCommand):
         for header in ignored:
             mapping[header.strip()] = IGNORE
         return mapping
-
-    def _organization(self, slug: str | None) -> Organization:
-        if slug:
-            organization = Organization.objects.filter(slug=slug).first()
-            if organization is None:
-                raise CommandError(f"No organisation with the slug {slug!r}.")
-            return organization
-        organizations = list(Organization.objects.all()[:2])
-        if len(organizations) == 1:
-            return organizations[0]
-        raise CommandError("Name the organisation with --organization SLUG.")
 
     def _report(self, result: ImportResult) -> None:
         buffer = io.StringIO()
