@@ -72,7 +72,7 @@ class Person(PublicIdModel, TimestampedModel, TenantModel, ImportedModel):
     organization_name = models.CharField(max_length=200, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     birth_date = models.DateField(null=True, blank=True)
-    # As the EHR says it: "" (not stated), "true"/"false", or the birth order ("2" for a second twin).
+    # As the EHR says it: "" (not stated), "true"/"false", or the birth order ("2": second twin).
     multiple_birth = models.CharField(max_length=5, blank=True, default="", db_default="")
     administrative_gender = models.CharField(
         max_length=10, choices=AdministrativeGender.choices, blank=True
