@@ -103,7 +103,8 @@ def test_synthea_patients_arrive_with_their_visits_history_and_providers(
 
     run = run_import(tmp_path / "set")
 
-    assert run.status == "finished" and run.bundles_rejected == 0
+    assert run.status == "finished"
+    assert run.bundles_rejected == 0
     assert Person.objects.filter(organization=org_a, kind="patient").count() == 2
     visits = Touchpoint.objects.filter(organization=org_a, kind="visit")
     assert visits.count() == encounters
@@ -111,12 +112,16 @@ def test_synthea_patients_arrive_with_their_visits_history_and_providers(
     assert not visits.filter(staff__isnull=True).exists()
     assert not visits.filter(location__isnull=True).exists()
     assert HistoryItem.objects.filter(organization=org_a).count() == history
-    assert run.counts["Observation"]["skipped"] > 0 and run.counts["Observation"]["rejected"] == 0
+    assert run.counts["Observation"]["skipped"] > 0
+    assert run.counts["Observation"]["rejected"] == 0
     visit = visits.first()
     assert visit is not None
-    assert visit.origin_system == SOURCE and visit.origin_id.startswith("Encounter/")
-    assert visit.import_run == run.public_id and visit.imported_at is not None
-    assert visit.details and visit.details["class"]["code"] in {"AMB", "IMP"}
+    assert visit.origin_system == SOURCE
+    assert visit.origin_id.startswith("Encounter/")
+    assert visit.import_run == run.public_id
+    assert visit.imported_at is not None
+    assert visit.details
+    assert visit.details["class"]["code"] in {"AMB", "IMP"}
     first = load(patient_files[0])["entry"][0]["resource"]
     patient = Person.objects.get(organization=org_a, origin_id=f"Patient/{first['id']}")
     assert patient.family_name == first["name"][0]["family"]
@@ -160,9 +165,11 @@ def test_a_newer_version_updates_the_same_rows(
 
     run = run_import(path)
 
-    assert run.counts["Patient"]["updated"] == 1 and run.counts["Encounter"]["updated"] == 1
+    assert run.counts["Patient"]["updated"] == 1
+    assert run.counts["Encounter"]["updated"] == 1
     updated = Person.objects.get(origin_id="Patient/p1")
-    assert updated.public_id == person.public_id and updated.family_name == "Okafor-Bello"
+    assert updated.public_id == person.public_id
+    assert updated.family_name == "Okafor-Bello"
     visit = Touchpoint.objects.get(origin_id="Encounter/e1")
     assert visit.occurred_at.isoformat() == "2025-05-02T07:00:00+00:00"
     assert Person.objects.filter(organization=org_a).count() == 1
@@ -199,7 +206,8 @@ def test_hl7_examples_of_every_bundle_type_import_or_say_why_not(
     assert "Patient/347" in rejected[0]["message"]
     assert Person.objects.filter(organization=org_a, kind="patient").count() >= 18
     peter = Person.objects.get(organization=org_a, origin_id="RelatedPerson/peter")
-    assert peter.kind == "related" and peter.family_name == "Chalmers"
+    assert peter.kind == "related"
+    assert peter.family_name == "Chalmers"
     kept = set(StoredResource.objects.values_list("resource_type", flat=True))
     assert {"Appointment", "ServiceRequest", "Task", "QuestionnaireResponse", "Consent"} <= kept
     assert run.counts["Slot"]["skipped"] == 1
@@ -219,8 +227,10 @@ def test_patient_names_language_and_multiple_birth_are_kept(
         "Ngozi",
         "Okafor",
     )
-    assert person.preferred_name == "Ada" and person.maiden_name == "Eze"
-    assert person.multiple_birth == "2" and person.preferred_language == "ig"
+    assert person.preferred_name == "Ada"
+    assert person.maiden_name == "Eze"
+    assert person.multiple_birth == "2"
+    assert person.preferred_language == "ig"
     assert person.contact_points.get().value == "+12175550101"
     assert person.id in search_person_ids(org_a.id, "Eze", limit=20)
 
@@ -334,7 +344,8 @@ def test_identifier_match_needs_the_name_and_birth_date_too(
     run_import(write(tmp_path / "other.json", stranger))
 
     known.refresh_from_db()
-    assert known.origin_id == "Patient/p1" and known.maiden_name == "Eze"
+    assert known.origin_id == "Patient/p1"
+    assert known.maiden_name == "Eze"
     assert Person.objects.filter(organization=org_a, kind="patient").count() == 2
     assert Identifier.objects.filter(value="M-1").count() == 1
 
@@ -395,18 +406,21 @@ def test_a_bad_entry_rejects_its_bundle_whole_and_the_import_goes_on(
         (b'{"id": "x"}', "no resourceType"),
         (b'{"resourceType": "Patient", "id": "x", "birthDate": "1990-02-30"}', "Patient.birthDate"),
         (
-            b'{"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {"resourceType": "ReferralRequest", "id": "r"}}]}',
+            b'{"resourceType": "Bundle", "type": "transaction", "entry": '
+            b'[{"resource": {"resourceType": "ReferralRequest", "id": "r"}}]}',
             "FHIR STU3",
         ),
         (
-            b'{"resourceType": "Encounter", "id": "e", "patient": {"reference": "Patient/1"}, "class": "inpatient"}',
+            b'{"resourceType": "Encounter", "id": "e", '
+            b'"patient": {"reference": "Patient/1"}, "class": "inpatient"}',
             "FHIR DSTU2",
         ),
         (b'{"resourceType": "CapabilityStatement", "fhirVersion": "3.0.2"}', "FHIR STU3 (3.0.2)"),
         (b'{"resourceType": "Bundle", "type": "weird"}', "Bundle.type 'weird'"),
         (b'{"resourceType": "Patient", "id": "not valid!"}', "is not a FHIR id"),
         (
-            b'{"resourceType": "Encounter", "id": "e", "subject": {"reference": "Patient/nobody"}, "period": {"start": "2020-01-01"}}',
+            b'{"resourceType": "Encounter", "id": "e", '
+            b'"subject": {"reference": "Patient/nobody"}, "period": {"start": "2020-01-01"}}',
             "'Patient/nobody' matches nothing",
         ),
     ],
@@ -426,7 +440,8 @@ def test_bad_files_are_rejected_with_a_clear_reason_and_nothing_written(
     assert run.bundles_rejected == 1
     problem = run.problems[0]
     text = " ".join(str(v) for v in problem.values())
-    assert expected in text and problem["file"] == "input.json"
+    assert expected in text
+    assert problem["file"] == "input.json"
     assert table_counts(org_a) == dict.fromkeys(table_counts(org_a), 0)
 
 
@@ -444,7 +459,8 @@ def test_ndjson_gzip_is_read_line_by_line_in_units(
 
     run = run_import(path)
 
-    assert run.bundles_committed == 3 and run.counts["Patient"]["imported"] == 5
+    assert run.bundles_committed == 3
+    assert run.counts["Patient"]["imported"] == 5
     assert Person.objects.filter(organization=org_a).count() == 5
 
 
