@@ -151,6 +151,8 @@ class ImportContext:
     acting_user: User | None
     known: dict[str, str] = field(default_factory=dict)
     dangling: Counter[str] = field(default_factory=Counter)
+    # What each entry of the last unit became: (entry index, type, outcome, target or "").
+    last_unit: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -1133,6 +1135,10 @@ class _UnitWriter:
             self.counts[(item.resource_type, item.outcome)] += 1
 
 
+def _type_of(entry: Entry) -> str:
+    return str(entry.resource.get("resourceType")) if entry.resource else "(request only)"
+
+
 def record_fields(record: mapping.Record) -> dict[str, Any]:
     return record.fields if isinstance(record, PersonRecord) else {}
 
@@ -1215,6 +1221,10 @@ def do_import_unit(context: ImportContext, unit: Unit) -> Counter[tuple[str, str
             all_types,
         ) from error
     context.run = run
+    results = {i.entry.index: (i.resource_type, i.outcome, i.target or "") for i in items}
+    context.last_unit = [
+        (e.index, *results.get(e.index, (_type_of(e), "skipped", ""))) for e in unit.entries
+    ]
     # Only what other files point at (people, locations) is remembered for the rest of the run,
     # so memory stays bounded however many patient bundles follow.
     for table in (writer.local, writer.db):

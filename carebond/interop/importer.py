@@ -104,8 +104,9 @@ def import_document(
     source_system: str,
     acting_user: User | None,
     via: str,
-) -> ImportRun:
-    """One JSON document already parsed (POST /fhir/R4): one unit, one run."""
+) -> ImportContext:
+    """One JSON document already parsed (POST /fhir/R4): one unit, one run. The context
+    returned holds the run and what each entry became."""
     from carebond.interop.reading import unit_from_document
 
     run = do_start_import_run(
@@ -114,4 +115,5 @@ def import_document(
     context = ImportContext(organization, run, source_system, acting_user)
     import_unit(context, unit_from_document(document, name))
     do_record_file_done(context)
-    return do_finish_import_run(context)
+    do_finish_import_run(context)
+    return context

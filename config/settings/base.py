@@ -232,3 +232,10 @@ CAREBOND_SCANS = [
     ("carebond.accounts.scans.scan_expired_sessions", 3600),
     ("carebond.audit.scans.scan_audit_chain", 86400),
 ]
+
+# --- FHIR import ------------------------------------------------------------------------------
+# Largest Bundle accepted by POST /fhir/R4 and the upload page (bigger sets: NDJSON or the CLI).
+FHIR_MAX_POST_BYTES = env_int("CAREBOND_FHIR_MAX_POST_BYTES", 64 * 1024 * 1024)
+FHIR_MAX_UPLOAD_BYTES = env_int("CAREBOND_FHIR_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+# Uploaded files wait here for the worker (PHI: private, encrypted storage).
+FHIR_UPLOAD_DIR = Path(env_str("CAREBOND_FHIR_UPLOAD_DIR", str(VAR_DIR / "fhir-uploads")))

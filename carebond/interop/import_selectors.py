@@ -1,0 +1,66 @@
+"""Reads about imports: the runs an organisation has made, and where imported rows now live."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from carebond.core.errors import NotFound
+from carebond.core.models import Location
+from carebond.interop.models import ImportRun, StoredResource
+from carebond.people.models import Person
+from carebond.touchpoints.models import Touchpoint
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+_PERSON_TYPES = {
+    "patient": "Patient",
+    "referral_source": "Practitioner",
+    "staff": "Practitioner",
+    "related": "RelatedPerson",
+}
+
+
+def list_import_runs(user: User, *, limit: int = 20) -> list[ImportRun]:
+    return list(ImportRun.objects.filter(organization_id=user.organization_id)[:limit])
+
+
+def get_import_run(user: User, run_id: uuid.UUID) -> ImportRun:
+    run = ImportRun.objects.filter(organization_id=user.organization_id, public_id=run_id).first()
+    if run is None:
+        raise NotFound("No such import.")
+    return run
+
+
+def locations_of_targets(user: User, targets: list[str]) -> dict[str, str]:
+    """'person:12' -> 'Patient/<public id>': where the facade serves what an import wrote."""
+    ids: dict[str, list[int]] = {}
+    for target in targets:
+        kind, _, number = target.partition(":")
+        if number.isdigit():
+            ids.setdefault(kind, []).append(int(number))
+    org = user.organization_id
+    found: dict[str, str] = {}
+    people = Person.objects.filter(organization_id=org, pk__in=ids.get("person", []))
+    for pk, kind, name, public_id in people.values_list(
+        "pk", "kind", "organization_name", "public_id"
+    ):
+        resource_type = (
+            "Organization" if kind == "referral_source" and name else _PERSON_TYPES[kind]
+        )
+        found[f"person:{pk}"] = f"{resource_type}/{public_id}"
+    for pk, public_id in Location.objects.filter(
+        organization_id=org, pk__in=ids.get("location", [])
+    ).values_list("pk", "public_id"):
+        found[f"location:{pk}"] = f"Location/{public_id}"
+    for pk, kind, public_id in Touchpoint.objects.filter(
+        organization_id=org, pk__in=ids.get("touchpoint", [])
+    ).values_list("pk", "kind", "public_id"):
+        resource_type = "Encounter" if kind in {"visit", "telehealth"} else "Communication"
+        found[f"touchpoint:{pk}"] = f"{resource_type}/{public_id}"
+    for pk, resource_type, public_id in StoredResource.objects.filter(
+        organization_id=org, pk__in=ids.get("stored", [])
+    ).values_list("pk", "resource_type", "public_id"):
+        found[f"stored:{pk}"] = f"{resource_type}/{public_id}"
+    return found
