@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "rotate-field-keys": "Re-encrypt encrypted fields with the newest CAREBOND_FIELD_KEYS key.",
     "import-fhir": "Import FHIR R4 Bundles/NDJSON files or folders (--source SYSTEM).",
     "export-fhir": "Export the organisation as FHIR R4 NDJSON files into a folder.",
+    "ladder": "Analyse laddering interviews ('ladder analyze FILE.csv --json').",
 }
 
 # Subcommands spelled with a dash on the command line; Django's command modules use '_'.

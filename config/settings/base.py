@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "carebond.audit",
     "carebond.people",
     "carebond.touchpoints",
+    "carebond.value_maps",
     "carebond.interop",
     "carebond.demo",
 ]

@@ -1,0 +1,1 @@
+"""Value maps: laddering interviews, the summary implication matrix and hierarchical value maps."""
