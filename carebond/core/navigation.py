@@ -33,6 +33,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("People", "people:search", PHI_READERS),
     NavItem("Duplicates", "people:duplicates", RECORD_KEEPERS),
     NavItem("Organisation", "core:organization", MANAGERS),
+    NavItem("FHIR import", "imports:fhir", MANAGERS),
     NavItem("Users", "accounts:users", ADMINS),
     NavItem("Audit trail", "audit:events", ADMINS),
     NavItem("API", "api-1.0.0:openapi-view", ANY_STAFF),
@@ -63,8 +64,8 @@ HOME_PANELS: dict[str, tuple[HomePanel, ...]] = {
         ),
         HomePanel(
             "Integrations",
-            "EHR connections (FHIR R4 imports and exports) will be listed "
-            "here once they are set up.",
+            "EHR data arrives through FHIR R4: upload files on the FHIR import page, or let the "
+            "EHR post to /fhir/R4 with an API token. Every import is listed there.",
         ),
     ),
     Role.MANAGER: (
