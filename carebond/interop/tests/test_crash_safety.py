@@ -1,0 +1,182 @@
+"""kill -9 an import at random moments, run it again: the result equals one clean import.
+
+Each attempt runs `carebond import-fhir` as a real process against its own database (a copy of a
+migrated template: a SQLite file, or a PostgreSQL database made from a template when the suite
+runs on PostgreSQL), kills it with SIGKILL after a random delay, runs the same import again to
+the end, and compares row counts with a clean import: no duplicate rows, no half-imported
+bundle.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from carebond.interop.testing import synthea_subset
+
+ATTEMPTS = 10
+TABLES = (
+    "people_person",
+    "people_identifier",
+    "people_contactpoint",
+    "people_address",
+    "people_referralsourceprofile",
+    "people_historyitem",
+    "touchpoints_touchpoint",
+    "core_location",
+    "interop_sourcerecord",
+    "interop_sourcekey",
+)
+SETUP = (
+    "import django; django.setup();"
+    "from django.core.management import call_command; call_command('migrate', verbosity=0);"
+    "from carebond.core.models import Organization;"
+    "Organization.objects.create(slug='crash', name='Crash test clinic')"
+)
+CARE = [sys.executable, "-m", "carebond.cli"]
+REPO = Path(__file__).resolve().parents[3]
+
+
+class Databases:
+    """Throw-away databases for child processes, on the engine the suite runs on."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.default = settings.DATABASES["default"]
+        self.postgres = self.default["ENGINE"].endswith("postgresql")
+        self.made: list[str] = []
+
+    def url(self, name: str) -> str:
+        if not self.postgres:
+            return f"sqlite:///{self.folder / name}.sqlite3"
+        d = self.default
+        return f"postgres://{d['USER']}:{d.get('PASSWORD') or ''}@{d['HOST']}:{d['PORT']}/{name}"
+
+    def admin(self, sql: str) -> None:
+        import psycopg
+
+        d = self.default
+        with psycopg.connect(
+            host=d["HOST"],
+            port=d["PORT"],
+            user=d["USER"],
+            password=d.get("PASSWORD") or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as connection:
+            connection.execute(sql)
+
+    def create_template(self) -> None:
+        if self.postgres:
+            self.admin("DROP DATABASE IF EXISTS crash_template")
+            self.admin("CREATE DATABASE crash_template")
+            self.made.append("crash_template")
+        run_child(["-c", SETUP], self.url("crash_template"), python=True)
+
+    def fresh(self, name: str) -> str:
+        if self.postgres:
+            self.admin(f"DROP DATABASE IF EXISTS {name}")
+            self.admin(f"CREATE DATABASE {name} TEMPLATE crash_template")
+            self.made.append(name)
+        else:
+            shutil.copy(self.folder / "crash_template.sqlite3", self.folder / f"{name}.sqlite3")
+        return self.url(name)
+
+    def counts(self, url: str) -> dict[str, int]:
+        # Table names are the constants above, not input.
+        script = (
+            "import django; django.setup(); from django.db import connection;"  # noqa: S608
+            "c = connection.cursor();"
+            f"print(*[c.execute('SELECT COUNT(*) FROM {{}}'.format(t)) and c.fetchone()[0] "
+            f"for t in {TABLES!r}]);"
+            'c.execute("SELECT COUNT(*) - COUNT(DISTINCT origin_id) FROM people_person");'
+            "print(c.fetchone()[0])"
+        )
+        out = run_child(["-c", script], url, python=True).split("\n")
+        counts = dict(zip(TABLES, map(int, out[0].split()), strict=True))
+        counts["duplicate people"] = int(out[1])
+        return counts
+
+    def drop_all(self) -> None:
+        for name in self.made:
+            self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def child_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env |= {"CAREBOND_ENV": "dev", "CAREBOND_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    return env
+
+
+def run_child(args: list[str], url: str, *, python: bool = False) -> str:
+    command = [sys.executable, *args] if python else [*CARE, *args]
+    env = child_env(url)
+    if python:
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def databases(tmp_path: Path) -> Iterator[Databases]:
+    dbs = Databases(tmp_path)
+    dbs.create_template()
+    yield dbs
+    if dbs.postgres:
+        dbs.drop_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_an_import_at_random_moments_never_leaves_duplicates_or_half_bundles(
+    databases: Databases, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    synthea_subset(data, patients=4)
+    importing = ["import-fhir", str(data), "--quiet", "--source", "urn:crash"]
+    clean_url = databases.fresh("crash_clean")
+    started = time.monotonic()
+    run_child(importing, clean_url)
+    duration = time.monotonic() - started
+    expected = databases.counts(clean_url)
+    assert expected["duplicate people"] == 0
+    assert expected["touchpoints_touchpoint"] > 0
+    seed = int(os.environ.get("CAREBOND_CRASH_SEED", "20261122"))
+    rng = random.Random(seed)
+    killed_midway = 0
+    interrupted_mid_import = 0
+    for attempt in range(ATTEMPTS):
+        url = databases.fresh(f"crash_{attempt}")
+        child: Any = subprocess.Popen(
+            [*CARE, *importing],
+            env=child_env(url),
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.1, duration))
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            killed_midway += 1
+        child.wait()
+        left = databases.counts(url)
+        assert left["duplicate people"] == 0
+        if 0 < left["interop_sourcerecord"] < expected["interop_sourcerecord"]:
+            interrupted_mid_import += 1  # some bundles committed, the rest not yet
+
+        run_child(importing, url)
+
+        assert databases.counts(url) == expected, f"attempt {attempt} (seed {seed})"
+    assert killed_midway >= ATTEMPTS // 2
+    assert interrupted_mid_import >= 3  # the kills really landed between bundles
