@@ -182,6 +182,8 @@ USE_TZ = True
 # --- background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_SCAN_INTERVAL_SECONDS = env_int("CAREBOND_WORKER_SCAN_INTERVAL", 60)
+# FHIR bulk $export writes its NDJSON files here (PHI: keep it on encrypted, private storage).
+FHIR_EXPORT_DIR = Path(env_str("CAREBOND_FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-exports")))
 
 # --- encrypted free-text PHI ----------------------------------------------------------------
 # Comma-separated Fernet keys, newest first; older keys still decrypt during rotation.

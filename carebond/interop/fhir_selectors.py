@@ -1,0 +1,741 @@
+"""Reads behind /fhir/R4 and bulk export: which rows each FHIR type is, read by id, search.
+
+One registry (``FHIR_TYPES``) says, per resource type, which rows of an organisation it is
+(prefetched for ``to_fhir``), who may read it, and which search parameters it supports; the
+facade, the CapabilityStatement and the exporter all read it, so they cannot disagree.
+Every read and search is scoped to the acting user's organisation and audited with
+``record_access`` (searches without their values: a name or birth date is PHI).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from carebond.audit.models import AuditEvent
+from carebond.audit.recording import record_access
+from carebond.core.errors import InvalidInput, NotFound
+from carebond.core.models import Location
+from carebond.core.permissions import ADMINS, PHI_READERS, AccessPolicy, require_role
+from carebond.interop import to_fhir
+from carebond.interop.models import StoredResource
+from carebond.people.actions import NPI_SYSTEM
+from carebond.people.models import (
+    HistoryItem,
+    Identifier,
+    Person,
+    PersonKind,
+    PersonStatus,
+    ReferralSourceType,
+    Relationship,
+)
+from carebond.touchpoints.models import Touchpoint
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+DEFAULT_COUNT = 20
+MAX_COUNT = 500
+# Result parameters the facade understands besides each type's search parameters.
+CONTROL_PARAMS = frozenset({"_count", "_offset", "_format"})
+STORED_TYPES = ("Appointment", "ServiceRequest", "Task", "QuestionnaireResponse", "Consent")
+
+
+class InvalidSearch(InvalidInput):
+    """A search parameter, modifier or value we cannot honour: FHIR answers 400."""
+
+    status = 400
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    """One search parameter of one type: its FHIR type and how it filters the rows."""
+
+    name: str
+    kind: str  # token, string, date, reference (CapabilityStatement searchParam.type)
+    documentation: str
+    build: Callable[[int, str, list[str]], Q]  # (organization id, modifier, values) -> filter
+    modifiers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class FhirType:
+    """What one resource type is in CareBond."""
+
+    name: str
+    rows: Callable[[int], QuerySet[Any]]  # every row of the type in one organisation
+    to_fhir: Callable[[Any], dict[str, Any]]
+    policy: AccessPolicy = PHI_READERS
+    params: tuple[SearchParam, ...] = ()
+    patient_of: Callable[[Any], Any] = lambda row: None  # the patient a row is about (audit)
+    in_facade: bool = True  # False: only in bulk export (no stable id to read by)
+    documentation: str = ""
+
+    def param(self, name: str) -> SearchParam | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+# --- search parameter filters -------------------------------------------------------------------
+
+
+def _uuids(values: Sequence[str]) -> list[uuid.UUID]:
+    found = []
+    for value in values:
+        try:
+            found.append(uuid.UUID(value.strip()))
+        except ValueError:
+            continue  # an id that is not ours matches nothing (no error: FHIR ids are opaque)
+    return found
+
+
+def _by_id(organization_id: int, modifier: str, values: list[str]) -> Q:
+    ids = _uuids(values)
+    return Q(public_id__in=ids) if ids else Q(pk__in=[])
+
+
+def _reference_ids(values: list[str], resource_type: str) -> list[uuid.UUID]:
+    """ "Patient/<id>", "<id>" or an absolute URL ending so: the ids, for this type only."""
+    ids = []
+    for value in values:
+        parts = value.strip().rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-2] != resource_type:
+            continue
+        ids += _uuids([parts[-1]])
+    return ids
+
+
+def _split_token(value: str) -> tuple[str | None, str]:
+    """FHIR token: "system|value", "|value" (no system), "system|" (any value), "value"."""
+    if "|" not in value:
+        return None, value
+    system, _, code = value.partition("|")
+    return system, code
+
+
+def _person_identifier(organization_id: int, modifier: str, values: list[str]) -> Q:
+    combined = Q(pk__in=[])
+    for value in values:
+        system, code = _split_token(value)
+        if system == "" or not (system or code):
+            continue  # "|value": identifiers without a system, which CareBond never has
+        rows = Identifier.objects.filter(organization_id=organization_id)
+        if system:
+            rows = rows.filter(system=system)
+        if code:
+            rows = rows.filter(value=code)
+        match = Q(pk__in=rows.values("person_id"))
+        if code and system in (None, NPI_SYSTEM):
+            match |= Q(referral_profile__npi=code)  # referring practitioners' NPI lives there
+        combined |= match
+    return combined
+
+
+_NAME_FIELDS = (
+    "given_name",
+    "middle_name",
+    "family_name",
+    "preferred_name",
+    "organization_name",
+)
+
+
+def _name_filter(fields: Sequence[str]) -> Callable[[int, str, list[str]], Q]:
+    """FHIR string search: case-insensitive; every word must start (or, with :exact, be, or
+    with :contains, be inside) one of the name parts. Comma-separated values are OR."""
+    lookup = {"": "istartswith", "exact": "exact", "contains": "icontains"}
+
+    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
+        combined = Q(pk__in=[])
+        for value in values:
+            words = [value.strip()] if modifier == "exact" else value.split()
+            if not words or not words[0]:
+                continue
+            every = Q()
+            for word in words:
+                any_field = Q(pk__in=[])
+                for name in fields:
+                    any_field |= Q(**{f"{name}__{lookup[modifier]}": word})
+                every &= any_field
+            combined |= every
+        return combined
+
+    return build
+
+
+_DATE = re.compile(r"^(eq|ne|lt|gt|le|ge)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _date_range(value: str, param: str) -> tuple[str, date, date]:
+    """A FHIR date value ("ge1980", "1984-03", "eq1984-03-07") as (prefix, first day, last day)."""
+    match = _DATE.match(value.strip())
+    if match is None:
+        raise InvalidSearch(
+            f"'{param}' takes a date such as 1984-03-07, optionally with a prefix "
+            "(eq, ne, lt, gt, le, ge) and at year or month precision.",
+            field=param,
+        )
+    prefix, year, month, day = match.group(1) or "eq", *match.groups()[1:]
+    try:
+        if day:
+            first = last = date(int(year), int(month), int(day))
+        elif month:
+            first = date(int(year), int(month), 1)
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        else:
+            first, last = date(int(year), 1, 1), date(int(year), 12, 31)
+    except ValueError as error:
+        raise InvalidSearch(f"'{param}' is not a real date.", field=param) from error
+    return prefix, first, last
+
+
+def _date_filter(field_name: str, param: str) -> Callable[[int, str, list[str]], Q]:
+    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
+        combined = Q(pk__in=[])
+        for value in values:
+            prefix, first, last = _date_range(value, param)
+            combined |= {
+                "eq": Q(**{f"{field_name}__range": (first, last)}),
+                "ne": ~Q(**{f"{field_name}__range": (first, last)})
+                & Q(**{f"{field_name}__isnull": False}),
+                "lt": Q(**{f"{field_name}__lt": first}),
+                "le": Q(**{f"{field_name}__lte": last}),
+                "gt": Q(**{f"{field_name}__gt": last}),
+                "ge": Q(**{f"{field_name}__gte": first}),
+            }[prefix]
+        return combined
+
+    return build
+
+
+def _patient_filter(person_path: str) -> Callable[[int, str, list[str]], Q]:
+    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
+        return Q(
+            **{
+                f"{person_path}__public_id__in": _reference_ids(values, "Patient"),
+                f"{person_path}__kind": PersonKind.PATIENT,
+            }
+        )
+
+    return build
+
+
+def _related_patient(organization_id: int, modifier: str, values: list[str]) -> Q:
+    links = Relationship.objects.filter(
+        organization_id=organization_id,
+        patient__public_id__in=_reference_ids(values, "Patient"),
+    )
+    return Q(pk__in=links.values("related_id"))
+
+
+def _audit_patient(organization_id: int, modifier: str, values: list[str]) -> Q:
+    return Q(patient_id__in=[str(i) for i in _reference_ids(values, "Patient")])
+
+
+def _param(name: str, kind: str, documentation: str, build: Any, **extra: Any) -> SearchParam:
+    return SearchParam(name, kind, documentation, build, **extra)
+
+
+ID_PARAM = _param("_id", "token", "The resource id (comma-separated: any of them).", _by_id)
+IDENTIFIER_PARAM = _param(
+    "identifier",
+    "token",
+    "system|value, or value alone (MRN, NPI and other identifiers).",
+    _person_identifier,
+)
+PERSON_NAME_PARAM = _param(
+    "name",
+    "string",
+    "Starts a given, middle, family or preferred name (case-insensitive); several words "
+    "must each match a part. Modifiers :exact and :contains.",
+    _name_filter(_NAME_FIELDS),
+    modifiers=frozenset({"exact", "contains"}),
+)
+BIRTHDATE_PARAM = _param(
+    "birthdate",
+    "date",
+    "Birth date, with eq, ne, lt, gt, le or ge and day, month or year precision.",
+    _date_filter("birth_date", "birthdate"),
+)
+
+
+def _patient_params(person_path: str) -> tuple[SearchParam, ...]:
+    build = _patient_filter(person_path)
+    return (
+        _param("patient", "reference", "The patient: Patient/<id> or <id>.", build),
+        _param("subject", "reference", "The same as patient (Patient/<id>).", build),
+    )
+
+
+# --- which rows each type is --------------------------------------------------------------------
+
+
+def _people(organization_id: int) -> QuerySet[Person]:
+    return (
+        Person.objects.filter(organization_id=organization_id)
+        .live()
+        .select_related("referral_profile")
+        .prefetch_related("identifiers", "contact_points", "addresses")
+        .order_by("pk")
+    )
+
+
+# A referral source is an Organization when its profile says so (or, without a profile, when it
+# has an organisation name and no family name): the same rule as to_fhir.fhir_type_of_person.
+_REFERRING_ORGANIZATION = Q(referral_profile__source_type=ReferralSourceType.ORGANIZATION) | (
+    Q(referral_profile__isnull=True) & Q(family_name="") & ~Q(organization_name="")
+)
+
+
+def _patients(organization_id: int) -> QuerySet[Person]:
+    return _people(organization_id).filter(kind=PersonKind.PATIENT)
+
+
+def _practitioners(organization_id: int) -> QuerySet[Person]:
+    return _people(organization_id).filter(
+        Q(kind=PersonKind.STAFF) | (Q(kind=PersonKind.REFERRAL_SOURCE) & ~_REFERRING_ORGANIZATION)
+    )
+
+
+def _organizations(organization_id: int) -> QuerySet[Person]:
+    return _people(organization_id).filter(
+        Q(kind=PersonKind.REFERRAL_SOURCE) & _REFERRING_ORGANIZATION
+    )
+
+
+def _related_people(organization_id: int) -> QuerySet[Person]:
+    # RelatedPerson.patient is required: only relatives linked to a live patient are resources.
+    linked = Relationship.objects.filter(organization_id=organization_id).exclude(
+        patient__status=PersonStatus.MERGED
+    )
+    return (
+        _people(organization_id)
+        .filter(kind=PersonKind.RELATED, pk__in=linked.values("related_id"))
+        .prefetch_related(
+            Prefetch("related_to", queryset=Relationship.objects.select_related("patient"))
+        )
+    )
+
+
+def _locations(organization_id: int) -> QuerySet[Location]:
+    return Location.objects.filter(organization_id=organization_id).order_by("pk")
+
+
+def _touchpoints(organization_id: int, kinds: Sequence[str]) -> QuerySet[Touchpoint]:
+    return (
+        Touchpoint.objects.filter(organization_id=organization_id, kind__in=kinds)
+        .exclude(person__status=PersonStatus.MERGED)
+        .select_related("person__referral_profile", "staff__referral_profile", "location")
+        .order_by("pk")
+    )
+
+
+def _encounters(organization_id: int) -> QuerySet[Touchpoint]:
+    return _touchpoints(organization_id, to_fhir.ENCOUNTER_KINDS).filter(
+        person__kind=PersonKind.PATIENT
+    )
+
+
+def _communications(organization_id: int) -> QuerySet[Touchpoint]:
+    return _touchpoints(organization_id, to_fhir.COMMUNICATION_KINDS)
+
+
+def _history(category: str) -> Callable[[int], QuerySet[HistoryItem]]:
+    def rows(organization_id: int) -> QuerySet[HistoryItem]:
+        return (
+            HistoryItem.objects.filter(
+                organization_id=organization_id,
+                category=category,
+                person__kind=PersonKind.PATIENT,
+            )
+            .exclude(person__status=PersonStatus.MERGED)
+            .select_related("person")
+            .order_by("pk")
+        )
+
+    return rows
+
+
+def _stored(resource_type: str) -> Callable[[int], QuerySet[StoredResource]]:
+    def rows(organization_id: int) -> QuerySet[StoredResource]:
+        return (
+            StoredResource.objects.filter(
+                organization_id=organization_id, resource_type=resource_type
+            )
+            .select_related("person")
+            .order_by("pk")
+        )
+
+    return rows
+
+
+def _audit_events(organization_id: int) -> QuerySet[AuditEvent]:
+    return (
+        AuditEvent.objects.filter(organization_id=organization_id)
+        .select_related("actor")
+        .order_by("pk")
+    )
+
+
+def _itself(row: Any) -> Any:
+    return row
+
+
+def _its_person(row: Any) -> Any:
+    person = row.person
+    return person if person is not None and person.kind == PersonKind.PATIENT else None
+
+
+def _its_patient(row: Relationship | Person) -> Any:
+    link = to_fhir.relationship_of(row) if isinstance(row, Person) else row
+    return link.patient if link is not None else None
+
+
+_PERSON_PARAMS = (ID_PARAM, IDENTIFIER_PARAM, PERSON_NAME_PARAM)
+
+FHIR_TYPES: dict[str, FhirType] = {
+    t.name: t
+    for t in [
+        FhirType(
+            "Patient",
+            _patients,
+            to_fhir.patient_to_fhir,
+            params=(*_PERSON_PARAMS, BIRTHDATE_PARAM),
+            patient_of=_itself,
+            documentation="Patients (never records merged into another).",
+        ),
+        FhirType(
+            "Practitioner",
+            _practitioners,
+            to_fhir.practitioner_to_fhir,
+            params=_PERSON_PARAMS,
+            documentation="Staff members and referring practitioners.",
+        ),
+        FhirType(
+            "Organization",
+            _organizations,
+            to_fhir.organization_to_fhir,
+            params=(
+                ID_PARAM,
+                IDENTIFIER_PARAM,
+                _param(
+                    "name",
+                    "string",
+                    "Starts the organisation's name (case-insensitive).",
+                    _name_filter(("organization_name",)),
+                    modifiers=frozenset({"exact", "contains"}),
+                ),
+            ),
+            documentation="Referring organisations.",
+        ),
+        FhirType(
+            "RelatedPerson",
+            _related_people,
+            to_fhir.related_person_to_fhir,
+            params=(
+                *_PERSON_PARAMS,
+                BIRTHDATE_PARAM,
+                _param("patient", "reference", "The patient: Patient/<id>.", _related_patient),
+            ),
+            patient_of=_its_patient,
+            documentation="Patients' family members and caregivers.",
+        ),
+        FhirType(
+            "Location",
+            _locations,
+            to_fhir.location_to_fhir,
+            params=(
+                ID_PARAM,
+                _param(
+                    "name",
+                    "string",
+                    "Starts the location's name (case-insensitive).",
+                    _name_filter(("name",)),
+                    modifiers=frozenset({"exact", "contains"}),
+                ),
+            ),
+            documentation="The organisation's locations.",
+        ),
+        FhirType(
+            "Encounter",
+            _encounters,
+            to_fhir.encounter_to_fhir,
+            params=(ID_PARAM, *_patient_params("person")),
+            patient_of=_its_person,
+            documentation="Visits and telehealth visits from the timeline.",
+        ),
+        FhirType(
+            "Communication",
+            _communications,
+            to_fhir.communication_to_fhir,
+            params=(ID_PARAM, *_patient_params("person")),
+            patient_of=_its_person,
+            documentation="Messages and calls from the timeline.",
+        ),
+        *(
+            FhirType(
+                name,
+                _stored(name),
+                to_fhir.stored_resource_to_fhir,
+                params=(ID_PARAM, *_patient_params("person")),
+                patient_of=_its_person,
+                documentation="Kept as imported (references point at CareBond ids).",
+            )
+            for name in STORED_TYPES
+        ),
+        FhirType(
+            "AuditEvent",
+            _audit_events,
+            to_fhir.audit_event_to_fhir,
+            policy=ADMINS,
+            params=(
+                ID_PARAM,
+                _param("patient", "reference", "Events about Patient/<id>.", _audit_patient),
+            ),
+            documentation="The audit trail (administrators only).",
+        ),
+        *(
+            FhirType(
+                resource_type,
+                _history(category),
+                to_fhir.history_item_to_fhir,
+                in_facade=False,
+                patient_of=_its_person,
+            )
+            for category, resource_type in to_fhir.HISTORY_TYPES.items()
+        ),
+    ]
+}
+FACADE_TYPES = tuple(t for t in FHIR_TYPES.values() if t.in_facade)
+
+
+def get_fhir_type(resource_type: str, *, user: User) -> FhirType:
+    """The type as the facade serves it; unknown types are 404, a role not allowed is 403."""
+    spec = FHIR_TYPES.get(resource_type)
+    if spec is None or not spec.in_facade:
+        raise NotFound(f"The resource type '{resource_type[:64]}' is not supported here.")
+    require_role(user, spec.policy)
+    return spec
+
+
+# --- read and search ----------------------------------------------------------------------------
+
+
+def _audit_verb(spec: FhirType, verb: str) -> str:
+    return f"fhir.{spec.name.lower()}.{verb}"
+
+
+def read_fhir_resource(*, user: User, resource_type: str, resource_id: str) -> dict[str, Any]:
+    """One resource by id. Audited: fhir.<type>.read (patient named). Another organisation's id
+    and an unknown one give the same NotFound."""
+    spec = get_fhir_type(resource_type, user=user)
+    ids = _uuids([resource_id])
+    row = spec.rows(user.organization_id).filter(public_id__in=ids).first() if ids else None
+    if row is None:
+        raise NotFound(f"{spec.name}/{resource_id[:64]} is not known.")
+    record_access(
+        actor=user, target=row, patient=spec.patient_of(row), action=_audit_verb(spec, "read")
+    )
+    return spec.to_fhir(row)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    offset: int
+    count: int
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    # The normalised parameters (without _count/_offset/_format), for paging links.
+    params: list[tuple[str, str]] = field(default_factory=list)
+
+
+MAX_OFFSET = 2**31 - 1  # beyond it databases overflow; no organisation has that many rows
+
+
+def _number(query: Mapping[str, list[str]], name: str, default: int) -> int:
+    values = [v for v in query.get(name, []) if v.strip()]
+    if not values:
+        return default
+    text = values[0].strip()
+    if len(values) > 1 or not text.isascii() or not text.isdigit() or int(text) > MAX_OFFSET:
+        raise InvalidSearch(f"'{name}' takes one whole number, 0 or more.", field=name)
+    return int(text)
+
+
+def search_fhir_resources(
+    *, user: User, resource_type: str, query: Mapping[str, list[str]]
+) -> SearchResult:
+    """A page of matches and the total. Parameters repeat as AND, commas inside one are OR.
+
+    Unknown parameters and modifiers are refused (400, naming the parameter) rather than
+    ignored, so a client never mistakes an unfiltered list for an answer. Audited:
+    fhir.<type>.search, without the values searched for (the patient named if one was given).
+    """
+    spec = get_fhir_type(resource_type, user=user)
+    organization_id = user.organization_id
+    rows = spec.rows(organization_id)
+    kept: list[tuple[str, str]] = []
+    patients: set[uuid.UUID] = set()
+    for key, values in query.items():
+        name, _, modifier = key.partition(":")
+        if name in CONTROL_PARAMS and not modifier:
+            continue
+        param = spec.param(name)
+        if param is None:
+            raise InvalidSearch(
+                f"The search parameter '{key[:64]}' is not supported for {spec.name}.", field=key
+            )
+        if modifier and modifier not in param.modifiers:
+            raise InvalidSearch(
+                f"The modifier ':{modifier[:32]}' is not supported for '{name}'.", field=key
+            )
+        for value in values:
+            if "\x00" in value:  # databases refuse NUL in text: a 400, not a 500
+                raise InvalidSearch(f"'{key[:64]}' holds a NUL character.", field=key)
+            parts = [part for part in value.split(",") if part.strip()] if value else []
+            if not parts:
+                continue  # FHIR: an empty parameter value is ignored
+            rows = rows.filter(param.build(organization_id, modifier, parts))
+            kept.append((key, value))
+            if param.kind == "reference":
+                patients.update(_reference_ids(parts, "Patient"))
+    count = min(_number(query, "_count", DEFAULT_COUNT), MAX_COUNT)
+    offset = _number(query, "_offset", 0)
+    total = rows.count()
+    page = list(rows[offset : offset + count]) if count else []
+    record_access(
+        actor=user,
+        target=None,
+        action=_audit_verb(spec, "search"),
+        organization=user.organization,
+        patient=next(iter(patients)) if len(patients) == 1 else None,
+    )
+    return SearchResult(
+        total=total,
+        offset=offset,
+        count=count,
+        resources=[spec.to_fhir(row) for row in page],
+        params=kept,
+    )
+
+
+# --- bulk export --------------------------------------------------------------------------------
+
+# The order files are written (and read back by the importer): what is referenced comes first.
+EXPORT_TYPES = (
+    "Organization",
+    "Location",
+    "Practitioner",
+    "Patient",
+    "RelatedPerson",
+    "Encounter",
+    "Communication",
+    "Condition",
+    "AllergyIntolerance",
+    "MedicationStatement",
+    "Immunization",
+)
+
+
+def list_stored_resource_types(organization_id: int) -> list[str]:
+    """Types kept whole for this organisation (Appointment, Task... whatever was imported)."""
+    return sorted(
+        StoredResource.objects.filter(organization_id=organization_id)
+        .values_list("resource_type", flat=True)
+        .distinct()
+    )
+
+
+def iter_export_resources(
+    organization_id: int, resource_type: str, *, chunk_size: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Every resource of one type of one organisation, streamed (bounded memory).
+
+    No access check or audit here: the caller (export) has checked and records the export."""
+    spec = FHIR_TYPES.get(resource_type)
+    rows = spec.rows(organization_id) if spec else _stored(resource_type)(organization_id)
+    convert = spec.to_fhir if spec else to_fhir.stored_resource_to_fhir
+    for row in rows.iterator(chunk_size=chunk_size):
+        yield convert(row)
+
+
+# --- the CapabilityStatement --------------------------------------------------------------------
+
+
+def capability_statement(
+    *,
+    base_url: str,
+    software_version: str,
+    now: str,
+    system_interactions: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What this server does, and only that: read and search-type per type, the search
+    parameters listed in the registry, JSON only, Patient/$export, and the system-level
+    interactions the caller says are routed (transaction/batch: the import's POST)."""
+    resources = []
+    for spec in FACADE_TYPES:
+        resource: dict[str, Any] = {
+            "type": spec.name,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "versioning": "no-version",
+            "readHistory": False,
+            "updateCreate": False,
+            "searchParam": [
+                {"name": p.name, "type": p.kind, "documentation": p.documentation}
+                for p in spec.params
+            ]
+            + [
+                {
+                    "name": "_count",
+                    "type": "number",
+                    "documentation": f"Page size (default {DEFAULT_COUNT}, at most {MAX_COUNT}).",
+                }
+            ],
+        }
+        if spec.documentation:
+            resource["documentation"] = spec.documentation
+        if spec.name == "Patient":
+            resource["operation"] = [
+                {
+                    "name": "export",
+                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                    "documentation": "Asynchronous (Prefer: respond-async); parameters _type "
+                    "and _outputFormat (application/fhir+ndjson).",
+                }
+            ]
+        resources.append(resource)
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": now,
+        "publisher": "CareBond",
+        "kind": "instance",
+        "software": {"name": "CareBond", "version": software_version},
+        "implementation": {"description": "CareBond FHIR R4 facade", "url": base_url},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "rest": [
+            {
+                "mode": "server",
+                "documentation": "Read and search per type (paging: _count and the Bundle's "
+                "next/previous links); writes only as transaction or batch Bundles, if listed.",
+                "security": {
+                    "cors": False,
+                    "description": "Authorization: Bearer <CareBond API token> (the same "
+                    "tokens as /api/v1). Results are limited to the token owner's "
+                    "organisation and role.",
+                },
+                "resource": resources,
+                **(
+                    {"interaction": [{"code": code} for code in system_interactions]}
+                    if system_interactions
+                    else {}
+                ),
+            }
+        ],
+    }
