@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 LOCK := requirements.lock
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench clean
+.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CareBond needs Python 3.11"'
@@ -66,10 +66,19 @@ BENCH_SEED ?= 1
 BENCH_ARGS = --people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) --seed $(BENCH_SEED)
 BENCH_SQLITE := $(CURDIR)/var/bench/bench.sqlite3
 
-bench: install-test system-deps
+bench: install-test system-deps bench-fhir
 	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
 	CAREBOND_DATABASE_URL=sqlite:///$(BENCH_SQLITE) $(BIN)/python bench/suite.py $(BENCH_ARGS)
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/suite.py $(BENCH_ARGS)
+	$(BIN)/python bench/report.py
+
+# FHIR import on empty databases: the shared Synthea set, its re-import, and 1,000 patients
+# (about 3 minutes per database). Alone: make bench-fhir
+FHIR_SQLITE := $(CURDIR)/var/bench/fhir.sqlite3
+bench-fhir: install-test system-deps
+	rm -f $(FHIR_SQLITE) $(FHIR_SQLITE)-wal $(FHIR_SQLITE)-shm
+	CAREBOND_DATABASE_URL=sqlite:///$(FHIR_SQLITE) $(BIN)/python bench/fhir.py
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/fhir.py
 	$(BIN)/python bench/report.py
 
 # Regenerate the lock after changing dependencies in pyproject.toml.

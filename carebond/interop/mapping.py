@@ -373,6 +373,9 @@ def _names(resource: dict[str, Any], path: str) -> dict[str, str]:
         result["prefix"] = " ".join(_text(p, f"{path}.name[{i}].prefix") for p in prefixes)[:40]
         result["suffix"] = " ".join(_text(s, f"{path}.name[{i}].suffix") for s in suffixes)[:40]
     for i, name in enumerate(names):
+        if name.get("use") == "usual" and name is not chosen and not result["preferred_name"]:
+            given = _list(name.get("given"), f"{path}.name[{i}].given")
+            result["preferred_name"] = _text(given[0] if given else "", f"{path}.name[{i}]", 100)
         if name.get("use") == "nickname":
             given = _list(name.get("given"), f"{path}.name[{i}].given")
             result["preferred_name"] = _text(

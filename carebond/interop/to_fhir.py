@@ -209,6 +209,8 @@ def _human_names(person: Person) -> list[dict[str, Any]]:
                 {"use": "usual", "given": [person.preferred_name], "family": person.family_name}
             )
         )
+    if person.maiden_name:
+        names.append({"use": "maiden", "family": person.maiden_name})
     return names
 
 
@@ -283,6 +285,10 @@ def _person_common(resource_type: str, person: Person) -> FhirResource:
     return resource
 
 
+US_CORE_BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+_BIRTH_SEX = {"female": "F", "male": "M", "unknown": "UNK"}
+
+
 def _language(person: Person) -> list[dict[str, Any]]:
     if not person.preferred_language:
         return []
@@ -297,6 +303,14 @@ def patient_to_fhir(person: Person) -> FhirResource:
     resource = _person_common("Patient", person)
     if person.status == PersonStatus.DECEASED:
         resource["deceasedBoolean"] = True
+    if person.multiple_birth in {"true", "false"}:
+        resource["multipleBirthBoolean"] = person.multiple_birth == "true"
+    elif person.multiple_birth.isdigit():
+        resource["multipleBirthInteger"] = int(person.multiple_birth)
+    if person.sex_assigned_at_birth in _BIRTH_SEX:
+        resource["extension"] = [
+            {"url": US_CORE_BIRTH_SEX, "valueCode": _BIRTH_SEX[person.sex_assigned_at_birth]}
+        ]
     communication = _language(person)
     if communication:
         communication[0]["preferred"] = True
