@@ -35,6 +35,7 @@ from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.core.models import Location, Organization
 from carebond.interop import mapping
+from carebond.interop.import_selectors import facade_locations
 from carebond.interop.mapping import (
     HistoryRecord,
     LocationRecord,
@@ -445,6 +446,7 @@ class _UnitWriter:
         self.reindex: set[int] = set()  # updated people: re-read and re-indexed
         self.index_new: list[tuple[Person, list[str], list[str], list[str]]] = []
         self.public_ids: dict[str, str] = {}
+        self.patient_ids: set[int] = set()
 
     # -- references
 
@@ -553,11 +555,7 @@ class _UnitWriter:
             self.context.dangling[ref.path] += 1
             return None
         kind, _, pk = target.partition(":")
-        wanted = (
-            "location"
-            if (ref.type or keys[-1].split("/")[0].split("?")[0]) == "Location"
-            else "person"
-        )
+        wanted = "location" if ref.target_type == "Location" else "person"
         if kind != wanted:
             if required:
                 assert item is not None
@@ -624,7 +622,7 @@ class _UnitWriter:
             elif isinstance(record, HistoryRecord):
                 refs.append(record.patient)
             elif isinstance(record, StoredRecord):
-                refs += [r for r in (record.patient,) if r] + list(_body_refs(record.body))
+                refs += record.patients + list(_body_refs(record.body))
         return refs
 
     def _register(self, item: _Item) -> None:
@@ -926,6 +924,7 @@ class _UnitWriter:
     # -- what points at patients
 
     def write_patient_data(self, items: list[_Item]) -> None:
+        self._find_patients([i.record for i in items if isinstance(i.record, StoredRecord)])
         for item in items:
             record = item.record
             if isinstance(record, TouchpointRecord | HistoryRecord):
@@ -933,7 +932,7 @@ class _UnitWriter:
                 assert patient_id is not None
                 self.patients_touched[patient_id].add(item.resource_type)
             elif isinstance(record, StoredRecord):
-                patient_id = self.resolve(record.patient)
+                patient_id = self.stored_patient(record)
                 if patient_id is not None:
                     self.patients_touched[patient_id].add(item.resource_type)
         self._write_rows(
@@ -952,6 +951,24 @@ class _UnitWriter:
         if stored:
             self._load_public_ids(stored)
         self._write_rows(stored, StoredResource, "stored", self._stored_row)
+
+    def _find_patients(self, records: list[StoredRecord]) -> None:
+        """Which people a kept resource's candidate references resolve to are patients."""
+        found = (self._quiet(ref) for record in records for ref in record.patients)
+        ids = {pk for pk in found if pk is not None}
+        self.patient_ids = set(
+            Person.objects.filter(pk__in=ids, kind="patient").values_list("pk", flat=True)
+        )
+
+    def _quiet(self, ref: Ref) -> int | None:
+        target = self._lookup(reference_keys(ref))
+        kind, _, pk = (target or "").partition(":")
+        return int(pk) if kind == "person" else None
+
+    def stored_patient(self, record: StoredRecord) -> int | None:
+        return next(
+            (pk for ref in record.patients if (pk := self._quiet(ref)) in self.patient_ids), None
+        )
 
     def _write_rows(self, items: list[_Item], model: Any, kind: str, build: Any) -> None:
         if not items:
@@ -1037,7 +1054,7 @@ class _UnitWriter:
             origin_id=item.origin_id,
             resource_type=item.resource_type,
         )
-        row.person_id = self.resolve(record.patient)
+        row.person_id = self.stored_patient(record)
         row.status, row.occurred_at = record.status, record.occurred_at
         row.body = orjson.dumps(self._rewrite(record.body)).decode()
         row.updated_at = self.now
@@ -1054,15 +1071,12 @@ class _UnitWriter:
             for item in items
             for ref in _body_refs(getattr(item.record, "body", None))
         }
-        people = [int(t.partition(":")[2]) for t in targets if t and t.startswith("person:")]
-        places = [int(t.partition(":")[2]) for t in targets if t and t.startswith("location:")]
-        for pk, public_id in Person.objects.filter(pk__in=people).values_list("pk", "public_id"):
-            self.public_ids[f"person:{pk}"] = str(public_id)
-        for pk, public_id in Location.objects.filter(pk__in=places).values_list("pk", "public_id"):
-            self.public_ids[f"location:{pk}"] = str(public_id)
+        wanted = {t for t in targets if t and t.startswith(("person:", "location:"))}
+        self.public_ids = facade_locations(self.organization.pk, wanted)
 
     def _rewrite(self, value: Any) -> Any:
-        """Resolved references point at CareBond ids in what is kept; the rest stay as sent."""
+        """Resolved references point at CareBond ids in what is kept ("Patient/<id>", as the
+        facade serves them); the rest stay as sent."""
         if isinstance(value, list):
             return [self._rewrite(v) for v in value]
         if not isinstance(value, dict):
@@ -1071,13 +1085,7 @@ class _UnitWriter:
         if isinstance(value.get("reference"), str):
             target = self._lookup(reference_keys(Ref("", reference=value["reference"])))
             if target and target in self.public_ids:
-                kind = (
-                    "Location"
-                    if target.startswith("location:")
-                    else value["reference"].split("/")[0].split("?")[0]
-                )
-                if kind in (*mapping.PERSON_TYPES, "Location"):
-                    result["reference"] = f"{kind}/{self.public_ids[target]}"
+                result["reference"] = self.public_ids[target]
         return result
 
     # -- bookkeeping and audit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from carebond.core.errors import NotFound
@@ -35,12 +36,16 @@ def get_import_run(user: User, run_id: uuid.UUID) -> ImportRun:
 
 def locations_of_targets(user: User, targets: list[str]) -> dict[str, str]:
     """'person:12' -> 'Patient/<public id>': where the facade serves what an import wrote."""
+    return facade_locations(user.organization_id, targets)
+
+
+def facade_locations(organization_id: int, targets: Iterable[str]) -> dict[str, str]:
     ids: dict[str, list[int]] = {}
     for target in targets:
         kind, _, number = target.partition(":")
         if number.isdigit():
             ids.setdefault(kind, []).append(int(number))
-    org = user.organization_id
+    org = organization_id
     found: dict[str, str] = {}
     people = Person.objects.filter(organization_id=org, pk__in=ids.get("person", []))
     for pk, kind, name, public_id in people.values_list(

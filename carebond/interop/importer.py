@@ -24,7 +24,13 @@ from carebond.interop.import_actions import (
     do_start_import_run,
 )
 from carebond.interop.models import ImportRun
-from carebond.interop.reading import Unit, find_files, import_order, read_units
+from carebond.interop.reading import (
+    Unit,
+    find_files,
+    import_order,
+    read_units,
+    unit_from_document,
+)
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -107,13 +113,34 @@ def import_document(
 ) -> ImportContext:
     """One JSON document already parsed (POST /fhir/R4): one unit, one run. The context
     returned holds the run and what each entry became."""
-    from carebond.interop.reading import unit_from_document
+    return import_documents(
+        [(name, document)],
+        organization=organization,
+        source_system=source_system,
+        acting_user=acting_user,
+        via=via,
+    )
 
+
+def import_documents(
+    documents: list[tuple[str, object]],
+    *,
+    organization: Organization,
+    source_system: str,
+    acting_user: User | None,
+    via: str,
+) -> ImportContext:
+    """Parsed JSON documents, one unit each, in one run (in the order given)."""
     run = do_start_import_run(
-        organization, via=via, source_system=source_system, acting_user=acting_user, files_total=1
+        organization,
+        via=via,
+        source_system=source_system,
+        acting_user=acting_user,
+        files_total=len(documents),
     )
     context = ImportContext(organization, run, source_system, acting_user)
-    import_unit(context, unit_from_document(document, name))
-    do_record_file_done(context)
+    for name, document in documents:
+        import_unit(context, unit_from_document(document, name))
+        do_record_file_done(context)
     do_finish_import_run(context)
     return context

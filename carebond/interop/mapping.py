@@ -47,6 +47,7 @@ MAPPED_TYPES = frozenset(
     )
 )
 
+_REFERENCE_TYPE = re.compile(r"^(?:https?://.*?/)?([A-Z][A-Za-z]+)[/?]")
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _RELATIONSHIP_CODES = set(RelationshipType.values)
@@ -86,6 +87,14 @@ class Ref:
     type: str = ""
     identifier: str = ""  # "system|value" for identifier-only references
     display: str = ""
+
+    @property
+    def target_type(self) -> str:
+        """The type pointed at, when the reference says ('' for urn:uuid and #contained)."""
+        if self.type:
+            return self.type
+        match = _REFERENCE_TYPE.match(self.reference)
+        return match.group(1) if match else ""
 
 
 @dataclass
@@ -144,7 +153,7 @@ class HistoryRecord:
 
 @dataclass
 class StoredRecord:
-    patient: Ref | None
+    patients: list[Ref]  # candidates; the first that resolves to a patient is the one
     status: str
     occurred_at: datetime | None
     body: dict[str, Any]
@@ -652,7 +661,7 @@ def map_communication(resource: dict[str, Any]) -> TouchpointRecord:
         (TouchpointKind.MESSAGE, TouchpointChannel.PORTAL),
     )
     sender = reference(resource.get("sender"), f"{path}.sender")
-    outbound = sender is not None and (sender.type or sender.reference.split("/")[0]) in {
+    outbound = sender is not None and sender.target_type in {
         "Practitioner",
         "Organization",
         "PractitionerRole",
@@ -690,9 +699,7 @@ def map_communication(resource: dict[str, Any]) -> TouchpointRecord:
         direction="outbound" if outbound else "inbound",
         occurred_at=occurred,
         moment_of_truth="communications",
-        staff=sender
-        if outbound and sender and (sender.type or sender.reference.split("/")[0]) == "Practitioner"
-        else None,
+        staff=sender if outbound and sender and sender.target_type == "Practitioner" else None,
         location=None,
         outcome=(categories[0]["display"] if categories else "")[:200],
         summary="\n".join(t for t in texts if t),
@@ -773,33 +780,27 @@ def _status(resource: dict[str, Any], resource_type: str, path: str) -> bool:
 def map_stored(resource: dict[str, Any]) -> StoredRecord:
     resource_type = resource["resourceType"]
     path = resource_type
-    patient: Ref | None = None
+    # The patient it is about: the first of these that turns out to be a patient.
+    candidates: list[Ref] = []
     for key in ("subject", "patient", "for", "source"):
-        if key in resource:
-            patient = reference(resource.get(key), f"{path}.{key}")
-            if patient is not None and (patient.type or patient.reference.split("/")[0]) not in {
-                "Patient",
-                "",
-            }:
-                patient = None
-            if patient is not None:
-                break
-    if patient is None and resource_type == "Appointment":
+        ref = reference(resource.get(key), f"{path}.{key}") if key in resource else None
+        if ref is not None and ref.target_type in {"Patient", ""}:
+            candidates.append(ref)
+    if resource_type == "Appointment":
         for n, participant in enumerate(_list(resource.get("participant"), f"{path}.participant")):
             actor = reference(
                 _object(participant, f"{path}.participant[{n}]").get("actor"),
                 f"{path}.participant[{n}].actor",
             )
-            if actor is not None and actor.reference.startswith("Patient/"):
-                patient = actor
-                break
+            if actor is not None and actor.target_type in {"Patient", ""}:
+                candidates.append(actor)
     occurred: datetime | None = None
     for key in ("start", "authoredOn", "authored", "dateTime", "date", "occurrenceDateTime"):
         if resource.get(key):
             occurred = parse_datetime(resource[key], f"{path}.{key}")
             break
     return StoredRecord(
-        patient=patient,
+        patients=candidates,
         status=_text(resource.get("status"), f"{path}.status", 40),
         occurred_at=occurred,
         body=resource,

@@ -508,3 +508,25 @@ def test_source_records_make_each_resource_one_row(
     person = Person.objects.get(origin_id="Patient/p1")
     assert records["Patient/p1"] == f"person:{person.pk}"
     assert records["Encounter/e1"].startswith("touchpoint:")
+
+
+def test_kept_resources_find_their_patient_through_any_reference_form(
+    run_import: Callable[..., ImportRun], org_a: Organization, tmp_path: Path
+) -> None:
+    appointment = {
+        "resourceType": "Appointment",
+        "id": "ap1",
+        "status": "booked",
+        "start": "2026-12-01T09:00:00Z",
+        "participant": [
+            {"actor": {"reference": "Practitioner?identifier=urn:npi|1"}, "status": "accepted"},
+            {"actor": {"reference": "urn:uuid:p1"}, "status": "accepted"},
+        ],
+    }
+
+    run_import(write(tmp_path / "a.json", bundle(PATIENT, appointment)))
+
+    kept = StoredResource.objects.get(origin_id="Appointment/ap1")
+    person = Person.objects.get(origin_id="Patient/p1")
+    assert kept.person == person
+    assert f"Patient/{person.public_id}" in kept.body  # resolved references point at CareBond
