@@ -34,6 +34,14 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Duplicates", "people:duplicates", RECORD_KEEPERS),
     NavItem("Organisation", "core:organization", MANAGERS),
     NavItem("FHIR import", "imports:fhir", MANAGERS),
+    # Value maps: aggregates, so the analyst too (carebond.value_maps.access.VALUE_MAP_READERS).
+    NavItem(
+        "Value maps",
+        "value_maps:studies",
+        AccessPolicy(
+            "value_map_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST})
+        ),
+    ),
     NavItem("Users", "accounts:users", ADMINS),
     NavItem("Audit trail", "audit:events", ADMINS),
     NavItem("API", "api-1.0.0:openapi-view", ANY_STAFF),

@@ -18,9 +18,12 @@ from carebond.accounts.actions import (
     do_set_password,
 )
 from carebond.accounts.models import User
+from carebond.core import clock
 from carebond.core.models import Department, Location, Organization
 from carebond.core.permissions import Role
+from carebond.demo.fhir import build_fhir_feed
 from carebond.demo.people import DemoPeople, build_people
+from carebond.demo.value_maps import build_value_maps
 
 SIZES = ("small", "medium", "large")
 
@@ -107,6 +110,18 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         users=users,
         locations=list(locations.values()),
         departments=departments,
+    )
+    build_value_maps(
+        organization,
+        rng=random.Random(f"{seed}-value-maps"),
+        people=result.people,
+        acting_user=users["manager"],
+    )
+    build_fhir_feed(
+        organization,
+        rng=random.Random(f"{seed}-fhir"),
+        people=result.people,
+        now=clock.now(),
     )
 
     # A second tenant shows that nothing crosses organisations.

@@ -1,0 +1,261 @@
+"""Reads of laddering studies, always within the acting user's organisation.
+
+``ladder_study`` turns a stored study into the pure ``analysis.LadderStudy``, so the map page,
+the API and ``carebond ladder analyze`` compute with the same code. Respondents linked to a
+person are named only for roles that may see PHI (never the analyst), and naming them is an
+audited read.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db.models import Count, QuerySet
+
+from carebond.audit.recording import record_access
+from carebond.value_maps.access import VALUE_MAP_READERS, may_see_people
+from carebond.value_maps.analysis import Code as AnalysisCode
+from carebond.value_maps.analysis import (
+    CountUnit,
+    LadderAnalysis,
+    LadderStudy,
+    abstraction_order,
+    analyze,
+    level_rank,
+    natural_key,
+)
+from carebond.value_maps.analysis import Ladder as AnalysisLadder
+from carebond.value_maps.models import Code, Ladder, Respondent, Rung, Segment, Study
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+def list_studies(*, user: User) -> QuerySet[Study]:
+    if not VALUE_MAP_READERS.allows(user.role):
+        return Study.objects.none()
+    return Study.objects.filter(organization_id=user.organization_id).annotate(
+        respondent_count=Count("respondents", distinct=True),
+        code_count=Count("codes", distinct=True),
+    )
+
+
+def list_segments(study: Study) -> list[Segment]:
+    return list(Segment.objects.filter(study=study))
+
+
+def list_codes(study: Study) -> list[Code]:
+    """The code book, attributes first, with how many rungs use each code."""
+    codes = list(Code.objects.filter(study=study).annotate(rung_count=Count("rungs")))
+    return sorted(codes, key=lambda c: (level_rank(c.level), natural_key(c.key)))
+
+
+def _rungs(study: Study) -> QuerySet[Rung]:
+    return Rung.objects.filter(ladder__respondent__study=study).select_related(
+        "code", "ladder", "ladder__respondent", "ladder__respondent__segment"
+    )
+
+
+def ladder_study(study: Study) -> LadderStudy:
+    """The stored study as the analysis sees it: codes by short id, ladders by respondent label
+    and ladder id, each with its respondent's segment. Three queries whatever the size."""
+    codes = tuple(
+        AnalysisCode(code.key, code.label, code.level) for code in Code.objects.filter(study=study)
+    )
+    by_ladder: dict[int, list[Rung]] = defaultdict(list)
+    for rung in _rungs(study).order_by("ladder_id", "position"):
+        by_ladder[rung.ladder_id].append(rung)
+    ladders = tuple(
+        AnalysisLadder(
+            respondent=rungs[0].ladder.respondent.label,
+            id=rungs[0].ladder.key,
+            rungs=tuple(rung.code.key for rung in rungs),
+            segment=(
+                rungs[0].ladder.respondent.segment.name
+                if rungs[0].ladder.respondent.segment
+                else ""
+            ),
+        )
+        for rungs in by_ladder.values()
+    )
+    return LadderStudy(codes=codes, ladders=ladders)
+
+
+def ladder_warnings(study: LadderStudy) -> list[str]:
+    """What ``read_ladder_csv`` would warn about in the stored ladders: a ladder going down in
+    level, or repeating a code (that link is not counted)."""
+    levels = {code.id: code.level for code in study.codes}
+    warnings: list[str] = []
+    for ladder in study.ladders:
+        where = f"ladder {ladder.id} of respondent {ladder.respondent}"
+        for position, (lower, upper) in enumerate(itertools.pairwise(ladder.rungs), start=1):
+            if abstraction_order(levels[lower], levels[upper]) > 0:
+                warnings.append(
+                    f"{where} goes down in level from {lower} ({levels[lower]}, position "
+                    f"{position}) to {upper} ({levels[upper]}, position {position + 1})."
+                )
+        repeated = sorted({code for code in ladder.rungs if ladder.rungs.count(code) > 1})
+        for code in repeated:
+            warnings.append(
+                f"{where} repeats code {code}; a code does not imply itself, so that link is "
+                "not counted."
+            )
+    return warnings
+
+
+@dataclass(frozen=True)
+class RungRow:
+    code: str
+    label: str
+    level: str
+    words: str
+
+
+@dataclass(frozen=True)
+class LadderRow:
+    """A ladder as the pages list it. ``person`` is empty for anonymous respondents and for
+    users who may not see who a respondent is."""
+
+    public_id: str
+    respondent: str
+    person: str
+    segment: str
+    key: str
+    rungs: tuple[RungRow, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(rung.code for rung in self.rungs)
+
+
+def list_ladders(
+    *,
+    user: User,
+    study: Study,
+    segment: str | None = None,
+    respondent: Respondent | None = None,
+    name_people: bool = True,
+) -> list[LadderRow]:
+    """Every ladder of the study (or a segment, or a respondent) with the respondent's words.
+    Naming linked people (``name_people``, PHI roles only) is an audited read
+    (value_maps.respondents.read)."""
+    show_people = name_people and may_see_people(user)
+    rungs = _rungs(study)
+    if show_people:
+        rungs = rungs.select_related("ladder__respondent__person")
+    if segment is not None:
+        rungs = rungs.filter(ladder__respondent__segment__name=segment)
+    if respondent is not None:
+        rungs = rungs.filter(ladder__respondent=respondent)
+    by_ladder: dict[int, list[Rung]] = defaultdict(list)
+    for rung in rungs.order_by("ladder_id", "position"):
+        by_ladder[rung.ladder_id].append(rung)
+    rows = []
+    named = False
+    for ladder_rungs in by_ladder.values():
+        ladder = ladder_rungs[0].ladder
+        who = ladder.respondent
+        person = who.person.display_name if show_people and who.person_id and who.person else ""
+        named = named or bool(person)
+        rows.append(
+            LadderRow(
+                public_id=str(ladder.public_id),
+                respondent=who.label,
+                person=person,
+                segment=who.segment.name if who.segment else "",
+                key=ladder.key,
+                rungs=tuple(
+                    RungRow(rung.code.key, rung.code.label, rung.code.level, rung.words)
+                    for rung in ladder_rungs
+                ),
+            )
+        )
+    if named:
+        record_access(actor=user, target=study, action="value_maps.respondents.read")
+    rows.sort(key=lambda row: (natural_key(row.respondent), natural_key(row.key)))
+    return rows
+
+
+def words_by_code(ladders: list[LadderRow]) -> dict[str, list[tuple[str, str]]]:
+    """For each code, the (respondent label, words) said at its rungs: the map's tooltips.
+    Labels only, never names, so the map can go to anyone who may see the study."""
+    words: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for ladder in ladders:
+        for rung in ladder.rungs:
+            if rung.words:
+                words[rung.code].append((ladder.respondent, rung.words))
+    return dict(words)
+
+
+@dataclass(frozen=True)
+class RespondentRow:
+    respondent: Respondent
+    person: str
+    ladders: int
+
+
+def list_respondents(*, user: User, study: Study) -> list[RespondentRow]:
+    """The study's respondents with their ladder counts; names for PHI roles only (audited)."""
+    show_people = may_see_people(user)
+    respondents = (
+        Respondent.objects.filter(study=study)
+        .select_related("segment", *(["person"] if show_people else []))
+        .annotate(ladder_count=Count("ladders"))
+    )
+    rows = [
+        RespondentRow(
+            respondent=r,
+            person=r.person.display_name if show_people and r.person else "",
+            ladders=r.ladder_count,
+        )
+        for r in respondents
+    ]
+    if any(row.person for row in rows):
+        record_access(actor=user, target=study, action="value_maps.respondents.read")
+    rows.sort(key=lambda row: natural_key(row.respondent.label))
+    return rows
+
+
+def get_segment(study: Study, public_name: str) -> Segment | None:
+    return Segment.objects.filter(study=study, name=public_name).first()
+
+
+def get_ladder(respondent: Respondent, public_id: str) -> Ladder | None:
+    try:
+        UUID(public_id)
+    except ValueError:
+        return None
+    return (
+        Ladder.objects.filter(respondent=respondent, public_id=public_id)
+        .select_related("respondent__study__organization", "respondent__person")
+        .first()
+    )
+
+
+def codes_by_public_id(study: Study, public_ids: list[str]) -> dict[str, Code]:
+    public_ids = [pid for pid in public_ids if _is_uuid(pid)]
+    return {str(c.public_id): c for c in Code.objects.filter(study=study, public_id__in=public_ids)}
+
+
+def get_analysis(
+    study: Study,
+    *,
+    segment: str | None = None,
+    cutoff: int | None = None,
+    count_unit: CountUnit = "respondent",
+) -> tuple[LadderStudy, LadderAnalysis]:
+    """The stored study's analysis (InvalidInput naming ``segment`` when it has no ladders)."""
+    stored = ladder_study(study)
+    return stored, analyze(stored, segment=segment, cutoff=cutoff, count_unit=count_unit)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(str(text))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,131 @@
+"""Writes to stored studies: the code book keeps every ladder through renames and merges."""
+
+from __future__ import annotations
+
+import pytest
+
+from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
+from carebond.core.errors import InvalidInput, RuleViolation
+from carebond.core.models import Organization
+from carebond.people.tests.factories import make_patient
+from carebond.value_maps.actions import (
+    RungInput,
+    check_add_ladder,
+    check_create_code,
+    check_create_respondent,
+    check_merge_codes,
+    check_rename_code,
+)
+from carebond.value_maps.analysis import analyze
+from carebond.value_maps.models import Code, Ladder, Rung
+from carebond.value_maps.selectors import ladder_study
+from carebond.value_maps.tests.stored import make_study, worked_example
+
+pytestmark = pytest.mark.django_db
+
+
+def test_renaming_a_code_keeps_every_ladder_that_uses_it(
+    org_a: Organization, manager_a: User
+) -> None:
+    # given the worked example, where C3 sits on three ladders
+    study = worked_example(org_a, manager_a)
+    code = Code.objects.get(study=study, key="C3")
+    before = ladder_study(study)
+    # when C3 is renamed (label and short id)
+    check_rename_code(code, label="in control of my health", key="C30", acting_user=manager_a)
+    # then it is the same code, and the ladders now read C30 where they read C3
+    after = ladder_study(study)
+    renamed = Code.objects.get(pk=code.pk)
+    assert (renamed.key, renamed.label, renamed.public_id) == (
+        "C30",
+        "in control of my health",
+        code.public_id,
+    )
+    assert [la.rungs for la in after.ladders] == [
+        tuple("C30" if c == "C3" else c for c in la.rungs) for la in before.ladders
+    ]
+    assert analyze(after, cutoff=2).matrix.count("C30", "V1") == 3
+    assert AuditEvent.objects.filter(
+        action="value_maps.code.renamed", target_id=str(code.public_id)
+    ).exists()
+
+
+def test_renaming_to_a_short_id_already_used_is_refused_naming_the_field(
+    org_a: Organization, manager_a: User
+) -> None:
+    study = worked_example(org_a, manager_a)
+    code = Code.objects.get(study=study, key="C3")
+    with pytest.raises(InvalidInput) as refused:
+        check_rename_code(code, label="feel in control", key="c1", acting_user=manager_a)
+    assert refused.value.field == "key"
+    assert Code.objects.get(pk=code.pk).key == "C3"
+
+
+def test_merging_repoints_rungs_and_keeps_the_label_as_a_synonym(
+    org_a: Organization, manager_a: User
+) -> None:
+    # given a second coder's "shorter wait" used on a ladder, the same idea as C1 "less waiting"
+    study = worked_example(org_a, manager_a)
+    duplicate = check_create_code(study, label="shorter wait", level="C_f", acting_user=manager_a)
+    respondent = check_create_respondent(study, label="R5", segment=None, acting_user=manager_a)
+    a1, v1 = (Code.objects.get(study=study, key=k) for k in ("A1", "V1"))
+    check_add_ladder(
+        respondent,
+        [RungInput(a1), RungInput(duplicate, "no more waiting room"), RungInput(v1)],
+        acting_user=manager_a,
+    )
+    c1 = Code.objects.get(study=study, key="C1")
+    # when the duplicate is merged into C1
+    check_merge_codes(duplicate, c1, acting_user=manager_a)
+    # then the ladder survives with C1 (and its words), the duplicate is gone, its label kept
+    ladder = Ladder.objects.get(respondent=respondent)
+    assert [r.code.key for r in ladder.rungs.order_by("position")] == ["A1", "C1", "V1"]
+    assert Rung.objects.get(ladder=ladder, position=2).words == "no more waiting room"
+    assert not Code.objects.filter(pk=duplicate.pk).exists()
+    assert "shorter wait" in Code.objects.get(pk=c1.pk).synonyms
+    assert Ladder.objects.filter(respondent__study=study).count() == 5
+    assert analyze(ladder_study(study), cutoff=1).matrix.count("A1", "C1") == 3
+
+
+def test_codes_of_different_levels_cannot_be_merged(org_a: Organization, manager_a: User) -> None:
+    study = worked_example(org_a, manager_a)
+    c1, v1 = (Code.objects.get(study=study, key=k) for k in ("C1", "V1"))
+    with pytest.raises(RuleViolation):
+        check_merge_codes(c1, v1, acting_user=manager_a)
+    assert Code.objects.filter(pk=c1.pk).exists()
+    assert Rung.objects.filter(code=c1).count() == 2
+
+
+def test_a_ladder_needs_two_rungs(org_a: Organization, manager_a: User) -> None:
+    study = worked_example(org_a, manager_a)
+    respondent = check_create_respondent(study, label="R9", segment=None, acting_user=manager_a)
+    with pytest.raises(InvalidInput):
+        check_add_ladder(
+            respondent, [RungInput(Code.objects.get(study=study, key="A1"))], acting_user=manager_a
+        )
+    assert not Ladder.objects.filter(respondent=respondent).exists()
+
+
+def test_a_respondent_links_only_to_a_person_of_the_same_organisation(
+    org_a: Organization, org_b: Organization, manager_a: User
+) -> None:
+    study = make_study(org_a, manager_a)
+    stranger = make_patient(org_b, "Ola", "Nordmann")
+    with pytest.raises(InvalidInput) as refused:
+        check_create_respondent(
+            study, label="R1", segment=None, person=stranger, acting_user=manager_a
+        )
+    assert refused.value.field == "person"
+
+
+def test_ladders_of_a_linked_respondent_are_audited_with_the_patient(
+    org_a: Organization, manager_a: User
+) -> None:
+    patient = make_patient(org_a, "Maria", "Lopez")
+    worked_example(org_a, manager_a, person=patient)
+    events = AuditEvent.objects.filter(action="value_maps.ladder.added")
+    assert events.count() == 4
+    assert list(events.exclude(patient_id="").values_list("patient_id", flat=True)) == [
+        str(patient.public_id)
+    ]

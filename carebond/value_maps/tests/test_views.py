@@ -1,0 +1,382 @@
+"""The value-map pages: interview, CSV import, code book, map, comparison, exports, report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
+from carebond.core.models import Organization
+from carebond.core.navigation import navigation_for
+from carebond.core.permissions import Role
+from carebond.people.tests.factories import make_patient
+from carebond.value_maps.access import VALUE_MAP_READERS
+from carebond.value_maps.models import Code, Ladder, Respondent, Rung, Study
+from carebond.value_maps.tests.stored import WORKED_CSV, make_study, worked_example
+
+pytestmark = pytest.mark.django_db
+ClientFor = Callable[[User], Client]
+
+
+def _edges(html: str) -> int:
+    return len(re.findall(r'<g class="vm-edge"', html))
+
+
+# --- the interview page ---------------------------------------------------------------------
+
+
+def test_an_interview_builds_a_ladder_rung_by_rung_keeping_the_words(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    # given a study with one code, and a patient who agreed to be interviewed
+    study = make_study(org_a, manager_a)
+    Code.objects.create(organization=org_a, study=study, key="A1", label="same doctor", level="A_a")
+    patient = make_patient(org_a, "Maria", "Lopez")
+    client = client_for(manager_a)
+    base = f"/value-maps/{study.public_id}/interview/"
+    page = client.get(base)
+    assert page.status_code == 200
+    assert b"autofocus" in page.content
+    # when the interviewer starts with a new respondent linked to the patient
+    started = client.post(
+        base, {"label": "P-001", "segment": "chronic care", "person": str(patient.public_id)}
+    )
+    respondent = Respondent.objects.get(study=study, label="P-001")
+    assert started.status_code == 302
+    assert str(respondent.public_id) in started["Location"]
+    url = started["Location"]
+    # and adds rung 1 with an existing code, rung 2 with a new code, both with the words
+    code = Code.objects.get(study=study, key="A1")
+    client.post(
+        url, {"action": "add", "code": str(code.public_id), "words": "I see her every time"}
+    )
+    client.post(
+        url,
+        {"action": "add", "new_label": "feel known", "new_level": "V_t", "words": "she knows me"},
+    )
+    in_progress = client.get(url)
+    assert b"she knows me" in in_progress.content
+    assert b"Finish the ladder" in in_progress.content
+    assert not Ladder.objects.exists()  # nothing stored before the ladder is finished
+    finished = client.post(url, {"action": "finish"})
+    # then the ladder is stored with both rungs and the respondent's own words
+    assert finished.status_code == 302
+    ladder = Ladder.objects.get(respondent=respondent)
+    rungs = list(ladder.rungs.order_by("position").select_related("code"))
+    assert [(r.code.label, r.words) for r in rungs] == [
+        ("same doctor", "I see her every time"),
+        ("feel known", "she knows me"),
+    ]
+    assert rungs[1].code.key == "V1"
+    page = client.get(url)
+    assert b"Maria Lopez" in page.content
+    assert b"L1" in page.content
+    assert AuditEvent.objects.filter(
+        action="value_maps.ladder.added", patient_id=str(patient.public_id)
+    ).exists()
+
+
+def test_interview_mistakes_are_explained_next_to_the_field(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, manager_a)
+    client = client_for(manager_a)
+    base = f"/value-maps/{study.public_id}/interview/"
+    # an unknown person id is refused beside its field, and no respondent is added
+    refused = client.post(base, {"label": "P-1", "person": "00000000-0000-4000-8000-000000000000"})
+    assert refused.status_code == 422
+    assert b"No person with this id" in refused.content
+    assert not Respondent.objects.exists()
+    url = client.post(base, {"label": "P-1"})["Location"]
+    # a rung with neither a code nor a new label
+    empty = client.post(url, {"action": "add", "words": "hmm"})
+    assert empty.status_code == 400
+    assert b"Pick a code, or name a new one below." in empty.content
+    # a new code without a level
+    no_level = client.post(url, {"action": "add", "new_label": "trust"})
+    assert b"Choose the new code" in no_level.content
+    # finishing a ladder of one rung
+    client.post(url, {"action": "add", "new_label": "trust", "new_level": "V"})
+    one_rung = client.post(url, {"action": "finish"})
+    assert one_rung.status_code == 422
+    assert b"two codes or more" in one_rung.content
+    assert not Ladder.objects.exists()
+
+
+def test_the_interview_is_for_editors_and_the_own_organisation(
+    org_a: Organization, users_a: dict[str, User], outsider_b: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, users_a[Role.MANAGER])
+    url = f"/value-maps/{study.public_id}/interview/"
+    assert client_for(users_a[Role.ANALYST]).get(url).status_code == 403
+    assert client_for(outsider_b).get(url).status_code == 404
+    assert client_for(outsider_b).post(url, {"label": "X"}).status_code == 404
+    assert not Respondent.objects.exists()
+
+
+# --- CSV import -----------------------------------------------------------------------------
+
+
+def _upload(client: Client, study: Study, text: str, step: str = "import") -> object:
+    return client.post(
+        f"/value-maps/{study.public_id}/import/",
+        {"file": SimpleUploadedFile("ladders.csv", text.encode()), "step": step},
+    )
+
+
+def test_a_rejected_file_lists_each_problem_by_row_and_stores_nothing(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, manager_a)
+    bad = (
+        "respondent,segment,ladder,position,code,label,level\n"
+        "R1,patients,L1,1,A1,same day,A_c\n"
+        "R1,patients,L1,2,C1,less waiting,Value\n"
+        "R2,patients,L1,1,A1,same day,A_c\n"
+        "R2,patients,L1,3,V1,peace of mind,V\n"
+    )
+    response = _upload(client_for(manager_a), study, bad)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "Nothing was imported" in html
+    assert re.search(r"<td>3</td><td>level</td><td>&#x27;Value&#x27; is not a level", html)
+    assert re.search(r"<td>5</td><td>position</td>", html)
+    assert Code.objects.count() == Respondent.objects.count() == Ladder.objects.count() == 0
+    assert Rung.objects.count() == 0
+
+
+def test_a_good_file_is_imported_whole_with_its_warnings_shown(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    # given the worked example plus a ladder that goes down in level
+    study = make_study(org_a, manager_a)
+    text = WORKED_CSV + "R5,new patient,L1,1,V1,,V_t\nR5,new patient,L1,2,A1,,A_c\n"
+    client = client_for(manager_a)
+    # when checked only, nothing is written
+    checked = _upload(client, study, text, step="check")
+    assert b"ready to import" in checked.content  # type: ignore[attr-defined]
+    assert not Ladder.objects.exists()
+    # when imported
+    response = _upload(client, study, text)
+    # then every ladder is stored, and the warning is shown
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "goes down in level" in html
+    assert Ladder.objects.filter(respondent__study=study).count() == 5
+    assert Code.objects.get(study=study, key="C3").label == "feel in control"
+    # and importing the same file again is refused as a whole, naming the ladders
+    again = _upload(client, study, text)
+    assert again.status_code == 422  # type: ignore[attr-defined]
+    assert b"already in the study" in again.content  # type: ignore[attr-defined]
+    assert Ladder.objects.filter(respondent__study=study).count() == 5
+
+
+def test_an_import_that_contradicts_the_code_book_stores_nothing(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, manager_a)
+    Code.objects.create(organization=org_a, study=study, key="C3", label="in control", level="V")
+    response = _upload(client_for(manager_a), study, WORKED_CSV)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert b"code C3 is V in the study" in response.content  # type: ignore[attr-defined]
+    assert Code.objects.filter(study=study).count() == 1
+    assert not Ladder.objects.exists()
+
+
+def test_an_upload_without_a_file_is_a_message_not_an_error(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, manager_a)
+    response = client_for(manager_a).post(
+        f"/value-maps/{study.public_id}/import/", {"step": "import"}
+    )
+    assert response.status_code == 400
+    assert b"This field is required." in response.content
+
+
+# --- the map page ---------------------------------------------------------------------------
+
+
+def test_the_map_page_draws_the_map_on_the_server_at_the_suggested_cutoff(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    page = client.get(f"/value-maps/{study.public_id}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    # §1.5 at c = 2: four links, each code a link that lists its ladders without JavaScript
+    assert _edges(html) == 4
+    assert 'data-cutoff="2"' in html
+    assert 'href="?cutoff=2&amp;code=C3#ladders"' in html
+    assert "R1 said C3" in html  # the words, in the tooltip and the ladders list
+    assert "value_maps.js" in html
+    assert "<script>" not in html
+    # a lower cut-off keeps all six links; a click on C2 lists only the ladders through it
+    low = client.get(f"/value-maps/{study.public_id}/?cutoff=1&code=C2").content.decode()
+    assert _edges(low) == 6
+    rows = re.findall(r'<tr data-codes="([^"]*)"( hidden)?>', low)
+    assert [(codes.split(), bool(hidden)) for codes, hidden in rows] == [
+        (["A1", "C1", "C3", "V1"], True),
+        (["A2", "C2", "C3", "V1"], False),
+        (["A1", "C1", "V2"], True),
+        (["A2", "C2", "C3", "V1"], False),
+    ]
+
+
+def test_bad_map_settings_are_explained_next_to_the_field(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    page = client.get(f"/value-maps/{study.public_id}/?cutoff=abc&segment=nobody")
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "Enter a whole number." in html
+    assert "Select a valid choice" in html
+    assert _edges(html) == 4  # the map still shows, at the suggested cut-off
+    assert client.get(f"/value-maps/{study.public_id}/map.svg?cutoff=0").status_code == 422
+
+
+def test_the_analyst_sees_the_map_but_never_who_a_respondent_is(
+    org_a: Organization, users_a: dict[str, User], client_for: ClientFor
+) -> None:
+    patient = make_patient(org_a, "Maria", "Lopez")
+    study = worked_example(org_a, users_a[Role.MANAGER], person=patient)
+    analyst_page = client_for(users_a[Role.ANALYST]).get(f"/value-maps/{study.public_id}/")
+    assert analyst_page.status_code == 200
+    assert b"Lopez" not in analyst_page.content
+    assert b"R1" in analyst_page.content
+    assert b"/interview/" not in analyst_page.content
+    manager_page = client_for(users_a[Role.MANAGER]).get(f"/value-maps/{study.public_id}/")
+    assert b"Maria Lopez" in manager_page.content
+    # naming the patient was an audited read
+    assert AuditEvent.objects.filter(action="value_maps.respondents.read").count() == 1
+
+
+def test_other_organisations_and_other_roles_do_not_reach_the_map(
+    org_a: Organization, users_a: dict[str, User], outsider_b: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, users_a[Role.MANAGER])
+    for path in ("", "map.svg", "matrix.csv", "compare/", "report/", "codes/"):
+        assert (
+            client_for(outsider_b).get(f"/value-maps/{study.public_id}/{path}").status_code == 404
+        )
+    assert (
+        client_for(users_a[Role.FRONT_DESK]).get(f"/value-maps/{study.public_id}/").status_code
+        == 403
+    )
+
+
+def test_exports_svg_and_the_implication_matrix_as_csv(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    svg = client.get(f"/value-maps/{study.public_id}/map.svg?cutoff=3&download=1")
+    assert svg["Content-Type"].startswith("image/svg+xml")
+    assert "attachment" in svg["Content-Disposition"]
+    assert svg.content.startswith(b"<?xml")
+    assert _edges(svg.content.decode()) == 1
+    matrix = client.get(f"/value-maps/{study.public_id}/matrix.csv")
+    lines = matrix.content.decode().splitlines()
+    assert lines[0] == "from,from_label,from_level,to,to_label,to_level,direct,indirect,total"
+    assert "C3,feel in control,C_p,V1,peace of mind,V_t,3,0,3" in lines
+    assert "A2,doctor explains clearly,A_a,V1,peace of mind,V_t,0,2,2" in lines
+    assert len(lines) == 1 + 13  # 6 direct + 10 indirect cells, 3 pairs in both
+
+
+def test_two_segments_side_by_side(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    page = client_for(manager_a).get(
+        f"/value-maps/{study.public_id}/compare/?first=new+patient&second=chronic+care"
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count('class="vm-map"') == 2
+    assert "C3 → V1 (1 / 2)" in html  # the shared link with each segment's weight
+    same = client_for(manager_a).get(
+        f"/value-maps/{study.public_id}/compare/?first=new+patient&second=new+patient"
+    )
+    assert same.status_code == 400
+    assert b"Choose two different segments." in same.content
+
+
+def test_the_printable_report(org_a: Organization, manager_a: User, client_for: ClientFor) -> None:
+    study = worked_example(org_a, manager_a)
+    page = client_for(manager_a).get(f"/value-maps/{study.public_id}/report/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "A2 doctor explains clearly → C2 understand my condition" in html
+    assert _edges(html) == 4
+    assert "Why is that important to you?" in html
+
+
+# --- the code book --------------------------------------------------------------------------
+
+
+def test_the_code_book_renames_and_merges_and_the_map_follows(
+    org_a: Organization, users_a: dict[str, User], client_for: ClientFor
+) -> None:
+    manager = users_a[Role.MANAGER]
+    study = worked_example(org_a, manager)
+    client = client_for(manager)
+    url = f"/value-maps/{study.public_id}/codes/"
+    c1, c2 = (Code.objects.get(study=study, key=k) for k in ("C1", "C2"))
+    renamed = client.post(
+        url, {"action": "rename", "code": str(c1.public_id), "label": "shorter waits", "key": "C1"}
+    )
+    assert renamed.status_code == 302
+    merged = client.post(
+        url, {"action": "merge", "merged": str(c2.public_id), "into": str(c1.public_id)}
+    )
+    assert merged.status_code == 302
+    page = client.get(url).content.decode()
+    assert "understand my condition" in page  # kept as a synonym of C1
+    assert Ladder.objects.filter(respondent__study=study).count() == 4
+    map_page = client.get(f"/value-maps/{study.public_id}/?cutoff=1").content.decode()
+    assert "C1 shorter waits" in map_page
+    # a level mismatch is explained, and the analyst may read but not change the book
+    c3, v1 = (Code.objects.get(study=study, key=k) for k in ("C3", "V1"))
+    refused = client.post(
+        url, {"action": "merge", "merged": str(c3.public_id), "into": str(v1.public_id)}
+    )
+    assert refused.status_code == 409
+    assert b"same level only" in refused.content
+    analyst = client_for(users_a[Role.ANALYST])
+    assert analyst.get(url).status_code == 200
+    assert analyst.post(url, {"action": "add", "label": "x", "level": "A"}).status_code == 403
+
+
+def test_a_new_study_and_its_form_errors(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    client = client_for(manager_a)
+    missing = client.post("/value-maps/new/", {"title": "Why they stay"})
+    assert missing.status_code == 400
+    assert b"This field is required." in missing.content
+    created = client.post(
+        "/value-maps/new/",
+        {"title": "Why they stay", "question": "What matters?", "segments": "patients\nstaff"},
+    )
+    study = Study.objects.get(organization=org_a)
+    assert created["Location"] == f"/value-maps/{study.public_id}/"
+    assert [s.name for s in study.segments.all()] == ["patients", "staff"]
+    twice = client.post("/value-maps/new/", {"title": "why they stay", "question": "?"})
+    assert twice.status_code == 422
+    assert b"already exists" in twice.content
+
+
+def test_value_maps_in_the_navigation_for_its_readers_only() -> None:
+    for role in Role.values:
+        labels = [item.label for item in navigation_for(role)]
+        assert ("Value maps" in labels) == VALUE_MAP_READERS.allows(role)
+    assert "Value maps" in [item.label for item in navigation_for(Role.ANALYST)]
+    assert "Value maps" in [item.label for item in navigation_for(Role.MANAGER)]

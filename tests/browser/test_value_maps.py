@@ -1,0 +1,62 @@
+"""A manager opens a value map, moves the cut-off slider and the map is redrawn in place."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from carebond.core.permissions import Role
+from carebond.core.testing.fixtures import make_organization, make_user
+from carebond.demo.value_maps import build_value_maps
+from tests.browser.test_sign_in import code_for, sign_in_with_password
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_cutoff_slider_redraws_the_map_and_a_code_filters_the_ladders(
+    page: Page, live_server: object
+) -> None:
+    # given the demo study and a signed-in manager
+    organization = make_organization("riverbend", "Riverbend Family Health")
+    manager = make_user(organization, Role.MANAGER, "morgan")
+    build_value_maps(
+        organization, rng=random.Random("42-value-maps"), people=None, acting_user=manager
+    )
+    sign_in_with_password(page, str(live_server), "morgan")
+    page.get_by_label("Code").fill(code_for(page.get_by_test_id("totp-secret").inner_text()))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("link", name="I have stored them, continue").click()
+
+    # when they open the study's map from the navigation
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Value maps").click()
+    page.get_by_role("link", name="Why people stay with Riverbend").click()
+    value_map = page.get_by_test_id("value-map")
+    edges = value_map.locator("g.vm-edge")
+    expect(edges.first).to_be_attached()
+    suggested = int(page.locator("#id_cutoff").input_value())
+    drawn = edges.count()
+    assert drawn > 0
+
+    # and move the slider down to 1
+    page.get_by_role("slider", name=re.compile("^Cut-off")).fill("1")
+
+    # then the map is redrawn in place (no reload) with more links, and the output follows
+    expect(value_map.locator("svg")).to_have_attribute("data-cutoff", "1")
+    assert suggested > 1
+    assert edges.count() > drawn
+    expect(page.locator("#vm-cutoff-value")).to_have_text("1")
+    expect(page.locator("table.vm-cutoffs tr.vm-current td").first).to_have_text("1")
+    assert "cutoff=1" in page.url
+
+    # and a click on the value "feeling known" lists only the ladders through it
+    page.locator('g.vm-node[data-code="V2"]').click()
+    expect(page.locator("[data-vm-filter-code]")).to_have_text("V2")
+    rows = page.get_by_test_id("ladders").locator("tbody tr")
+    through_v2 = rows.filter(has_text="V2 feeling known")
+    expect(rows.locator("visible=true")).to_have_count(through_v2.count())
+    assert 0 < through_v2.count() < rows.count()
+    expect(through_v2.first).to_be_visible()
+    assert page.console_errors == []  # type: ignore[attr-defined]

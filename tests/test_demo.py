@@ -1,0 +1,58 @@
+"""The demo organisation: every capability appears with data, and building it twice is safe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from carebond.demo.builder import build_demo
+from carebond.interop.models import ImportRun, StoredResource
+from carebond.people.models import Person
+from carebond.touchpoints.models import Touchpoint
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_an_ehr_feed_imported_over_fhir_with_one_named_problem(
+    settings: Any,
+) -> None:
+    result = build_demo(seed=42)
+    organization = result.organization
+
+    run = ImportRun.objects.get(organization=organization)
+    assert run.status == "finished"
+    assert run.bundles_committed == 7
+    assert [(p["file"], p["path"]) for p in run.problems if not p.get("notice")] == [
+        ("patient-7-bad-date.json", "Encounter.period.start")
+    ]
+    imported = Person.objects.filter(organization=organization, kind="patient").exclude(
+        origin_system=""
+    )
+    assert imported.count() == 6
+    visits = Touchpoint.objects.filter(person__in=imported, kind="visit")
+    assert visits.exists()
+    assert not visits.filter(staff__isnull=True).exists()  # the practitioner, by NPI
+    kept = StoredResource.objects.filter(organization=organization)
+    assert set(kept.values_list("resource_type", flat=True)) == {"Appointment", "ServiceRequest"}
+    assert not kept.filter(person__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_building_the_demo_twice_changes_nothing() -> None:
+    first = build_demo(seed=42)
+    counts = (
+        Person.objects.count(),
+        Touchpoint.objects.count(),
+        ImportRun.objects.count(),
+        StoredResource.objects.count(),
+    )
+
+    second = build_demo(seed=42)
+
+    assert second.organization == first.organization
+    assert (
+        Person.objects.count(),
+        Touchpoint.objects.count(),
+        ImportRun.objects.count(),
+        StoredResource.objects.count(),
+    ) == counts
