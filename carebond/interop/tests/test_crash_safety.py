@@ -2,9 +2,9 @@
 
 Each attempt runs `carebond import-fhir` as a real process against its own database (a copy of a
 migrated template: a SQLite file, or a PostgreSQL database made from a template when the suite
-runs on PostgreSQL), kills it with SIGKILL after a random delay, runs the same import again to
-the end, and compares row counts with a clean import: no duplicate rows, no half-imported
-bundle.
+runs on PostgreSQL), waits until it has committed a random number of bundles, kills it with
+SIGKILL a random moment later, runs the same import again to the end, and compares row counts
+with a clean import: no duplicate rows, no half-imported bundle.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,33 @@ class Databases:
             shutil.copy(self.folder / "crash_template.sqlite3", self.folder / f"{name}.sqlite3")
         return self.url(name)
 
+    def units_committed(self, name: str) -> int:
+        """Units the child's import run has committed so far (0 before the run exists)."""
+        sql = "SELECT COALESCE(MAX(bundles_committed), 0) FROM interop_importrun"
+        if self.postgres:
+            import psycopg
+
+            d = self.default
+            with psycopg.connect(
+                host=d["HOST"],
+                port=d["PORT"],
+                user=d["USER"],
+                password=d.get("PASSWORD") or None,
+                dbname=name,
+            ) as connection:
+                row = connection.execute(sql).fetchone()
+        else:
+            with closing(sqlite3.connect(self.folder / f"{name}.sqlite3", timeout=5)) as db:
+                row = db.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    def wait_for_units(self, name: str, units: int, child: Any) -> None:
+        deadline = time.monotonic() + 120
+        while child.poll() is None and time.monotonic() < deadline:
+            if self.units_committed(name) >= units:
+                return
+            time.sleep(0.02)
+
     def counts(self, url: str) -> dict[str, int]:
         # Table names are the constants above, not input.
         script = (
@@ -143,18 +172,15 @@ def test_killing_an_import_at_random_moments_never_leaves_duplicates_or_half_bun
     databases: Databases, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    synthea_subset(data, patients=4)
+    synthea_subset(data, patients=6)  # 8 units: two provider bundles, six patients
     importing = ["import-fhir", str(data), "--quiet", "--source", "urn:crash"]
     clean_url = databases.fresh("crash_clean")
-    started = time.monotonic()
     run_child(importing, clean_url)
-    duration = time.monotonic() - started
     expected = databases.counts(clean_url)
     assert expected["duplicate people"] == 0
     assert expected["touchpoints_touchpoint"] > 0
     seed = int(os.environ.get("CAREBOND_CRASH_SEED", "20261122"))
     rng = random.Random(seed)
-    killed_midway = 0
     interrupted_mid_import = 0
     for attempt in range(ATTEMPTS):
         url = databases.fresh(f"crash_{attempt}")
@@ -165,10 +191,11 @@ def test_killing_an_import_at_random_moments_never_leaves_duplicates_or_half_bun
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.1, duration))
-        if child.poll() is None:
-            child.send_signal(signal.SIGKILL)
-            killed_midway += 1
+        # Wait until the import has committed a random number of units (0 to 6), then kill it
+        # a random moment later: inside a unit's transaction or between two.
+        databases.wait_for_units(f"crash_{attempt}", rng.randint(0, 6), child)
+        time.sleep(rng.uniform(0, 0.3))
+        child.send_signal(signal.SIGKILL)
         child.wait()
         left = databases.counts(url)
         assert left["duplicate people"] == 0
@@ -178,5 +205,4 @@ def test_killing_an_import_at_random_moments_never_leaves_duplicates_or_half_bun
         run_child(importing, url)
 
         assert databases.counts(url) == expected, f"attempt {attempt} (seed {seed})"
-    assert killed_midway >= ATTEMPTS // 2
-    assert interrupted_mid_import >= 3  # the kills really landed between bundles
+    assert interrupted_mid_import >= ATTEMPTS // 2  # the kills really landed mid-import
