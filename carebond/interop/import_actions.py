@@ -23,12 +23,13 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import orjson
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from carebond.audit.recording import record_audit, record_audit_many
 from carebond.core import clock
@@ -104,6 +105,7 @@ _ABSOLUTE = re.compile(
     r"^https?://.+?/([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$"
 )
 _RELATIVE = re.compile(r"^([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+_TYPE_NAME = re.compile(r"^[A-Za-z]{1,64}$")
 _CONDITIONAL = re.compile(r"^([A-Z][A-Za-z]+)\?identifier=(.+)$")
 
 
@@ -166,6 +168,8 @@ class _Item:
     record: mapping.Record
     local_keys: list[str]
     identifier_keys: list[str]
+    source_updated: datetime | None = None  # meta.lastUpdated, when the resource has one
+    recorded: bool = False  # a source record exists (even if what it became is gone)
     existing: str | None = None  # target of the SourceRecord, when seen before
     stored_hash: str = ""
     target: str | None = None
@@ -189,13 +193,15 @@ def do_start_import_run(
     files_total: int = 0,
     upload_dir: str = "",
 ) -> ImportRun:
-    """Audit: interop.import_started."""
+    """Audit: interop.import_started. An upload waits for the worker: no heartbeat until then."""
+    now = clock.now()
     run = ImportRun.objects.create(
         organization=organization,
         via=via,
         source_system=source_system,
         started_by=acting_user,
-        started_at=clock.now(),
+        started_at=now,
+        heartbeat_at=None if upload_dir else now,
         files_total=files_total,
         upload_dir=upload_dir,
     )
@@ -294,10 +300,7 @@ def _where(
 
 def prepare_unit(unit: Unit) -> tuple[list[_Item], Counter[str]]:
     """Check and map every entry. Raises UnitRejected naming the first bad entry."""
-    types: Counter[str] = Counter(
-        str(e.resource.get("resourceType")) if e.resource else "(request only)"
-        for e in unit.entries
-    )
+    types: Counter[str] = Counter(_type_of(e) for e in unit.entries)
     if unit.problem is not None:
         raise UnitRejected(
             Problem(
@@ -347,6 +350,17 @@ def prepare_unit(unit: Unit) -> tuple[list[_Item], Counter[str]]:
                 ),
                 types,
             ) from error
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as error:
+            # A shape the mapping did not foresee: still this entry's problem, not a crash.
+            raise UnitRejected(
+                Problem(
+                    **_where(unit, entry, resource_type, resource_id),
+                    path=resource_type,
+                    message=f"cannot be read: an element has an unexpected form "
+                    f"({error.__class__.__name__})",
+                ),
+                types,
+            ) from error
         digest = content_hash(resource)
         origin_id = _origin_id(entry, resource, resource_type, digest)
         if origin_id in seen:
@@ -370,10 +384,20 @@ def prepare_unit(unit: Unit) -> tuple[list[_Item], Counter[str]]:
         local_keys = [origin_id, *identifier_keys]
         if entry.full_url:
             local_keys.append(entry.full_url)
-        items.append(
-            _Item(entry, resource_type, origin_id, digest, record, local_keys, identifier_keys)
-        )
+        item = _Item(entry, resource_type, origin_id, digest, record, local_keys, identifier_keys)
+        item.source_updated = _last_updated(resource)
+        items.append(item)
     return items, skipped
+
+
+def _last_updated(resource: dict[str, Any]) -> datetime | None:
+    meta = resource.get("meta")
+    if not isinstance(meta, dict) or not meta.get("lastUpdated"):
+        return None
+    try:
+        return mapping.parse_datetime(meta["lastUpdated"], "meta.lastUpdated")
+    except MappingError:
+        return None  # a version stamp we cannot read does not stop the import
 
 
 def _validate(record: mapping.Record, resource_type: str) -> None:
@@ -406,8 +430,10 @@ def _validate(record: mapping.Record, resource_type: str) -> None:
 # --- reference resolution ------------------------------------------------------------------
 
 
-def reference_keys(ref: Ref) -> list[str]:
-    """The keys a reference can be found under, most specific first."""
+def reference_keys(ref: Ref, *, base: str = "") -> list[str]:
+    """The keys a reference can be found under, most specific first. An absolute URL is
+    'Type/id' of this source only when it starts with the source's own base URL; another
+    server's resource is found only by its full URL (an entry of the same Bundle)."""
     if ref.identifier:
         return [f"{ref.type}?identifier={ref.identifier}"] if ref.type else []
     text = ref.reference
@@ -419,6 +445,8 @@ def reference_keys(ref: Ref) -> list[str]:
     match = _ABSOLUTE.match(text)
     if match:
         keys.append(text)
+        if not (base and text.startswith(base)):
+            return keys
         text = f"{match.group(1)}/{match.group(2)}"
     match = _RELATIVE.match(text)
     if match:
@@ -446,7 +474,10 @@ class _UnitWriter:
         self.reindex: set[int] = set()  # updated people: re-read and re-indexed
         self.index_new: list[tuple[Person, list[str], list[str], list[str]]] = []
         self.public_ids: dict[str, str] = {}
-        self.patient_ids: set[int] = set()
+        self.person_kinds: dict[int, str] = {}  # pk -> kind, for "is this a patient?"
+        self.merged: dict[int, int] = {}  # merged-away person -> the record it went into
+        source = context.source_system
+        self.base = source.rstrip("/") + "/" if source.startswith(("http://", "https://")) else ""
 
     # -- references
 
@@ -462,7 +493,7 @@ class _UnitWriter:
         """Find in one round of queries the references the unit itself does not resolve."""
         origin_ids, conditional = set(), set()
         for ref in refs:
-            keys = reference_keys(ref)
+            keys = reference_keys(ref, base=self.base)
             if not keys or self._lookup(keys):
                 continue
             for key in keys:
@@ -534,12 +565,18 @@ class _UnitWriter:
                 self.db[key] = f"person:{people[0]}"
 
     def resolve(
-        self, ref: Ref | None, *, required: bool = False, item: _Item | None = None
+        self,
+        ref: Ref | None,
+        *,
+        required: bool = False,
+        item: _Item | None = None,
+        patient: bool = False,
     ) -> int | None:
-        """The row id a reference points at, or None (counted as dangling unless required)."""
+        """The row id a reference points at, or None (counted as dangling unless required).
+        ``patient`` asks for a patient: a practitioner or a place there rejects the unit."""
         if ref is None:
             return None
-        keys = reference_keys(ref)
+        keys = reference_keys(ref, base=self.base)
         target = self._lookup(keys)
         if target is None:
             if ref.reference.startswith("#"):
@@ -549,19 +586,43 @@ class _UnitWriter:
                 self.reject(
                     item,
                     ref.path,
-                    f"{ref.reference or ref.identifier!r} matches nothing in this file "
-                    "or already imported",
+                    f"{_describe(ref)} matches nothing in this file or already imported",
                 )
             self.context.dangling[ref.path] += 1
             return None
-        kind, _, pk = target.partition(":")
+        kind, _, number = target.partition(":")
         wanted = "location" if ref.target_type == "Location" else "person"
+        pk = int(number)
+        if kind == "person":
+            pk = self._survivor(pk)
+        if patient and (kind != "person" or self.person_kinds.get(pk) != "patient"):
+            assert item is not None
+            found = self.person_kinds.get(pk, kind).replace("_", " ")
+            self.reject(item, ref.path, f"{_describe(ref)} is a {found}, not a patient")
         if kind != wanted:
             if required:
                 assert item is not None
-                self.reject(item, ref.path, f"{ref.reference!r} is a {kind}, not a {wanted}")
+                self.reject(item, ref.path, f"{_describe(ref)} is a {kind}, not a {wanted}")
             return None
-        return int(pk)
+        return pk
+
+    def load_people(self, refs: Iterable[Ref]) -> None:
+        """Kinds (and merges) of the people these references reach, in one query."""
+        ids: set[int] = set()
+        for ref in refs:
+            target = self._lookup(reference_keys(ref, base=self.base)) or ""
+            kind, _, number = target.partition(":")
+            if kind == "person" and number.isdigit() and int(number) not in self.person_kinds:
+                ids.add(int(number))
+        rows = Person.objects.filter(organization=self.organization, pk__in=ids)
+        for pk, kind_of, status, survivor in rows.values_list(
+            "pk", "kind", "status", "merged_into_id"
+        ):
+            self.person_kinds[pk] = kind_of
+            if status == "merged" and survivor:
+                self.merged[pk] = survivor
+        survivors = {self._survivor(pk) for pk in ids} - set(self.person_kinds)
+        self.person_kinds.update(Person.objects.filter(pk__in=survivors).values_list("pk", "kind"))
 
     def reject(self, item: _Item, path: str, message: str) -> None:
         raise UnitRejected(
@@ -582,11 +643,15 @@ class _UnitWriter:
             organization=self.organization,
             origin_system=self.context.source_system,
             origin_id__in=[i.origin_id for i in self.items],
-        ).values_list("origin_id", "target", "content_hash")
-        previous = {origin: (target, digest) for origin, target, digest in known}
+        ).values_list("origin_id", "target", "content_hash", "source_updated")
+        previous = {origin: (target, digest, when) for origin, target, digest, when in known}
         for item in self.items:
             if item.origin_id in previous:
-                item.existing, item.stored_hash = previous[item.origin_id]
+                item.recorded = True
+                item.existing, item.stored_hash, stored_updated = previous[item.origin_id]
+                if item.source_updated and stored_updated and item.source_updated < stored_updated:
+                    item.stored_hash = item.content_hash  # an older version: keep the newer
+        self._check_targets()
         for phase in PHASES:
             batch = [i for i in self.items if i.resource_type in phase]
             if not batch:
@@ -609,6 +674,48 @@ class _UnitWriter:
                 self.write_patient_data(todo)
         self.write_bookkeeping()
 
+    def _check_targets(self) -> None:
+        """What the source records point at may have changed since: a row deleted by hand is
+        imported again, and a person merged away is the surviving record now."""
+        tables: dict[str, Any] = {
+            "person": Person,
+            "location": Location,
+            "touchpoint": Touchpoint,
+            "history": HistoryItem,
+            "stored": StoredResource,
+        }
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for item in self.items:
+            kind, _, pk = (item.existing or "").partition(":")
+            if kind in tables and pk.isdigit():
+                wanted[kind].add(int(pk))
+        alive: dict[str, set[int]] = {}
+        for kind, ids in wanted.items():
+            rows = tables[kind].objects.filter(organization=self.organization, pk__in=ids)
+            if kind == "person":
+                for pk, kind_of, status, survivor in rows.values_list(
+                    "pk", "kind", "status", "merged_into_id"
+                ):
+                    self.person_kinds[pk] = kind_of
+                    if status == "merged" and survivor:
+                        self.merged[pk] = survivor
+                alive[kind] = set(self.person_kinds) & ids
+            else:
+                alive[kind] = set(rows.values_list("pk", flat=True))
+        for item in self.items:
+            kind, _, pk = (item.existing or "").partition(":")
+            if kind in alive and int(pk) not in alive[kind]:
+                item.existing, item.stored_hash = None, ""  # gone: import it again
+            elif kind == "person" and int(pk) in self.merged:
+                item.existing = f"person:{self._survivor(int(pk))}"
+
+    def _survivor(self, pk: int) -> int:
+        seen = set()
+        while pk in self.merged and pk not in seen:
+            seen.add(pk)
+            pk = self.merged[pk]
+        return pk
+
     def _refs(self, items: list[_Item]) -> list[Ref]:
         refs: list[Ref] = []
         for item in items:
@@ -628,7 +735,10 @@ class _UnitWriter:
     def _register(self, item: _Item) -> None:
         assert item.target is not None
         for key in item.local_keys:
-            self.local[key] = item.target
+            if self.local.get(key, item.target) != item.target:
+                self.local[key] = ""  # two resources of this Bundle share it: too weak to use
+            else:
+                self.local[key] = item.target
 
     def _provenance(self) -> dict[str, Any]:
         return {
@@ -640,24 +750,18 @@ class _UnitWriter:
     # -- people
 
     def write_people(self, items: list[_Item]) -> None:
-        records = {id(i): i.record for i in items}
         self._match_by_identifier([i for i in items if not i.existing])
-        updates = {int(i.existing.partition(":")[2]): i for i in items if i.existing}
-        people = Person.objects.in_bulk(list(updates)) if updates else {}
-        for pk, item in list(updates.items()):
-            person = people.get(pk)
-            while person is not None and person.status == "merged" and person.merged_into_id:
-                person = Person.objects.filter(pk=person.merged_into_id).first()  # follow merges
-            if person is None:
-                item.existing = None  # the row is gone (deleted by hand): import it again
-                del updates[pk]
-                continue
-            record = records[id(item)]
+        updates = [(int(i.existing.partition(":")[2]), i) for i in items if i.existing]
+        people = Person.objects.in_bulk([pk for pk, _ in updates]) if updates else {}
+        for pk, item in updates:
+            person = people[pk]
+            record = item.record
             assert isinstance(record, PersonRecord)
+            # What the source leaves empty keeps what staff entered (a preferred name...).
             changed = [
                 n
                 for n, v in record.fields.items()
-                if getattr(person, n) != v and n in _PERSON_FIELDS
+                if n in _PERSON_FIELDS and v not in ("", None) and getattr(person, n) != v
             ]
             for name in changed:
                 setattr(person, name, record.fields[name])
@@ -665,13 +769,12 @@ class _UnitWriter:
                 person.origin_system, person.origin_id = self.context.source_system, item.origin_id
             person.imported_at, person.import_run = self.now, self.context.run.public_id
             item.target, item.outcome = f"person:{person.pk}", "updated"
-            people[pk] = person
             self.updated_audit.append(
                 (person, person if person.kind == "patient" else None, changed)
             )
         if updates:
             Person.objects.bulk_update(
-                [people[pk] for pk in updates],
+                list(people.values()),
                 [
                     *_PERSON_FIELDS,
                     "origin_system",
@@ -706,11 +809,14 @@ class _UnitWriter:
                 (
                     person,
                     person if person.kind == "patient" else None,
-                    [n for n, v in record_fields(records[id(item)]).items() if v],
+                    [n for n, v in record_fields(item.record).items() if v],
                 )
             )
+        for person in people.values():
+            self.person_kinds[person.pk] = person.kind
         for item in items:
             self._register(item)
+        self.load_people(r.patient for i in items if (r := i.record).patient)  # type: ignore[union-attr]
         self._write_person_details(items, people)
 
     def _match_by_identifier(self, items: list[_Item]) -> None:
@@ -729,15 +835,20 @@ class _UnitWriter:
         if not owners:
             return
         candidates = Person.objects.in_bulk(set(owners.values()))
+        # One person answers one resource of this unit; a second look-alike is someone else.
+        claimed = {int(i.existing.partition(":")[2]) for i in self.items if i.existing}
         for item in items:
             record = item.record
             assert isinstance(record, PersonRecord)
             for identifier in record.identifiers:
                 person = candidates.get(owners.get((identifier.system, identifier.value), 0))
-                if person is not None and _same_person(
-                    person, record, self.context.source_system, item.origin_id
+                if (
+                    person is not None
+                    and person.pk not in claimed
+                    and _same_person(person, record, self.context.source_system, item.origin_id)
                 ):
                     item.existing = f"person:{person.pk}"
+                    claimed.add(person.pk)
                     break
 
     def _write_person_details(self, items: list[_Item], people: dict[int, Person]) -> None:
@@ -823,8 +934,11 @@ class _UnitWriter:
                     )
                 )
             if record.patient is not None:
-                patient_id = self.resolve(record.patient)
-                if patient_id is not None and patient_id != person_id:
+                patient_id = self._quiet(record.patient)
+                if self.person_kinds.get(patient_id or 0) != "patient":
+                    self.context.dangling[record.patient.path] += 1
+                elif patient_id is not None and patient_id != person_id:
+                    self.patients_touched[patient_id].add("RelatedPerson")
                     new_links.append(
                         Relationship(
                             organization=org,
@@ -924,11 +1038,11 @@ class _UnitWriter:
     # -- what points at patients
 
     def write_patient_data(self, items: list[_Item]) -> None:
-        self._find_patients([i.record for i in items if isinstance(i.record, StoredRecord)])
+        self.load_people(self._refs(items))
         for item in items:
             record = item.record
             if isinstance(record, TouchpointRecord | HistoryRecord):
-                patient_id = self.resolve(record.patient, required=True, item=item)
+                patient_id = self.resolve(record.patient, required=True, item=item, patient=True)
                 assert patient_id is not None
                 self.patients_touched[patient_id].add(item.resource_type)
             elif isinstance(record, StoredRecord):
@@ -952,22 +1066,21 @@ class _UnitWriter:
             self._load_public_ids(stored)
         self._write_rows(stored, StoredResource, "stored", self._stored_row)
 
-    def _find_patients(self, records: list[StoredRecord]) -> None:
-        """Which people a kept resource's candidate references resolve to are patients."""
-        found = (self._quiet(ref) for record in records for ref in record.patients)
-        ids = {pk for pk in found if pk is not None}
-        self.patient_ids = set(
-            Person.objects.filter(pk__in=ids, kind="patient").values_list("pk", flat=True)
-        )
-
     def _quiet(self, ref: Ref) -> int | None:
-        target = self._lookup(reference_keys(ref))
+        """The person a reference reaches (the surviving record of a merge), or None."""
+        target = self._lookup(reference_keys(ref, base=self.base))
         kind, _, pk = (target or "").partition(":")
-        return int(pk) if kind == "person" else None
+        return self._survivor(int(pk)) if kind == "person" else None
 
     def stored_patient(self, record: StoredRecord) -> int | None:
+        """The first candidate reference that reaches a patient (load_people ran before)."""
         return next(
-            (pk for ref in record.patients if (pk := self._quiet(ref)) in self.patient_ids), None
+            (
+                pk
+                for ref in record.patients
+                if self.person_kinds.get(pk := self._quiet(ref) or 0) == "patient"
+            ),
+            None,
         )
 
     def _write_rows(self, items: list[_Item], model: Any, kind: str, build: Any) -> None:
@@ -1011,7 +1124,9 @@ class _UnitWriter:
             recorded_at=self.now,
             recorded_by=self.context.acting_user,
         )
-        row.person_id = self.resolve(record.patient, required=True, item=item)  # type: ignore[assignment]
+        row.person_id = self.resolve(  # type: ignore[assignment]
+            record.patient, required=True, item=item, patient=True
+        )
         row.staff_id = self.resolve(record.staff)
         row.location_id = self.resolve(record.location)
         for name in (
@@ -1036,7 +1151,9 @@ class _UnitWriter:
         record = item.record
         assert isinstance(record, HistoryRecord)
         row = row or HistoryItem(organization=self.organization, origin_id=item.origin_id)
-        row.person_id = self.resolve(record.patient, required=True, item=item)  # type: ignore[assignment]
+        row.person_id = self.resolve(  # type: ignore[assignment]
+            record.patient, required=True, item=item, patient=True
+        )
         for name in ("category", "code_system", "code", "display", "is_active", "onset"):
             setattr(row, name, getattr(record, name))
         row.origin_system, row.imported_at, row.import_run = (
@@ -1067,7 +1184,7 @@ class _UnitWriter:
 
     def _load_public_ids(self, items: list[_Item]) -> None:
         targets = {
-            self._lookup(reference_keys(ref))
+            self._lookup(reference_keys(ref, base=self.base))
             for item in items
             for ref in _body_refs(getattr(item.record, "body", None))
         }
@@ -1083,12 +1200,36 @@ class _UnitWriter:
             return value
         result = {k: self._rewrite(v) for k, v in value.items()}
         if isinstance(value.get("reference"), str):
-            target = self._lookup(reference_keys(Ref("", reference=value["reference"])))
+            target = self._lookup(
+                reference_keys(Ref("", reference=value["reference"]), base=self.base)
+            )
             if target and target in self.public_ids:
                 result["reference"] = self.public_ids[target]
         return result
 
     # -- bookkeeping and audit
+
+    def _write_keys(self, done: list[_Item]) -> None:
+        """Identifiers of what was imported or updated, for later conditional references."""
+        org, system = self.organization, self.context.source_system
+        wanted = {
+            (key[:400], item.target or "")
+            for item in done
+            for key in item.identifier_keys
+            if item.target
+        }
+        updated_targets = {i.target for i in done if i.outcome == "updated" and i.target}
+        if updated_targets:
+            wanted -= set(
+                SourceKey.objects.filter(
+                    organization=org, origin_system=system, target__in=updated_targets
+                ).values_list("key", "target")
+            )
+        _insert(
+            SourceKey,
+            ["organization_id", "origin_system", "key", "target"],
+            [(org.pk, system, key, target) for key, target in sorted(wanted)],
+        )
 
     def write_bookkeeping(self) -> None:
         org, system = self.organization, self.context.source_system
@@ -1096,38 +1237,42 @@ class _UnitWriter:
         changed_records = SourceRecord.objects.filter(
             organization=org,
             origin_system=system,
-            origin_id__in=[i.origin_id for i in done if i.existing],
+            origin_id__in=[i.origin_id for i in done if i.recorded],
         )
         by_origin = {r.origin_id: r for r in changed_records}
         fresh: list[tuple[Any, ...]] = []
         refreshed = []
+        when_field = SourceRecord._meta.get_field("source_updated")
         for item in done:
             record = by_origin.get(item.origin_id)
             if record is None:
-                fresh.append((org.pk, system, item.origin_id, item.content_hash, item.target or ""))
+                when = when_field.get_db_prep_save(item.source_updated, connection)
+                target = item.target or ""
+                fresh.append((org.pk, system, item.origin_id, item.content_hash, target, when))
             else:
                 record.content_hash, record.target = item.content_hash, item.target or ""
                 record.import_run, record.imported_at = self.context.run.public_id, self.now
+                record.source_updated = item.source_updated
                 refreshed.append(record)
         _insert(
             SourceRecord,
-            ["organization_id", "origin_system", "origin_id", "content_hash", "target"],
+            [
+                "organization_id",
+                "origin_system",
+                "origin_id",
+                "content_hash",
+                "target",
+                "source_updated",
+            ],
             fresh,
             constants={"import_run": self.context.run.public_id, "imported_at": self.now},
         )
         SourceRecord.objects.bulk_update(
-            refreshed, ["content_hash", "target", "import_run", "imported_at"], batch_size=500
+            refreshed,
+            ["content_hash", "target", "import_run", "imported_at", "source_updated"],
+            batch_size=500,
         )
-        _insert(
-            SourceKey,
-            ["organization_id", "origin_system", "key", "target"],
-            [
-                (org.pk, system, key[:400], item.target or "")
-                for item in done
-                if item.outcome == "imported"
-                for key in item.identifier_keys
-            ],
-        )
+        self._write_keys(done)
         reindex_people(self.reindex)
         index_new_people(self.index_new)
         actor = self.context.acting_user
@@ -1183,8 +1328,22 @@ def _insert(
         cursor.executemany(sql, [(*row, *prepared) for row in rows])
 
 
+def _describe(ref: Ref) -> str:
+    """A reference in a message, without identifier values (they can be PHI: an SSN, an MRN)."""
+    if ref.identifier or "?identifier=" in ref.reference:
+        system = (ref.identifier or ref.reference.partition("?identifier=")[2]).partition("|")[0]
+        return f"the {ref.target_type or 'resource'} with a {unquote(system)[:80]} identifier"
+    if ref.reference.startswith("urn:"):
+        return f"the entry {ref.reference[:80]}"
+    return repr(ref.reference[:120])
+
+
 def _type_of(entry: Entry) -> str:
-    return str(entry.resource.get("resourceType")) if entry.resource else "(request only)"
+    """The entry's type as a counting key (never a value that could hold PHI or a NUL)."""
+    if not entry.resource:
+        return "(request only)"
+    value = entry.resource.get("resourceType")
+    return value if isinstance(value, str) and _TYPE_NAME.match(value) else "(not a type)"
 
 
 def record_fields(record: mapping.Record) -> dict[str, Any]:
@@ -1211,14 +1370,17 @@ def _same_person(person: Person, record: PersonRecord, source_system: str, origi
     fields = record.fields
     if record.kind == "referral_source" and record.referral_type == "organization":
         return normalize(person.organization_name) == normalize(fields.get("organization_name", ""))
-    same_name = normalize(person.family_name) == normalize(fields.get("family_name", "")) != ""
+    # Given and family name both (twins share the rest), and for patients the birth date too.
+    same_name = normalize(person.family_name) == normalize(
+        fields.get("family_name", "")
+    ) != "" and normalize(person.given_name) == normalize(fields.get("given_name", ""))
     if record.kind in {"patient", "related"}:
         return (
             same_name
             and person.birth_date is not None
             and person.birth_date == fields.get("birth_date")
         )
-    return same_name and normalize(person.given_name) == normalize(fields.get("given_name", ""))
+    return same_name
 
 
 def _free_name(name: str, address: str, taken: set[str]) -> str:
@@ -1249,23 +1411,32 @@ def do_import_unit(context: ImportContext, unit: Unit) -> Counter[tuple[str, str
     try:
         with transaction.atomic():
             writer = _UnitWriter(context, unit, items)
-            try:
-                writer.run()
-            except UnitRejected as rejection:
-                rejection.counts = all_types
-                raise
+            writer.run()
             counts = writer.counts + Counter({(t, "skipped"): n for t, n in skipped.items()})
             run = ImportRun.objects.select_for_update().get(pk=context.run.pk)
             run.resources_read += len(unit.entries)
             run.bundles_committed += 1
+            run.heartbeat_at = clock.now()
             _add_counts(run, counts)
-            run.save(update_fields=["resources_read", "bundles_committed", "counts"])
+            run.save(
+                update_fields=["resources_read", "bundles_committed", "counts", "heartbeat_at"]
+            )
+    except UnitRejected as rejection:
+        rejection.counts = all_types
+        raise
     except IntegrityError as error:
         raise UnitRejected(
             Problem(
                 unit.file,
                 "another import wrote the same resources at the same time; run this import again",
             ),
+            all_types,
+        ) from error
+    except DatabaseError as error:
+        # A value the database refuses (PostgreSQL checks lengths and characters SQLite lets
+        # through): the unit rolled back whole. The type names the problem; values stay out.
+        raise UnitRejected(
+            Problem(unit.file, f"the database refused a value ({error.__class__.__name__})"),
             all_types,
         ) from error
     context.run = run
@@ -1321,3 +1492,24 @@ def check_queue_upload(
 
         transaction.on_commit(lambda: run_fhir_upload.enqueue(run_id=run.pk))
     return run
+
+
+@transaction.atomic
+def do_mark_import_interrupted(run: ImportRun) -> bool:
+    """Audit: interop.import_failed. Only a run still running (claimed with a conditional
+    UPDATE, so a run finishing at this moment is left alone)."""
+    problem = Problem(
+        file="",
+        message="the import stopped without finishing (the process was stopped or crashed); "
+        "run it again: what was imported is found unchanged",
+    ).as_dict()
+    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.FAILED, finished_at=clock.now()
+    )
+    if not claimed:
+        return False
+    run.refresh_from_db()
+    run.problems = [*run.problems, problem]
+    run.save(update_fields=["problems"])
+    record_audit(actor=None, action="interop.import_failed", target=run)
+    return True

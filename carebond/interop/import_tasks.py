@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django_tasks import task
 
+from carebond.core import clock
 from carebond.interop import importer
 from carebond.interop.models import ImportRun, ImportStatus
 
@@ -20,6 +21,7 @@ def run_fhir_upload(run_id: int) -> None:
     if run is None or run.status != ImportStatus.RUNNING or not run.upload_dir:
         return
     folder = Path(run.upload_dir)
+    ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=clock.now())  # picked up
     try:
         importer.import_files(
             [folder],

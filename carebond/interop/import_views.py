@@ -3,7 +3,9 @@
 The answer is a transaction-response (or batch-response) Bundle saying, per entry, what it
 became (201 Created with its location, 200 OK when it updated or matched what was there, or 200
 with a note when CareBond does not keep that type), or one OperationOutcome naming the entry,
-resource and FHIR path of the first problem, with nothing written.
+resource and FHIR path of the first problem, with nothing written. DELETE, GET and PATCH entries
+are refused (422) before anything is imported: CareBond takes in data, it does not carry out
+another system's requests.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ def fhir_base(request: HttpRequest) -> HttpResponse:
             diagnostics=f"The body is not valid JSON ({error.msg} at {position}).",
         )
     problem = _not_a_transaction(document)
+    if problem.startswith("Bundle.entry["):
+        return outcome_response(
+            422, code="not-supported", diagnostics=problem, expression=[problem.split(":")[0]]
+        )
     if problem:
         return outcome_response(400, code="structure", diagnostics=problem, expression=["Bundle"])
     source = _source(document, user.username)
@@ -115,6 +121,18 @@ def _not_a_transaction(document: Any) -> str:
             f"Bundle.type is {str(document.get('type'))[:30]!r}; the base URL takes transaction "
             "or batch Bundles. Import other files with the upload page or carebond import-fhir."
         )
+    entries = document.get("entry")
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        request = entry.get("request") if isinstance(entry, dict) else None
+        method = str(request.get("method", "")).upper() if isinstance(request, dict) else ""
+        if method in {"DELETE", "GET", "HEAD", "PATCH"} or not (
+            isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
+        ):
+            return (
+                f"Bundle.entry[{index}]: CareBond imports what a Bundle sends (POST and PUT of "
+                f"a resource); it does not carry out {method or 'an entry without a resource'} "
+                "requests. Nothing was imported."
+            )
     return ""
 
 

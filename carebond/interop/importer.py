@@ -139,8 +139,12 @@ def import_documents(
         files_total=len(documents),
     )
     context = ImportContext(organization, run, source_system, acting_user)
-    for name, document in documents:
-        import_unit(context, unit_from_document(document, name))
-        do_record_file_done(context)
+    try:
+        for name, document in documents:
+            import_unit(context, unit_from_document(document, name))
+            do_record_file_done(context)
+    except BaseException:
+        do_finish_import_run(context, failed=True)
+        raise
     do_finish_import_run(context)
     return context

@@ -167,13 +167,25 @@ Record = (
 # --- primitives --------------------------------------------------------------------------
 
 
-def _text(value: Any, path: str, limit: int | None = None) -> str:
+def _text(value: Any, path: str, limit: int | None = None, *, strict: bool = False) -> str:
+    """A FHIR string. Long display texts are cut to the column; ``strict`` values (names,
+    identifiers) are refused instead, since a cut one could match somebody else's."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise MappingError(path, f"expected a string, found {type(value).__name__}")
+        raise MappingError(path, f"expected a string, found {_json_type(value)}")
     text: str = value.replace("\x00", "").strip()
-    return text[:limit] if limit else text
+    if limit and len(text) > limit:
+        if strict:
+            raise MappingError(path, f"longer than {limit} characters")
+        return text[:limit]
+    return text
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", bool: "true/false", int: "a number"}.get(
+        type(value), "a number" if isinstance(value, float) else type(value).__name__
+    )
 
 
 def parse_date(value: Any, path: str) -> date | None:
@@ -185,12 +197,12 @@ def parse_date(value: Any, path: str) -> date | None:
     if match is None:
         if "T" in text:
             return parse_datetime(text, path).date()
-        raise MappingError(path, f"{text!r} is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise MappingError(path, "is not a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)")
     year, month, day = (int(match.group(i) or 1) for i in (1, 2, 3))
     try:
         return date(year, month, day)
     except ValueError as error:
-        raise MappingError(path, f"{text!r} is not a valid date ({error})") from error
+        raise MappingError(path, f"is not a valid date ({error})") from error
 
 
 def parse_datetime(value: Any, path: str) -> datetime:
@@ -202,11 +214,11 @@ def parse_datetime(value: Any, path: str) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise MappingError(path, f"{text!r} is not a valid FHIR dateTime") from error
-    if parsed.tzinfo is None:
-        raise MappingError(path, f"{text!r} has a time but no time zone offset")
-    return parsed.astimezone(UTC)
+        if parsed.tzinfo is None:
+            raise MappingError(path, "has a time but no time zone offset")
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        raise MappingError(path, "is not a valid FHIR dateTime") from error
 
 
 def _list(value: Any, path: str) -> list[Any]:
@@ -276,7 +288,7 @@ def identifiers_of(resource: dict[str, Any], path: str) -> list[IdentifierInput]
     for n, raw in enumerate(_list(resource.get("identifier"), f"{path}.identifier")):
         item = _object(raw, f"{path}.identifier[{n}]")
         system = _text(item.get("system"), f"{path}.identifier[{n}].system", 200)
-        value = _text(item.get("value"), f"{path}.identifier[{n}].value", 100)
+        value = _text(item.get("value"), f"{path}.identifier[{n}].value", 100, strict=True)
         if not system or not value or (system, value) in seen:
             continue
         seen.add((system, value))
@@ -342,65 +354,57 @@ def _addresses(resource: dict[str, Any], path: str) -> list[AddressInput]:
 
 
 def _names(resource: dict[str, Any], path: str) -> dict[str, str]:
-    """Official (or usual, or first) name; a nickname becomes the preferred name; maiden kept."""
-    chosen: dict[str, Any] | None = None
-    result = {
-        "given_name": "",
-        "middle_name": "",
-        "family_name": "",
-        "prefix": "",
-        "suffix": "",
-        "preferred_name": "",
-        "maiden_name": "",
-    }
+    """Official (or usual, or first) name; a usual or nickname name becomes the preferred name;
+    the maiden name is kept. Names longer than the columns are refused, never cut."""
+    result = dict.fromkeys(
+        ("given_name", "middle_name", "family_name", "prefix", "suffix", "preferred_name"), ""
+    )
+    result["maiden_name"] = ""
     names = [
         _object(n, f"{path}.name[{i}]")
         for i, n in enumerate(_list(resource.get("name"), f"{path}.name"))
     ]
-    for use in ("official", "usual", None, ""):
-        chosen = next((n for n in names if n.get("use") == use), None)
-        if chosen:
-            break
-    chosen = (
-        chosen
-        or next((n for n in names if n.get("use") not in {"maiden", "old", "nickname"}), None)
-        or (names[0] if names else None)
+    uses = [_text(n.get("use"), f"{path}.name[{i}].use") for i, n in enumerate(names)]
+    chosen = next(
+        (i for wanted in ("official", "usual", "") for i, use in enumerate(uses) if use == wanted),
+        next((i for i, use in enumerate(uses) if use not in {"maiden", "old", "nickname"}), None),
     )
+    if chosen is None and names:
+        chosen = 0
+
+    def given_of(i: int) -> list[str]:
+        where = f"{path}.name[{i}].given"
+        return [_text(g, where, 100, strict=True) for g in _list(names[i].get("given"), where)]
+
     if chosen is not None:
-        i = names.index(chosen)
-        given = [
-            _text(g, f"{path}.name[{i}].given")
-            for g in _list(chosen.get("given"), f"{path}.name[{i}].given")
-        ]
-        result["given_name"] = given[0][:100] if given else ""
-        result["middle_name"] = " ".join(given[1:])[:100]
-        result["family_name"] = _text(chosen.get("family"), f"{path}.name[{i}].family", 100)
+        name, where = names[chosen], f"{path}.name[{chosen}]"
+        given = given_of(chosen)
+        result["given_name"] = given[0] if given else ""
+        result["middle_name"] = _text(" ".join(given[1:]), f"{where}.given", 100, strict=True)
+        result["family_name"] = _text(name.get("family"), f"{where}.family", 100, strict=True)
         if not (result["given_name"] or result["family_name"]):
-            result["family_name"] = _text(chosen.get("text"), f"{path}.name[{i}].text", 100)
-        prefixes = _list(chosen.get("prefix"), f"{path}.name[{i}].prefix")
-        suffixes = _list(chosen.get("suffix"), f"{path}.name[{i}].suffix")
-        result["prefix"] = " ".join(_text(p, f"{path}.name[{i}].prefix") for p in prefixes)[:40]
-        result["suffix"] = " ".join(_text(s, f"{path}.name[{i}].suffix") for s in suffixes)[:40]
-    for i, name in enumerate(names):
-        if name.get("use") == "usual" and name is not chosen and not result["preferred_name"]:
-            given = _list(name.get("given"), f"{path}.name[{i}].given")
-            result["preferred_name"] = _text(given[0] if given else "", f"{path}.name[{i}]", 100)
-        if name.get("use") == "nickname":
-            given = _list(name.get("given"), f"{path}.name[{i}].given")
-            result["preferred_name"] = _text(
-                given[0] if given else name.get("text"), f"{path}.name[{i}]", 100
-            )
-        elif name.get("use") == "maiden":
-            result["maiden_name"] = _text(
-                name.get("family") or name.get("text"), f"{path}.name[{i}].family", 100
-            )
+            result["family_name"] = _text(name.get("text"), f"{where}.text", 100, strict=True)
+        for part in ("prefix", "suffix"):
+            words = [_text(w, f"{where}.{part}") for w in _list(name.get(part), f"{where}.{part}")]
+            result[part] = " ".join(words)[:40]
+    for i, use in enumerate(uses):
+        where = f"{path}.name[{i}]"
+        if (use == "usual" and i != chosen and not result["preferred_name"]) or use == "nickname":
+            given = given_of(i)
+            text = given[0] if given else _text(names[i].get("text"), f"{where}.text")
+            result["preferred_name"] = _text(text, where, 100, strict=True)
+        elif use == "maiden":
+            family = names[i].get("family") or names[i].get("text")
+            result["maiden_name"] = _text(family, f"{where}.family", 100, strict=True)
     return result
 
 
 def _gender(resource: dict[str, Any], path: str) -> str:
     value = _text(resource.get("gender"), f"{path}.gender")
     if value and value not in AdministrativeGender.values:
-        raise MappingError(f"{path}.gender", f"{value!r} is not a FHIR administrative gender")
+        raise MappingError(
+            f"{path}.gender", "is not a FHIR administrative gender (male, female, other, unknown)"
+        )
     return value
 
 

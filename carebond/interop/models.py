@@ -37,6 +37,8 @@ class ImportRun(PublicIdModel, TenantModel):
     source_system = models.CharField(max_length=200)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved on at every unit committed: a running import that stops moving was interrupted.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     files_total = models.PositiveIntegerField(default=0)
     files_done = models.PositiveIntegerField(default=0)
     resources_read = models.PositiveIntegerField(default=0)
@@ -117,6 +119,8 @@ class SourceRecord(TenantModel):
     origin_system = models.CharField(max_length=200)
     origin_id = models.CharField(max_length=100)  # "Patient/123"
     content_hash = models.CharField(max_length=32)
+    # The resource's meta.lastUpdated when it had one: an older version never replaces a newer.
+    source_updated = models.DateTimeField(null=True, blank=True)
     target = models.CharField(max_length=40)  # "person:12", "location:3", "touchpoint:99"
     import_run = models.UUIDField()
     imported_at = models.DateTimeField()

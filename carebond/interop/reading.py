@@ -95,12 +95,17 @@ def _is_ndjson(path: Path) -> bool:
     return name.endswith((".ndjson", ".jsonl"))
 
 
+RANK_PREFIX = 4 * 1024 * 1024  # what file_rank reads of a Bundle
+
+
 def file_rank(path: Path) -> int:
     """How early a file should be imported: the latest-ranked resource type it holds decides.
-    A provider bundle (only Organization/Location/Practitioner) goes before patient bundles."""
+    A provider bundle (only Organization/Location/Practitioner) goes before patient bundles.
+    NDJSON files hold one type (bulk export): their first line says which. Of a Bundle the
+    first 4 MiB are read; a patient's bundle names its Patient first."""
     try:
         with _open(path) as stream:
-            data = stream.read(MAX_BUNDLE_BYTES + 1)
+            data = stream.readline(64 * 1024) if _is_ndjson(path) else stream.read(RANK_PREFIX)
     except (OSError, EOFError, gzip.BadGzipFile):
         return LATE_RANK  # the import reports the file's problem in its turn
     types = {m.decode() for m in _TYPE_PATTERN.findall(data)} - {"Bundle"}

@@ -72,17 +72,18 @@ def _named(version: str) -> str:
 def detect_other_version(resource: dict[str, Any]) -> str:
     """An explanation if the resource is recognisably not R4, else ''. Looks at the resource
     and, for a Bundle, at its entries' resource types (cheap: no deep walk)."""
-    declared = resource.get("fhirVersion") or (resource.get("meta") or {}).get("fhirVersion")
+    meta: dict[str, Any] = resource["meta"] if isinstance(resource.get("meta"), dict) else {}
+    declared = resource.get("fhirVersion") or meta.get("fhirVersion")
     if isinstance(declared, str) and declared and not declared.startswith("4.0"):
-        return f"This is {_named(declared)}. {_R4}"
+        return f"This is {_named(declared[:20])}. {_R4}"
     types = [resource.get("resourceType")]
     if resource.get("resourceType") == "Bundle" and isinstance(resource.get("entry"), list):
         types += [
-            (e.get("resource") or {}).get("resourceType")
+            e["resource"].get("resourceType")
             for e in resource["entry"]
             if isinstance(e, dict) and isinstance(e.get("resource"), dict)
         ]
-    for resource_type in types:
+    for resource_type in (t for t in types if isinstance(t, str)):
         if resource_type in _DSTU2_ONLY:
             return (
                 f"This looks like FHIR DSTU2: it contains {resource_type}, which R4 replaced "
@@ -98,7 +99,9 @@ def detect_other_version(resource: dict[str, Any]) -> str:
 
 def _dstu2_fields(resource: dict[str, Any]) -> str:
     """DSTU2 resources that exist in R4 under the same name, told apart by their fields."""
-    resource_type = resource.get("resourceType")
+    resource_type = (
+        resource.get("resourceType") if isinstance(resource.get("resourceType"), str) else ""
+    )
     if resource_type in {"Encounter", "Condition"} and "patient" in resource:
         return (
             f"This looks like FHIR DSTU2: {resource_type}.patient became "

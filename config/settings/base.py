@@ -234,6 +234,7 @@ LOGGING = {
 CAREBOND_SCANS = [
     ("carebond.accounts.scans.scan_expired_sessions", 3600),
     ("carebond.audit.scans.scan_audit_chain", 86400),
+    ("carebond.interop.scans.scan_interrupted_imports", 900),
 ]
 
 # --- FHIR import ------------------------------------------------------------------------------

@@ -99,15 +99,33 @@ def test_sending_the_same_transaction_again_creates_nothing(
     assert Touchpoint.objects.filter(organization=org_a).count() == 1
 
 
-def test_the_hl7_transaction_example_with_conditional_entries_is_accepted(
+def test_the_hl7_transaction_example_is_refused_for_its_delete_entry_and_nothing_written(
     manager_client: Client, org_a: Organization
 ) -> None:
-    response = post(manager_client, load(EXAMPLES / "Bundle-bundle-transaction.json"))
+    example = load(EXAMPLES / "Bundle-bundle-transaction.json")
+    delete_at = next(
+        n for n, e in enumerate(example["entry"]) if e.get("request", {}).get("method") == "DELETE"
+    )
+
+    response = post(manager_client, example)
+
+    assert response.status_code == 422
+    issue = response.json()["issue"][0]
+    assert issue["expression"] == [f"Bundle.entry[{delete_at}]"]
+    assert "DELETE" in issue["diagnostics"]
+    assert not Person.objects.filter(organization=org_a).exists()
+
+
+def test_the_hl7_transaction_example_without_its_requests_imports_its_conditional_puts(
+    manager_client: Client, org_a: Organization
+) -> None:
+    example = load(EXAMPLES / "Bundle-bundle-transaction.json")
+    example["entry"] = [e for e in example["entry"] if "resource" in e]
+
+    response = post(manager_client, example)
 
     assert response.status_code == 200
-    assert len(response.json()["entry"]) == len(
-        load(EXAMPLES / "Bundle-bundle-transaction.json")["entry"]
-    )
+    assert len(response.json()["entry"]) == len(example["entry"])
     assert Person.objects.filter(organization=org_a, kind="patient").exists()
 
 

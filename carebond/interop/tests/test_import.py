@@ -245,7 +245,7 @@ def test_every_reference_form_resolves(
         "name": [{"family": "Grant", "given": ["Owen"]}],
     }
     document = bundle(PATIENT, practitioner)
-    document["entry"][0]["fullUrl"] = "http://ehr.example.org/fhir/Patient/p1"
+    document["entry"][0]["fullUrl"] = "https://ehr.example.org/fhir/Patient/p1"
     run_import(write(tmp_path / "people.json", document))
     visits = [
         dict(
@@ -253,7 +253,7 @@ def test_every_reference_form_resolves(
             participant=[{"individual": {"reference": "Practitioner/dr1"}}],
         ),
         dict(
-            encounter("e-abs", "http://ehr.example.org/fhir/Patient/p1/_history/3"),
+            encounter("e-abs", "https://ehr.example.org/fhir/Patient/p1/_history/3"),
             participant=[
                 {
                     "individual": {
@@ -384,7 +384,7 @@ def test_a_bad_entry_rejects_its_bundle_whole_and_the_import_goes_on(
             "entry": 1,
             "resource": "Encounter/e1",
             "path": "Encounter.period.start",
-            "message": "'2025-13-45T10:00:00Z' is not a valid FHIR dateTime",
+            "message": "is not a valid FHIR dateTime",
         }
     ]
     assert run.counts["Patient"] == {
