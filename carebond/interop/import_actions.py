@@ -74,7 +74,7 @@ from carebond.touchpoints.models import Touchpoint
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
-SHARED = "(already another person's: kept for this source's references only)"
+SHARED = "identifier(s) already belonged to another person; kept for this source's references only"
 OUTCOMES = ("imported", "updated", "unchanged", "skipped", "rejected")
 PHASES = (
     ("Organization",),
@@ -154,7 +154,8 @@ class ImportContext:
     source_system: str
     acting_user: User | None
     known: dict[str, str] = field(default_factory=dict)
-    dangling: Counter[str] = field(default_factory=Counter)
+    dangling: Counter[str] = field(default_factory=Counter)  # references to nothing, by path
+    shared: Counter[str] = field(default_factory=Counter)  # identifiers someone else holds
     # What each entry of the last unit became: (entry index, type, outcome, target or "").
     last_unit: list[tuple[int, str, str, str]] = field(default_factory=list)
 
@@ -215,7 +216,7 @@ def do_finish_import_run(context: ImportContext, *, failed: bool = False) -> Imp
     run = ImportRun.objects.select_for_update().get(pk=context.run.pk)
     run.status = ImportStatus.FAILED if failed else ImportStatus.FINISHED
     run.finished_at = clock.now()
-    if context.dangling:
+    if context.dangling or context.shared:
         run.problems = [
             *run.problems,
             *(
@@ -226,6 +227,11 @@ def do_finish_import_run(context: ImportContext, *, failed: bool = False) -> Imp
                 ).as_dict()
                 | {"notice": True}
                 for path, count in sorted(context.dangling.items())
+            ),
+            *(
+                Problem(file="", path=path, message=f"{count} {SHARED}").as_dict()
+                | {"notice": True}
+                for path, count in sorted(context.shared.items())
             ),
         ]
     run.save()
@@ -894,7 +900,7 @@ class _UnitWriter:
                 elif owner != person_id:
                     # Someone else has it: not enough to call them the same person. The
                     # identifier still resolves references within this source (SourceKey).
-                    self.context.dangling[f"{item.resource_type}.identifier {SHARED}"] += 1
+                    self.context.shared[f"{item.resource_type}.identifier"] += 1
             rank = len(contacts_had[person_id])
             for contact in record.contacts:
                 if (contact.system, contact.value) not in contacts_had[person_id]:

@@ -315,7 +315,7 @@ def test_an_npi_shared_by_two_sources_is_two_people(
         ],
     )
 
-    run_import(
+    run = run_import(
         write(tmp_path / "two.json", bundle(second, PATIENT, visit)), source="urn:source:two"
     )
 
@@ -328,6 +328,9 @@ def test_an_npi_shared_by_two_sources_is_two_people(
     assert Touchpoint.objects.get(origin_id="Encounter/e1").staff.family_name == "Block"  # type: ignore[union-attr]
     # The identifier row stays with the first holder; the second keeps it for its references.
     assert Identifier.objects.get(value="9999999999").person.family_name == "Bruen"
+    assert [p["message"] for p in run.problems if p["path"] == "Practitioner.identifier"] == [
+        "1 identifier(s) already belonged to another person; kept for this source's references only"
+    ]
 
 
 def test_identifier_match_needs_the_name_and_birth_date_too(
