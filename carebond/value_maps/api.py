@@ -38,6 +38,12 @@ class AnalysisQuery(Schema):
     cutoff: int | None = Field(None, ge=1, le=10_000, description="Default: the suggested one.")
     segment: str | None = Field(None, max_length=80, description="One segment's respondents.")
     unit: Literal["respondent", "ladder"] = "respondent"
+    cutoff_on: Literal["direct", "total"] = Field(
+        "direct", description="Cut-off on direct links (D) or direct + indirect (T)."
+    )
+    indices_on: Literal["direct", "total"] = Field(
+        "direct", description="Abstractness and centrality on D (default) or T."
+    )
 
 
 class RungOut(Schema):
@@ -86,7 +92,12 @@ def analysis(request: HttpRequest, study_id: UUID, query: Query[AnalysisQuery]) 
     user = acting_user(request)
     study = access_study(user, study_id)
     stored, result = get_analysis(
-        study, segment=query.segment, cutoff=query.cutoff, count_unit=query.unit
+        study,
+        segment=query.segment,
+        cutoff=query.cutoff,
+        count_unit=query.unit,
+        cutoff_on=query.cutoff_on,
+        indices_on=query.indices_on,
     )
     output = analysis_as_json(result)
     output["warnings"] = ladder_warnings(stored)

@@ -23,6 +23,7 @@ from carebond.value_maps.analysis import (
     CountUnit,
     LadderAnalysis,
     LadderStudy,
+    MatrixChoice,
     abstraction_order,
     analyze,
     level_rank,
@@ -247,10 +248,20 @@ def get_analysis(
     segment: str | None = None,
     cutoff: int | None = None,
     count_unit: CountUnit = "respondent",
+    cutoff_on: MatrixChoice = "direct",
+    indices_on: MatrixChoice = "direct",
 ) -> tuple[LadderStudy, LadderAnalysis]:
-    """The stored study's analysis (InvalidInput naming ``segment`` when it has no ladders)."""
+    """The stored study's analysis (InvalidInput naming ``segment`` when it has no ladders).
+    Cut-off and indices are on the direct matrix D unless asked for on T = D + I."""
     stored = ladder_study(study)
-    return stored, analyze(stored, segment=segment, cutoff=cutoff, count_unit=count_unit)
+    return stored, analyze(
+        stored,
+        segment=segment,
+        cutoff=cutoff,
+        count_unit=count_unit,
+        cutoff_on=cutoff_on,
+        indices_on=indices_on,
+    )
 
 
 def _is_uuid(text: str) -> bool:

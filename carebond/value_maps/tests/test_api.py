@@ -62,6 +62,22 @@ def test_cutoff_segment_and_unit_are_passed_to_the_analysis(
     assert body["summary"]["respondents"] == 2
 
 
+def test_indices_and_cutoff_can_be_on_the_total_matrix_and_say_so(
+    org_a: Organization, manager_a: User, api_for: ApiFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    from_file = read_ladder_csv(WORKED_CSV.encode()).study
+    assert from_file is not None
+    response = api_for(manager_a).get(_url(study.public_id, "?indices_on=total&cutoff_on=total"))
+    assert response.status_code == 200
+    body = response.json()
+    body.pop("warnings")
+    expected = analysis_as_json(analyze(from_file, indices_on="total", cutoff_on="total"))
+    assert body == json.loads(json.dumps(expected))
+    on_direct = api_for(manager_a).get(_url(study.public_id)).json()
+    assert body["indices"] != on_direct["indices"]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [("?segment=nobody", "segment"), ("?cutoff=0", "query.cutoff"), ("?unit=x", "query.unit")],
