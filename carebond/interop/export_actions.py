@@ -136,3 +136,18 @@ def do_record_fhir_export(
         organization=organization,
         actor_label=None if acting_user else (actor_label or "cli"),
     )
+
+
+@transaction.atomic
+def do_expire_bulk_export(export: BulkExport) -> None:
+    """Audit: fhir.export.expired. Exported PHI does not wait on disk for ever: the files and
+    the job go once the keeping period is over (the requester was told when they finished)."""
+    directory = export_directory(export)
+    BulkExport.objects.filter(pk=export.pk).delete()
+    record_audit(
+        actor=None,
+        action="fhir.export.expired",
+        target=export,
+        organization=export.organization,
+    )
+    transaction.on_commit(lambda: shutil.rmtree(directory, ignore_errors=True))

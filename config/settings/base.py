@@ -184,6 +184,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_SCAN_INTERVAL_SECONDS = env_int("CAREBOND_WORKER_SCAN_INTERVAL", 60)
 # FHIR bulk $export writes its NDJSON files here (PHI: keep it on encrypted, private storage).
 FHIR_EXPORT_DIR = Path(env_str("CAREBOND_FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-exports")))
+# Finished $export files are deleted after this many days.
+FHIR_EXPORT_KEEP_DAYS = env_int("CAREBOND_FHIR_EXPORT_KEEP_DAYS", 7)
 
 # --- encrypted free-text PHI ----------------------------------------------------------------
 # Comma-separated Fernet keys, newest first; older keys still decrypt during rotation.
@@ -235,6 +237,7 @@ CAREBOND_SCANS = [
     ("carebond.accounts.scans.scan_expired_sessions", 3600),
     ("carebond.audit.scans.scan_audit_chain", 86400),
     ("carebond.interop.scans.scan_interrupted_imports", 900),
+    ("carebond.interop.scans.scan_bulk_exports", 3600),
 ]
 
 # --- FHIR import ------------------------------------------------------------------------------

@@ -283,3 +283,52 @@ def test_an_import_that_stopped_moving_is_marked_interrupted_and_its_upload_remo
     assert "stopped without finishing" in stale.problems[-1]["message"]
     assert not folder.exists()
     assert moving.status == "running"
+
+
+def test_old_exports_are_deleted_with_their_files_and_stuck_ones_failed(
+    org_a: Organization,
+    admin_a: User,
+    tmp_path: Path,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from carebond.audit.models import AuditEvent
+    from carebond.interop.models import BulkExport
+    from carebond.interop.scans import scan_bulk_exports
+
+    settings.FHIR_EXPORT_DIR = tmp_path / "exports"
+    now = clock.now()
+    old = BulkExport.objects.create(
+        organization=org_a,
+        requested_by=admin_a,
+        status="finished",
+        requested_at=now - timedelta(days=9),
+        finished_at=now - timedelta(days=8),
+    )
+    folder = settings.FHIR_EXPORT_DIR / str(old.public_id)
+    folder.mkdir(parents=True)
+    (folder / "Patient.ndjson").write_text("{}\n")
+    recent = BulkExport.objects.create(
+        organization=org_a,
+        requested_by=admin_a,
+        status="finished",
+        requested_at=now - timedelta(days=1),
+        finished_at=now - timedelta(days=1),
+    )
+    stuck = BulkExport.objects.create(
+        organization=org_a,
+        requested_by=admin_a,
+        status="running",
+        requested_at=now - timedelta(days=2),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        handled = scan_bulk_exports()
+
+    assert handled == 2
+    assert not folder.exists()
+    assert not BulkExport.objects.filter(pk=old.pk).exists()
+    assert BulkExport.objects.filter(pk=recent.pk).exists()
+    stuck.refresh_from_db()
+    assert stuck.status == "failed"
+    assert AuditEvent.objects.filter(action="fhir.export.expired").count() == 1
