@@ -46,6 +46,10 @@ class Command(BaseCommand):
                 f"{len(result.people.referral_sources)} referral sources; try searching "
                 "'Nguyen' (a duplicate pair to merge) or 'lopz' (a typo)."
             )
+            console.print(
+                "Sign in as manager for FHIR import (an EHR feed, one Bundle rejected and "
+                "named) and Value maps (patients and clinicians meeting at trust)."
+            )
         if settings.CAREBOND_DEMO:
             console.print("Demo mode (CAREBOND_DEMO=1): demo accounts sign in without MFA.")
         else:
