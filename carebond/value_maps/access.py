@@ -1,8 +1,8 @@
 """Who may use value maps, and fetching a study within the user's organisation.
 
 Missing and another organisation's study look the same (NotFound, 404). The analyst reads maps
-and analyses (aggregates, respondents by pseudonym only); managers and administrators also run
-the interviews, keep the code book and import ladders.
+and analyses (aggregates, respondents by pseudonym only, never their words); managers and
+administrators also run the interviews, keep the code book, import ladders and read the words.
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ VALUE_MAP_EDITORS = AccessPolicy("value_map_editors", roles=frozenset({Role.ADMI
 
 def may_see_people(user: User) -> bool:
     """Whether the user may see which person a respondent is (never the analyst)."""
+    return VALUE_MAP_EDITORS.allows(user.role)
+
+
+def may_read_words(user: User) -> bool:
+    """Whether the user may read respondents' own words (encrypted PHI: people talk about their
+    health and families). Editors only, as for the API's ladders; never the analyst."""
     return VALUE_MAP_EDITORS.allows(user.role)
 
 

@@ -20,7 +20,7 @@ from carebond.core.errors import InvalidInput, RuleViolation
 from carebond.core.models import Organization
 from carebond.people.models import Person, PersonStatus
 from carebond.value_maps.analysis import main_level
-from carebond.value_maps.ladder_csv import Problem, read_ladder_csv
+from carebond.value_maps.ladder_csv import CODE_KEY_PATTERN, Problem, read_ladder_csv
 from carebond.value_maps.ladder_csv import Rung as CsvRung
 from carebond.value_maps.models import Code, Ladder, Level, Respondent, Rung, Segment, Study
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from carebond.accounts.models import User
 
 MAX_SEGMENTS = 12
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
+_KEY_PATTERN = CODE_KEY_PATTERN  # the CSV reader checks imported codes with the same pattern
 
 
 def _text(value: str, *, field_name: str, limit: int, required: bool = True) -> str:
@@ -195,6 +195,18 @@ def _synonyms(values: Sequence[str], *, label: str) -> list[str]:
     return kept
 
 
+def _check_label_free(study: Study, label: str, *, exclude: Code | None = None) -> None:
+    same_label = Code.objects.filter(study=study, label__iexact=label)
+    if exclude is not None:
+        same_label = same_label.exclude(pk=exclude.pk)
+    found = same_label.first()
+    if found is not None:
+        raise InvalidInput(
+            f"The code book already has {found.key} '{found.label}'; pick it instead.",
+            field="label",
+        )
+
+
 @transaction.atomic
 def check_create_code(
     study: Study,
@@ -211,12 +223,7 @@ def check_create_code(
     label = _text(label, field_name="label", limit=120)
     level = _clean_level(level)
     key = _clean_key(study, key) if key.strip() else next_code_key(study, level)
-    same_label = Code.objects.filter(study=study, label__iexact=label).first()
-    if same_label is not None:
-        raise InvalidInput(
-            f"The code book already has {same_label.key} '{same_label.label}'; pick it instead.",
-            field="label",
-        )
+    _check_label_free(study, label)
     code = Code.objects.create(
         organization_id=study.organization_id,
         study=study,
@@ -251,6 +258,7 @@ def check_rename_code(
     changes: dict[str, str] = {}
     new_label = _text(label, field_name="label", limit=120)
     if new_label != code.label:
+        _check_label_free(study, new_label, exclude=code)
         changes["label"] = new_label
     if key is not None and key.strip() != code.key:
         changes["key"] = _clean_key(study, key, exclude=code)
@@ -274,8 +282,10 @@ def check_rename_code(
 
 @transaction.atomic
 def check_merge_codes(merged: Code, into: Code, *, acting_user: User | None) -> Code:
-    """Audit: value_maps.code.merged. Every rung of ``merged`` now points at ``into``; the
-    merged code's label (and synonyms) become synonyms of ``into``; ``merged`` is deleted."""
+    """Audit: value_maps.code.merged (on ``into``), plus one per respondent linked to a person
+    whose rungs moved, with the person as patient. Every rung of ``merged`` now points at
+    ``into``; the merged code's label (and synonyms) become synonyms of ``into``; ``merged`` is
+    deleted."""
     if merged.study_id != into.study_id:
         raise RuleViolation("Both codes must belong to the same study.", code="other_study")
     if merged.pk == into.pk:
@@ -288,6 +298,11 @@ def check_merge_codes(merged: Code, into: Code, *, acting_user: User | None) -> 
             f"{into.get_level_display().lower()}; merge codes of the same level only.",
             code="level_mismatch",
         )
+    linked = list(
+        Respondent.objects.filter(ladders__rungs__code=merged, person__isnull=False)
+        .select_related("person")
+        .distinct()
+    )
     moved = Rung.objects.filter(code=merged).update(code=into)
     into.synonyms = _synonyms([*into.synonyms, merged.label, *merged.synonyms], label=into.label)
     into.save(update_fields=["synonyms"])
@@ -299,6 +314,14 @@ def check_merge_codes(merged: Code, into: Code, *, acting_user: User | None) -> 
         organization=study.organization,
         changed_fields=["synonyms", *(["rungs"] if moved else [])],
     )
+    if linked:
+        # Ladders of people changed: one event per respondent, naming the patient.
+        record_audit_many(
+            actor=acting_user,
+            action="value_maps.code.merged",
+            organization=study.organization,
+            targets=[(respondent, respondent.person, ["rungs"]) for respondent in linked],
+        )
     return into
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -49,6 +49,8 @@ MATRIX_CHOICES: tuple[MatrixChoice, ...] = ("direct", "total")
 DEFAULT_KEEP_SHARE = 2 / 3
 # Path enumeration is exponential in the worst case; a readable map (≤ 25 nodes) stays far below.
 MAX_PATHS = 5_000
+# ...and so is the walk that finds them (dead ends included): it stops after this many steps.
+MAX_STEPS = 200_000
 
 
 def main_level(level: str) -> str:
@@ -235,8 +237,10 @@ class ImplicationMatrix:
 
     Rows are "from", columns "to", both in the order of ``codes``; the diagonal is always 0.
     R&G print a cell as ``direct.indirect`` (4.02); we never encode it as a float (§1.2).
-    ``mentions[k]`` counts the units (respondents or ladders) that used code k: the node size
-    of the map. ``count_unit`` is part of the result because it changes every number (§1.7).
+    ``mentions[k]`` counts the units (respondents or ladders) that used code k;
+    ``respondents[k]`` the respondents who did, whatever the unit: the node size of the map
+    (§1.3: how many respondents mentioned the code). ``count_unit`` is part of the result
+    because it changes every number (§1.7).
     """
 
     codes: tuple[Code, ...]
@@ -244,6 +248,7 @@ class ImplicationMatrix:
     indirect: Matrix
     mentions: tuple[int, ...]
     count_unit: CountUnit
+    respondents: tuple[int, ...] = ()
 
     @cached_property
     def total(self) -> Matrix:
@@ -299,12 +304,14 @@ def implication_matrix(
     direct_by_unit: dict[tuple[str, ...], set[tuple[int, int]]] = defaultdict(set)
     indirect_by_unit: dict[tuple[str, ...], set[tuple[int, int]]] = defaultdict(set)
     used_by_unit: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    used_by_respondent: dict[str, set[int]] = defaultdict(set)
     for ladder in study.ladders:
         unit = (
             (ladder.respondent,) if count_unit == "respondent" else (ladder.respondent, ladder.id)
         )
         rungs = [position[rung] for rung in ladder.rungs]
         used_by_unit[unit].update(rungs)
+        used_by_respondent[ladder.respondent].update(rungs)
         for p, source in enumerate(rungs):
             for q in range(p + 1, len(rungs)):
                 if rungs[q] == source:
@@ -318,6 +325,9 @@ def implication_matrix(
         indirect=_count_cells(indirect_by_unit.values(), size),
         mentions=tuple(sum(1 for used in used_by_unit.values() if k in used) for k in range(size)),
         count_unit=count_unit,
+        respondents=tuple(
+            sum(1 for used in used_by_respondent.values() if k in used) for k in range(size)
+        ),
     )
 
 
@@ -389,10 +399,12 @@ def suggest_cutoff(table: Sequence[CutoffRow], *, keep_share: float = DEFAULT_KE
 
 @dataclass(frozen=True)
 class MapNode:
-    """A code on the map; ``mentions`` (units that used it) sets its size."""
+    """A code on the map: ``mentions`` counts the units (respondents or ladders) that used it,
+    ``respondents`` the respondents who did, which sets its size whatever the unit."""
 
     code: Code
     mentions: int
+    respondents: int = 0
 
 
 @dataclass(frozen=True)
@@ -481,7 +493,14 @@ def hierarchical_value_map(
     return ValueMap(
         cutoff=cutoff,
         on=on,
-        nodes=tuple(MapNode(matrix.codes[k], matrix.mentions[k]) for k in on_map),
+        nodes=tuple(
+            MapNode(
+                matrix.codes[k],
+                matrix.mentions[k],
+                matrix.respondents[k] if matrix.respondents else matrix.mentions[k],
+            )
+            for k in on_map
+        ),
         edges=edges,
         cycles=tuple(
             tuple(matrix.codes[k].id for k in _one_cycle(group, all_edges)) for group in groups
@@ -654,7 +673,8 @@ class Pathway:
 @dataclass(frozen=True)
 class Pathways:
     """Every maximal A→…→V path of a map, strongest first. ``complete`` is False when the
-    enumeration stopped at ``MAX_PATHS`` (a map far too dense to read: raise the cut-off)."""
+    enumeration stopped at ``MAX_PATHS`` paths or ``MAX_STEPS`` steps (a map far too dense to
+    read: raise the cut-off)."""
 
     ranked: tuple[Pathway, ...]
     complete: bool
@@ -717,25 +737,64 @@ def _attribute_to_value_paths(
     levels: Mapping[str, str], successors: Mapping[str, Sequence[tuple[str, bool]]]
 ) -> tuple[dict[tuple[str, ...], bool], bool]:
     """Every simple path from an attribute that ends at a value, with whether it used a dashed
-    edge; False as the second item when the enumeration hit ``MAX_PATHS``."""
+    edge; False as the second item when the enumeration stopped early.
+
+    Codes that reach no value are left out first (a path through them never ends at a value).
+    Even so, a dense map has exponentially many simple paths, most of them dead ends (their
+    value is already on the path), so the walk stops after ``MAX_STEPS`` steps, whatever it has
+    found, as well as after ``MAX_PATHS`` paths.
+    """
     found: dict[tuple[str, ...], bool] = {}
-
-    def walk(path: list[str], dashed: bool) -> Iterator[tuple[tuple[str, ...], bool]]:
-        if len(path) > 1 and levels[path[-1]] == "V":
-            yield tuple(path), dashed
-        for nxt, indirect in successors.get(path[-1], ()):
-            if nxt not in path:
-                path.append(nxt)
-                yield from walk(path, dashed or indirect)
-                path.pop()
-
-    starts = sorted((code for code, level in levels.items() if level == "A"), key=natural_key)
+    useful = _reaching_a_value(levels, successors)
+    starts = sorted(
+        (code for code, level in levels.items() if level == "A" and code in useful),
+        key=natural_key,
+    )
+    steps = 0
     for start in starts:
-        for path, dashed in walk([start], dashed=False):
-            found[path] = dashed
-            if len(found) >= MAX_PATHS:
-                return found, False
+        path = [start]
+        on_path = {start}
+        dashed = [False]
+        pending = [iter(successors.get(start, ()))]
+        while pending:
+            for nxt, indirect in pending[-1]:
+                if nxt in on_path or nxt not in useful:
+                    continue
+                steps += 1
+                if steps > MAX_STEPS:
+                    return found, False
+                path.append(nxt)
+                on_path.add(nxt)
+                dashed.append(dashed[-1] or indirect)
+                if levels[nxt] == "V":
+                    found[tuple(path)] = dashed[-1]
+                    if len(found) >= MAX_PATHS:
+                        return found, False
+                pending.append(iter(successors.get(nxt, ())))
+                break
+            else:
+                pending.pop()
+                dashed.pop()
+                on_path.discard(path.pop())
     return found, True
+
+
+def _reaching_a_value(
+    levels: Mapping[str, str], successors: Mapping[str, Sequence[tuple[str, bool]]]
+) -> set[str]:
+    """The codes with a path to a value (values included)."""
+    predecessors: dict[str, list[str]] = defaultdict(list)
+    for source, targets in successors.items():
+        for target, _ in targets:
+            predecessors[target].append(source)
+    reached = {code for code, level in levels.items() if level == "V"}
+    queue = deque(reached)
+    while queue:
+        for previous in predecessors.get(queue.popleft(), ()):
+            if previous not in reached:
+                reached.add(previous)
+                queue.append(previous)
+    return reached
 
 
 def _inner_paths(found: Iterable[tuple[str, ...]]) -> set[tuple[str, ...]]:

@@ -17,6 +17,7 @@ import codecs
 import csv
 import io
 import itertools
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -34,6 +35,9 @@ _REQUIRED = ("respondent", "ladder", "position", "code", "level")
 # Levels are read without regard to case ('c_p' is C_p).
 _LEVEL_SPELLINGS = {level.casefold(): level for level in (*LEVELS, *SUBLEVELS)}
 _LEVEL_HINT = f"use {', '.join(LEVELS)} or a subtype {', '.join(SUBLEVELS)}"
+# A code's short id, here and in the code book: it goes into links and reports as it is.
+CODE_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
+CODE_KEY_HINT = "a code's short id is 1 to 20 letters, digits, '-', '_' or '.', e.g. C3"
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ def read_ladder_csv(data: bytes) -> LadderFile:
             rungs.append(rung)
         else:
             unfinished.add(_ladder_key(cells, columns))
+    _check_respondent_spelling(rungs, errors)
     rungs = _without_duplicates(rungs, errors)
     levels, labels, warnings = _codes(rungs, errors)
     _check_segments(rungs, errors)
@@ -246,6 +251,8 @@ def _read_row(
         errors.append(
             Problem(row, f"{value['code']!r} contains '>', which joins codes in reports.", "code")
         )
+    elif value["code"] and not CODE_KEY_PATTERN.match(value["code"]):
+        errors.append(Problem(row, f"{value['code']!r} is not a code: {CODE_KEY_HINT}.", "code"))
     level = _LEVEL_SPELLINGS.get(value["level"].casefold())
     if value["level"] and level is None:
         errors.append(Problem(row, f"{value['level']!r} is not a level; {_LEVEL_HINT}.", "level"))
@@ -301,21 +308,36 @@ def _same_cells(one: Rung, other: Rung) -> bool:
 def _codes(
     rungs: list[Rung], errors: list[Problem]
 ) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
-    """Each code's one level (two levels are an error) and label (two labels: a warning)."""
+    """Each code's one level (two levels are an error) and label (two labels: a warning).
+
+    Codes are told apart without regard to case, as the code book does (C3 and c3 are one
+    code): a code written two ways is an error naming the row, and so is one with two levels."""
     levels: dict[str, Rung] = {}
     labels: dict[str, Rung] = {}
     warnings = []
     for rung in rungs:
-        defining = levels.setdefault(rung.code, rung)
+        defining = levels.setdefault(rung.code.casefold(), rung)
         if rung.level != defining.level:
+            spelled = f" ({defining.code})" if defining.code != rung.code else ""
             errors.append(
                 Problem(
                     rung.row,
                     f"code {rung.code} is {rung.level} here but {defining.level} on row "
-                    f"{defining.row}; a code has one level.",
+                    f"{defining.row}{spelled}; a code has one level.",
                     "level",
                 )
             )
+            continue
+        if rung.code != defining.code:
+            errors.append(
+                Problem(
+                    rung.row,
+                    f"code {rung.code} is written {defining.code} on row {defining.row}; codes "
+                    "that differ only in case are one code, so write it the same way each time.",
+                    "code",
+                )
+            )
+            continue
         if not rung.label:
             continue
         labelled = labels.setdefault(rung.code, rung)
@@ -329,10 +351,31 @@ def _codes(
                 )
             )
     return (
-        {code: rung.level for code, rung in levels.items()},
-        {code: labels[code].label if code in labels else "" for code in levels},
+        {rung.code: rung.level for rung in levels.values()},
+        {
+            rung.code: labels[rung.code].label if rung.code in labels else ""
+            for rung in levels.values()
+        },
         warnings,
     )
+
+
+def _check_respondent_spelling(rungs: list[Rung], errors: list[Problem]) -> None:
+    """Respondents are told apart without regard to case, as the study does (R1 and r1 are one
+    respondent): one written two ways is an error naming the row."""
+    first: dict[str, Rung] = {}
+    for rung in rungs:
+        earlier = first.setdefault(rung.respondent.casefold(), rung)
+        if rung.respondent != earlier.respondent:
+            errors.append(
+                Problem(
+                    rung.row,
+                    f"respondent {rung.respondent} is written {earlier.respondent} on row "
+                    f"{earlier.row}; respondents that differ only in case are one respondent, so "
+                    "write it the same way each time.",
+                    "respondent",
+                )
+            )
 
 
 def _check_segments(rungs: list[Rung], errors: list[Problem]) -> None:
@@ -387,6 +430,8 @@ def _check_order(ladder: list[Rung], levels: dict[str, str], warnings: list[Prob
     """Warn when a ladder steps down in abstraction (V before A) or repeats a code."""
     seen: dict[str, Rung] = {}
     for lower, upper in itertools.pairwise(ladder):
+        if lower.code not in levels or upper.code not in levels:
+            continue  # a code written two ways: already an error
         if abstraction_order(levels[lower.code], levels[upper.code]) > 0:
             warnings.append(
                 Problem(

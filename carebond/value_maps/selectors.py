@@ -3,7 +3,8 @@
 ``ladder_study`` turns a stored study into the pure ``analysis.LadderStudy``, so the map page,
 the API and ``carebond ladder analyze`` compute with the same code. Respondents linked to a
 person are named only for roles that may see PHI (never the analyst), and naming them is an
-audited read.
+audited read. So are respondents' own words: only editors get them (the analyst's rows carry
+none, and the column is not even read), and reading them is an audited read too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from uuid import UUID
 from django.db.models import Count, QuerySet
 
 from carebond.audit.recording import record_access
-from carebond.value_maps.access import VALUE_MAP_READERS, may_see_people
+from carebond.value_maps.access import VALUE_MAP_READERS, may_read_words, may_see_people
 from carebond.value_maps.analysis import Code as AnalysisCode
 from carebond.value_maps.analysis import (
     CountUnit,
@@ -141,11 +142,17 @@ def list_ladders(
     respondent: Respondent | None = None,
     name_people: bool = True,
 ) -> list[LadderRow]:
-    """Every ladder of the study (or a segment, or a respondent) with the respondent's words.
-    Naming linked people (``name_people``, PHI roles only) is an audited read
-    (value_maps.respondents.read)."""
+    """Every ladder of the study (or a segment, or a respondent). Naming linked people
+    (``name_people``, PHI roles only) is an audited read (value_maps.respondents.read).
+
+    The respondents' words come only to users who may read them (editors); reading them is an
+    audited read (value_maps.words.read, naming the patient when the ladders are those of one
+    linked respondent). Everyone else gets rows with empty words, and the column is not read."""
     show_people = name_people and may_see_people(user)
+    with_words = may_read_words(user)
     rungs = _rungs(study)
+    if not with_words:
+        rungs = rungs.defer("words")
     if show_people:
         rungs = rungs.select_related("ladder__respondent__person")
     if segment is not None:
@@ -170,22 +177,39 @@ def list_ladders(
                 segment=who.segment.name if who.segment else "",
                 key=ladder.key,
                 rungs=tuple(
-                    RungRow(rung.code.key, rung.code.label, rung.code.level, rung.words)
+                    RungRow(
+                        rung.code.key,
+                        rung.code.label,
+                        rung.code.level,
+                        rung.words if with_words else "",
+                    )
                     for rung in ladder_rungs
                 ),
             )
         )
     if named:
         record_access(actor=user, target=study, action="value_maps.respondents.read")
+    if any(rung.words for row in rows for rung in row.rungs):
+        record_access(
+            actor=user,
+            target=study,
+            action="value_maps.words.read",
+            patient=respondent.person if respondent is not None and respondent.person_id else None,
+        )
     rows.sort(key=lambda row: (natural_key(row.respondent), natural_key(row.key)))
     return rows
 
 
-def words_by_code(ladders: list[LadderRow]) -> dict[str, list[tuple[str, str]]]:
-    """For each code, the (respondent label, words) said at its rungs: the map's tooltips.
-    Labels only, never names, so the map can go to anyone who may see the study."""
+def words_by_code(
+    ladders: list[LadderRow], *, segment: str | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """For each code, the (respondent label, words) said at its rungs (of one segment's
+    ladders when ``segment`` is given): the map's tooltips. Labels only, never names; the words
+    are there only when ``list_ladders`` gave them (editors)."""
     words: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for ladder in ladders:
+        if segment is not None and ladder.segment != segment:
+            continue
         for rung in ladder.rungs:
             if rung.words:
                 words[rung.code].append((ladder.respondent, rung.words))
@@ -240,6 +264,28 @@ def get_ladder(respondent: Respondent, public_id: str) -> Ladder | None:
 def codes_by_public_id(study: Study, public_ids: list[str]) -> dict[str, Code]:
     public_ids = [pid for pid in public_ids if _is_uuid(pid)]
     return {str(c.public_id): c for c in Code.objects.filter(study=study, public_id__in=public_ids)}
+
+
+def current_codes(study: Study, wanted: list[tuple[str, str]]) -> list[Code | None]:
+    """For each (public id, label) a code had when it was picked, that code now: by its id, or,
+    when it was merged away since, the code it was merged into (the merge kept its label as a
+    synonym there; used only when exactly one code has it). None when it cannot be found."""
+    found = codes_by_public_id(study, [public_id for public_id, _ in wanted])
+    missing = {label.casefold() for public_id, label in wanted if public_id not in found and label}
+    by_synonym: dict[str, list[Code]] = defaultdict(list)
+    if missing:
+        for candidate in Code.objects.filter(study=study):
+            for synonym in candidate.synonyms:
+                if synonym.casefold() in missing:
+                    by_synonym[synonym.casefold()].append(candidate)
+    resolved: list[Code | None] = []
+    for public_id, label in wanted:
+        code = found.get(public_id)
+        if code is None:
+            candidates = by_synonym.get(label.casefold(), [])
+            code = candidates[0] if len(candidates) == 1 else None
+        resolved.append(code)
+    return resolved
 
 
 def get_analysis(

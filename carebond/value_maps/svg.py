@@ -12,11 +12,11 @@ Layout (a small Sugiyama-style layered drawing):
    edges and keep the best ordering seen, so the result is never worse than the start.
    Deterministic: ties keep the previous order.
 3. **Drawing.** Edge width grows with the link's count, node size (circle radius) with the
-   number of respondents (or ladders) that mentioned the code; dashed edges are indirect links,
-   red ones lie on a cycle. Every node and edge carries a ``<title>`` (the hover tooltip: counts
-   and a few of the respondents' own words) and ``data-*`` attributes for value_maps.js. Colours
-   and sizes are presentation attributes, not CSS, so the file stands alone when exported and
-   the page's CSP (no inline styles) holds.
+   number of respondents that mentioned the code (whatever the counting unit, §1.3); dashed
+   edges are indirect links, red ones lie on a cycle. Every node and edge carries a ``<title>``
+   (the hover tooltip: counts and, for editors only, a few of the respondents' own words) and
+   ``data-*`` attributes for value_maps.js. Colours and sizes are presentation attributes, not
+   CSS, so the file stands alone when exported and the page's CSP (no inline styles) holds.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import quote
 
 from carebond.value_maps.analysis import LadderAnalysis, MapEdge, level_rank, natural_key
 
@@ -47,6 +48,7 @@ class Placed:
     label: str
     level: str
     mentions: int
+    respondents: int
     x: float
     y: float
     radius: float
@@ -173,7 +175,8 @@ def layout(analysis: LadderAnalysis) -> Layout:
     widest = max((len(row) for row in rows), default=1)
     width = max(MIN_WIDTH, widest * SLOT_WIDTH + 2 * MARGIN_X)
     height = max(1, len(rows)) * ROW_HEIGHT + 2 * MARGIN_Y
-    most = max((node.mentions for node in value_map.nodes), default=1) or 1
+    # Node size: how many respondents mentioned the code (§1.3), whatever the counting unit.
+    most = max((node.respondents for node in value_map.nodes), default=1) or 1
     nodes: dict[str, Placed] = {}
     by_code = {node.code.id: node for node in value_map.nodes}
     for r, row in enumerate(rows):
@@ -186,9 +189,10 @@ def layout(analysis: LadderAnalysis) -> Layout:
                 label=node.code.label,
                 level=node.code.level,
                 mentions=node.mentions,
+                respondents=node.respondents,
                 x=round(x, 1),
                 y=round(y, 1),
-                radius=round(9 + 17 * math.sqrt(node.mentions / most), 1),
+                radius=round(9 + 17 * math.sqrt(node.respondents / most), 1),
             )
     return Layout(width=width, height=height, nodes=nodes, rows=rows, crossings=crossings)
 
@@ -205,7 +209,8 @@ def render_map(
     title: str = "Hierarchical value map",
 ) -> str:
     """The map as an ``<svg>`` element. ``link`` (a URL ending in ``code=``) wraps each node in
-    a link that filters the ladders list without JavaScript."""
+    a link that filters the ladders list without JavaScript (the code URL-encoded). ``words``
+    (code -> (respondent label, words)) go into the tooltips: pass them only to editors."""
     words = words or {}
     placed = layout(analysis)
     value_map = analysis.value_map
@@ -270,9 +275,12 @@ def render_map(
         # Values' labels go above them (their links arrive from below), the others' below.
         label_y = node.y - node.radius - 6 if band == "V" else node.y + node.radius + 14
         shape = (
-            f'<g class="vm-node" data-code="{escape(code)}" data-mentions="{node.mentions}">'
+            f'<g class="vm-node" data-code="{escape(code)}" data-mentions="{node.mentions}" '
+            f'data-respondents="{node.respondents}">'
             f"<title>{escape(code)} {escape(node.label)} ({escape(node.level)}): mentioned by "
-            f"{node.mentions} {unit}{quotes}{more}</title>"
+            f"{node.respondents} respondent{'' if node.respondents == 1 else 's'}"
+            f"{'' if unit == 'respondents' else f' in {node.mentions} ladders'}"
+            f"{quotes}{more}</title>"
             f'<circle cx="{node.x}" cy="{node.y}" r="{node.radius}" fill="{LEVEL_COLOURS[band]}" '
             f'stroke="{LEVEL_STROKES[band]}" stroke-width="2"/>'
             f'<text x="{node.x}" y="{node.y + 4}" text-anchor="middle" font-size="12" '
@@ -282,7 +290,7 @@ def render_map(
             f"{escape(_short(node.label))}</text></g>"
         )
         if link is not None:
-            shape = f'<a href="{escape(link + code)}#ladders">{shape}</a>'
+            shape = f'<a href="{escape(link + quote(code, safe=""))}#ladders">{shape}</a>'
         out.append(shape)
     out.append("</svg>")
     return "".join(out)

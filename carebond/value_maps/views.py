@@ -33,6 +33,7 @@ from carebond.value_maps.access import (
     access_code,
     access_respondent,
     access_study,
+    may_read_words,
     may_see_people,
 )
 from carebond.value_maps.analysis import (
@@ -53,9 +54,9 @@ from carebond.value_maps.forms import (
     SegmentForm,
     StudyForm,
 )
-from carebond.value_maps.models import Code, Study
+from carebond.value_maps.models import Code, Respondent, Study
 from carebond.value_maps.selectors import (
-    codes_by_public_id,
+    current_codes,
     get_analysis,
     get_ladder,
     get_segment,
@@ -69,7 +70,9 @@ from carebond.value_maps.selectors import (
 )
 from carebond.value_maps.svg import render_map
 
-DRAFT_KEY = "value_maps_draft"
+# The ladders being built, one per study and respondent: {"<study>:<respondent>": encrypted}.
+DRAFTS_KEY = "value_maps_drafts"
+MAX_DRAFTS = 20
 
 
 def _field_error(form: Any, error: CareBondError) -> None:
@@ -180,6 +183,7 @@ def study(request: HttpRequest, study_id: UUID) -> HttpResponse:
     settings_query = _query(segment=segment, unit=unit if unit != "respondent" else "")
     svg = render_map(
         analysis,
+        # Empty for the analyst: list_ladders gives words to editors only (an audited read).
         words=words_by_code(ladders),
         link=_code_link(segment, analysis.cutoff, unit),
         title=the_study.title,
@@ -215,6 +219,9 @@ def study(request: HttpRequest, study_id: UUID) -> HttpResponse:
         ],
         "warnings": ladder_warnings(get_analysis(the_study)[0]) if ladders else [],
         "may_edit": VALUE_MAP_EDITORS.allows(user.role),
+        "with_words": may_read_words(user),
+        "drawn_segment": segment or "",
+        "drawn_unit": unit,
         "svg_url": reverse("value_maps:map_svg", args=[the_study.public_id]),
         "settings_query": settings_query,
         "level_names": LEVEL_NAMES,
@@ -236,10 +243,14 @@ def map_svg(request: HttpRequest, study_id: UUID) -> HttpResponse:
         analysis = get_analysis(the_study, segment=segment, cutoff=cutoff, count_unit=unit)[1]
     except InvalidInput as error:
         raise NotFound(error.message) from error
-    ladders = list_ladders(user=user, study=the_study, segment=segment, name_people=False)
+    words = (
+        words_by_code(list_ladders(user=user, study=the_study, segment=segment, name_people=False))
+        if may_read_words(user)
+        else {}
+    )
     svg = render_map(
         analysis,
-        words=words_by_code(ladders),
+        words=words,
         link=None if request.GET.get("download") else _code_link(segment, analysis.cutoff, unit),
         title=the_study.title,
     )
@@ -316,8 +327,12 @@ def compare(request: HttpRequest, study_id: UUID) -> HttpResponse:
     user = signed_in_user(request)
     the_study = access_study(user, study_id)
     segments = [s.name for s in list_segments(the_study)]
-    initial = {"first": segments[0], "second": segments[1]} if len(segments) >= 2 else {}
-    form = CompareForm(request.GET or initial, segment_choices=segments)
+    data = request.GET.copy()
+    if len(segments) >= 2:
+        # What the query leaves out comes from the defaults: ?unit=ladder compares the first two.
+        data.setdefault("first", segments[0])
+        data.setdefault("second", segments[1])
+    form = CompareForm(data or None, segment_choices=segments)
     context: dict[str, Any] = {
         "study": the_study,
         "form": form,
@@ -338,19 +353,29 @@ def compare(request: HttpRequest, study_id: UUID) -> HttpResponse:
             _field_error(form, error)
             status = 400
         else:
-            ladders = list_ladders(user=user, study=the_study, name_people=False)
-            words = words_by_code(ladders)
+            # Each map with its own segment's words; editors only (an audited read).
+            ladders = (
+                list_ladders(user=user, study=the_study, name_people=False)
+                if may_read_words(user)
+                else []
+            )
             labels = {c.id: c.label for c in comparison.first.matrix.codes}
             labels |= {c.id: c.label for c in comparison.second.matrix.codes}
             context |= {
                 "comparison": comparison,
                 "labels": labels,
                 "first_svg": mark_safe(  # noqa: S308  (render_map escapes every text)
-                    render_map(comparison.first, words=words, title=comparison.first.segment or "")
+                    render_map(
+                        comparison.first,
+                        words=words_by_code(ladders, segment=comparison.first.segment),
+                        title=comparison.first.segment or "",
+                    )
                 ),
                 "second_svg": mark_safe(  # noqa: S308
                     render_map(
-                        comparison.second, words=words, title=comparison.second.segment or ""
+                        comparison.second,
+                        words=words_by_code(ladders, segment=comparison.second.segment),
+                        title=comparison.second.segment or "",
                     )
                 ),
             }
@@ -359,10 +384,20 @@ def compare(request: HttpRequest, study_id: UUID) -> HttpResponse:
     return render(request, "value_maps/compare.html", context, status=status)
 
 
+_SETTING_NAMES = {
+    "cutoff": "cut-off",
+    "segment": "segment",
+    "unit": "counting unit",
+    "code": "code",
+}
+
+
 @page_policy(VALUE_MAP_READERS)
 @require_GET
 def report(request: HttpRequest, study_id: UUID) -> HttpResponse:
-    """The printable report: aggregates only (respondents by number, never by name)."""
+    """The printable report: aggregates only (respondents by number, never by name or words).
+    Bad settings are listed at the top (400) and the report uses the valid ones, as the map
+    page does."""
     user = signed_in_user(request)
     the_study = access_study(user, study_id)
     form, segment, cutoff, unit, _ = _map_settings(request, the_study)
@@ -370,6 +405,11 @@ def report(request: HttpRequest, study_id: UUID) -> HttpResponse:
     labels = {c.id: c.label for c in analysis.matrix.codes}
     context = {
         "study": the_study,
+        "setting_errors": [
+            f"{_SETTING_NAMES.get(name, name)}: {error}"
+            for name, errors in form.errors.items()
+            for error in errors
+        ],
         "analysis": analysis,
         "svg": mark_safe(render_map(analysis, title=the_study.title)),  # noqa: S308
         "codes": list_codes(the_study),
@@ -382,7 +422,7 @@ def report(request: HttpRequest, study_id: UUID) -> HttpResponse:
         "unit_word": "respondents" if unit == "respondent" else "ladders",
         "may_edit": VALUE_MAP_EDITORS.allows(user.role),
     }
-    return render(request, "value_maps/report.html", context)
+    return render(request, "value_maps/report.html", context, status=400 if form.errors else 200)
 
 
 # --- the code book ----------------------------------------------------------------------------
@@ -542,27 +582,42 @@ def interview(request: HttpRequest, study_id: UUID) -> HttpResponse:
     )
 
 
-def _draft(request: HttpRequest, respondent_id: str) -> list[dict[str, str]]:
-    """The ladder being built, kept in the session (encrypted: it holds the respondent's words)
-    until it is finished, so no half ladder is ever stored."""
-    stored = request.session.get(DRAFT_KEY)
-    if not isinstance(stored, dict) or stored.get("respondent") != respondent_id:
+def _draft_key(study: Study, respondent: Respondent) -> str:
+    return f"{study.public_id}:{respondent.public_id}"
+
+
+def _draft(request: HttpRequest, key: str) -> list[dict[str, str]]:
+    """The ladder being built for one respondent of one study, kept in the session (encrypted:
+    it holds the respondent's words) until it is finished, so no half ladder is ever stored.
+    Each respondent has their own: interviewing R2 leaves R1's ladder as it was."""
+    drafts = request.session.get(DRAFTS_KEY)
+    stored = drafts.get(key) if isinstance(drafts, dict) else None
+    if not isinstance(stored, str):
         return []
     try:
-        rungs = json.loads(decrypt(stored["rungs"]))
+        rungs = json.loads(decrypt(stored))
     except (KeyError, ValueError, TypeError):
         return []
     return [r for r in rungs if isinstance(r, dict)] if isinstance(rungs, list) else []
 
 
-def _save_draft(request: HttpRequest, respondent_id: str, rungs: list[dict[str, str]]) -> None:
+def _save_draft(request: HttpRequest, key: str, rungs: list[dict[str, str]]) -> None:
+    stored = request.session.get(DRAFTS_KEY)
+    drafts: dict[str, str] = dict(stored) if isinstance(stored, dict) else {}
+    drafts.pop(key, None)
     if rungs:
-        request.session[DRAFT_KEY] = {
-            "respondent": respondent_id,
-            "rungs": encrypt(json.dumps(rungs)),
-        }
+        drafts[key] = encrypt(json.dumps(rungs))
+        # The newest last; past the limit the oldest drafts go (sessions stay small).
+        drafts = dict(list(drafts.items())[-MAX_DRAFTS:])
+    if drafts:
+        request.session[DRAFTS_KEY] = drafts
     else:
-        request.session.pop(DRAFT_KEY, None)
+        request.session.pop(DRAFTS_KEY, None)
+
+
+def _draft_codes(study: Study, draft: list[dict[str, str]]) -> list[Code | None]:
+    """Each draft rung's code now, following merges (see ``current_codes``)."""
+    return current_codes(study, [(r.get("code", ""), r.get("label", "")) for r in draft])
 
 
 @page_policy(VALUE_MAP_EDITORS)
@@ -573,7 +628,7 @@ def interview_respondent(request: HttpRequest, study_id: UUID, respondent_id: UU
     user = signed_in_user(request)
     the_study = access_study(user, study_id)
     respondent = access_respondent(user, the_study, respondent_id)
-    key = str(respondent.public_id)
+    key = _draft_key(the_study, respondent)
     codes = list_codes(the_study)
     by_id = {str(c.public_id): c for c in codes}
     choices = _grouped_choices(codes)
@@ -590,7 +645,14 @@ def interview_respondent(request: HttpRequest, study_id: UUID, respondent_id: UU
                 _field_error(form, error)
                 status = error.status
             else:
-                draft.append({"code": str(code.public_id), "words": form.cleaned_data["words"]})
+                draft.append(
+                    {
+                        "code": str(code.public_id),
+                        # The label too: if the code is merged away, the merge target keeps it.
+                        "label": code.label,
+                        "words": form.cleaned_data["words"],
+                    }
+                )
                 _save_draft(request, key, draft)
                 return redirect(request.path + "#rung-form")
         else:
@@ -603,21 +665,34 @@ def interview_respondent(request: HttpRequest, study_id: UUID, respondent_id: UU
         messages.info(request, "The ladder was discarded.")
         return redirect(request.path)
     elif action == "finish":
-        found = codes_by_public_id(the_study, [r.get("code", "") for r in draft])
-        rungs = [
-            actions.RungInput(code=found[r["code"]], words=r.get("words", ""))
-            for r in draft
-            if r.get("code") in found
+        resolved = _draft_codes(the_study, draft)
+        lost = [
+            f"rung {position} (“{rung.get('label') or 'unknown code'}”)"
+            for position, (rung, code) in enumerate(zip(draft, resolved, strict=True), start=1)
+            if code is None
         ]
-        try:
-            ladder = actions.check_add_ladder(respondent, rungs, acting_user=user)
-        except CareBondError as error:
-            ladder_error = error.message
-            status = error.status
+        if lost:
+            # Never store a ladder with a rung silently left out.
+            ladder_error = (
+                f"The code of {', '.join(lost)} is no longer in the code book; remove that "
+                "rung (or discard the ladder) and add it again with a code of the book."
+            )
+            status = 409
         else:
-            _save_draft(request, key, [])
-            messages.success(request, f"Ladder {ladder.key} saved with {len(rungs)} rungs.")
-            return redirect(request.path)
+            rungs = [
+                actions.RungInput(code=code, words=rung.get("words", ""))
+                for rung, code in zip(draft, resolved, strict=True)
+                if code is not None
+            ]
+            try:
+                ladder = actions.check_add_ladder(respondent, rungs, acting_user=user)
+            except CareBondError as error:
+                ladder_error = error.message
+                status = error.status
+            else:
+                _save_draft(request, key, [])
+                messages.success(request, f"Ladder {ladder.key} saved with {len(rungs)} rungs.")
+                return redirect(request.path)
     elif action == "delete":
         to_delete = get_ladder(respondent, request.POST.get("ladder", ""))
         if to_delete is None:
@@ -626,9 +701,8 @@ def interview_respondent(request: HttpRequest, study_id: UUID, respondent_id: UU
         messages.info(request, f"Ladder {to_delete.key} deleted.")
         return redirect(request.path)
     draft_rungs = [
-        {"code": by_id[r["code"]], "words": r.get("words", "")}
-        for r in draft
-        if r.get("code") in by_id
+        {"code": code, "label": r.get("label", ""), "words": r.get("words", "")}
+        for r, code in zip(draft, _draft_codes(the_study, draft), strict=True)
     ]
     return render(
         request,

@@ -59,4 +59,30 @@ def test_the_cutoff_slider_redraws_the_map_and_a_code_filters_the_ladders(
     expect(rows.locator("visible=true")).to_have_count(through_v2.count())
     assert 0 < through_v2.count() < rows.count()
     expect(through_v2.first).to_be_visible()
+
+    # when they choose the clinicians' segment and then move the slider
+    all_respondents = page.get_by_test_id("map-caption").inner_text()
+    ladder_rows = rows.count()
+    page.get_by_label("Segment").select_option("clinicians")
+    page.get_by_role("slider", name=re.compile("^Cut-off")).fill("2")
+
+    # then the whole page is drawn again for that segment, not just the map: the caption, the
+    # cut-off table (and the slider's range) and the ladders are the clinicians'
+    expect(page).to_have_url(re.compile(r"segment=clinicians"))
+    expect(page.get_by_role("heading", name=re.compile("clinicians$"))).to_be_visible()
+    caption = page.get_by_test_id("map-caption")
+    expect(caption).to_contain_text("20 respondents")
+    assert caption.inner_text() != all_respondents
+    expect(page.locator("table.vm-cutoffs tr.vm-current td").first).to_have_text("2")
+    slider_max = int(page.locator("#id_cutoff").get_attribute("max") or "0")
+    assert slider_max == page.locator("table.vm-cutoffs tbody tr").count()
+    clinician_rows = page.get_by_test_id("ladders").locator("tbody tr")
+    assert 0 < clinician_rows.count() < ladder_rows
+    segment_cells = page.get_by_test_id("ladders").locator("tbody tr td:nth-child(2)")
+    assert set(segment_cells.all_inner_texts()) == {"clinicians"}
+
+    # and the slider redraws in place again within the segment
+    page.get_by_role("slider", name=re.compile("^Cut-off")).fill("1")
+    expect(value_map.locator("svg")).to_have_attribute("data-cutoff", "1")
+    expect(page.get_by_role("heading", name=re.compile("clinicians$"))).to_be_visible()
     assert page.console_errors == []  # type: ignore[attr-defined]

@@ -129,3 +129,35 @@ def test_ladders_of_a_linked_respondent_are_audited_with_the_patient(
     assert list(events.exclude(patient_id="").values_list("patient_id", flat=True)) == [
         str(patient.public_id)
     ]
+
+
+def test_renaming_to_a_label_already_used_is_refused_naming_the_field(
+    org_a: Organization, manager_a: User
+) -> None:
+    study = worked_example(org_a, manager_a)
+    code = Code.objects.get(study=study, key="C3")
+    with pytest.raises(InvalidInput) as refused:
+        check_rename_code(code, label="Less Waiting", key="C3", acting_user=manager_a)
+    assert refused.value.field == "label"
+    assert "C1 'less waiting'" in refused.value.message
+    assert Code.objects.get(pk=code.pk).label == "feel in control"
+    # changing only the case of its own label is fine
+    check_rename_code(code, label="Feel in control", key="C3", acting_user=manager_a)
+    assert Code.objects.get(pk=code.pk).label == "Feel in control"
+
+
+def test_a_merge_moving_rungs_of_a_linked_respondent_names_the_patient(
+    org_a: Organization, manager_a: User
+) -> None:
+    # given the worked example with R1 (ladder A1 C1 C3 V1) linked to a patient
+    patient = make_patient(org_a, "Maria", "Lopez")
+    study = worked_example(org_a, manager_a, person=patient)
+    c1, c2 = (Code.objects.get(study=study, key=k) for k in ("C1", "C2"))
+    # when C1 is merged into C2
+    check_merge_codes(c1, c2, acting_user=manager_a)
+    # then the merge is audited on the code and, naming the patient, on R1's record
+    events = AuditEvent.objects.filter(action="value_maps.code.merged")
+    assert events.filter(target_id=str(c2.public_id), patient_id="").count() == 1
+    assert list(events.exclude(patient_id="").values_list("target_type", "patient_id")) == [
+        ("value_maps.respondent", str(patient.public_id))
+    ]

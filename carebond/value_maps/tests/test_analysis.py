@@ -444,3 +444,51 @@ def test_per_ladder_counts_never_fall_below_per_respondent_counts(
             for row_a, row_b in zip(small, large, strict=True)
             for a, b in zip(row_a, row_b, strict=True)
         )
+
+
+# --- dense maps: the path walk always ends ----------------------------------------------------
+
+DENSE_CONSEQUENCES = tuple(f"C{n}" for n in range(2, 14))
+
+
+def _dense_study(*, through_c1: bool) -> LadderStudy:
+    """A1→C1→V1 once, plus one respondent per ordered pair of twelve consequences (A1→Ci→Cj).
+    With ``through_c1`` C1 is one of the twelve, so every consequence reaches the value, but
+    only through C1."""
+    consequences = ("C1", *DENSE_CONSEQUENCES[:11]) if through_c1 else DENSE_CONSEQUENCES
+    codes = (
+        Code("A1", "a", "A"),
+        Code("C1", "c1", "C"),
+        *(Code(c, c, "C") for c in DENSE_CONSEQUENCES),
+        Code("V1", "v", "V"),
+    )
+    ladders = [("R0", ("A1", "C1", "V1"))]
+    ladders += [
+        (f"R-{one}-{two}", ("A1", one, two))
+        for one in consequences
+        for two in consequences
+        if one != two
+    ]
+    return study_of(*ladders, codes=codes)
+
+
+def test_dead_ends_are_pruned_so_a_small_dense_study_is_analysed_whole() -> None:
+    # given the one ladder reaching a value and 132 ladders among twelve other consequences
+    study = _dense_study(through_c1=False)
+    # when it is analysed at the suggested cut-off (1: every link on the map)
+    analysis = analyze(study)
+    assert analysis.cutoff == 1
+    assert len(analysis.value_map.edges) >= 132
+    # then the walk skips the consequences that reach no value, and the result is complete
+    assert analysis.pathways.complete
+    assert [p.key for p in analysis.pathways.ranked] == ["A1>C1>V1"]
+
+
+def test_a_walk_through_too_many_dead_ends_stops_and_says_so() -> None:
+    # given twelve consequences all linked to each other that reach the value only through C1
+    study = _dense_study(through_c1=True)
+    # when it is analysed at cut-off 1
+    analysis = analyze(study, cutoff=1)
+    # then the walk stops at its step limit and says the list is incomplete
+    assert not analysis.pathways.complete
+    assert all(p.codes[0] == "A1" and p.codes[-1] == "V1" for p in analysis.pathways.ranked)

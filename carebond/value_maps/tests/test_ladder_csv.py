@@ -154,6 +154,38 @@ def test_a_code_without_any_label_is_labelled_with_its_id() -> None:
             id="bad position and code",
         ),
         pytest.param(
+            ["R1,,L1,1,B1,x,A", "R1,,L1,2,V1,z,V", "R2,,L1,1,A1,x,A", "R2,,L1,2,b1,y,V_t"],
+            ["row 5, level: code b1 is V_t here but A on row 2 (B1); a code has one level."],
+            id="codes differing in case are one code, with two levels",
+        ),
+        pytest.param(
+            ["R1,,L1,1,A1,x,A", "R1,,L1,2,V1,z,V", "R2,,L1,1,a1,x,A", "R2,,L1,2,V1,z,V"],
+            [
+                "row 4, code: code a1 is written A1 on row 2; codes that differ only in case are "
+                "one code, so write it the same way each time."
+            ],
+            id="a code written two ways",
+        ),
+        pytest.param(
+            ["R1,,L1,1,A1,x,A", "R1,,L1,2,V1,z,V", "r1,,L1,1,A1,x,A", "r1,,L1,2,V1,z,V"],
+            [
+                "row 4, respondent: respondent r1 is written R1 on row 2; respondents that differ "
+                "only in case are one respondent, so write it the same way each time.",
+                "row 5, respondent: respondent r1 is written R1 on row 2; respondents that differ "
+                "only in case are one respondent, so write it the same way each time.",
+            ],
+            id="a respondent written two ways",
+        ),
+        pytest.param(
+            ["R1,,L1,1,A&1,x,A", "R1,,L1,2,V 1,z,V", "R1,,L1,3,V#2,w,V"],
+            [
+                f"row {row}, code: {code!r} is not a code: a code's short id is 1 to 20 "
+                "letters, digits, '-', '_' or '.', e.g. C3."
+                for row, code in ((2, "A&1"), (3, "V 1"), (4, "V#2"))
+            ],
+            id="codes that would break links",
+        ),
+        pytest.param(
             ["R1,patient,L1,1,A1,x,A", "R1,clinician,L1,2,V1,z,V"],
             [
                 "row 3, segment: respondent R1 is in segment 'clinician' here but 'patient' on "

@@ -60,3 +60,31 @@ def test_an_empty_map_says_to_lower_the_cutoff() -> None:
     svg = render_map(analyze(_study(), cutoff=9))
     assert "lower the cut-off" in svg
     assert 'data-edges="0"' in svg
+
+
+def test_a_code_is_url_encoded_in_its_link() -> None:
+    # given a code stored before codes were checked on import: '&', '#' and a space in it
+    codes = (Code("A&1 #x", "odd", "A"), Code("V1", "v", "V"))
+    study = LadderStudy(codes=codes, ladders=(Ladder("R1", "L1", ("A&1 #x", "V1")),))
+    # when the map links each code to its ladders
+    svg = render_map(analyze(study, cutoff=1), link="?cutoff=1&code=")
+    # then the code is one query value, whatever it holds
+    assert 'href="?cutoff=1&amp;code=A%261%20%23x#ladders"' in svg
+    assert 'data-code="A&amp;1 #x"' in svg
+
+
+def test_node_size_is_by_respondents_even_when_counting_ladders() -> None:
+    # given R1 naming A1 in three ladders, and R2 and R3 naming A2 once each
+    codes = (Code("A1", "a1", "A"), Code("A2", "a2", "A"), Code("V1", "v", "V"))
+    ladders = (
+        *(Ladder("R1", f"L{n}", ("A1", "V1")) for n in (1, 2, 3)),
+        Ladder("R2", "L1", ("A2", "V1")),
+        Ladder("R3", "L1", ("A2", "V1")),
+    )
+    analysis = analyze(LadderStudy(codes=codes, ladders=ladders), cutoff=1, count_unit="ladder")
+    # when the map is drawn counting ladders
+    nodes = layout(analysis).nodes
+    # then A2 (two respondents) is drawn larger than A1 (one respondent, three ladders)
+    assert nodes["A2"].radius > nodes["A1"].radius
+    svg = render_map(analysis)
+    assert "A1 a1 (A): mentioned by 1 respondent in 3 ladders" in svg

@@ -380,3 +380,240 @@ def test_value_maps_in_the_navigation_for_its_readers_only() -> None:
         assert ("Value maps" in labels) == VALUE_MAP_READERS.allows(role)
     assert "Value maps" in [item.label for item in navigation_for(Role.ANALYST)]
     assert "Value maps" in [item.label for item in navigation_for(Role.MANAGER)]
+
+
+# --- the respondents' words: editors only, and audited -----------------------------------------
+
+
+def test_the_analyst_never_gets_the_respondents_words(
+    org_a: Organization, users_a: dict[str, User], client_for: ClientFor
+) -> None:
+    # given the worked example, where every rung has the respondent's words ("R1 said C3")
+    study = worked_example(org_a, users_a[Role.MANAGER])
+    analyst = client_for(users_a[Role.ANALYST])
+    base = f"/value-maps/{study.public_id}/"
+    # when the analyst opens every page and export of the study
+    pages = {
+        "map": analyst.get(base),
+        "map at cut-off 1": analyst.get(base + "?cutoff=1"),
+        "svg": analyst.get(base + "map.svg?cutoff=1"),
+        "svg download": analyst.get(base + "map.svg?cutoff=1&download=1"),
+        "compare": analyst.get(base + "compare/?first=new+patient&second=chronic+care"),
+        "report": analyst.get(base + "report/?cutoff=1"),
+        "matrix": analyst.get(base + "matrix.csv"),
+    }
+    # then none holds a word anyone said, and nothing was read to audit
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert b" said " not in response.content, name
+    assert b"C3" in pages["map"].content  # the map and the ladders' codes are still there
+    assert not AuditEvent.objects.filter(action="value_maps.words.read").exists()
+
+
+def test_editors_get_the_words_and_each_read_is_audited(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    base = f"/value-maps/{study.public_id}/"
+    reads = AuditEvent.objects.filter(action="value_maps.words.read", actor=manager_a)
+    assert b"R1 said C3" in client.get(base).content
+    assert reads.count() == 1
+    download = client.get(base + "map.svg?cutoff=1&download=1")
+    assert b"R1 said C3" in download.content
+    assert reads.count() == 2
+    assert reads.filter(target_id=str(study.public_id)).count() == 2
+
+
+def test_each_compared_map_shows_only_its_own_segments_words(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    # given R1 and R3 in "new patient", R2 and R4 in "chronic care", all saying something at C3
+    study = worked_example(org_a, manager_a)
+    page = client_for(manager_a).get(
+        f"/value-maps/{study.public_id}/compare/?first=new+patient&second=chronic+care"
+    )
+    html = page.content.decode()
+    first, second = html.split('class="vm-map"')[1:3]
+    # then each map's tooltips quote its own respondents only
+    assert "R1 said C3" in first
+    assert "R2 said C3" not in first
+    assert "R2 said C3" in second
+    assert "R4 said C3" in second
+    assert "R1 said C3" not in second
+    assert AuditEvent.objects.filter(action="value_maps.words.read").count() == 1
+
+
+# --- settings of the report and the comparison -----------------------------------------------
+
+
+def test_the_report_says_which_settings_it_could_not_use(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    bad = client.get(f"/value-maps/{study.public_id}/report/?segment=zzz&cutoff=abc")
+    assert bad.status_code == 400
+    html = bad.content.decode()
+    assert "segment: Select a valid choice" in html
+    assert "cut-off: Enter a whole number." in html
+    assert _edges(html) == 4  # the report still shows, at the suggested cut-off
+
+
+def test_compare_takes_the_first_two_segments_when_the_query_names_none(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    page = client_for(manager_a).get(f"/value-maps/{study.public_id}/compare/?unit=ladder")
+    assert page.status_code == 200
+    assert page.content.decode().count('class="vm-map"') == 2
+
+
+# --- imports that differ only in case ----------------------------------------------------------
+
+
+def test_an_import_with_a_respondent_written_two_ways_is_refused_by_row(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, manager_a)
+    text = (
+        "respondent,segment,ladder,position,code,label,level\n"
+        "R1,,L1,1,A1,same day,A\nR1,,L1,2,V1,peace,V\n"
+        "r1,,L1,1,A1,same day,A\nr1,,L1,2,V1,peace,V\n"
+    )
+    response = _upload(client_for(manager_a), study, text)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert re.search(r"<td>4</td><td>respondent</td><td>respondent r1 is written R1 on row 2", html)
+    assert not Respondent.objects.exists()
+    assert not Ladder.objects.exists()
+
+
+def test_an_import_with_a_code_written_two_ways_at_two_levels_is_refused_by_row(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, manager_a)
+    text = (
+        "respondent,segment,ladder,position,code,label,level\n"
+        "R1,,L1,1,B1,same day,A\nR1,,L1,2,V1,peace,V\n"
+        "R2,,L1,1,A1,explains,A\nR2,,L1,2,b1,safety,V_t\n"
+    )
+    response = _upload(client_for(manager_a), study, text)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert re.search(r"<td>5</td><td>level</td><td>code b1 is V_t here but A on row 2", html)
+    assert not Code.objects.exists()
+
+
+def test_an_imported_code_that_would_break_links_is_refused(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = make_study(org_a, manager_a)
+    text = (
+        "respondent,segment,ladder,position,code,label,level\n"
+        "R1,,L1,1,A&1,same day,A\nR1,,L1,2,V 1,peace,V\n"
+    )
+    response = _upload(client_for(manager_a), study, text)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert b"is not a code" in response.content  # type: ignore[attr-defined]
+    assert not Code.objects.exists()
+
+
+# --- the interview: drafts per respondent, codes merged meanwhile -----------------------------
+
+
+def _start(client: Client, study: Study, label: str) -> str:
+    response = client.post(f"/value-maps/{study.public_id}/interview/", {"label": label})
+    return str(response["Location"])
+
+
+def test_each_respondent_keeps_their_own_ladder_in_progress(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    a1 = Code.objects.get(study=study, key="A1")
+    first, second = _start(client, study, "R5"), _start(client, study, "R6")
+    # when a rung is added for R5, then one for R6
+    client.post(first, {"action": "add", "code": str(a1.public_id), "words": "R5 begins"})
+    client.post(second, {"action": "add", "code": str(a1.public_id), "words": "R6 begins"})
+    # then each keeps their own
+    assert b"R5 begins" in client.get(first).content
+    assert b"R6 begins" not in client.get(first).content
+    assert b"R6 begins" in client.get(second).content
+    # and discarding R6's leaves R5's
+    client.post(second, {"action": "discard"})
+    assert b"R5 begins" in client.get(first).content
+
+
+def test_a_rung_whose_code_was_merged_meanwhile_follows_the_merge(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    # given a ladder in progress A1 → C2 → V1, with words at C2
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    a1, c1, c2, v1 = (Code.objects.get(study=study, key=k) for k in ("A1", "C1", "C2", "V1"))
+    url = _start(client, study, "R5")
+    for code, words in ((a1, "same day"), (c2, "I get it now"), (v1, "calm")):
+        client.post(url, {"action": "add", "code": str(code.public_id), "words": words})
+    # when another editor merges C2 into C1, and the ladder is finished
+    client.post(
+        f"/value-maps/{study.public_id}/codes/",
+        {"action": "merge", "merged": str(c2.public_id), "into": str(c1.public_id)},
+    )
+    assert b"C1" in client.get(url).content
+    finished = client.post(url, {"action": "finish"})
+    # then the ladder keeps all three rungs, the middle one now C1 with its words
+    assert finished.status_code == 302
+    ladder = Ladder.objects.get(respondent__label="R5", respondent__study=study)
+    assert [(r.code.key, r.words) for r in ladder.rungs.order_by("position")] == [
+        ("A1", "same day"),
+        ("C1", "I get it now"),
+        ("V1", "calm"),
+    ]
+
+
+def test_a_rung_whose_code_cannot_be_found_stops_the_ladder_naming_it(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    client = client_for(manager_a)
+    a1, c2, v1 = (Code.objects.get(study=study, key=k) for k in ("A1", "C2", "V1"))
+    url = _start(client, study, "R5")
+    for code in (a1, c2, v1):
+        client.post(url, {"action": "add", "code": str(code.public_id), "words": "x"})
+    # when C2 disappears from the book with no trace (merged, then its synonym dropped)
+    c1 = Code.objects.get(study=study, key="C1")
+    client.post(
+        f"/value-maps/{study.public_id}/codes/",
+        {"action": "merge", "merged": str(c2.public_id), "into": str(c1.public_id)},
+    )
+    Code.objects.filter(pk=c1.pk).update(synonyms=[])
+    refused = client.post(url, {"action": "finish"})
+    # then nothing is stored and the page names the rung
+    assert refused.status_code == 409
+    assert "rung 2 (“understand my condition”) is no longer in the code book" in (
+        refused.content.decode()
+    )
+    assert not Ladder.objects.filter(respondent__label="R5").exists()
+
+
+# --- the code book ------------------------------------------------------------------------------
+
+
+def test_renaming_a_code_to_a_label_in_use_is_refused_next_to_the_field(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    study = worked_example(org_a, manager_a)
+    c3 = Code.objects.get(study=study, key="C3")
+    refused = client_for(manager_a).post(
+        f"/value-maps/{study.public_id}/codes/",
+        {"action": "rename", "code": str(c3.public_id), "label": "less waiting", "key": "C3"},
+    )
+    assert refused.status_code == 422
+    assert re.search(
+        r'id="rename-label-C3"[^>]*>\s*<p class="error" role="alert">The code book already has '
+        r"C1 &#x27;less waiting&#x27;",
+        refused.content.decode(),
+    )
+    assert Code.objects.get(pk=c3.pk).label == "feel in control"

@@ -2,6 +2,10 @@
 // the page still works: the settings form redraws the map on the server and each code is a link
 // that filters the ladders. With it: the cut-off slider redraws the map in place, a click on a
 // code filters the ladders without reloading, and the map can be saved as PNG.
+// Only the map depends on the cut-off; the caption, the cut-off table, the paths and the ladders
+// depend on the segment and the counting unit. So the slider redraws in place only while those
+// are the ones the page was drawn for (data-segment, data-unit); after changing either, moving
+// the slider submits the form and the whole page is drawn again.
 (function () {
   "use strict";
   var form = document.querySelector("[data-vm-settings]");
@@ -78,9 +82,32 @@
       });
   }
 
+  function fieldValue(name, fallback) {
+    var field = form.elements[name];
+    return (field && field.value) || fallback;
+  }
+
+  function drawnForThisPage() {
+    return (
+      fieldValue("segment", "") === (form.dataset.segment || "") &&
+      fieldValue("unit", "respondent") === (form.dataset.unit || "respondent")
+    );
+  }
+
+  var submitting = false;
   slider.addEventListener("input", function () {
     output.textContent = slider.value;
     window.clearTimeout(pending);
+    if (submitting) {
+      return;
+    }
+    if (!drawnForThisPage()) {
+      // Another segment or unit: the whole page changes, not just the map.
+      submitting = true;
+      holder.setAttribute("aria-busy", "true");
+      form.submit();
+      return;
+    }
     pending = window.setTimeout(redraw, 120);
   });
 
