@@ -746,6 +746,11 @@ class _UnitWriter:
             else:
                 self.local[key] = item.target
 
+    def _stamp(self, row: Any) -> None:
+        """Provenance of a row this unit writes (ImportedModel fields)."""
+        for name, value in self._provenance().items():
+            setattr(row, name, value)
+
     def _provenance(self) -> dict[str, Any]:
         return {
             "origin_system": self.context.source_system,
@@ -1146,11 +1151,7 @@ class _UnitWriter:
             "details",
         ):
             setattr(row, name, getattr(record, name))
-        row.origin_system, row.imported_at, row.import_run = (
-            self.context.source_system,
-            self.now,
-            self.context.run.public_id,
-        )
+        self._stamp(row)
         return row
 
     def _history_row(self, item: _Item, row: HistoryItem | None) -> HistoryItem:
@@ -1162,11 +1163,7 @@ class _UnitWriter:
         )
         for name in ("category", "code_system", "code", "display", "is_active", "onset"):
             setattr(row, name, getattr(record, name))
-        row.origin_system, row.imported_at, row.import_run = (
-            self.context.source_system,
-            self.now,
-            self.context.run.public_id,
-        )
+        self._stamp(row)
         return row
 
     def _stored_row(self, item: _Item, row: StoredResource | None) -> StoredResource:
@@ -1181,11 +1178,7 @@ class _UnitWriter:
         row.status, row.occurred_at = record.status, record.occurred_at
         row.body = orjson.dumps(self._rewrite(record.body)).decode()
         row.updated_at = self.now
-        row.origin_system, row.imported_at, row.import_run = (
-            self.context.source_system,
-            self.now,
-            self.context.run.public_id,
-        )
+        self._stamp(row)
         return row
 
     def _load_public_ids(self, items: list[_Item]) -> None:

@@ -399,6 +399,22 @@ def _names(resource: dict[str, Any], path: str) -> dict[str, str]:
     return result
 
 
+def _person(
+    resource: dict[str, Any], kind: str, fields: dict[str, Any], **extra: Any
+) -> PersonRecord:
+    """The parts every person-like resource has: identifiers, telecom, addresses."""
+    path = resource["resourceType"]
+    return PersonRecord(
+        path,
+        kind,
+        fields,
+        identifiers=identifiers_of(resource, path),
+        contacts=_contacts(resource, path),
+        addresses=_addresses(resource, path),
+        **extra,
+    )
+
+
 def _gender(resource: dict[str, Any], path: str) -> str:
     value = _text(resource.get("gender"), f"{path}.gender")
     if value and value not in AdministrativeGender.values:
@@ -435,14 +451,7 @@ def map_patient(resource: dict[str, Any]) -> PersonRecord:
     fields["sex_assigned_at_birth"] = _birth_sex(resource)
     if not (fields["given_name"] or fields["family_name"]):
         raise MappingError(f"{path}.name", "a patient needs a name (given or family)")
-    return PersonRecord(
-        "Patient",
-        "patient",
-        fields,
-        identifiers=identifiers_of(resource, path),
-        contacts=_contacts(resource, path),
-        addresses=_addresses(resource, path),
-    )
+    return _person(resource, "patient", fields)
 
 
 def _language(resource: dict[str, Any], path: str) -> str:
@@ -480,13 +489,10 @@ def map_related_person(resource: dict[str, Any]) -> PersonRecord:
             relationship = RelationshipType(code)
             break
         relationship = _V2_RELATIONSHIP.get(code, relationship)
-    return PersonRecord(
-        "RelatedPerson",
+    return _person(
+        resource,
         "related",
         fields,
-        identifiers=identifiers_of(resource, path),
-        contacts=_contacts(resource, path),
-        addresses=_addresses(resource, path),
         patient=reference(resource.get("patient"), f"{path}.patient", type_hint="Patient"),
         relationship=relationship,
     )
@@ -501,15 +507,7 @@ def map_practitioner(resource: dict[str, Any]) -> PersonRecord:
     fields["status"] = "inactive" if resource.get("active") is False else "active"
     if not (fields["given_name"] or fields["family_name"]):
         raise MappingError(f"{path}.name", "a practitioner needs a name")
-    return PersonRecord(
-        "Practitioner",
-        "referral_source",
-        fields,
-        identifiers=identifiers_of(resource, path),
-        contacts=_contacts(resource, path),
-        addresses=_addresses(resource, path),
-        referral_type="practitioner",
-    )
+    return _person(resource, "referral_source", fields, referral_type="practitioner")
 
 
 def map_organization(resource: dict[str, Any]) -> PersonRecord:
@@ -521,15 +519,7 @@ def map_organization(resource: dict[str, Any]) -> PersonRecord:
         "organization_name": name,
         "status": "inactive" if resource.get("active") is False else "active",
     }
-    return PersonRecord(
-        "Organization",
-        "referral_source",
-        fields,
-        identifiers=identifiers_of(resource, path),
-        contacts=_contacts(resource, path),
-        addresses=_addresses(resource, path),
-        referral_type="organization",
-    )
+    return _person(resource, "referral_source", fields, referral_type="organization")
 
 
 def map_location(resource: dict[str, Any]) -> LocationRecord:
