@@ -33,6 +33,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from carebond.audit.recording import record_audit, record_audit_many
 from carebond.core import clock
+from carebond.core.bulk import insert_rows
 from carebond.core.errors import InvalidInput
 from carebond.core.models import Location, Organization
 from carebond.interop import mapping
@@ -105,6 +106,8 @@ _ABSOLUTE = re.compile(
     r"^https?://.+?/([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$"
 )
 _RELATIVE = re.compile(r"^([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+_IDENTIFIER = ("system", "value", "type_code", "label")
+_ADDRESS = ("use", "line1", "line2", "city", "state", "postal_code", "country")
 _TYPE_NAME = re.compile(r"^[A-Za-z]{1,64}$")
 _CONDITIONAL = re.compile(r"^([A-Z][A-Za-z]+)\?identifier=(.+)$")
 
@@ -245,13 +248,18 @@ def do_finish_import_run(context: ImportContext, *, failed: bool = False) -> Imp
 
 
 @transaction.atomic
-def do_record_unit_rejected(context: ImportContext, rejection: UnitRejected, *, read: int) -> None:
+def do_record_unit_rejected(
+    context: ImportContext, rejection: UnitRejected, *, read: int, last_of_file: bool = True
+) -> None:
     run = ImportRun.objects.select_for_update().get(pk=context.run.pk)
     run.problems = [*run.problems, rejection.problem.as_dict()]
     run.bundles_rejected += 1
     run.resources_read += read
+    run.files_done += 1 if last_of_file else 0
     _add_counts(run, {(t, "rejected"): n for t, n in rejection.counts.items()})
-    run.save(update_fields=["problems", "bundles_rejected", "resources_read", "counts"])
+    run.save(
+        update_fields=["problems", "bundles_rejected", "resources_read", "counts", "files_done"]
+    )
     context.run = run
 
 
@@ -888,7 +896,12 @@ class _UnitWriter:
                 "person_id", flat=True
             )
         )
-        new_identifiers, new_contacts, new_addresses, new_profiles, new_links = [], [], [], [], []
+        # Plain rows for insert_rows: (organization, person, ...) in the column order below.
+        new_identifiers: list[tuple[Any, ...]] = []
+        new_contacts: list[tuple[Any, ...]] = []
+        new_addresses: list[tuple[Any, ...]] = []
+        new_profiles: list[tuple[Any, ...]] = []
+        new_links = []
         for item in items:
             record = item.record
             assert isinstance(record, PersonRecord)
@@ -900,7 +913,7 @@ class _UnitWriter:
                     taken[(identifier.system, identifier.value)] = person_id
                     mine.append(identifier.value)
                     new_identifiers.append(
-                        Identifier(organization=org, person_id=person_id, **vars(identifier))
+                        (org.pk, person_id, *(getattr(identifier, c) for c in _IDENTIFIER))
                     )
                 elif owner != person_id:
                     # Someone else has it: not enough to call them the same person. The
@@ -912,14 +925,7 @@ class _UnitWriter:
                     contacts_had[person_id].add((contact.system, contact.value))
                     rank += 1
                     new_contacts.append(
-                        ContactPoint(
-                            organization=org,
-                            person_id=person_id,
-                            system=contact.system,
-                            value=contact.value,
-                            use=contact.use,
-                            rank=rank,
-                        )
+                        (org.pk, person_id, contact.system, contact.value, contact.use, rank)
                     )
             rank = len(addresses_had[person_id])
             for address in record.addresses:
@@ -927,7 +933,7 @@ class _UnitWriter:
                     addresses_had[person_id].add((address.line1, address.postal_code))
                     rank += 1
                     new_addresses.append(
-                        Address(organization=org, person_id=person_id, rank=rank, **vars(address))
+                        (org.pk, person_id, rank, *(getattr(address, c) for c in _ADDRESS))
                     )
             if (
                 record.referral_type
@@ -937,12 +943,7 @@ class _UnitWriter:
                 profiles.add(person_id)
                 npi = next((i.value for i in record.identifiers if i.system == NPI_SYSTEM), "")
                 new_profiles.append(
-                    ReferralSourceProfile(
-                        organization=org,
-                        person_id=person_id,
-                        source_type=record.referral_type,
-                        npi=npi[:10],
-                    )
+                    (org.pk, person_id, record.referral_type, npi[:10], "", "", "", "")
                 )
             if record.patient is not None:
                 patient_id = self._quiet(record.patient)
@@ -969,10 +970,14 @@ class _UnitWriter:
                 )
             else:
                 self.reindex.add(person_id)
-        Identifier.objects.bulk_create(new_identifiers, batch_size=1000)
-        ContactPoint.objects.bulk_create(new_contacts, batch_size=1000)
-        Address.objects.bulk_create(new_addresses, batch_size=1000)
-        ReferralSourceProfile.objects.bulk_create(new_profiles, batch_size=1000)
+        held_by = ["organization_id", "person_id"]
+        insert_rows(Identifier, [*held_by, *_IDENTIFIER], new_identifiers)
+        insert_rows(ContactPoint, [*held_by, "system", "value", "use", "rank"], new_contacts)
+        insert_rows(Address, [*held_by, "rank", *_ADDRESS], new_addresses)
+        profile_columns = ["source_type", "npi", "specialty", "practice_name", "affiliations"]
+        insert_rows(
+            ReferralSourceProfile, [*held_by, *profile_columns, "preferred_contact"], new_profiles
+        )
         Relationship.objects.bulk_create(new_links, ignore_conflicts=True)
 
     # -- locations and roles
@@ -1224,7 +1229,7 @@ class _UnitWriter:
                     organization=org, origin_system=system, target__in=updated_targets
                 ).values_list("key", "target")
             )
-        _insert(
+        insert_rows(
             SourceKey,
             ["organization_id", "origin_system", "key", "target"],
             [(org.pk, system, key, target) for key, target in sorted(wanted)],
@@ -1253,7 +1258,7 @@ class _UnitWriter:
                 record.import_run, record.imported_at = self.context.run.public_id, self.now
                 record.source_updated = item.source_updated
                 refreshed.append(record)
-        _insert(
+        insert_rows(
             SourceRecord,
             [
                 "organization_id",
@@ -1300,31 +1305,6 @@ class _UnitWriter:
             )
         for item in self.items:
             self.counts[(item.resource_type, item.outcome)] += 1
-
-
-def _insert(
-    model: Any,
-    columns: list[str],
-    rows: list[tuple[Any, ...]],
-    *,
-    constants: dict[str, Any] | None = None,
-) -> None:
-    """INSERT many bookkeeping rows with one prepared statement. Django's bulk_create prepares
-    every value of every row; these rows are plain text plus values the same for the unit."""
-    if not rows:
-        return
-    constants = constants or {}
-    prepared = [
-        model._meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in constants.items()
-    ]
-    names = [*columns, *constants]
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(names))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(*row, *prepared) for row in rows])
 
 
 def _describe(ref: Ref) -> str:
@@ -1403,8 +1383,11 @@ def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
 # --- the public entry point ----------------------------------------------------------------
 
 
-def do_import_unit(context: ImportContext, unit: Unit) -> Counter[tuple[str, str]]:
-    """Import one unit atomically. Returns counts by (type, outcome); raises UnitRejected."""
+def do_import_unit(
+    context: ImportContext, unit: Unit, *, last_of_file: bool = True
+) -> Counter[tuple[str, str]]:
+    """Import one unit atomically. Returns counts by (type, outcome); raises UnitRejected.
+    The file's last unit also counts the file done (one commit less per file)."""
     items, skipped = prepare_unit(unit)
     all_types: Counter[str] = Counter(i.resource_type for i in items) + skipped
     try:
@@ -1416,9 +1399,16 @@ def do_import_unit(context: ImportContext, unit: Unit) -> Counter[tuple[str, str
             run.resources_read += len(unit.entries)
             run.bundles_committed += 1
             run.heartbeat_at = clock.now()
+            run.files_done += 1 if last_of_file else 0
             _add_counts(run, counts)
             run.save(
-                update_fields=["resources_read", "bundles_committed", "counts", "heartbeat_at"]
+                update_fields=[
+                    "resources_read",
+                    "bundles_committed",
+                    "counts",
+                    "heartbeat_at",
+                    "files_done",
+                ]
             )
     except UnitRejected as rejection:
         rejection.counts = all_types

@@ -79,12 +79,18 @@ def import_files(
     state = Progress(len(files), 0, 0, 0, sum(sizes.values()), time.monotonic())
     try:
         for path in files:
-            for unit in read_units(path):
-                import_unit(context, unit)
+            # The file's last unit also counts the file done, in the same commit.
+            units = read_units(path)
+            unit = next(units, None)
+            if unit is None:
+                do_record_file_done(context)  # nothing in it (an empty NDJSON file)
+            while unit is not None:
+                following = next(units, None)
+                import_unit(context, unit, last_of_file=following is None)
                 state.resources += len(unit.entries)
                 if progress:
                     progress(state)
-            do_record_file_done(context)
+                unit = following
             state.files_done += 1
             state.bytes_done += sizes[path]
             if progress:
@@ -95,11 +101,13 @@ def import_files(
     return do_finish_import_run(context)
 
 
-def import_unit(context: ImportContext, unit: Unit) -> None:
+def import_unit(context: ImportContext, unit: Unit, *, last_of_file: bool = True) -> None:
     try:
-        do_import_unit(context, unit)
+        do_import_unit(context, unit, last_of_file=last_of_file)
     except UnitRejected as rejection:
-        do_record_unit_rejected(context, rejection, read=len(unit.entries))
+        do_record_unit_rejected(
+            context, rejection, read=len(unit.entries), last_of_file=last_of_file
+        )
 
 
 def import_document(
@@ -142,7 +150,6 @@ def import_documents(
     try:
         for name, document in documents:
             import_unit(context, unit_from_document(document, name))
-            do_record_file_done(context)
     except BaseException:
         do_finish_import_run(context, failed=True)
         raise

@@ -23,6 +23,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import QuerySet
 
+from carebond.core.bulk import insert_rows
 from carebond.people.models import NameTerm, Person, SearchTerm
 
 # Whole names are stored behind a mark that sorts them into a key range of their own, so that a
@@ -169,16 +170,13 @@ def index_new_people(people: Iterable[tuple[Person, list[str], list[str], list[s
     """Index people just created, from what is in memory: (person, identifier values, phones,
     emails). An import creates thousands; reading them back to index them would double its time.
     """
-    rows: list[SearchTerm] = []
+    rows: list[tuple[int, int, str, str]] = []
     words: dict[int, set[str]] = {}
     for person, identifiers, phones, emails in people:
         terms = _terms_of([person], identifiers=identifiers, phones=phones, emails=emails)
-        rows += [
-            SearchTerm(organization_id=person.organization_id, person=person, term=t, field=f)
-            for t, f in terms
-        ]
+        rows += [(person.organization_id, person.pk, t, f) for t, f in terms]
         words.setdefault(person.organization_id, set()).update(t for t, f in terms if f == "name")
-    SearchTerm.objects.bulk_create(rows, batch_size=2000)
+    insert_rows(SearchTerm, ["organization_id", "person_id", "term", "field"], rows)
     for organization_id, names in words.items():
         add_name_terms(organization_id, names)
 
