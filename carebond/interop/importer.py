@@ -1,7 +1,7 @@
 """Importing FHIR files: the loop over files and units, progress, and the run's summary.
 
 Used by `carebond import-fhir`, the upload page's background task and POST /fhir/R4. Each unit
-commits on its own (see import_actions); a rejected unit is listed with its reason and the
+commits on its own (see unit_actions); a rejected unit is listed with its reason and the
 import goes on with the next one.
 """
 
@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING
 from carebond.core.models import Organization
 from carebond.interop.import_actions import (
     ImportContext,
-    UnitRejected,
     do_finish_import_run,
-    do_import_unit,
     do_record_file_done,
     do_record_unit_rejected,
     do_start_import_run,
@@ -31,6 +29,8 @@ from carebond.interop.reading import (
     read_units,
     unit_from_document,
 )
+from carebond.interop.unit_actions import do_import_unit
+from carebond.interop.units import UnitRejected
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User

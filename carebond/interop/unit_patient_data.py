@@ -1,0 +1,191 @@
+"""Writing what points at patients: visits and messages (touchpoints), history items, and the
+resources kept whole, with their references rewritten to CareBond ids.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from carebond.interop.import_selectors import facade_locations
+from carebond.interop.mapping import (
+    HistoryRecord,
+    Ref,
+    StoredRecord,
+    TouchpointRecord,
+)
+from carebond.interop.models import (
+    StoredResource,
+)
+from carebond.interop.units import (
+    PreparedResource,
+    body_refs,
+    reference_keys,
+)
+from carebond.people.models import (
+    HistoryItem,
+)
+from carebond.touchpoints.actions import record_touchpoints
+from carebond.touchpoints.models import Touchpoint
+
+if TYPE_CHECKING:
+    pass
+
+from carebond.interop.unit_references import UnitWriterBase
+
+
+class PatientDataWriting(UnitWriterBase):
+    def write_patient_data(self, items: list[PreparedResource]) -> None:
+        self.load_people(self._refs(items))
+        for item in items:
+            record = item.record
+            if isinstance(record, TouchpointRecord | HistoryRecord):
+                patient_id = self.resolve(record.patient, required=True, item=item, patient=True)
+                assert patient_id is not None
+                self.patients_touched[patient_id].add(item.resource_type)
+            elif isinstance(record, StoredRecord):
+                patient_id = self.stored_patient(record)
+                if patient_id is not None:
+                    self.patients_touched[patient_id].add(item.resource_type)
+        self._write_rows(
+            [i for i in items if isinstance(i.record, TouchpointRecord)],
+            Touchpoint,
+            "touchpoint",
+            self._touchpoint_row,
+        )
+        self._write_rows(
+            [i for i in items if isinstance(i.record, HistoryRecord)],
+            HistoryItem,
+            "history",
+            self._history_row,
+        )
+        stored = [i for i in items if isinstance(i.record, StoredRecord)]
+        if stored:
+            self._load_public_ids(stored)
+        self._write_rows(stored, StoredResource, "stored", self._stored_row)
+
+    def stored_patient(self, record: StoredRecord) -> int | None:
+        """The first candidate reference that reaches a patient (load_people ran before)."""
+        return next(
+            (
+                pk
+                for ref in record.patients
+                if self.person_kinds.get(pk := self._quiet(ref) or 0) == "patient"
+            ),
+            None,
+        )
+
+    def _write_rows(self, items: list[PreparedResource], model: Any, kind: str, build: Any) -> None:
+        if not items:
+            return
+        existing = model.objects.in_bulk(
+            [
+                int(i.existing.partition(":")[2])
+                for i in items
+                if i.existing and i.existing.startswith(kind)
+            ]
+        )
+        creates, updates = [], []
+        for item in items:
+            pk = (
+                int(item.existing.partition(":")[2])
+                if item.existing and item.existing.startswith(kind)
+                else None
+            )
+            row = build(item, existing.get(pk) if pk else None)
+            if pk and pk in existing:
+                updates.append(row)
+                item.target, item.outcome = f"{kind}:{pk}", "updated"
+            else:
+                creates.append((item, row))
+        if model is Touchpoint:
+            record_touchpoints([row for _, row in creates])
+        else:
+            model.objects.bulk_create([row for _, row in creates], batch_size=1000)
+        for item, row in creates:
+            item.target, item.outcome = f"{kind}:{row.pk}", "imported"
+        for row in updates:
+            row.save()
+
+    def _touchpoint_row(self, item: PreparedResource, row: Touchpoint | None) -> Touchpoint:
+        record = item.record
+        assert isinstance(record, TouchpointRecord)
+        row = row or Touchpoint(
+            organization=self.organization,
+            origin_id=item.origin_id,
+            recorded_at=self.now,
+            recorded_by=self.context.acting_user,
+        )
+        row.person_id = self.resolve(  # type: ignore[assignment]
+            record.patient, required=True, item=item, patient=True
+        )
+        row.staff_id = self.resolve(record.staff)
+        row.location_id = self.resolve(record.location)
+        for name in (
+            "kind",
+            "channel",
+            "direction",
+            "occurred_at",
+            "moment_of_truth",
+            "outcome",
+            "summary",
+            "details",
+        ):
+            setattr(row, name, getattr(record, name))
+        self._stamp(row)
+        return row
+
+    def _history_row(self, item: PreparedResource, row: HistoryItem | None) -> HistoryItem:
+        record = item.record
+        assert isinstance(record, HistoryRecord)
+        row = row or HistoryItem(organization=self.organization, origin_id=item.origin_id)
+        row.person_id = self.resolve(  # type: ignore[assignment]
+            record.patient, required=True, item=item, patient=True
+        )
+        for name in ("category", "code_system", "code", "display", "is_active", "onset"):
+            setattr(row, name, getattr(record, name))
+        self._stamp(row)
+        return row
+
+    def _stored_row(self, item: PreparedResource, row: StoredResource | None) -> StoredResource:
+        record = item.record
+        assert isinstance(record, StoredRecord)
+        row = row or StoredResource(
+            organization=self.organization,
+            origin_id=item.origin_id,
+            resource_type=item.resource_type,
+        )
+        row.person_id = self.stored_patient(record)
+        row.status, row.occurred_at = record.status, record.occurred_at
+        row.body = orjson.dumps(self._rewrite(record.body)).decode()
+        row.updated_at = self.now
+        self._stamp(row)
+        return row
+
+    def _load_public_ids(self, items: list[PreparedResource]) -> None:
+        targets = {
+            self._lookup(reference_keys(ref, base=self.base))
+            for item in items
+            for ref in body_refs(getattr(item.record, "body", None))
+        }
+        wanted = {t for t in targets if t and t.startswith(("person:", "location:"))}
+        self.public_ids = facade_locations(self.organization.pk, wanted)
+
+    def _rewrite(self, value: Any) -> Any:
+        """Resolved references point at CareBond ids in what is kept ("Patient/<id>", as the
+        facade serves them); the rest stay as sent."""
+        if isinstance(value, list):
+            return [self._rewrite(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        result = {k: self._rewrite(v) for k, v in value.items()}
+        if isinstance(value.get("reference"), str):
+            target = self._lookup(
+                reference_keys(Ref("", reference=value["reference"]), base=self.base)
+            )
+            if target and target in self.public_ids:
+                result["reference"] = self.public_ids[target]
+        return result
+
+    # -- bookkeeping and audit
