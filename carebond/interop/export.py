@@ -23,10 +23,10 @@ from django.db import connection, transaction
 
 from carebond.audit.recording import record_access
 from carebond.core.errors import NotFound
+from carebond.interop.fhir_search_params import InvalidSearch
 from carebond.interop.fhir_selectors import (
     EXPORT_TYPES,
     STORED_TYPES,
-    InvalidSearch,
     iter_export_resources,
     list_stored_resource_types,
 )

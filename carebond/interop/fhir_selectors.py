@@ -9,26 +9,37 @@ Every read and search is scoped to the acting user's organisation and audited wi
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from carebond.audit.models import AuditEvent
 from carebond.audit.recording import record_access
-from carebond.core.errors import InvalidInput, NotFound
+from carebond.core.errors import NotFound
 from carebond.core.models import Location
 from carebond.core.permissions import ADMINS, PHI_READERS, AccessPolicy, require_role
 from carebond.interop import to_fhir
+from carebond.interop.fhir_search_params import (
+    BIRTHDATE_PARAM,
+    ID_PARAM,
+    IDENTIFIER_PARAM,
+    PERSON_NAME_PARAM,
+    InvalidSearch,
+    SearchParam,
+    audit_patient,
+    name_filter,
+    param,
+    patient_params,
+    reference_ids,
+    related_patient,
+    uuids,
+)
 from carebond.interop.models import StoredResource
-from carebond.people.actions import NPI_SYSTEM
 from carebond.people.models import (
     HistoryItem,
-    Identifier,
     Person,
     PersonKind,
     PersonStatus,
@@ -47,23 +58,6 @@ CONTROL_PARAMS = frozenset({"_count", "_offset", "_format"})
 STORED_TYPES = ("Appointment", "ServiceRequest", "Task", "QuestionnaireResponse", "Consent")
 
 
-class InvalidSearch(InvalidInput):
-    """A search parameter, modifier or value we cannot honour: FHIR answers 400."""
-
-    status = 400
-
-
-@dataclass(frozen=True)
-class SearchParam:
-    """One search parameter of one type: its FHIR type and how it filters the rows."""
-
-    name: str
-    kind: str  # token, string, date, reference (CapabilityStatement searchParam.type)
-    documentation: str
-    build: Callable[[int, str, list[str]], Q]  # (organization id, modifier, values) -> filter
-    modifiers: frozenset[str] = frozenset()
-
-
 @dataclass(frozen=True)
 class FhirType:
     """What one resource type is in CareBond."""
@@ -79,197 +73,6 @@ class FhirType:
 
     def param(self, name: str) -> SearchParam | None:
         return next((p for p in self.params if p.name == name), None)
-
-
-# --- search parameter filters -------------------------------------------------------------------
-
-
-def _uuids(values: Sequence[str]) -> list[uuid.UUID]:
-    found = []
-    for value in values:
-        try:
-            found.append(uuid.UUID(value.strip()))
-        except ValueError:
-            continue  # an id that is not ours matches nothing (no error: FHIR ids are opaque)
-    return found
-
-
-def _by_id(organization_id: int, modifier: str, values: list[str]) -> Q:
-    ids = _uuids(values)
-    return Q(public_id__in=ids) if ids else Q(pk__in=[])
-
-
-def _reference_ids(values: list[str], resource_type: str) -> list[uuid.UUID]:
-    """ "Patient/<id>", "<id>" or an absolute URL ending so: the ids, for this type only."""
-    ids = []
-    for value in values:
-        parts = value.strip().rstrip("/").split("/")
-        if len(parts) >= 2 and parts[-2] != resource_type:
-            continue
-        ids += _uuids([parts[-1]])
-    return ids
-
-
-def _split_token(value: str) -> tuple[str | None, str]:
-    """FHIR token: "system|value", "|value" (no system), "system|" (any value), "value"."""
-    if "|" not in value:
-        return None, value
-    system, _, code = value.partition("|")
-    return system, code
-
-
-def _person_identifier(organization_id: int, modifier: str, values: list[str]) -> Q:
-    combined = Q(pk__in=[])
-    for value in values:
-        system, code = _split_token(value)
-        if system == "" or not (system or code):
-            continue  # "|value": identifiers without a system, which CareBond never has
-        rows = Identifier.objects.filter(organization_id=organization_id)
-        if system:
-            rows = rows.filter(system=system)
-        if code:
-            rows = rows.filter(value=code)
-        match = Q(pk__in=rows.values("person_id"))
-        if code and system in (None, NPI_SYSTEM):
-            match |= Q(referral_profile__npi=code)  # referring practitioners' NPI lives there
-        combined |= match
-    return combined
-
-
-_NAME_FIELDS = (
-    "given_name",
-    "middle_name",
-    "family_name",
-    "preferred_name",
-    "organization_name",
-)
-
-
-def _name_filter(fields: Sequence[str]) -> Callable[[int, str, list[str]], Q]:
-    """FHIR string search: case-insensitive; every word must start (or, with :exact, be, or
-    with :contains, be inside) one of the name parts. Comma-separated values are OR."""
-    lookup = {"": "istartswith", "exact": "exact", "contains": "icontains"}
-
-    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
-        combined = Q(pk__in=[])
-        for value in values:
-            words = [value.strip()] if modifier == "exact" else value.split()
-            if not words or not words[0]:
-                continue
-            every = Q()
-            for word in words:
-                any_field = Q(pk__in=[])
-                for name in fields:
-                    any_field |= Q(**{f"{name}__{lookup[modifier]}": word})
-                every &= any_field
-            combined |= every
-        return combined
-
-    return build
-
-
-_DATE = re.compile(r"^(eq|ne|lt|gt|le|ge)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-def _date_range(value: str, param: str) -> tuple[str, date, date]:
-    """A FHIR date value ("ge1980", "1984-03", "eq1984-03-07") as (prefix, first day, last day)."""
-    match = _DATE.match(value.strip())
-    if match is None:
-        raise InvalidSearch(
-            f"'{param}' takes a date such as 1984-03-07, optionally with a prefix "
-            "(eq, ne, lt, gt, le, ge) and at year or month precision.",
-            field=param,
-        )
-    prefix, year, month, day = match.group(1) or "eq", *match.groups()[1:]
-    try:
-        if day:
-            first = last = date(int(year), int(month), int(day))
-        elif month:
-            first = date(int(year), int(month), 1)
-            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        else:
-            first, last = date(int(year), 1, 1), date(int(year), 12, 31)
-    except ValueError as error:
-        raise InvalidSearch(f"'{param}' is not a real date.", field=param) from error
-    return prefix, first, last
-
-
-def _date_filter(field_name: str, param: str) -> Callable[[int, str, list[str]], Q]:
-    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
-        combined = Q(pk__in=[])
-        for value in values:
-            prefix, first, last = _date_range(value, param)
-            combined |= {
-                "eq": Q(**{f"{field_name}__range": (first, last)}),
-                "ne": ~Q(**{f"{field_name}__range": (first, last)})
-                & Q(**{f"{field_name}__isnull": False}),
-                "lt": Q(**{f"{field_name}__lt": first}),
-                "le": Q(**{f"{field_name}__lte": last}),
-                "gt": Q(**{f"{field_name}__gt": last}),
-                "ge": Q(**{f"{field_name}__gte": first}),
-            }[prefix]
-        return combined
-
-    return build
-
-
-def _patient_filter(person_path: str) -> Callable[[int, str, list[str]], Q]:
-    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
-        return Q(
-            **{
-                f"{person_path}__public_id__in": _reference_ids(values, "Patient"),
-                f"{person_path}__kind": PersonKind.PATIENT,
-            }
-        )
-
-    return build
-
-
-def _related_patient(organization_id: int, modifier: str, values: list[str]) -> Q:
-    links = Relationship.objects.filter(
-        organization_id=organization_id,
-        patient__public_id__in=_reference_ids(values, "Patient"),
-    )
-    return Q(pk__in=links.values("related_id"))
-
-
-def _audit_patient(organization_id: int, modifier: str, values: list[str]) -> Q:
-    return Q(patient_id__in=[str(i) for i in _reference_ids(values, "Patient")])
-
-
-def _param(name: str, kind: str, documentation: str, build: Any, **extra: Any) -> SearchParam:
-    return SearchParam(name, kind, documentation, build, **extra)
-
-
-ID_PARAM = _param("_id", "token", "The resource id (comma-separated: any of them).", _by_id)
-IDENTIFIER_PARAM = _param(
-    "identifier",
-    "token",
-    "system|value, or value alone (MRN, NPI and other identifiers).",
-    _person_identifier,
-)
-PERSON_NAME_PARAM = _param(
-    "name",
-    "string",
-    "Starts a given, middle, family or preferred name (case-insensitive); several words "
-    "must each match a part. Modifiers :exact and :contains.",
-    _name_filter(_NAME_FIELDS),
-    modifiers=frozenset({"exact", "contains"}),
-)
-BIRTHDATE_PARAM = _param(
-    "birthdate",
-    "date",
-    "Birth date, with eq, ne, lt, gt, le or ge and day, month or year precision.",
-    _date_filter("birth_date", "birthdate"),
-)
-
-
-def _patient_params(person_path: str) -> tuple[SearchParam, ...]:
-    build = _patient_filter(person_path)
-    return (
-        _param("patient", "reference", "The patient: Patient/<id> or <id>.", build),
-        _param("subject", "reference", "The same as patient (Patient/<id>).", build),
-    )
 
 
 # --- which rows each type is --------------------------------------------------------------------
@@ -423,11 +226,11 @@ FHIR_TYPES: dict[str, FhirType] = {
             params=(
                 ID_PARAM,
                 IDENTIFIER_PARAM,
-                _param(
+                param(
                     "name",
                     "string",
                     "Starts the organisation's name (case-insensitive).",
-                    _name_filter(("organization_name",)),
+                    name_filter(("organization_name",)),
                     modifiers=frozenset({"exact", "contains"}),
                 ),
             ),
@@ -440,7 +243,7 @@ FHIR_TYPES: dict[str, FhirType] = {
             params=(
                 *_PERSON_PARAMS,
                 BIRTHDATE_PARAM,
-                _param("patient", "reference", "The patient: Patient/<id>.", _related_patient),
+                param("patient", "reference", "The patient: Patient/<id>.", related_patient),
             ),
             patient_of=_its_patient,
             documentation="Patients' family members and caregivers.",
@@ -451,11 +254,11 @@ FHIR_TYPES: dict[str, FhirType] = {
             to_fhir.location_to_fhir,
             params=(
                 ID_PARAM,
-                _param(
+                param(
                     "name",
                     "string",
                     "Starts the location's name (case-insensitive).",
-                    _name_filter(("name",)),
+                    name_filter(("name",)),
                     modifiers=frozenset({"exact", "contains"}),
                 ),
             ),
@@ -465,7 +268,7 @@ FHIR_TYPES: dict[str, FhirType] = {
             "Encounter",
             _encounters,
             to_fhir.encounter_to_fhir,
-            params=(ID_PARAM, *_patient_params("person")),
+            params=(ID_PARAM, *patient_params("person")),
             patient_of=_its_person,
             documentation="Visits and telehealth visits from the timeline.",
         ),
@@ -473,7 +276,7 @@ FHIR_TYPES: dict[str, FhirType] = {
             "Communication",
             _communications,
             to_fhir.communication_to_fhir,
-            params=(ID_PARAM, *_patient_params("person")),
+            params=(ID_PARAM, *patient_params("person")),
             patient_of=_its_person,
             documentation="Messages and calls from the timeline.",
         ),
@@ -482,7 +285,7 @@ FHIR_TYPES: dict[str, FhirType] = {
                 name,
                 _stored(name),
                 to_fhir.stored_resource_to_fhir,
-                params=(ID_PARAM, *_patient_params("person")),
+                params=(ID_PARAM, *patient_params("person")),
                 patient_of=_its_person,
                 documentation="Kept as imported (references point at CareBond ids).",
             )
@@ -495,7 +298,7 @@ FHIR_TYPES: dict[str, FhirType] = {
             policy=ADMINS,
             params=(
                 ID_PARAM,
-                _param("patient", "reference", "Events about Patient/<id>.", _audit_patient),
+                param("patient", "reference", "Events about Patient/<id>.", audit_patient),
             ),
             documentation="The audit trail (administrators only).",
         ),
@@ -534,7 +337,7 @@ def read_fhir_resource(*, user: User, resource_type: str, resource_id: str) -> d
     """One resource by id. Audited: fhir.<type>.read (patient named). Another organisation's id
     and an unknown one give the same NotFound."""
     spec = get_fhir_type(resource_type, user=user)
-    ids = _uuids([resource_id])
+    ids = uuids([resource_id])
     row = spec.rows(user.organization_id).filter(public_id__in=ids).first() if ids else None
     if row is None:
         raise NotFound(f"{spec.name}/{resource_id[:64]} is not known.")
@@ -603,7 +406,7 @@ def search_fhir_resources(
             rows = rows.filter(param.build(organization_id, modifier, parts))
             kept.append((key, value))
             if param.kind == "reference":
-                patients.update(_reference_ids(parts, "Patient"))
+                patients.update(reference_ids(parts, "Patient"))
     count = min(_number(query, "_count", DEFAULT_COUNT), MAX_COUNT)
     offset = _number(query, "_offset", 0)
     total = rows.count()
