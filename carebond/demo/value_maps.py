@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from carebond.value_maps.actions import (
     RungInput,
     check_add_ladder,
-    check_create_code,
     check_create_respondent,
     check_create_study,
 )
+from carebond.value_maps.code_actions import check_create_code
 from carebond.value_maps.models import Code, Segment, Study
 
 if TYPE_CHECKING:

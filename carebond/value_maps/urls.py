@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.value_maps import views
+from carebond.value_maps import capture_views, views
 
 app_name = "value_maps"
 
@@ -12,12 +12,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<uuid:study_id>/matrix.csv", views.matrix_csv, name="matrix_csv"),
     path("<uuid:study_id>/compare/", views.compare, name="compare"),
     path("<uuid:study_id>/report/", views.report, name="report"),
-    path("<uuid:study_id>/codes/", views.code_book, name="codes"),
-    path("<uuid:study_id>/interview/", views.interview, name="interview"),
+    path("<uuid:study_id>/codes/", capture_views.code_book, name="codes"),
+    path("<uuid:study_id>/interview/", capture_views.interview, name="interview"),
     path(
         "<uuid:study_id>/interview/<uuid:respondent_id>/",
-        views.interview_respondent,
+        capture_views.interview_respondent,
         name="interview_respondent",
     ),
-    path("<uuid:study_id>/import/", views.import_ladders, name="import"),
+    path("<uuid:study_id>/import/", capture_views.import_ladders, name="import"),
 ]

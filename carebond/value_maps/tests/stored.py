@@ -8,10 +8,10 @@ from carebond.people.models import Person
 from carebond.value_maps.actions import (
     RungInput,
     check_add_ladder,
-    check_create_code,
     check_create_respondent,
     check_create_study,
 )
+from carebond.value_maps.code_actions import check_create_code
 from carebond.value_maps.models import Code, Segment, Study
 
 # §1.5: seven codes, four respondents, one ladder each.

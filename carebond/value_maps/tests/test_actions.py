@@ -12,12 +12,10 @@ from carebond.people.tests.factories import make_patient
 from carebond.value_maps.actions import (
     RungInput,
     check_add_ladder,
-    check_create_code,
     check_create_respondent,
-    check_merge_codes,
-    check_rename_code,
 )
 from carebond.value_maps.analysis import analyze
+from carebond.value_maps.code_actions import check_create_code, check_merge_codes, check_rename_code
 from carebond.value_maps.models import Code, Ladder, Rung
 from carebond.value_maps.selectors import ladder_study
 from carebond.value_maps.tests.stored import make_study, worked_example
