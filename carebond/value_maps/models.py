@@ -1,6 +1,6 @@
 """Stored laddering studies: the question, segments, the code book, respondents and their ladders.
 
-The analysis itself (docs/methods.md §1) lives in ``analysis.py`` and never touches the
+The analysis itself (docs/methods.md §1) lives in the ``analysis`` package and never touches the
 database; ``selectors.ladder_study`` turns these rows into an ``analysis.LadderStudy``.
 
 A rung points at a code by key (``Code.pk``), never by its short id or label, so renaming a code
