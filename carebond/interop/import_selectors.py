@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from carebond.audit.recording import record_access
 from carebond.core.errors import NotFound
 from carebond.core.models import Location
 from carebond.interop.models import ImportRun, StoredResource
@@ -28,9 +29,12 @@ def list_import_runs(user: User, *, limit: int = 20) -> list[ImportRun]:
 
 
 def get_import_run(user: User, run_id: uuid.UUID) -> ImportRun:
+    """One run, with its problems. Audited as a PHI read (importrun.read): the file
+    names an EHR exports can carry patients' names (Synthea's do)."""
     run = ImportRun.objects.filter(organization_id=user.organization_id, public_id=run_id).first()
     if run is None:
         raise NotFound("No such import.")
+    record_access(actor=user, target=run)
     return run
 
 

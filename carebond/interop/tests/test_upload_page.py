@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
 from carebond.core.models import Organization
 from carebond.interop.import_tasks import run_fhir_upload
 from carebond.interop.models import ImportRun
@@ -80,6 +81,9 @@ def test_a_rejected_bundle_is_listed_with_its_reason(
 
     assert b"is not a FHIR R4 resource type" in page.content
     assert b"visit.json" in page.content
+    # file names can carry patients' names: opening the run is an audited read
+    read = AuditEvent.objects.filter(action="importrun.read", target_id=str(run.public_id))
+    assert read.get().actor == manager_a
 
 
 def test_running_the_task_twice_imports_once(
