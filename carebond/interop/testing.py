@@ -14,11 +14,35 @@ from typing import Any
 
 import orjson
 
-# The team's shared data folder sits next to the repository (override: CAREBOND_FHIR_DATA).
-DATA = Path(
-    os.environ.get("CAREBOND_FHIR_DATA")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fhir"
-)
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def _shared_data() -> Path:
+    """The team's shared data folder sits next to the repository. A clone made elsewhere (a
+    fresh clone in a temporary folder) finds it next to the repository it was cloned from.
+    CAREBOND_FHIR_DATA overrides both."""
+    if os.environ.get("CAREBOND_FHIR_DATA"):
+        return Path(os.environ["CAREBOND_FHIR_DATA"])
+    candidates = [REPOSITORY.parent / "shared" / "data" / "fhir"]
+    origin = _origin_of_clone()
+    if origin is not None:
+        candidates.append(origin.parent / "shared" / "data" / "fhir")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+def _origin_of_clone() -> Path | None:
+    """The folder this checkout was cloned from, when that was a local path."""
+    try:
+        config = (REPOSITORY / ".git" / "config").read_text()
+    except OSError:
+        return None
+    match = re.search(r'\[remote "origin"\][^\[]*?url = (\S+)', config)
+    if match is None or "://" in match.group(1):
+        return None
+    return Path(match.group(1).removeprefix("file:")).resolve()
+
+
+DATA = _shared_data()
 SYNTHEA = DATA / "synthea"
 EXAMPLES = DATA / "examples"
 _CONDITIONAL = re.compile(rb'"reference"\s*:\s*"(\w+)\?identifier=([^"|]+)\|([^"]+)"')
