@@ -120,7 +120,7 @@ class Databases:
         while child.poll() is None and time.monotonic() < deadline:
             if self.units_committed(name) >= units:
                 return
-            time.sleep(0.02)
+            time.sleep(0.005)
 
     def counts(self, url: str) -> dict[str, int]:
         # Table names are the constants above, not input.
@@ -192,9 +192,10 @@ def test_killing_an_import_at_random_moments_never_leaves_duplicates_or_half_bun
             stderr=subprocess.DEVNULL,
         )
         # Wait until the import has committed a random number of units (0 to 6), then kill it
-        # a random moment later: inside a unit's transaction or between two.
+        # a random moment later: inside a unit's transaction or between two. A patient's unit
+        # takes a few tens of milliseconds, so the moment is drawn on that scale.
         databases.wait_for_units(f"crash_{attempt}", rng.randint(0, 6), child)
-        time.sleep(rng.uniform(0, 0.3))
+        time.sleep(rng.uniform(0, 0.03))
         child.send_signal(signal.SIGKILL)
         child.wait()
         left = databases.counts(url)
