@@ -19,7 +19,7 @@ import io
 import itertools
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from carebond.value_maps.analysis import (
     LEVELS,
@@ -112,6 +112,7 @@ def read_ladder_csv(data: bytes) -> LadderFile:
         else:
             unfinished.add(_ladder_key(cells, columns))
     _check_respondent_spelling(rungs, errors)
+    rungs = _check_ladder_spelling(rungs, errors)
     rungs = _without_duplicates(rungs, errors)
     levels, labels, warnings = _codes(rungs, errors)
     _check_segments(rungs, errors)
@@ -376,6 +377,28 @@ def _check_respondent_spelling(rungs: list[Rung], errors: list[Problem]) -> None
                     "respondent",
                 )
             )
+
+
+def _check_ladder_spelling(rungs: list[Rung], errors: list[Problem]) -> list[Rung]:
+    """Ladder ids are told apart without regard to case within a respondent, as the study
+    does when a file is imported (L1 and l1 are one ladder): one written two ways is an error.
+    The rungs come back with the first spelling, so the ladder's other checks see one ladder."""
+    first: dict[tuple[str, str], Rung] = {}
+    spelled: list[Rung] = []
+    for rung in rungs:
+        earlier = first.setdefault((rung.respondent.casefold(), rung.ladder.casefold()), rung)
+        if rung.ladder != earlier.ladder:
+            errors.append(
+                Problem(
+                    rung.row,
+                    f"ladder {rung.ladder} of respondent {rung.respondent} is written "
+                    f"{earlier.ladder} on row {earlier.row}; ladder ids that differ only in case "
+                    "are one ladder, so write it the same way each time.",
+                    "ladder",
+                )
+            )
+        spelled.append(replace(rung, ladder=earlier.ladder))
+    return spelled
 
 
 def _check_segments(rungs: list[Rung], errors: list[Problem]) -> None:

@@ -177,6 +177,15 @@ def test_a_code_without_any_label_is_labelled_with_its_id() -> None:
             id="a respondent written two ways",
         ),
         pytest.param(
+            ["R1,,L1,1,A1,x,A", "R1,,L1,2,V1,z,V", "R1,,l1,3,V2,z,V", "R2,,l1,1,A1,x,A"],
+            [
+                "row 4, ladder: ladder l1 of respondent R1 is written L1 on row 2; ladder ids "
+                "that differ only in case are one ladder, so write it the same way each time.",
+                "row 5: ladder l1 of respondent R2 has one rung; a ladder links two codes or more.",
+            ],
+            id="a ladder id written two ways (per respondent)",
+        ),
+        pytest.param(
             ["R1,,L1,1,A&1,x,A", "R1,,L1,2,V 1,z,V", "R1,,L1,3,V#2,w,V"],
             [
                 f"row {row}, code: {code!r} is not a code: a code's short id is 1 to 20 "
