@@ -8,7 +8,7 @@ to a person carry that person as the audit event's patient (PHI).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -110,6 +110,101 @@ def do_create_study(
         target=study,
         changed_fields=["title", "question", "interview_guide", "segments"],
     )
+    return study
+
+
+@transaction.atomic
+def check_update_study(
+    study: Study,
+    *,
+    title: str,
+    question: str,
+    interview_guide: str,
+    segment_names: Mapping[int, str],
+    acting_user: User | None,
+) -> Study:
+    """Edit what the study asks and how its segments are called; ladders, respondents and codes
+    stay as they are (a renamed segment keeps its respondents). ``segment_names`` maps a
+    segment's id to its new name; segments not named keep theirs."""
+    study = lock_study(study)
+    title = clean_text(title, field_name="title", limit=200)
+    question = clean_text(question, field_name="question", limit=2000)
+    guide = interview_guide.strip()
+    taken = Study.objects.filter(organization_id=study.organization_id, title__iexact=title)
+    if taken.exclude(pk=study.pk).exists():
+        raise InvalidInput("A study with this title already exists.", field="title")
+    segments = {segment.pk: segment for segment in Segment.objects.filter(study=study)}
+    renamed: dict[int, str] = {}
+    for segment_id, name in segment_names.items():
+        field_name = f"segment_{segment_id}"
+        if segment_id not in segments:
+            raise InvalidInput("This segment is not part of the study.", field=field_name)
+        cleaned = " ".join(name.split())
+        if not cleaned:
+            raise InvalidInput("Name the segment.", field=field_name)
+        if len(cleaned) > 80:
+            raise InvalidInput("Keep a segment's name under 81 characters.", field=field_name)
+        if cleaned != segments[segment_id].name:
+            renamed[segment_id] = cleaned
+    final = {pk: renamed.get(pk, segment.name) for pk, segment in segments.items()}
+    seen: dict[str, int] = {}
+    for pk in sorted(final, key=lambda pk: segments[pk].name.casefold()):
+        earlier = seen.setdefault(final[pk].casefold(), pk)
+        if earlier != pk:
+            raise InvalidInput(
+                f"Two segments would be called “{final[pk]}”; each needs its own name.",
+                field=f"segment_{pk}" if pk in renamed else f"segment_{earlier}",
+            )
+    return do_update_study(
+        study,
+        title=title,
+        question=question,
+        interview_guide=guide,
+        renamed={segments[pk]: name for pk, name in renamed.items()},
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def do_update_study(
+    study: Study,
+    *,
+    title: str,
+    question: str,
+    interview_guide: str,
+    renamed: Mapping[Segment, str],
+    acting_user: User | None,
+) -> Study:
+    """Audit: value_maps.study.updated, naming the fields changed (nothing changed, no event)."""
+    changed = [
+        name
+        for name, value in (
+            ("title", title),
+            ("question", question),
+            ("interview_guide", interview_guide),
+        )
+        if getattr(study, name) != value
+    ]
+    study.title, study.question, study.interview_guide = title, question, interview_guide
+    if changed:
+        study.save(update_fields=[*changed, "updated_at"])
+    if renamed:
+        # Two segments may swap names: park them first on names a cleaned name never is (a
+        # leading space), then rename, so the unique name per study holds at every step.
+        for segment in renamed:
+            segment.name = f" renaming {segment.pk}"
+        Segment.objects.bulk_update(list(renamed), ["name"])
+        for segment, name in renamed.items():
+            segment.name = name
+        Segment.objects.bulk_update(list(renamed), ["name"])
+        changed.append("segments")
+    if changed:
+        record_audit(
+            actor=acting_user,
+            action="value_maps.study.updated",
+            target=study,
+            changed_fields=changed,
+        )
     return study
 
 

@@ -37,6 +37,36 @@ class StudyForm(forms.Form):
         return [line for line in self.cleaned_data["segments"].splitlines() if line.strip()]
 
 
+class EditStudyForm(forms.Form):
+    """The study's wording and a name field per segment (``segment_<id>``)."""
+
+    title = forms.CharField(max_length=200)
+    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    interview_guide = forms.CharField(
+        label="Interview guide",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The probing questions, one per line; the interview page shows them.",
+    )
+
+    def __init__(self, *args: Any, segments: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for segment_id, name in segments:
+            self.fields[f"segment_{segment_id}"] = forms.CharField(
+                label=f"Segment “{name}”",
+                initial=name,
+                max_length=80,
+                help_text="Renaming keeps its respondents and ladders.",
+            )
+
+    def segment_names(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("segment_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("segment_")
+        }
+
+
 class SegmentForm(forms.Form):
     segment = forms.CharField(label="New segment", max_length=80)
 

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.studies, name="studies"),
     path("new/", views.new_study, name="new_study"),
     path("<uuid:study_id>/", views.study, name="study"),
+    path("<uuid:study_id>/edit/", views.edit_study, name="edit_study"),
     path("<uuid:study_id>/map.svg", views.map_svg, name="map_svg"),
     path("<uuid:study_id>/matrix.csv", views.matrix_csv, name="matrix_csv"),
     path("<uuid:study_id>/compare/", views.compare, name="compare"),

@@ -37,6 +37,7 @@ from carebond.value_maps.analysis import (
 )
 from carebond.value_maps.forms import (
     CompareForm,
+    EditStudyForm,
     MapForm,
     StudyForm,
 )
@@ -98,6 +99,42 @@ def new_study(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "value_maps/new_study.html", {"form": form}, status=status)
+
+
+@page_policy(VALUE_MAP_EDITORS)
+@require_http_methods(["GET", "POST"])
+def edit_study(request: HttpRequest, study_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    study = access_study(user, study_id)
+    segments = [(segment.pk, segment.name) for segment in list_segments(study)]
+    initial = {
+        "title": study.title,
+        "question": study.question,
+        "interview_guide": study.interview_guide,
+    }
+    form = EditStudyForm(request.POST or None, initial=initial, segments=segments)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                study = actions.check_update_study(
+                    study,
+                    title=form.cleaned_data["title"],
+                    question=form.cleaned_data["question"],
+                    interview_guide=form.cleaned_data["interview_guide"],
+                    segment_names=form.segment_names(),
+                    acting_user=user,
+                )
+            except CareBondError as error:
+                field_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, f"Study “{study.title}” saved.")
+                return redirect("value_maps:study", study_id=study.public_id)
+        else:
+            status = 400
+    context = {"study": study, "form": form, "may_edit": True}
+    return render(request, "value_maps/edit_study.html", context, status=status)
 
 
 # --- the map page -----------------------------------------------------------------------------

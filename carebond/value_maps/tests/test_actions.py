@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from carebond.accounts.models import User
@@ -13,10 +15,11 @@ from carebond.value_maps.actions import (
     RungInput,
     check_add_ladder,
     check_create_respondent,
+    check_update_study,
 )
 from carebond.value_maps.analysis import analyze
 from carebond.value_maps.code_actions import check_create_code, check_merge_codes, check_rename_code
-from carebond.value_maps.models import Code, Ladder, Rung
+from carebond.value_maps.models import Code, Ladder, Respondent, Rung, Segment
 from carebond.value_maps.selectors import ladder_study
 from carebond.value_maps.tests.stored import make_study, worked_example
 
@@ -158,4 +161,91 @@ def test_a_merge_moving_rungs_of_a_linked_respondent_names_the_patient(
     assert events.filter(target_id=str(c2.public_id), patient_id="").count() == 1
     assert list(events.exclude(patient_id="").values_list("target_type", "patient_id")) == [
         ("value_maps.respondent", str(patient.public_id))
+    ]
+
+
+# --- editing a study ----------------------------------------------------------------------------
+
+
+def test_editing_a_study_renames_segments_keeping_their_respondents_and_audits_what_changed(
+    org_a: Organization, manager_a: User
+) -> None:
+    # given a study with two segments and a respondent in "chronic care"
+    study = make_study(org_a, manager_a)
+    segments = {s.name: s for s in Segment.objects.filter(study=study)}
+    respondent = check_create_respondent(
+        study, label="R1", segment=segments["chronic care"], acting_user=manager_a
+    )
+    # when the manager rewords the question and swaps the two segments' names
+    check_update_study(
+        study,
+        title="Why patients stay",
+        question="What keeps you coming back to us?",
+        interview_guide="Why is that important to you?",
+        segment_names={
+            segments["new patient"].pk: "chronic care",
+            segments["chronic care"].pk: "new patient",
+        },
+        acting_user=manager_a,
+    )
+    # then the study reads the new question, the respondent stays with its (renamed) segment
+    study.refresh_from_db()
+    assert study.question == "What keeps you coming back to us?"
+    moved = Respondent.objects.select_related("segment").get(pk=respondent.pk)
+    assert moved.segment is not None
+    assert moved.segment.name == "new patient"
+    # and one audit event names exactly what changed
+    event = AuditEvent.objects.get(action="value_maps.study.updated")
+    assert event.target_id == str(study.public_id)
+    assert sorted(event.changed_fields) == ["question", "segments"]
+
+
+def test_saving_a_study_unchanged_records_nothing(org_a: Organization, manager_a: User) -> None:
+    study = make_study(org_a, manager_a)
+    check_update_study(
+        study,
+        title=study.title,
+        question=study.question,
+        interview_guide=study.interview_guide,
+        segment_names={s.pk: s.name for s in Segment.objects.filter(study=study)},
+        acting_user=manager_a,
+    )
+    assert not AuditEvent.objects.filter(action="value_maps.study.updated").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"title": "Another study"}, "title", "A study with this title already exists."),
+        ({"title": "  "}, "title", "This field is required."),
+        ({"segments": {"new patient": "Chronic Care"}}, "segment", "Two segments would be"),
+        ({"segments": {"new patient": " "}}, "segment", "Name the segment."),
+        ({"segments": {"other": "x"}}, "segment", "This segment is not part of the study."),
+    ],
+    ids=["title taken", "empty title", "two segments one name", "empty segment", "foreign"],
+)
+def test_a_bad_edit_names_the_field_and_changes_nothing(
+    org_a: Organization, manager_a: User, change: dict[str, Any], field: str, message: str
+) -> None:
+    make_study(org_a, manager_a, title="Another study")
+    study = make_study(org_a, manager_a)
+    other = make_study(org_a, manager_a, title="Third study")
+    by_name = {s.name: s.pk for s in Segment.objects.filter(study=study)}
+    by_name["other"] = Segment.objects.filter(study=other).first().pk  # type: ignore[union-attr]
+    with pytest.raises(InvalidInput) as refused:
+        check_update_study(
+            study,
+            title=change.get("title", study.title),
+            question="A new question",
+            interview_guide="",
+            segment_names={by_name[k]: v for k, v in change.get("segments", {}).items()},
+            acting_user=manager_a,
+        )
+    assert (refused.value.field or "").startswith(field)
+    assert message in refused.value.message
+    study.refresh_from_db()
+    assert study.question == "What matters to you about our clinic?"
+    assert sorted(Segment.objects.filter(study=study).values_list("name", flat=True)) == [
+        "chronic care",
+        "new patient",
     ]

@@ -617,3 +617,45 @@ def test_renaming_a_code_to_a_label_in_use_is_refused_next_to_the_field(
         refused.content.decode(),
     )
     assert Code.objects.get(pk=c3.pk).label == "feel in control"
+
+
+# --- editing a study ----------------------------------------------------------------------------
+
+
+def test_a_manager_edits_the_study_and_a_bad_field_is_named_on_the_form(
+    org_a: Organization,
+    manager_a: User,
+    users_a: dict[Role, User],
+    outsider_b: User,
+    client_for: ClientFor,
+) -> None:
+    # given a study with the segments "new patient" and "chronic care"
+    study = make_study(org_a, manager_a)
+    segment = study.segments.get(name="new patient")
+    url = f"/value-maps/{study.public_id}/edit/"
+    client = client_for(manager_a)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'value="new patient"' in page.content.decode()
+    # when a segment is renamed onto the other's name, the form says so and nothing is saved
+    fields = {
+        "title": "Why patients stay",
+        "question": "What keeps you with us?",
+        "interview_guide": "Why is that important to you?",
+        f"segment_{segment.pk}": "Chronic care",
+        f"segment_{study.segments.get(name='chronic care').pk}": "chronic care",
+    }
+    refused = client.post(url, fields)
+    assert refused.status_code == 422
+    assert "Two segments would be called “Chronic care”" in refused.content.decode()
+    assert Study.objects.get(pk=study.pk).question == "What matters to you about our clinic?"
+    # when the manager saves a proper edit
+    saved = client.post(url, fields | {f"segment_{segment.pk}": "first visit"})
+    # then the map page shows the new question, and the segment its new name
+    assert saved.status_code == 302
+    map_page = client.get(saved["Location"]).content.decode()
+    assert "What keeps you with us?" in map_page
+    assert "first visit" in map_page
+    # and the page is for editors of this organisation only
+    assert client_for(users_a[Role.ANALYST]).get(url).status_code == 403
+    assert client_for(outsider_b).post(url, fields).status_code == 404
