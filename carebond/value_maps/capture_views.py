@@ -20,6 +20,7 @@ from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.fields import decrypt, encrypt
 from carebond.core.permissions import page_policy, require_role
 from carebond.people.access import access_person
+from carebond.people.selectors import SearchResult, search_people
 from carebond.value_maps import actions, code_actions, import_actions
 from carebond.value_maps.access import (
     VALUE_MAP_EDITORS,
@@ -31,6 +32,7 @@ from carebond.value_maps.access import (
 )
 from carebond.value_maps.forms import (
     CodeForm,
+    FindPersonForm,
     ImportForm,
     MergeCodesForm,
     RenameCodeForm,
@@ -48,10 +50,9 @@ from carebond.value_maps.selectors import (
     list_respondents,
     list_segments,
 )
-
-# The ladders being built, one per study and respondent: {"<study>:<respondent>": encrypted}.
 from carebond.value_maps.views import field_error
 
+# The ladders being built, one per study and respondent: {"<study>:<respondent>": encrypted}.
 DRAFTS_KEY = "value_maps_drafts"
 MAX_DRAFTS = 20
 
@@ -161,14 +162,24 @@ def _code_book_post(
 @page_policy(VALUE_MAP_EDITORS)
 @require_http_methods(["GET", "POST"])
 def interview(request: HttpRequest, study_id: UUID) -> HttpResponse:
-    """Step 1: choose a respondent of the study, or add one (label, segment, linked person)."""
+    """Step 1: choose a respondent of the study, or add one (label, segment, linked person).
+
+    ``?find=`` searches the organisation's people (an audited people.search) and offers the
+    matches as the person to link, so nobody has to copy ids between pages."""
     user = signed_in_user(request)
     the_study = access_study(user, study_id)
     segments = [s.name for s in list_segments(the_study)]
+    searched = request.POST.get("searched_for", "") if request.method == "POST" else None
+    find_form = FindPersonForm({"find": searched} if searched is not None else request.GET)
+    matches = _people_matching(user, find_form)
     form = RespondentForm(
         request.POST or None,
         segment_choices=segments,
-        initial={"label": actions.next_respondent_label(the_study)},
+        person_choices=[(str(m.person.public_id), _person_choice(m)) for m in matches],
+        initial={
+            "label": actions.next_respondent_label(the_study),
+            "searched_for": find_form.cleaned_data.get("find", ""),
+        },
     )
     status = 200
     if request.method == "POST":
@@ -207,10 +218,31 @@ def interview(request: HttpRequest, study_id: UUID) -> HttpResponse:
         {
             "study": the_study,
             "form": form,
+            "find_form": find_form,
+            "searched": bool(find_form.cleaned_data.get("find")),
+            "matches": matches,
             "respondents": list_respondents(user=user, study=the_study),
         },
         status=status,
     )
+
+
+def _people_matching(user: User, find_form: FindPersonForm) -> list[SearchResult]:
+    """The people a search names (none without one); a bad search is told beside its field."""
+    if not find_form.is_valid() or not find_form.cleaned_data["find"].strip():
+        return []
+    try:
+        return search_people(user=user, q=find_form.cleaned_data["find"], limit=10)
+    except InvalidInput as error:
+        find_form.add_error("find", error.message)
+        return []
+
+
+def _person_choice(match: SearchResult) -> str:
+    person = match.person
+    born = f", born {person.birth_date:%Y-%m-%d}" if person.birth_date else ""
+    contact = f", {match.contact}" if match.contact else ""
+    return f"{person.display_name} ({person.get_kind_display().lower()}{born}{contact})"
 
 
 def _draft_key(study: Study, respondent: Respondent) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -106,6 +107,17 @@ class MergeCodesForm(forms.Form):
         self.fields["into"].choices = [("", "Choose…"), *code_choices]  # type: ignore[attr-defined]
 
 
+class FindPersonForm(forms.Form):
+    """Finds the person a new respondent is (name, birth date, MRN, phone or email)."""
+
+    find = forms.CharField(
+        label="Find the person to link (optional)",
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "Name, birth date, MRN, phone or email"}),
+    )
+
+
 class RespondentForm(forms.Form):
     label = forms.CharField(
         label="Respondent label",
@@ -117,13 +129,28 @@ class RespondentForm(forms.Form):
     person = forms.UUIDField(
         label="Linked person (optional)",
         required=False,
-        help_text="The id from the person's page address (/people/<id>/), to find the "
-        "respondent's record later. Leave empty for an anonymous respondent.",
+        help_text="Find the person above, or paste the id from the person's page address "
+        "(/people/<id>/). Leave empty for an anonymous respondent.",
     )
+    # The search that listed the people to choose from, kept so a refused form lists them again.
+    searched_for = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, segment_choices: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        segment_choices: list[str],
+        person_choices: Sequence[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [("", "No segment"), *((s, s) for s in segment_choices)]  # type: ignore[attr-defined]
+        if person_choices:
+            person = self.fields["person"]
+            person.label = "Link to"
+            person.help_text = (
+                "The matches of your search. Leave it on nobody for an anonymous respondent."
+            )
+            person.widget = forms.RadioSelect(choices=[("", "Nobody (anonymous)"), *person_choices])
 
 
 class RungForm(forms.Form):

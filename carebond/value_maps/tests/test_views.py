@@ -659,3 +659,45 @@ def test_a_manager_edits_the_study_and_a_bad_field_is_named_on_the_form(
     # and the page is for editors of this organisation only
     assert client_for(users_a[Role.ANALYST]).get(url).status_code == 403
     assert client_for(outsider_b).post(url, fields).status_code == 404
+
+
+def test_the_interviewer_finds_the_person_to_link_by_name_instead_of_pasting_an_id(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    # given two namesakes and a study
+    study = make_study(org_a, manager_a)
+    maria = make_patient(org_a, "Maria", "Lopez")
+    make_patient(org_a, "Mario", "Lopez")
+    client = client_for(manager_a)
+    url = f"/value-maps/{study.public_id}/interview/"
+    # when the interviewer searches for "maria lopez"
+    found = client.get(url, {"find": "maria lopez"})
+    # then Maria is offered as the person to link (an audited people search), anonymity too
+    html = found.content.decode()
+    assert found.status_code == 200
+    assert f'type="radio" name="person" value="{maria.public_id}"' in html
+    assert "Maria Lopez (patient" in html
+    assert "Nobody (anonymous)" in html
+    assert AuditEvent.objects.filter(action="people.search", actor=manager_a).exists()
+    # a refused start (a label in use) still lists the matches to pick from
+    client.post(url, {"label": "P-019", "segment": ""})
+    refused = client.post(url, {"label": "P-019", "segment": "", "searched_for": "maria lopez"})
+    assert refused.status_code == 422
+    assert f'value="{maria.public_id}"' in refused.content.decode()
+    # when the interviewer picks her and starts
+    started = client.post(
+        url,
+        {
+            "label": "P-020",
+            "segment": "",
+            "person": str(maria.public_id),
+            "searched_for": "maria lopez",
+        },
+    )
+    # then the respondent is linked to Maria
+    assert started.status_code == 302
+    assert Respondent.objects.get(study=study, label="P-020").person == maria
+    # a search too short is told beside its field; one that finds nobody says so
+    short = client.get(url, {"find": "m"}).content.decode()
+    assert "Type at least" in short
+    assert 'data-testid="no-matches"' in client.get(url, {"find": "zzzyx"}).content.decode()
