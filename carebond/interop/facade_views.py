@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from carebond.core import clock
 from carebond.core.errors import NotFound
 from carebond.core.permissions import ADMINS, MANAGERS, PHI_READERS, PUBLIC
+from carebond.interop.capability import capability_statement
 from carebond.interop.export import (
     bulk_manifest,
     get_bulk_export,
@@ -34,11 +35,7 @@ from carebond.interop.fhir_http import (
     outcome_response,
     searchset_bundle,
 )
-from carebond.interop.fhir_selectors import (
-    capability_statement,
-    read_fhir_resource,
-    search_fhir_resources,
-)
+from carebond.interop.fhir_selectors import read_fhir_resource, search_fhir_resources
 from carebond.interop.models import ExportStatus
 from carebond.interop.tasks import run_bulk_export
 

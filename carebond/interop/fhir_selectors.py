@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from carebond.audit.models import AuditEvent
 from carebond.audit.recording import record_access
@@ -22,6 +22,7 @@ from carebond.core.errors import NotFound
 from carebond.core.models import Location
 from carebond.core.permissions import ADMINS, PHI_READERS, AccessPolicy, require_role
 from carebond.interop import to_fhir
+from carebond.interop.consent_to_fhir import consent_record_to_fhir
 from carebond.interop.fhir_search_params import (
     BIRTHDATE_PARAM,
     ID_PARAM,
@@ -39,6 +40,7 @@ from carebond.interop.fhir_search_params import (
 )
 from carebond.interop.models import StoredResource
 from carebond.people.models import (
+    ConsentRecord,
     HistoryItem,
     Person,
     PersonKind,
@@ -70,9 +72,15 @@ class FhirType:
     patient_of: Callable[[Any], Any] = lambda row: None  # the patient a row is about (audit)
     in_facade: bool = True  # False: only in bulk export (no stable id to read by)
     documentation: str = ""
+    # More rows served as the same type, after these (Consent: kept as imported, then
+    # CareBond's own consent records). Same search parameters, built on its own fields.
+    also: FhirType | None = None
 
     def param(self, name: str) -> SearchParam | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def sources(self) -> list[FhirType]:
+        return [self] if self.also is None else [self, *self.also.sources()]
 
 
 # --- which rows each type is --------------------------------------------------------------------
@@ -175,6 +183,28 @@ def _stored(resource_type: str) -> Callable[[int], QuerySet[StoredResource]]:
         )
 
     return rows
+
+
+def _consent_records(organization_id: int) -> QuerySet[ConsentRecord]:
+    """Patients' contact consents, each marked ``superseded`` when a newer decision for the same
+    channel and purpose replaced it (the newest is the one in force)."""
+    newer = ConsentRecord.objects.filter(
+        person_id=OuterRef("person_id"),
+        channel=OuterRef("channel"),
+        purpose=OuterRef("purpose"),
+    ).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        ConsentRecord.objects.filter(
+            organization_id=organization_id, person__kind=PersonKind.PATIENT
+        )
+        .exclude(person__status=PersonStatus.MERGED)
+        .select_related("person")
+        .annotate(superseded=Exists(newer))
+        .order_by("pk")
+    )
 
 
 def _audit_events(organization_id: int) -> QuerySet[AuditEvent]:
@@ -290,6 +320,23 @@ FHIR_TYPES: dict[str, FhirType] = {
                 documentation="Kept as imported (references point at CareBond ids).",
             )
             for name in STORED_TYPES
+            if name != "Consent"
+        ),
+        FhirType(
+            "Consent",
+            _stored("Consent"),
+            to_fhir.stored_resource_to_fhir,
+            params=(ID_PARAM, *patient_params("person")),
+            patient_of=_its_person,
+            documentation="Consents kept as imported, then patients' contact consents recorded "
+            "in CareBond (one per decision; the newest per channel and purpose is active).",
+            also=FhirType(
+                "Consent",
+                _consent_records,
+                consent_record_to_fhir,
+                params=(ID_PARAM, *patient_params("person")),
+                patient_of=_its_person,
+            ),
         ),
         FhirType(
             "AuditEvent",
@@ -338,13 +385,17 @@ def read_fhir_resource(*, user: User, resource_type: str, resource_id: str) -> d
     and an unknown one give the same NotFound."""
     spec = get_fhir_type(resource_type, user=user)
     ids = uuids([resource_id])
-    row = spec.rows(user.organization_id).filter(public_id__in=ids).first() if ids else None
-    if row is None:
-        raise NotFound(f"{spec.name}/{resource_id[:64]} is not known.")
-    record_access(
-        actor=user, target=row, patient=spec.patient_of(row), action=_audit_verb(spec, "read")
-    )
-    return spec.to_fhir(row)
+    for source in spec.sources() if ids else []:
+        row = source.rows(user.organization_id).filter(public_id__in=ids).first()
+        if row is not None:
+            record_access(
+                actor=user,
+                target=row,
+                patient=source.patient_of(row),
+                action=_audit_verb(spec, "read"),
+            )
+            return source.to_fhir(row)
+    raise NotFound(f"{spec.name}/{resource_id[:64]} is not known.")
 
 
 @dataclass
@@ -381,8 +432,8 @@ def search_fhir_resources(
     """
     spec = get_fhir_type(resource_type, user=user)
     organization_id = user.organization_id
-    rows = spec.rows(organization_id)
     kept: list[tuple[str, str]] = []
+    filters: list[tuple[str, str, list[str]]] = []  # (name, modifier, values)
     patients: set[uuid.UUID] = set()
     for key, values in query.items():
         name, _, modifier = key.partition(":")
@@ -403,14 +454,29 @@ def search_fhir_resources(
             parts = [part for part in value.split(",") if part.strip()] if value else []
             if not parts:
                 continue  # FHIR: an empty parameter value is ignored
-            rows = rows.filter(param.build(organization_id, modifier, parts))
+            filters.append((name, modifier, parts))
             kept.append((key, value))
             if param.kind == "reference":
                 patients.update(reference_ids(parts, "Patient"))
     count = min(_number(query, "_count", DEFAULT_COUNT), MAX_COUNT)
     offset = _number(query, "_offset", 0)
-    total = rows.count()
-    page = list(rows[offset : offset + count]) if count else []
+    # One page across the type's sources in turn (Consent: imported, then CareBond's own).
+    total = 0
+    resources: list[dict[str, Any]] = []
+    for source in spec.sources():
+        rows = source.rows(organization_id)
+        for name, modifier, parts in filters:
+            source_param = source.param(name)
+            if source_param is None:  # a source without the parameter has no match for it
+                rows = rows.none()
+                break
+            rows = rows.filter(source_param.build(organization_id, modifier, parts))
+        matches = rows.count()
+        start = max(0, offset - total)
+        wanted = count - len(resources)
+        if wanted > 0 and start < matches:
+            resources += [source.to_fhir(row) for row in rows[start : start + wanted]]
+        total += matches
     record_access(
         actor=user,
         target=None,
@@ -422,7 +488,7 @@ def search_fhir_resources(
         total=total,
         offset=offset,
         count=count,
-        resources=[spec.to_fhir(row) for row in page],
+        resources=resources,
         params=kept,
     )
 
@@ -446,12 +512,16 @@ EXPORT_TYPES = (
 
 
 def list_stored_resource_types(organization_id: int) -> list[str]:
-    """Types kept whole for this organisation (Appointment, Task... whatever was imported)."""
-    return sorted(
+    """Types kept whole for this organisation (Appointment, Task... whatever was imported), and
+    Consent when patients' contact consents are recorded."""
+    kept = set(
         StoredResource.objects.filter(organization_id=organization_id)
         .values_list("resource_type", flat=True)
         .distinct()
     )
+    if _consent_records(organization_id).exists():
+        kept.add("Consent")
+    return sorted(kept)
 
 
 def iter_export_resources(
@@ -461,84 +531,11 @@ def iter_export_resources(
 
     No access check or audit here: the caller (export) has checked and records the export."""
     spec = FHIR_TYPES.get(resource_type)
-    rows = spec.rows(organization_id) if spec else _stored(resource_type)(organization_id)
-    convert = spec.to_fhir if spec else to_fhir.stored_resource_to_fhir
-    for row in rows.iterator(chunk_size=chunk_size):
-        yield convert(row)
-
-
-# --- the CapabilityStatement --------------------------------------------------------------------
-
-
-def capability_statement(
-    *,
-    base_url: str,
-    software_version: str,
-    now: str,
-    system_interactions: Sequence[str] = (),
-) -> dict[str, Any]:
-    """What this server does, and only that: read and search-type per type, the search
-    parameters listed in the registry, JSON only, Patient/$export, and the system-level
-    interactions the caller says are routed (transaction/batch: the import's POST)."""
-    resources = []
-    for spec in FACADE_TYPES:
-        resource: dict[str, Any] = {
-            "type": spec.name,
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "versioning": "no-version",
-            "readHistory": False,
-            "updateCreate": False,
-            "searchParam": [
-                {"name": p.name, "type": p.kind, "documentation": p.documentation}
-                for p in spec.params
-            ]
-            + [
-                {
-                    "name": "_count",
-                    "type": "number",
-                    "documentation": f"Page size (default {DEFAULT_COUNT}, at most {MAX_COUNT}).",
-                }
-            ],
-        }
-        if spec.documentation:
-            resource["documentation"] = spec.documentation
-        if spec.name == "Patient":
-            resource["operation"] = [
-                {
-                    "name": "export",
-                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
-                    "documentation": "Asynchronous (Prefer: respond-async); parameters _type "
-                    "and _outputFormat (application/fhir+ndjson).",
-                }
-            ]
-        resources.append(resource)
-    return {
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": now,
-        "publisher": "CareBond",
-        "kind": "instance",
-        "software": {"name": "CareBond", "version": software_version},
-        "implementation": {"description": "CareBond FHIR R4 facade", "url": base_url},
-        "fhirVersion": "4.0.1",
-        "format": ["application/fhir+json", "json"],
-        "rest": [
-            {
-                "mode": "server",
-                "documentation": "Read and search per type (paging: _count and the Bundle's "
-                "next/previous links); writes only as transaction or batch Bundles, if listed.",
-                "security": {
-                    "cors": False,
-                    "description": "Authorization: Bearer <CareBond API token> (the same "
-                    "tokens as /api/v1). Results are limited to the token owner's "
-                    "organisation and role.",
-                },
-                "resource": resources,
-                **(
-                    {"interaction": [{"code": code} for code in system_interactions]}
-                    if system_interactions
-                    else {}
-                ),
-            }
-        ],
-    }
+    sources = (
+        [(source.rows, source.to_fhir) for source in spec.sources()]
+        if spec
+        else [(_stored(resource_type), to_fhir.stored_resource_to_fhir)]
+    )
+    for rows, convert in sources:
+        for row in rows(organization_id).iterator(chunk_size=chunk_size):
+            yield convert(row)

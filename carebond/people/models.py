@@ -225,9 +225,10 @@ class ConsentMethod(models.TextChoices):
     IMPORT = "import", "Imported record"
 
 
-class ConsentRecord(TenantModel):
+class ConsentRecord(PublicIdModel, TenantModel):
     """One decision about contact on a channel for a purpose. The newest per pair is in force;
-    older ones stay as the history (who, when, how, evidence)."""
+    older ones stay as the history (who, when, how, evidence). The public id is its FHIR
+    Consent id."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=10, choices=Channel.choices)

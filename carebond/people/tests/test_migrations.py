@@ -1,0 +1,47 @@
+"""Data migrations run against rows that exist before them."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("people", "0004_imported_provenance")]
+AFTER = [("people", "0006_consentrecord_public_id_unique")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consent_records_made_before_public_ids_each_get_their_own() -> None:
+    # given consent records written before consent records had public ids
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    organization = old.get_model("core", "Organization").objects.create(slug="m", name="M")
+    person = old.get_model("people", "Person").objects.create(
+        organization=organization, kind="patient", given_name="Ada", family_name="Byrne"
+    )
+    records = old.get_model("people", "ConsentRecord").objects
+    for channel in ("sms", "email", "phone"):
+        records.create(
+            organization=organization,
+            person=person,
+            channel=channel,
+            purpose="care",
+            status="granted",
+            method="verbal",
+            recorded_at="2026-01-05T10:00:00Z",
+        )
+    # when the migrations run
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(AFTER)
+    # then every record has a public id of its own
+    new = executor.loader.project_state(AFTER).apps
+    ids = list(new.get_model("people", "ConsentRecord").objects.values_list("public_id", flat=True))
+    assert len(ids) == 3
+    assert None not in ids
+    assert len(set(ids)) == 3
+    # and the schema is back at the newest migrations for the tests that follow
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
