@@ -151,6 +151,11 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
             for key in item.identifier_keys
             if item.target
         }
+        replaced = {i.replaced for i in done if i.replaced}
+        if replaced:  # keys of a row that is gone (the resource became another kind of row)
+            SourceKey.objects.filter(
+                organization=org, origin_system=system, target__in=replaced
+            ).delete()
         updated_targets = {i.target for i in done if i.outcome == "updated" and i.target}
         if updated_targets:
             wanted -= set(

@@ -4,40 +4,42 @@ resources kept whole, with their references rewritten to CareBond ids.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import uuid
+from collections import defaultdict
+from typing import Any
 
 import orjson
 
 from carebond.interop.import_selectors import facade_locations
-from carebond.interop.mapping import (
-    HistoryRecord,
-    Ref,
-    StoredRecord,
-    TouchpointRecord,
-)
-from carebond.interop.models import (
-    StoredResource,
-)
-from carebond.interop.units import (
-    PreparedResource,
-    body_refs,
-    reference_keys,
-)
-from carebond.people.models import (
-    HistoryItem,
-)
+from carebond.interop.mapping import HistoryRecord, Ref, StoredRecord, TouchpointRecord
+from carebond.interop.models import StoredResource
+from carebond.interop.unit_references import UnitWriterBase
+from carebond.interop.units import PreparedResource, body_refs, reference_keys
+from carebond.people.models import HistoryItem
 from carebond.touchpoints.actions import record_touchpoints
 from carebond.touchpoints.models import Touchpoint
 
-if TYPE_CHECKING:
-    pass
-
-from carebond.interop.unit_references import UnitWriterBase
+# The kind of row each record becomes, as written in SourceRecord.target ("touchpoint:12").
+_KINDS: dict[type, str] = {
+    TouchpointRecord: "touchpoint",
+    HistoryRecord: "history",
+    StoredRecord: "stored",
+}
+_TABLES: dict[str, Any] = {
+    "touchpoint": Touchpoint,
+    "history": HistoryItem,
+    "stored": StoredResource,
+}
 
 
 class PatientDataWriting(UnitWriterBase):
+    # Items whose newer version becomes another kind of row: the old row's public id, so the
+    # FHIR id stays the same (None for history items, whose ids derive from the row).
+    taking_over: dict[int, uuid.UUID | None]
+
     def write_patient_data(self, items: list[PreparedResource]) -> None:
         self.load_people(self._refs(items))
+        self.taking_over = self._find_kind_changes(items)
         for item in items:
             record = item.record
             if isinstance(record, TouchpointRecord | HistoryRecord):
@@ -64,6 +66,37 @@ class PatientDataWriting(UnitWriterBase):
         if stored:
             self._load_public_ids(stored)
         self._write_rows(stored, StoredResource, "stored", self._stored_row)
+        self._drop_replaced_rows(items)
+
+    def _find_kind_changes(self, items: list[PreparedResource]) -> dict[int, uuid.UUID | None]:
+        """A resource seen before whose newer version maps to another kind of row: an Encounter
+        kept whole for want of a start time that now has one becomes a visit (and back)."""
+        changing: dict[str, dict[int, PreparedResource]] = defaultdict(dict)
+        for item in items:
+            kind, _, pk = (item.existing or "").partition(":")
+            if kind in _TABLES and pk.isdigit() and kind != _KINDS[type(item.record)]:
+                changing[kind][int(pk)] = item
+        taking_over: dict[int, uuid.UUID | None] = {}
+        for kind, by_pk in changing.items():
+            public_ids: dict[int, uuid.UUID] = (
+                dict(_TABLES[kind].objects.filter(pk__in=by_pk).values_list("pk", "public_id"))
+                if kind != "history"
+                else {}
+            )
+            for row_pk, item in by_pk.items():
+                taking_over[id(item)] = public_ids.get(row_pk)
+        return taking_over
+
+    def _drop_replaced_rows(self, items: list[PreparedResource]) -> None:
+        """The row a resource was before it changed kind goes: one resource, one row."""
+        gone: dict[str, list[int]] = defaultdict(list)
+        for item in items:
+            if id(item) in self.taking_over and item.existing:
+                kind, _, pk = item.existing.partition(":")
+                gone[kind].append(int(pk))
+                item.replaced, item.outcome = item.existing, "updated"
+        for kind, pks in gone.items():
+            _TABLES[kind].objects.filter(organization=self.organization, pk__in=pks).delete()
 
     def stored_patient(self, record: StoredRecord) -> int | None:
         """The first candidate reference that reaches a patient (load_people ran before)."""
@@ -94,6 +127,8 @@ class PatientDataWriting(UnitWriterBase):
                 else None
             )
             row = build(item, existing.get(pk) if pk else None)
+            if self.taking_over.get(id(item)) is not None:
+                row.public_id = self.taking_over[id(item)]  # the same FHIR id as before
             if pk and pk in existing:
                 updates.append(row)
                 item.target, item.outcome = f"{kind}:{pk}", "updated"

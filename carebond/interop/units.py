@@ -89,6 +89,7 @@ class PreparedResource:
     stored_hash: str = ""
     target: str | None = None
     outcome: str = ""
+    replaced: str | None = None  # the row it was, when a newer version became another kind
 
     @property
     def label(self) -> str:

@@ -16,7 +16,7 @@ from carebond.accounts.models import User
 from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.interop.importer import import_files
-from carebond.interop.models import ImportRun
+from carebond.interop.models import ImportRun, StoredResource
 from carebond.interop.scans import scan_interrupted_imports
 from carebond.interop.testing import write
 from carebond.people.merge_actions import check_merge_people
@@ -332,3 +332,32 @@ def test_old_exports_are_deleted_with_their_files_and_stuck_ones_failed(
     stuck.refresh_from_db()
     assert stuck.status == "failed"
     assert AuditEvent.objects.filter(action="fhir.export.expired").count() == 1
+
+
+def test_a_planned_encounter_that_later_gets_its_start_becomes_a_visit_under_the_same_id(
+    run_import: Callable[..., ImportRun], org_a: Organization, tmp_path: Path
+) -> None:
+    # given an Encounter sent without a start time (planned), kept whole
+    planned = visit("e1", "urn:uuid:p1") | {"status": "planned", "period": {}}
+    planned["meta"] = {"lastUpdated": "2025-02-20T08:00:00Z"}
+    for folder in ("first", "second"):
+        (tmp_path / folder).mkdir()
+    write(tmp_path / "first" / "a.json", bundle(patient("p1"), planned))
+    run_import(tmp_path / "first")
+    kept = StoredResource.objects.get(organization=org_a, resource_type="Encounter")
+    assert not Touchpoint.objects.filter(organization=org_a).exists()
+    # when the EHR sends its newer version, which took place and has a start
+    held = visit("e1", "urn:uuid:p1") | {"meta": {"lastUpdated": "2025-03-01T11:00:00Z"}}
+    write(tmp_path / "second" / "a.json", bundle(patient("p1"), held))
+    run = run_import(tmp_path / "second")
+    # then it is a visit on the timeline, counted as updated, under the FHIR id it had
+    assert run.counts["Encounter"]["updated"] == 1
+    touchpoint = Touchpoint.objects.get(organization=org_a, origin_id="Encounter/e1")
+    assert touchpoint.public_id == kept.public_id
+    assert touchpoint.occurred_at.isoformat() == "2025-03-01T10:00:00+00:00"
+    # and nothing is left of the kept version
+    assert not StoredResource.objects.filter(organization=org_a).exists()
+    # and importing the same again changes nothing
+    again = run_import(tmp_path / "second")
+    assert again.counts["Encounter"]["unchanged"] == 1
+    assert Touchpoint.objects.filter(organization=org_a).count() == 1
