@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements.lock
 PYTEST_WORKERS ?= 2
+PORT ?= 8000
 
 .PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir clean
 
@@ -27,7 +28,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 demo: install
-	CAREBOND_DEMO=1 $(BIN)/carebond demo --seed 42
+	CAREBOND_DEMO=1 $(BIN)/carebond demo --seed 42 --port $(PORT)
 
 # Browser tests drive Debian's chromium; PostgreSQL 15 provides the second database.
 system-deps:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -190,3 +192,52 @@ def test_worker_runs_until_sigterm_and_stops_cleanly(cli_env: dict[str, str]) ->
     # then
     assert worker.returncode == 0, err
     assert "stopped cleanly" in out
+
+
+def test_the_demo_serves_with_a_worker_and_ctrl_c_stops_both(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # given a demo started as `make demo` starts it, on a free port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**cli_env, "CAREBOND_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    demo = subprocess.Popen(
+        [*CAREBOND, "demo", "--seed", "3", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    seen: list[str] = []
+    try:
+        assert demo.stdout is not None
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not any("Worker " in line for line in seen):
+            line = demo.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+        # then the worker that FHIR uploads and exports need is running beside the server
+        assert any("started with" in line for line in seen), "".join(seen[-20:])
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as page:
+                    assert page.status == 200
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the demo server never answered")
+        # when Ctrl+C reaches the foreground process group
+        os.killpg(demo.pid, signal.SIGINT)
+        out, _ = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+    # then the worker stopped cleanly and nothing is left running
+    assert "stopped cleanly" in out
+    leftover = subprocess.run(["pgrep", "-g", str(demo.pid)], capture_output=True, check=False)
+    assert leftover.stdout == b""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from argparse import ArgumentParser
 from typing import Any
 
@@ -24,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Build, print, and exit.")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve without the background worker (FHIR uploads and exports then wait).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.SETTINGS_MODULE.endswith(".production"):
@@ -57,7 +64,28 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             url = f"http://{options['host']}:{options['port']}"
             console.print(f"Serving CareBond at {url}  (Ctrl+C stops)")
+            if not options["no_worker"]:
+                console.print("With a background worker: FHIR uploads, bulk exports and scans.")
         self.stdout.write(console.export_text())
+        self.stdout.flush()
         if options["no_serve"]:
             return
-        call_command("serve", host=options["host"], port=options["port"])
+        self._serve(options)
+
+    def _serve(self, options: dict[str, Any]) -> None:
+        """The web server in this process and, unless asked not to, the worker beside it (the
+        FHIR upload page and $export hand their work to it), stopped together."""
+        worker = (
+            None
+            if options["no_worker"]
+            else subprocess.Popen([sys.executable, "-m", "carebond.cli", "worker"])
+        )
+        try:
+            call_command("serve", host=options["host"], port=options["port"])
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.terminate()  # the worker finishes the task in hand, then exits
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
