@@ -164,7 +164,9 @@ def export_status(request: HttpRequest, export_id: UUID) -> HttpResponse:
             202, code="informational", severity="information", diagnostics="Export deleted."
         )
     if export.status in (ExportStatus.ACCEPTED, ExportStatus.RUNNING):
-        response = HttpResponse(status=202)
+        response = outcome_response(
+            202, code="informational", severity="information", diagnostics=progress_text(export)
+        )
         response["X-Progress"] = progress_text(export)
         response["Retry-After"] = "5"
         return response

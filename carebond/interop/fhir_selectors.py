@@ -516,6 +516,7 @@ def list_stored_resource_types(organization_id: int) -> list[str]:
     Consent when patients' contact consents are recorded."""
     kept = set(
         StoredResource.objects.filter(organization_id=organization_id)
+        .order_by("resource_type")  # the model's ordering would make DISTINCT one row per row
         .values_list("resource_type", flat=True)
         .distinct()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -18,7 +19,7 @@ from carebond.audit.models import AuditEvent
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
 from carebond.interop.export_actions import run_bulk_export_job
-from carebond.interop.models import BulkExport, ExportStatus
+from carebond.interop.models import BulkExport, ExportStatus, StoredResource
 from carebond.interop.tasks import run_bulk_export
 from carebond.interop.tests.conftest import Clinic, build_clinic, validate_fhir
 from carebond.people.tests.factories import make_patient
@@ -213,6 +214,8 @@ def test_export_kick_off_poll_download_and_delete(
     waiting = manager_api.get(status_url)
     assert waiting.status_code == 202
     assert waiting["X-Progress"]
+    assert waiting["Content-Type"].startswith("application/fhir+json")
+    assert waiting.json()["issue"][0]["diagnostics"] == waiting["X-Progress"]
     # when the worker runs the job (twice: a retry must change nothing)
     run_bulk_export.call(export_id=export.pk)
     run_bulk_export.call(export_id=export.pk)
@@ -376,3 +379,21 @@ def test_export_in_other_organisation_holds_only_its_own_people(
     assert export is not None
     run_bulk_export_job(export.pk)
     assert api.get(response["Content-Location"]).json()["output"] == []
+
+
+def test_each_type_is_written_once_however_many_resources_it_has(
+    tmp_path: Path, clinic_a: Clinic
+) -> None:
+    # given three appointments kept whole
+    for number in (2, 3):
+        copy = StoredResource.objects.get(pk=clinic_a.appointment.pk)
+        copy.pk, copy.public_id, copy.origin_id = None, uuid.uuid4(), f"Appointment/{number}"
+        copy.save()
+    out = StringIO()
+    # when the organisation is exported
+    call_command("export_fhir", str(tmp_path / "out"), stdout=out)
+    # then Appointment is one file of three lines, listed once
+    lines = (tmp_path / "out" / "Appointment.ndjson").read_bytes().splitlines()
+    assert len(lines) == 3
+    assert out.getvalue().count("Appointment.ndjson") == 1
+    assert "Wrote 12 file(s), 18 resource(s)." in out.getvalue()
