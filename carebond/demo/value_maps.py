@@ -30,8 +30,9 @@ TITLE = "Why people stay with Riverbend"
 RESPONDENTS_PER_SEGMENT = 20
 LINKED_PATIENTS = 4  # a few respondents are linked to demo patients: analysts never see who
 
-# key, label, level, definition, what respondents said
-CODES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
+# key, label, level, definition, what respondents said (and, for the values both segments reach,
+# what clinicians said, when it differs).
+CODES: tuple[tuple[str, str, str, str, tuple[str, ...], *tuple[tuple[str, ...], ...]], ...] = (
     (
         "A1",
         "same-day appointments",
@@ -188,13 +189,15 @@ CODES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
         "V_t",
         "Confidence in each other.",
         ("I trust them with my family", "trust goes both ways"),
+        ("my patients trust me", "trust goes both ways"),
     ),
     (
         "V2",
         "feeling known",
         "V_t",
         "Being known as a person.",
-        ("they know me, not just my chart", "knowing my patients as people"),
+        ("they know me, not just my chart", "they remember my story"),
+        ("knowing my patients as people", "I know their families"),
     ),
     (
         "V3",
@@ -262,12 +265,13 @@ def build_value_maps(
         acting_user=acting_user,
     )
     codes: dict[str, Code] = {}
-    words: dict[str, tuple[str, ...]] = {}
-    for key, label, level, definition, said in CODES:
+    words: dict[tuple[str, str], tuple[str, ...]] = {}
+    for key, label, level, definition, said, *clinicians_said in CODES:
         codes[key] = check_create_code(
             study, key=key, label=label, level=level, definition=definition, acting_user=acting_user
         )
-        words[key] = said
+        words[(key, "patients")] = said
+        words[(key, "clinicians")] = clinicians_said[0] if clinicians_said else said
     segments = {s.name: s for s in Segment.objects.filter(study=study)}
     patients = list(people.patients) if people is not None else []
     for segment, chains in CHAINS.items():
@@ -294,7 +298,7 @@ def build_value_maps(
             for chain in picked:
                 check_add_ladder(
                     respondent,
-                    [RungInput(codes[key], rng.choice(words[key])) for key in chain],
+                    [RungInput(codes[key], rng.choice(words[(key, segment)])) for key in chain],
                     acting_user=acting_user,
                 )
     return study
