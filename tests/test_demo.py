@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -35,6 +36,23 @@ def test_the_demo_shows_an_ehr_feed_imported_over_fhir_with_one_named_problem(
     kept = StoredResource.objects.filter(organization=organization)
     assert set(kept.values_list("resource_type", flat=True)) == {"Appointment", "ServiceRequest"}
     assert not kept.filter(person__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_practice_sees_patients_in_opening_hours_with_clinicians() -> None:
+    organization = build_demo(seed=42).organization
+    zone = ZoneInfo(organization.time_zone)
+    made_up = Touchpoint.objects.filter(organization=organization, origin_system="")
+    hours = {
+        moment.astimezone(zone).hour for moment in made_up.values_list("occurred_at", flat=True)
+    }
+    assert min(hours) >= 8
+    assert max(hours) <= 17
+    visits = made_up.filter(kind__in=["visit", "telehealth"])
+    assert visits.exists()
+    with_staff = visits.exclude(staff__isnull=True)
+    assert with_staff.exists()
+    assert not with_staff.exclude(staff__staff_profile__is_clinical=True).exists()
 
 
 @pytest.mark.django_db

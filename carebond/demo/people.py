@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from carebond.accounts.models import User
 from carebond.core import clock
@@ -479,6 +480,14 @@ def _consents(patient: Person, *, rng: random.Random) -> None:
             )
 
 
+def _opening_hours_moment(now: datetime, zone: ZoneInfo, rng: random.Random) -> datetime:
+    """A moment of the last 18 months while the practice is open (08:00-17:55 local time), so
+    visits and calls do not happen at night."""
+    day = now.astimezone(zone).date() - timedelta(days=rng.randint(1, 540))
+    minutes = rng.randrange(8 * 60, 18 * 60, 5)
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
+
+
 def _history(
     patient: Person,
     *,
@@ -489,10 +498,12 @@ def _history(
 ) -> None:
     """5 to 40 touchpoints over the last 18 months: visits, reminders, calls, the waiting room."""
     now = clock.now()
+    zone = ZoneInfo(patient.organization.time_zone)
+    clinicians = [member for member in staff if member.staff_profile.is_clinical]
     for _ in range(rng.randint(5, 40)):
         kind = _weighted(rng, KIND_WEIGHTS)
         channel, direction, moment = CHANNEL_OF[kind]
-        occurred: datetime = now - timedelta(days=rng.uniform(0, 540), minutes=rng.randint(0, 600))
+        occurred = _opening_hours_moment(now, zone, rng)
         sentiment = None
         if kind in (TouchpointKind.VISIT, TouchpointKind.WAITING_ROOM, TouchpointKind.BILLING):
             sentiment = round(
@@ -507,8 +518,10 @@ def _history(
             channel=channel,
             direction=direction,
             occurred_at=occurred,
-            staff=rng.choice(staff)
-            if kind in (TouchpointKind.VISIT, TouchpointKind.TELEHEALTH, TouchpointKind.CALL)
+            staff=rng.choice(clinicians)
+            if kind in (TouchpointKind.VISIT, TouchpointKind.TELEHEALTH)
+            else rng.choice(staff)
+            if kind == TouchpointKind.CALL
             else None,
             location=rng.choice(locations[:2]) if channel == TouchpointChannel.IN_PERSON else None,
             moment_of_truth=moment,
@@ -547,7 +560,11 @@ def _duplicate_pair(organization: Organization, *, users: dict[str, User]) -> li
             channel=TouchpointChannel.IN_PERSON,
             direction=Direction.INBOUND,
             moment_of_truth=MomentOfTruth.CLINICAL_CARE,
-            occurred_at=clock.now() - timedelta(days=40),
+            occurred_at=datetime.combine(
+                clock.now().date() - timedelta(days=40),
+                time(10, 30),
+                tzinfo=ZoneInfo(organization.time_zone),
+            ),
             summary="New patient visit.",
         )
     return people
