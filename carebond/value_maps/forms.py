@@ -114,7 +114,10 @@ class FindPersonForm(forms.Form):
         label="Find the person to link (optional)",
         max_length=100,
         required=False,
-        widget=forms.SearchInput(attrs={"placeholder": "Name, birth date, MRN, phone or email"}),
+        widget=forms.SearchInput(
+            attrs={"placeholder": "Name, birth date, MRN, phone or email", "autofocus": True}
+        ),
+        help_text="First, if the respondent is one of your people; then label and segment.",
     )
 
 
@@ -123,7 +126,6 @@ class RespondentForm(forms.Form):
         label="Respondent label",
         max_length=60,
         help_text="A pseudonym (P-017), never a name: analysts see only this.",
-        widget=forms.TextInput(attrs={"autofocus": True}),
     )
     segment = forms.ChoiceField(required=False)
     person = forms.UUIDField(

@@ -34,6 +34,7 @@ from carebond.value_maps.analysis import (
     CountUnit,
     LadderAnalysis,
     compare_segments,
+    suggest_cutoff,
 )
 from carebond.value_maps.forms import (
     CompareForm,
@@ -220,6 +221,7 @@ def study(request: HttpRequest, study_id: UUID) -> HttpResponse:
         "code": code,
         "code_label": labels.get(code, ""),
         "max_cutoff": max(max_cutoff, analysis.cutoff),
+        "suggested_cutoff": suggest_cutoff(analysis.cutoff_table),
         "paths": [
             {
                 "steps": [(c, labels.get(c, c)) for c in p.codes],

@@ -220,6 +220,7 @@ def test_the_map_page_draws_the_map_on_the_server_at_the_suggested_cutoff(
     # a lower cut-off keeps all six links; a click on C2 lists only the ladders through it
     low = client.get(f"/value-maps/{study.public_id}/?cutoff=1&code=C2").content.decode()
     assert _edges(low) == 6
+    assert "Suggested: 2, the largest cut-off keeping two-thirds" in low  # whatever is drawn
     rows = re.findall(r'<tr data-codes="([^"]*)"( hidden)?>', low)
     assert [(codes.split(), bool(hidden)) for codes, hidden in rows] == [
         (["A1", "C1", "C3", "V1"], True),
