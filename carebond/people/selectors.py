@@ -265,7 +265,7 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         first, second = people.get(a), people.get(b)
         if first is None or second is None or first.kind != second.kind:
             continue
-        score = int(fuzz.token_sort_ratio(_full_name(first), _full_name(second)))
+        score = _name_likeness(_full_name(first), _full_name(second))
         if score >= 70:
             candidates.append(DuplicateCandidate(first, second, score, tuple(sorted(reasons))))
     candidates.sort(key=lambda c: (-c.score, -len(c.reasons), c.first.pk))
@@ -274,6 +274,13 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         actor=user, target=None, action="people.duplicates_read", organization=user.organization
     )
     return candidates[:limit]
+
+
+def _name_likeness(first: str, second: str) -> int:
+    """0-100. The names as written (Catherine/Katherine Smith) or with their words reordered
+    (Smith Catherine): sorting the words alone would put "catherine" and "katherine" on either
+    side of "smith" and miss the pair."""
+    return int(max(fuzz.ratio(first, second), fuzz.token_sort_ratio(first, second)))
 
 
 def _full_name(person: Person) -> str:

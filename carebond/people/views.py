@@ -52,6 +52,8 @@ from carebond.touchpoints.actions import check_log_touchpoint
 from carebond.touchpoints.selectors import TimelineFilters, list_timeline
 
 CLINICAL_EDITORS = {"admin", "manager", "clinician"}
+DUPLICATE_PAIRS_SHOWN = 50
+MAX_DUPLICATE_PAIRS = 1000
 
 
 @page_policy(PHI_READERS)
@@ -502,12 +504,17 @@ def add_care_team(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @page_policy(RECORD_KEEPERS)
 @require_GET
 def duplicates(request: HttpRequest) -> HttpResponse:
+    """The most alike pairs first; the first 50 unless the user asks for all (up to 1,000)."""
     user = signed_in_user(request)
+    candidates = list_duplicate_candidates(user=user, limit=MAX_DUPLICATE_PAIRS)
+    shown = candidates if request.GET.get("all") == "1" else candidates[:DUPLICATE_PAIRS_SHOWN]
     return render(
         request,
         "people/duplicates.html",
         {
-            "candidates": list_duplicate_candidates(user=user),
+            "candidates": shown,
+            "candidate_total": len(candidates),
+            "hidden_pairs": len(candidates) - len(shown),
             "merges": list_recent_merges(user=user),
         },
     )

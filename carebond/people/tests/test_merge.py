@@ -65,6 +65,18 @@ def test_candidates_pair_the_same_birth_date_and_a_similar_name(
     assert "same birth date" in pairs[0].reasons
 
 
+@pytest.mark.parametrize("family", ["Evans", "Garcia", "Smith", "Adams"])
+def test_a_one_letter_typo_in_the_given_name_pairs_whatever_the_family_name(
+    org_a: Organization, admin_a: User, family: str
+) -> None:
+    born = date(1990, 2, 3)
+    first = make_patient(org_a, "Catherine", family, birth_date=born)
+    second = make_patient(org_a, "Katherine", family, birth_date=born)
+    pairs = list_duplicate_candidates(user=admin_a)
+    assert [(p.first, p.second) for p in pairs] == [(first, second)]
+    assert pairs[0].score >= 90
+
+
 def test_merge_moves_all_history_to_the_survivor(
     twins: tuple[Person, Person], admin_a: User
 ) -> None:

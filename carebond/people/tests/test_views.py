@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -411,3 +411,22 @@ def test_care_team_finds_staff_among_namesake_patients(
     )
     assert response.status_code == 302
     assert patient.care_team.get().staff == staff
+
+
+def test_the_duplicates_page_says_how_many_pairs_it_hides_and_shows_them_all_on_request(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    # given 52 pairs of records, each pair one woman registered twice on one birth date
+    for day in range(52):
+        born = date(1950, 1, 1) + timedelta(days=day)
+        make_patient(org_a, "Catherine", f"Family{day}", birth_date=born)
+        make_patient(org_a, "Katherine", f"Family{day}", birth_date=born)
+    client = client_for(admin_a)
+    # when the page opens, it lists the 50 most alike and says two more are hidden
+    page = client.get("/people/duplicates/").content.decode()
+    assert page.count("Compare</a>") == 50
+    assert "Showing the 50 most alike of 52 pairs." in page
+    # and on request it lists all 52
+    everything = client.get("/people/duplicates/", {"all": "1"}).content.decode()
+    assert everything.count("Compare</a>") == 52
+    assert 'data-testid="duplicates-shown"' not in everything

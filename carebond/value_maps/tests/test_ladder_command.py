@@ -210,3 +210,13 @@ def test_an_unknown_segment_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert err == (
         "No ladders in segment 'staff'; segments in the study: chronic care, new patient.\n"
     )
+
+
+def test_a_map_without_a_path_says_so_instead_of_an_empty_table(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # at cut-off 3 counted per ladder, no link chain of the worked example reaches a value
+    status, out, _ = run(capsys, str(SAMPLE), "--cutoff", "3", "--unit", "ladder")
+    assert status == 0
+    assert "No path on this map runs from an attribute to a value." in out
+    assert "Dominant paths" not in out

@@ -293,6 +293,9 @@ def _print_map(console: Console, analysis: LadderAnalysis) -> None:
 
 def _print_paths(console: Console, analysis: LadderAnalysis, *, top: int) -> None:
     console.print()
+    if not analysis.pathways.ranked:
+        console.print("No path on this map runs from an attribute to a value.")
+        return
     table = Table(title="Dominant paths (attribute to value)")
     for column in ("#", "path", "strength", "respondents", "ladders"):
         table.add_column(column, justify="left" if column == "path" else "right")
@@ -305,8 +308,6 @@ def _print_paths(console: Console, analysis: LadderAnalysis, *, top: int) -> Non
             str(pathway.ladders),
         )
     console.print(table)
-    if not analysis.pathways.ranked:
-        console.print("No path on this map runs from an attribute to a value.")
     if not analysis.pathways.complete:
         console.print("The map has too many paths to list them all; raise the cut-off.")
 
