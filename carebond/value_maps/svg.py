@@ -35,6 +35,9 @@ MARGIN_X = 90
 MARGIN_Y = 60
 MIN_WIDTH = 760
 SLOT_WIDTH = 170
+LINE_CHARS = 16  # a label longer than this goes on two lines
+LINE_HEIGHT = 14
+CHAR_WIDTH = 7.2  # at font-size 12, generous: labels are measured by this, never overlapping
 SWEEPS = 8
 LEVEL_COLOURS = {"A": "#dbe9f6", "C": "#e3f1e4", "V": "#fbe8d0"}
 LEVEL_STROKES = {"A": "#2b5c8a", "C": "#2f6b37", "V": "#9a5b0c"}
@@ -172,8 +175,10 @@ def layout(analysis: LadderAnalysis) -> Layout:
     value_map = analysis.value_map
     levels = {node.code.id: node.code.level for node in value_map.nodes}
     rows, crossings = order_rows(assign_rows(levels, value_map.edges), value_map.edges)
-    widest = max((len(row) for row in rows), default=1)
-    width = max(MIN_WIDTH, widest * SLOT_WIDTH + 2 * MARGIN_X)
+    labels = {node.code.id: node.code.label for node in value_map.nodes}
+    # Each node gets a slot as wide as its label (two lines at most), so labels never meet.
+    slots = [[max(SLOT_WIDTH * 0.8, label_width(labels[c]) + 24) for c in row] for row in rows]
+    width = int(max(MIN_WIDTH, max((sum(row) for row in slots), default=0) + 2 * MARGIN_X))
     height = max(1, len(rows)) * ROW_HEIGHT + 2 * MARGIN_Y
     # Node size: how many respondents mentioned the code (§1.3), whatever the counting unit.
     most = max((node.respondents for node in value_map.nodes), default=1) or 1
@@ -181,9 +186,13 @@ def layout(analysis: LadderAnalysis) -> Layout:
     by_code = {node.code.id: node for node in value_map.nodes}
     for r, row in enumerate(rows):
         y = height - MARGIN_Y - ROW_HEIGHT / 2 - r * ROW_HEIGHT
+        # Spread the row over the width, in proportion to its slots, centred.
+        spare = (width - 2 * MARGIN_X - sum(slots[r])) / len(row) if row else 0
+        x: float = MARGIN_X
         for i, code in enumerate(row):
             node = by_code[code]
-            x = MARGIN_X + (width - 2 * MARGIN_X) * (i + 1) / (len(row) + 1)
+            slot = slots[r][i] + spare
+            x += slot / 2
             nodes[code] = Placed(
                 code=code,
                 label=node.code.label,
@@ -194,11 +203,25 @@ def layout(analysis: LadderAnalysis) -> Layout:
                 y=round(y, 1),
                 radius=round(9 + 17 * math.sqrt(node.respondents / most), 1),
             )
+            x += slot / 2
     return Layout(width=width, height=height, nodes=nodes, rows=rows, crossings=crossings)
 
 
 def _short(text: str, limit: int = 26) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def label_lines(label: str) -> list[str]:
+    """One line, or two broken at the space nearest the middle (each at most 22 characters)."""
+    if len(label) <= LINE_CHARS or " " not in label:
+        return [_short(label, 22)]
+    middle = len(label) / 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return [_short(label[:cut], 22), _short(label[cut + 1 :], 22)]
+
+
+def label_width(label: str) -> float:
+    return max(len(line) for line in label_lines(label)) * CHAR_WIDTH
 
 
 def render_map(
@@ -273,7 +296,16 @@ def render_map(
         )
         band = node.level[0]
         # Values' labels go above them (their links arrive from below), the others' below.
-        label_y = node.y - node.radius - 6 if band == "V" else node.y + node.radius + 14
+        lines = label_lines(node.label)
+        label_y = (
+            node.y - node.radius - 6 - LINE_HEIGHT * (len(lines) - 1)
+            if band == "V"
+            else node.y + node.radius + 14
+        )
+        label = "".join(
+            f'<tspan x="{node.x}" dy="{0 if n == 0 else LINE_HEIGHT}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
         shape = (
             f'<g class="vm-node" data-code="{escape(code)}" data-mentions="{node.mentions}" '
             f'data-respondents="{node.respondents}">'
@@ -287,7 +319,7 @@ def render_map(
             f'font-weight="700" fill="#1d232b">{escape(code)}</text>'
             f'<text x="{node.x}" y="{label_y:.1f}" text-anchor="middle" font-size="12" '
             f'fill="#1d232b" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-            f"{escape(_short(node.label))}</text></g>"
+            f"{label}</text></g>"
         )
         if link is not None:
             shape = f'<a href="{escape(link + quote(code, safe=""))}#ladders">{shape}</a>'

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from carebond.value_maps.analysis import Code, Ladder, LadderStudy, MapEdge, analyze
-from carebond.value_maps.svg import assign_rows, count_crossings, layout, order_rows, render_map
+from carebond.value_maps.svg import (
+    assign_rows,
+    count_crossings,
+    label_lines,
+    label_width,
+    layout,
+    order_rows,
+    render_map,
+)
 
 
 def _edge(source: str, target: str) -> MapEdge:
@@ -88,3 +97,33 @@ def test_node_size_is_by_respondents_even_when_counting_ladders() -> None:
     assert nodes["A2"].radius > nodes["A1"].radius
     svg = render_map(analysis)
     assert "A1 a1 (A): mentioned by 1 respondent in 3 ladders" in svg
+
+
+def test_long_labels_wrap_and_no_two_labels_of_a_row_meet() -> None:
+    # given six consequences with long labels in one row, as in the demo study
+    labels = (
+        "understand my condition",
+        "patients follow through",
+        "can explore what matters",
+        "feel listened to",
+        "same-day appointments available",
+        "portal messages answered",
+    )
+    codes = (
+        *(Code(f"C{n}", label, "C") for n, label in enumerate(labels, start=1)),
+        Code("V1", "trust", "V"),
+    )
+    ladders = tuple(Ladder(f"R{n}", "L1", (f"C{n}", "V1")) for n in range(1, 7))
+    analysis = analyze(LadderStudy(codes=codes, ladders=ladders), cutoff=1)
+    # when the map is laid out
+    nodes = layout(analysis).nodes
+    row = sorted((nodes[f"C{n}"] for n in range(1, 7)), key=lambda node: node.x)
+    # then labels go on two lines of at most 22 characters, split at a space
+    assert label_lines("same-day appointments available") == ["same-day appointments", "available"]
+    assert label_lines("feel listened to") == ["feel listened to"]
+    # and neighbours in a row stand further apart than half their labels' widths
+    for left, right in itertools.pairwise(row):
+        assert right.x - left.x >= (label_width(left.label) + label_width(right.label)) / 2
+    svg = render_map(analysis)
+    assert ">understand</tspan>" in svg
+    assert ">my condition</tspan>" in svg
