@@ -265,7 +265,7 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         first, second = people.get(a), people.get(b)
         if first is None or second is None or first.kind != second.kind:
             continue
-        score = _name_likeness(_full_name(first), _full_name(second))
+        score = _name_likeness(first, second)
         if score >= 70:
             candidates.append(DuplicateCandidate(first, second, score, tuple(sorted(reasons))))
     candidates.sort(key=lambda c: (-c.score, -len(c.reasons), c.first.pk))
@@ -276,11 +276,18 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
     return candidates[:limit]
 
 
-def _name_likeness(first: str, second: str) -> int:
-    """0-100. The names as written (Catherine/Katherine Smith) or with their words reordered
-    (Smith Catherine): sorting the words alone would put "catherine" and "katherine" on either
-    side of "smith" and miss the pair."""
-    return int(max(fuzz.ratio(first, second), fuzz.token_sort_ratio(first, second)))
+def _name_likeness(first: Person, second: Person) -> int:
+    """0-100: how alike the names are, given name with given name and family with family (or
+    the two swapped, for a name entered the wrong way round), the less alike part deciding. So
+    Catherine/Katherine Evans pair up, and twins Emma and Liam Johnson, who share only the family
+    name, do not. Organisations compare their names."""
+    if not (first.given_name or first.family_name or second.given_name or second.family_name):
+        return int(fuzz.ratio(_full_name(first), _full_name(second)))
+    given = (first.given_name.casefold(), second.given_name.casefold())
+    family = (first.family_name.casefold(), second.family_name.casefold())
+    as_written = min(fuzz.ratio(*given), fuzz.ratio(*family))
+    swapped = min(fuzz.ratio(given[0], family[1]), fuzz.ratio(family[0], given[1]))
+    return int(max(as_written, swapped))
 
 
 def _full_name(person: Person) -> str:

@@ -74,7 +74,24 @@ def test_a_one_letter_typo_in_the_given_name_pairs_whatever_the_family_name(
     second = make_patient(org_a, "Katherine", family, birth_date=born)
     pairs = list_duplicate_candidates(user=admin_a)
     assert [(p.first, p.second) for p in pairs] == [(first, second)]
-    assert pairs[0].score >= 90
+    assert pairs[0].score >= 85
+
+
+def test_twins_sharing_a_birth_date_phone_and_family_name_are_not_paired(
+    org_a: Organization, admin_a: User
+) -> None:
+    born = date(2015, 6, 1)
+    make_patient(org_a, "Emma", "Johnson", birth_date=born, phone="2175550100")
+    make_patient(org_a, "Liam", "Johnson", birth_date=born, phone="2175550100")
+    assert list_duplicate_candidates(user=admin_a) == []
+
+
+def test_a_name_entered_the_wrong_way_round_is_paired(org_a: Organization, admin_a: User) -> None:
+    born = date(1970, 8, 9)
+    first = make_patient(org_a, "Catherine", "Evans", birth_date=born, phone="2175550101")
+    second = make_patient(org_a, "Evans", "Catherine", birth_date=born, phone="2175550101")
+    pairs = list_duplicate_candidates(user=admin_a)
+    assert [(p.first, p.second, p.score) for p in pairs] == [(first, second, 100)]
 
 
 def test_merge_moves_all_history_to_the_survivor(
