@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("people", "0004_imported_provenance")]
+BETWEEN = [("people", "0005_consentrecord_public_id")]
 AFTER = [("people", "0006_consentrecord_public_id_unique")]
 
 
@@ -31,16 +32,28 @@ def test_consent_records_made_before_public_ids_each_get_their_own() -> None:
             method="verbal",
             recorded_at="2026-01-05T10:00:00Z",
         )
-    # when the migrations run
+    # when 0005 runs, then code that does not know the field yet writes two more (a rolling
+    # deploy), then 0006 runs
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(BETWEEN)
+    with connection.cursor() as cursor:
+        for channel in ("post", "portal"):
+            cursor.execute(
+                "INSERT INTO people_consentrecord (organization_id, person_id, channel, purpose, "
+                "status, method, recorded_at, evidence) VALUES (%s, %s, %s, 'care', 'granted', "
+                "'verbal', %s, '')",
+                [organization.pk, person.pk, channel, "2026-01-06T10:00:00Z"],
+            )
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(AFTER)
     # then every record has a public id of its own
     new = executor.loader.project_state(AFTER).apps
     ids = list(new.get_model("people", "ConsentRecord").objects.values_list("public_id", flat=True))
-    assert len(ids) == 3
+    assert len(ids) == 5
     assert None not in ids
-    assert len(set(ids)) == 3
+    assert len(set(ids)) == 5
     # and the schema is back at the newest migrations for the tests that follow
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
