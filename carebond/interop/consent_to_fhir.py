@@ -24,14 +24,15 @@ CONTACT_PURPOSE_SYSTEM = "urn:carebond:contact-purpose"
 
 
 def consent_record_to_fhir(record: ConsentRecord) -> FhirResource:
-    """``record.superseded`` (annotated by the selector) says a newer decision replaced it."""
+    """``record.superseded_at`` (annotated by the selector) is when a newer decision replaced it:
+    the resource changed then (active to inactive), so that is its lastUpdated."""
     granted = record.status == ConsentStatus.GRANTED
-    superseded = bool(getattr(record, "superseded", False))
+    superseded_at = getattr(record, "superseded_at", None)
     resource: dict[str, Any] = {
         "resourceType": "Consent",
         "id": str(record.public_id),
-        "meta": {"lastUpdated": record.recorded_at.isoformat()},
-        "status": "inactive" if superseded else "active",
+        "meta": {"lastUpdated": (superseded_at or record.recorded_at).isoformat()},
+        "status": "inactive" if superseded_at else "active",
         "scope": {
             "coding": [{"system": CONSENT_SCOPE, "code": "patient-privacy", "display": "Privacy"}]
         },

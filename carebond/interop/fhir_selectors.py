@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from carebond.audit.models import AuditEvent
 from carebond.audit.recording import record_access
@@ -186,15 +186,19 @@ def _stored(resource_type: str) -> Callable[[int], QuerySet[StoredResource]]:
 
 
 def _consent_records(organization_id: int) -> QuerySet[ConsentRecord]:
-    """Patients' contact consents, each marked ``superseded`` when a newer decision for the same
-    channel and purpose replaced it (the newest is the one in force)."""
-    newer = ConsentRecord.objects.filter(
-        person_id=OuterRef("person_id"),
-        channel=OuterRef("channel"),
-        purpose=OuterRef("purpose"),
-    ).filter(
-        Q(recorded_at__gt=OuterRef("recorded_at"))
-        | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+    """Patients' contact consents, each with ``superseded_at``: when a newer decision for the
+    same channel and purpose replaced it (None for the one in force)."""
+    newer = (
+        ConsentRecord.objects.filter(
+            person_id=OuterRef("person_id"),
+            channel=OuterRef("channel"),
+            purpose=OuterRef("purpose"),
+        )
+        .filter(
+            Q(recorded_at__gt=OuterRef("recorded_at"))
+            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+        )
+        .order_by("recorded_at", "pk")
     )
     return (
         ConsentRecord.objects.filter(
@@ -202,7 +206,7 @@ def _consent_records(organization_id: int) -> QuerySet[ConsentRecord]:
         )
         .exclude(person__status=PersonStatus.MERGED)
         .select_related("person")
-        .annotate(superseded=Exists(newer))
+        .annotate(superseded_at=Subquery(newer.values("recorded_at")[:1]))
         .order_by("pk")
     )
 

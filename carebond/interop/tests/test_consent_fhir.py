@@ -70,6 +70,9 @@ def test_a_recorded_consent_reads_as_valid_r4_with_the_decision_in_force(
     # then the superseded grant is inactive; the withdrawal and the email grant are in force
     old, new, mail = resources[first.pk], resources[withdrawn.pk], resources[email.pk]
     assert (old["status"], old["provision"]["type"]) == ("inactive", "permit")
+    # it changed when the withdrawal replaced it, so a client syncing by lastUpdated sees it
+    assert old["meta"]["lastUpdated"] == withdrawn.recorded_at.isoformat()
+    assert old["dateTime"] == first.recorded_at.isoformat()
     assert (new["status"], new["provision"]["type"]) == ("active", "deny")
     assert new["policyRule"]["coding"][0]["code"] == "OPTOUT"
     assert new["provision"]["purpose"][0]["code"] == "appointment"
