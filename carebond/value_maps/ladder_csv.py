@@ -117,8 +117,8 @@ def read_ladder_csv(data: bytes) -> LadderFile:
     levels, labels, warnings = _codes(rungs, errors)
     _check_segments(rungs, errors)
     ladders = _ladders(rungs)
-    for key, ladder in ladders.items():
-        if key not in unfinished:
+    for (respondent, ladder_id), ladder in ladders.items():
+        if (respondent.casefold(), ladder_id.casefold()) not in unfinished:
             _check_positions(ladder, errors)
             _check_order(ladder, levels, warnings)
     if errors:
@@ -227,7 +227,7 @@ def _ladder_key(cells: list[str], columns: dict[str, int]) -> tuple[str, str]:
         cells[columns[name]].strip() if columns[name] < len(cells) else ""
         for name in ("respondent", "ladder")
     )
-    return respondent, ladder
+    return respondent.casefold(), ladder.casefold()  # as ladders are told apart
 
 
 def _read_row(

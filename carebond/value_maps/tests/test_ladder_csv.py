@@ -186,6 +186,11 @@ def test_a_code_without_any_label_is_labelled_with_its_id() -> None:
             id="a ladder id written two ways (per respondent)",
         ),
         pytest.param(
+            ["R1,,L1,1,A1,x,A", "R1,,L1,2,C1,y,C", "R1,,l1,x,C2,z,C", "R1,,L1,4,V1,w,V"],
+            ["row 4, position: 'x' is not a whole number of 1 or more."],
+            id="an unreadable row of a ladder written another way: one problem, not a gap too",
+        ),
+        pytest.param(
             ["R1,,L1,1,A&1,x,A", "R1,,L1,2,V 1,z,V", "R1,,L1,3,V#2,w,V"],
             [
                 f"row {row}, code: {code!r} is not a code: a code's short id is 1 to 20 "
