@@ -194,8 +194,9 @@ def test_worker_runs_until_sigterm_and_stops_cleanly(cli_env: dict[str, str]) ->
     assert "stopped cleanly" in out
 
 
-def test_the_demo_serves_with_a_worker_and_ctrl_c_stops_both(
-    cli_env: dict[str, str], tmp_path: Path
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_the_demo_serves_with_a_worker_and_stopping_it_stops_both(
+    cli_env: dict[str, str], tmp_path: Path, stop: str
 ) -> None:
     # given a demo started as `make demo` starts it, on a free port
     with socket.socket() as probe:
@@ -231,8 +232,11 @@ def test_the_demo_serves_with_a_worker_and_ctrl_c_stops_both(
                 time.sleep(0.2)
         else:
             pytest.fail("the demo server never answered")
-        # when Ctrl+C reaches the foreground process group
-        os.killpg(demo.pid, signal.SIGINT)
+        # when Ctrl+C reaches the foreground process group, or SIGTERM the demo process alone
+        if stop == "ctrl-c":
+            os.killpg(demo.pid, signal.SIGINT)
+        else:
+            demo.send_signal(signal.SIGTERM)
         out, _ = demo.communicate(timeout=60)
     finally:
         if demo.poll() is None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import signal
 import subprocess
 import sys
 from argparse import ArgumentParser
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -80,6 +82,8 @@ class Command(BaseCommand):
             if options["no_worker"]
             else subprocess.Popen([sys.executable, "-m", "carebond.cli", "worker"])
         )
+        # SIGTERM (kill, a process manager) ends the server like Ctrl+C, so the worker goes too.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             call_command("serve", host=options["host"], port=options["port"])
         finally:
@@ -89,3 +93,7 @@ class Command(BaseCommand):
                     worker.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
