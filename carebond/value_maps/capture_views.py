@@ -171,14 +171,12 @@ def interview(request: HttpRequest, study_id: UUID) -> HttpResponse:
     segments = [s.name for s in list_segments(the_study)]
     searched = request.POST.get("searched_for", "") if request.method == "POST" else None
     find_form = FindPersonForm({"find": searched} if searched is not None else request.GET)
-    matches = _people_matching(user, find_form)
     form = RespondentForm(
         request.POST or None,
         segment_choices=segments,
-        person_choices=[(str(m.person.public_id), _person_choice(m)) for m in matches],
         initial={
             "label": actions.next_respondent_label(the_study),
-            "searched_for": find_form.cleaned_data.get("find", ""),
+            "searched_for": find_form.data.get("find", ""),
         },
     )
     status = 200
@@ -186,32 +184,24 @@ def interview(request: HttpRequest, study_id: UUID) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                person = access_person(user, data["person"]) if data["person"] else None
+                respondent = _start_respondent(user, the_study, data)
             except NotFound:
                 form.add_error("person", "No person with this id in your organisation.")
                 status = 422
+            except CareBondError as error:
+                field_error(form, error)
+                status = error.status
             else:
-                try:
-                    respondent = actions.check_create_respondent(
-                        the_study,
-                        label=data["label"],
-                        segment=get_segment(the_study, data["segment"])
-                        if data["segment"]
-                        else None,
-                        person=person,
-                        acting_user=user,
-                    )
-                except CareBondError as error:
-                    field_error(form, error)
-                    status = error.status
-                else:
-                    return redirect(
-                        "value_maps:interview_respondent",
-                        study_id=the_study.public_id,
-                        respondent_id=respondent.public_id,
-                    )
+                return redirect(
+                    "value_maps:interview_respondent",
+                    study_id=the_study.public_id,
+                    respondent_id=respondent.public_id,
+                )
         else:
             status = 400
+    # The search runs only for a page that is shown (a refused start lists the matches again).
+    matches = _people_matching(user, find_form)
+    form.offer_people([(str(m.person.public_id), _person_choice(m)) for m in matches])
     return render(
         request,
         "value_maps/interview.html",
@@ -224,6 +214,18 @@ def interview(request: HttpRequest, study_id: UUID) -> HttpResponse:
             "respondents": list_respondents(user=user, study=the_study),
         },
         status=status,
+    )
+
+
+def _start_respondent(user: User, study: Study, data: dict[str, Any]) -> Respondent:
+    """NotFound when the person to link is not one of the organisation's."""
+    person = access_person(user, data["person"]) if data["person"] else None
+    return actions.check_create_respondent(
+        study,
+        label=data["label"],
+        segment=get_segment(study, data["segment"]) if data["segment"] else None,
+        person=person,
+        acting_user=user,
     )
 
 

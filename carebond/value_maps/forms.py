@@ -137,15 +137,12 @@ class RespondentForm(forms.Form):
     # The search that listed the people to choose from, kept so a refused form lists them again.
     searched_for = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
-    def __init__(
-        self,
-        *args: Any,
-        segment_choices: list[str],
-        person_choices: Sequence[tuple[str, str]] = (),
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, segment_choices: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [("", "No segment"), *((s, s) for s in segment_choices)]  # type: ignore[attr-defined]
+
+    def offer_people(self, person_choices: Sequence[tuple[str, str]]) -> None:
+        """Show the people a search found as the choices for the linked person."""
         if person_choices:
             person = self.fields["person"]
             person.label = "Link to"

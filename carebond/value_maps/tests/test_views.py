@@ -685,7 +685,8 @@ def test_the_interviewer_finds_the_person_to_link_by_name_instead_of_pasting_an_
     refused = client.post(url, {"label": "P-019", "segment": "", "searched_for": "maria lopez"})
     assert refused.status_code == 422
     assert f'value="{maria.public_id}"' in refused.content.decode()
-    # when the interviewer picks her and starts
+    # when the interviewer picks her and starts (no new search: nothing is shown)
+    searches = AuditEvent.objects.filter(action="people.search").count()
     started = client.post(
         url,
         {
@@ -698,6 +699,7 @@ def test_the_interviewer_finds_the_person_to_link_by_name_instead_of_pasting_an_
     # then the respondent is linked to Maria
     assert started.status_code == 302
     assert Respondent.objects.get(study=study, label="P-020").person == maria
+    assert AuditEvent.objects.filter(action="people.search").count() == searches
     # a search too short is told beside its field; one that finds nobody says so
     short = client.get(url, {"find": "m"}).content.decode()
     assert "Type at least" in short
