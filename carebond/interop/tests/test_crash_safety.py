@@ -191,10 +191,11 @@ def test_killing_an_import_at_random_moments_never_leaves_duplicates_or_half_bun
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # Wait until the import has committed a random number of units (0 to 6), then kill it
-        # a random moment later: inside a unit's transaction or between two. A patient's unit
-        # takes a few tens of milliseconds, so the moment is drawn on that scale.
-        databases.wait_for_units(f"crash_{attempt}", rng.randint(0, 6), child)
+        # Wait until the import has committed a random number of units (1 to 6: before the
+        # first, the process may still be starting Python), then kill it a random moment later:
+        # inside a unit's transaction or between two. A patient's unit takes a few tens of
+        # milliseconds, so the moment is drawn on that scale.
+        databases.wait_for_units(f"crash_{attempt}", rng.randint(1, 6), child)
         time.sleep(rng.uniform(0, 0.03))
         child.send_signal(signal.SIGKILL)
         child.wait()
