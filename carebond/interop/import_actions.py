@@ -47,6 +47,9 @@ class ImportContext:
     shared: Counter[str] = field(default_factory=Counter)  # identifiers someone else holds
     # What each entry of the last unit became: (entry index, type, outcome, target or "").
     last_unit: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # Whether references of this source wait for their target (PendingReference): None until
+    # asked, then kept up to date, so a run without any pays for one query.
+    pending: bool | None = None
 
 
 # --- run bookkeeping -----------------------------------------------------------------------

@@ -144,3 +144,20 @@ class SourceKey(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "origin_system", "key"])]
+
+
+class PendingReference(TenantModel):
+    """An optional reference that pointed at nothing yet when its resource was imported (a
+    visit's practitioner or location sent in a later file or run). When a resource of the same
+    source arrives under one of these keys, the row's field is filled in and the entry goes."""
+
+    origin_system = models.CharField(max_length=200)
+    key = models.CharField(max_length=400)  # as reference_keys gives it: "Practitioner/7"
+    holder = models.CharField(max_length=40)  # the row waiting: "touchpoint:99"
+    field = models.CharField(max_length=20)  # its field: "staff" or "location"
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "origin_system", "key"]),
+            models.Index(fields=["organization", "holder"]),
+        ]

@@ -10,9 +10,10 @@ from typing import Any
 
 import orjson
 
+from carebond.core.bulk import insert_rows
 from carebond.interop.import_selectors import facade_locations
 from carebond.interop.mapping import HistoryRecord, Ref, StoredRecord, TouchpointRecord
-from carebond.interop.models import StoredResource
+from carebond.interop.models import PendingReference, StoredResource
 from carebond.interop.unit_references import UnitWriterBase
 from carebond.interop.units import PreparedResource, body_refs, reference_keys
 from carebond.people.models import HistoryItem
@@ -36,10 +37,13 @@ class PatientDataWriting(UnitWriterBase):
     # Items whose newer version becomes another kind of row: the old row's public id, so the
     # FHIR id stays the same (None for history items, whose ids derive from the row).
     taking_over: dict[int, uuid.UUID | None]
+    # Visits' practitioners and locations not imported yet: (item, field, reference keys).
+    waiting: list[tuple[PreparedResource, str, list[str]]]
 
     def write_patient_data(self, items: list[PreparedResource]) -> None:
         self.load_people(self._refs(items))
         self.taking_over = self._find_kind_changes(items)
+        self.waiting = []
         for item in items:
             record = item.record
             if isinstance(record, TouchpointRecord | HistoryRecord):
@@ -67,6 +71,32 @@ class PatientDataWriting(UnitWriterBase):
             self._load_public_ids(stored)
         self._write_rows(stored, StoredResource, "stored", self._stored_row)
         self._drop_replaced_rows(items)
+        self._record_waiting(items)
+
+    def _record_waiting(self, items: list[PreparedResource]) -> None:
+        """Visits whose practitioner or location is not imported yet wait for it (replacing what
+        the same visits waited for before)."""
+        org, system = self.organization, self.context.source_system
+        if self.context.pending is None:
+            self.context.pending = PendingReference.objects.filter(
+                organization=org, origin_system=system
+            ).exists()
+        if self.context.pending:
+            holders = [i.target for i in items if i.target and i.target.startswith("touchpoint:")]
+            PendingReference.objects.filter(organization=org, holder__in=holders).delete()
+        rows = {
+            (key[:400], item.target, field)
+            for item, field, keys in self.waiting
+            if item.target
+            for key in keys
+        }
+        if rows:
+            insert_rows(
+                PendingReference,
+                ["organization_id", "origin_system", "key", "holder", "field"],
+                [(org.pk, system, key, holder, field) for key, holder, field in sorted(rows)],
+            )
+            self.context.pending = True
 
     def _find_kind_changes(self, items: list[PreparedResource]) -> dict[int, uuid.UUID | None]:
         """A resource seen before whose newer version maps to another kind of row: an Encounter
@@ -157,6 +187,13 @@ class PatientDataWriting(UnitWriterBase):
         )
         row.staff_id = self.resolve(record.staff)
         row.location_id = self.resolve(record.location)
+        for field, ref, pk in (
+            ("staff", record.staff, row.staff_id),
+            ("location", record.location, row.location_id),
+        ):
+            keys = reference_keys(ref, base=self.base) if ref is not None and pk is None else []
+            if keys and self._lookup(keys) is None:  # nothing yet (not something else)
+                self.waiting.append((item, field, keys))
         for name in (
             "kind",
             "channel",

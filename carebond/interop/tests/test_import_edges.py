@@ -13,10 +13,11 @@ import orjson
 import pytest
 
 from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.interop.importer import import_files
-from carebond.interop.models import ImportRun, StoredResource
+from carebond.interop.models import ImportRun, PendingReference, StoredResource
 from carebond.interop.scans import scan_interrupted_imports
 from carebond.interop.testing import write
 from carebond.people.merge_actions import check_merge_people
@@ -361,3 +362,45 @@ def test_a_planned_encounter_that_later_gets_its_start_becomes_a_visit_under_the
     again = run_import(tmp_path / "second")
     assert again.counts["Encounter"]["unchanged"] == 1
     assert Touchpoint.objects.filter(organization=org_a).count() == 1
+
+
+def test_a_practitioner_and_location_sent_in_a_later_run_are_filled_in_on_earlier_visits(
+    run_import: Callable[..., ImportRun], org_a: Organization, tmp_path: Path
+) -> None:
+    # given a visit whose practitioner (by NPI) and location are not imported yet
+    npi = "http://hl7.org/fhir/sid/us-npi|9999999991"
+    seen = visit("e1", "urn:uuid:p1") | {
+        "participant": [{"individual": {"reference": f"Practitioner?identifier={npi}"}}],
+        "location": [{"location": {"reference": "Location/clinic-2"}}],
+    }
+    for folder in ("visits", "providers"):
+        (tmp_path / folder).mkdir()
+    write(tmp_path / "visits" / "a.json", bundle(patient("p1"), seen))
+    run_import(tmp_path / "visits")
+    touchpoint = Touchpoint.objects.get(organization=org_a, origin_id="Encounter/e1")
+    assert (touchpoint.staff_id, touchpoint.location_id) == (None, None)
+    # when a later run brings them
+    doctor = {
+        "resourceType": "Practitioner",
+        "id": "dr1",
+        "identifier": [{"system": npi.split("|")[0], "value": npi.split("|")[1]}],
+        "name": [{"family": "Okafor", "given": ["Ada"]}],
+    }
+    place = {"resourceType": "Location", "id": "clinic-2", "name": "North clinic"}
+    write(tmp_path / "providers" / "b.json", bundle(doctor, place))
+    run_import(tmp_path / "providers")
+    # then the visit has them, and the patient's audit trail says so
+    touchpoint.refresh_from_db()
+    assert touchpoint.staff is not None
+    assert touchpoint.staff.origin_id == "Practitioner/dr1"
+    assert touchpoint.location is not None
+    assert touchpoint.location.name == "North clinic"
+    filled = AuditEvent.objects.get(action="interop.references_filled")
+    assert filled.patient_id == str(touchpoint.person.public_id)
+    assert sorted(filled.changed_fields) == ["visit.location", "visit.staff"]
+    assert not PendingReference.objects.exists()
+    # and importing the visit again changes nothing
+    again = run_import(tmp_path / "visits")
+    assert again.counts["Encounter"]["unchanged"] == 1
+    touchpoint.refresh_from_db()
+    assert touchpoint.staff is not None
