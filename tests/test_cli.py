@@ -241,8 +241,23 @@ def test_the_demo_serves_with_a_worker_and_stopping_it_stops_both(
         out, _ = demo.communicate(timeout=60)
         # then the worker stopped cleanly and nothing is left running
         assert "stopped cleanly" in out
-        leftover = subprocess.run(["pgrep", "-g", str(demo.pid)], capture_output=True, check=False)
-        assert leftover.stdout == b""
+        assert _processes_in_group(demo.pid) == []
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(demo.pid, signal.SIGKILL)  # whatever a failed run left behind
+
+
+def _processes_in_group(group: int) -> list[int]:
+    """Live processes of a process group, read from /proc (field 5 of stat is the group)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat.rpartition(")")[2].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
