@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,6 +38,9 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # ORM calls made while Playwright's loop runs in this thread open their own connection;
+        # close it here, or it outlives the test database and its teardown fails.
+        connections.close_all()
 
 
 @pytest.fixture
