@@ -235,8 +235,21 @@ def check_add_segment(study: Study, name: str, *, acting_user: User | None) -> S
 # --- respondents and ladders ------------------------------------------------------------------
 
 
+_NUMBERED_LABEL = re.compile(r"^(.*?)(\d+)$")
+
+
 def next_respondent_label(study: Study) -> str:
-    return f"R{Respondent.objects.filter(study=study).count() + 1}"
+    """The label after the newest respondent's, in its pattern (C-20 -> C-21, P-007 -> P-008),
+    the first number free; R1, R2... while the study has none."""
+    labels = set(Respondent.objects.filter(study=study).values_list("label", flat=True))
+    newest = Respondent.objects.filter(study=study).order_by("-created_at", "-pk").first()
+    match = _NUMBERED_LABEL.match(newest.label) if newest else None
+    prefix, digits = (match.group(1), match.group(2)) if match else ("R", "0")
+    number = int(digits) + 1 if match else len(labels) + 1
+    taken = {label.casefold() for label in labels}
+    while f"{prefix}{number:0{len(digits)}d}".casefold() in taken:
+        number += 1
+    return f"{prefix}{number:0{len(digits)}d}"
 
 
 @transaction.atomic

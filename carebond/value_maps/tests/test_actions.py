@@ -16,6 +16,7 @@ from carebond.value_maps.actions import (
     check_add_ladder,
     check_create_respondent,
     check_update_study,
+    next_respondent_label,
 )
 from carebond.value_maps.analysis import analyze
 from carebond.value_maps.code_actions import check_create_code, check_merge_codes, check_rename_code
@@ -249,3 +250,16 @@ def test_a_bad_edit_names_the_field_and_changes_nothing(
         "chronic care",
         "new patient",
     ]
+
+
+def test_the_next_respondent_label_follows_the_newest_ones_pattern(
+    org_a: Organization, manager_a: User
+) -> None:
+    study = make_study(org_a, manager_a)
+    assert next_respondent_label(study) == "R1"
+    for label in ("P-008", "C-20", "P-007"):
+        check_create_respondent(study, label=label, segment=None, acting_user=manager_a)
+    # after P-007 comes P-008, which is taken, so P-009 (zero-padded as written)
+    assert next_respondent_label(study) == "P-009"
+    check_create_respondent(study, label="Anna", segment=None, acting_user=manager_a)
+    assert next_respondent_label(study) == "R5"  # no number to follow: R and the count
