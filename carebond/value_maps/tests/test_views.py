@@ -473,50 +473,39 @@ def test_compare_takes_the_first_two_segments_when_the_query_names_none(
 # --- imports that differ only in case ----------------------------------------------------------
 
 
-def test_an_import_with_a_respondent_written_two_ways_is_refused_by_row(
-    org_a: Organization, manager_a: User, client_for: ClientFor
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        pytest.param(
+            "R1,,L1,1,A1,same day,A\nR1,,L1,2,V1,peace,V\n"
+            "r1,,L1,1,A1,same day,A\nr1,,L1,2,V1,peace,V\n",
+            r"<td>4</td><td>respondent</td><td>respondent r1 is written R1 on row 2",
+            id="a respondent written two ways",
+        ),
+        pytest.param(
+            "R1,,L1,1,B1,same day,A\nR1,,L1,2,V1,peace,V\n"
+            "R2,,L1,1,A1,explains,A\nR2,,L1,2,b1,safety,V_t\n",
+            r"<td>5</td><td>level</td><td>code b1 is V_t here but A on row 2",
+            id="a code written two ways at two levels",
+        ),
+        pytest.param(
+            "R1,,L1,1,A&1,same day,A\nR1,,L1,2,V 1,peace,V\n",
+            r"is not a code",
+            id="a code that would break links",
+        ),
+    ],
+)
+def test_an_import_the_page_refuses_names_the_row_and_stores_nothing(
+    org_a: Organization, manager_a: User, client_for: ClientFor, rows: str, problem: str
 ) -> None:
     study = make_study(org_a, manager_a)
-    text = (
-        "respondent,segment,ladder,position,code,label,level\n"
-        "R1,,L1,1,A1,same day,A\nR1,,L1,2,V1,peace,V\n"
-        "r1,,L1,1,A1,same day,A\nr1,,L1,2,V1,peace,V\n"
-    )
+    text = "respondent,segment,ladder,position,code,label,level\n" + rows
     response = _upload(client_for(manager_a), study, text)
     assert response.status_code == 422  # type: ignore[attr-defined]
     html = response.content.decode()  # type: ignore[attr-defined]
-    assert re.search(r"<td>4</td><td>respondent</td><td>respondent r1 is written R1 on row 2", html)
+    assert re.search(problem, html)
     assert not Respondent.objects.exists()
     assert not Ladder.objects.exists()
-
-
-def test_an_import_with_a_code_written_two_ways_at_two_levels_is_refused_by_row(
-    org_a: Organization, manager_a: User, client_for: ClientFor
-) -> None:
-    study = make_study(org_a, manager_a)
-    text = (
-        "respondent,segment,ladder,position,code,label,level\n"
-        "R1,,L1,1,B1,same day,A\nR1,,L1,2,V1,peace,V\n"
-        "R2,,L1,1,A1,explains,A\nR2,,L1,2,b1,safety,V_t\n"
-    )
-    response = _upload(client_for(manager_a), study, text)
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    html = response.content.decode()  # type: ignore[attr-defined]
-    assert re.search(r"<td>5</td><td>level</td><td>code b1 is V_t here but A on row 2", html)
-    assert not Code.objects.exists()
-
-
-def test_an_imported_code_that_would_break_links_is_refused(
-    org_a: Organization, manager_a: User, client_for: ClientFor
-) -> None:
-    study = make_study(org_a, manager_a)
-    text = (
-        "respondent,segment,ladder,position,code,label,level\n"
-        "R1,,L1,1,A&1,same day,A\nR1,,L1,2,V 1,peace,V\n"
-    )
-    response = _upload(client_for(manager_a), study, text)
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    assert b"is not a code" in response.content  # type: ignore[attr-defined]
     assert not Code.objects.exists()
 
 
