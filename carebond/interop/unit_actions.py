@@ -171,11 +171,7 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
         """Visits imported earlier that waited for a practitioner or location now imported get
         it. Audited per patient (interop.references_filled, naming the fields)."""
         org, system = self.organization, self.context.source_system
-        if self.context.pending is None:
-            self.context.pending = PendingReference.objects.filter(
-                organization=org, origin_system=system
-            ).exists()
-        if not self.context.pending:
+        if not self.references_may_wait():
             return
         arrived = {
             key[:400]: item.target

@@ -77,11 +77,7 @@ class PatientDataWriting(UnitWriterBase):
         """Visits whose practitioner or location is not imported yet wait for it (replacing what
         the same visits waited for before)."""
         org, system = self.organization, self.context.source_system
-        if self.context.pending is None:
-            self.context.pending = PendingReference.objects.filter(
-                organization=org, origin_system=system
-            ).exists()
-        if self.context.pending:
+        if self.references_may_wait():
             holders = [i.target for i in items if i.target and i.target.startswith("touchpoint:")]
             PendingReference.objects.filter(organization=org, holder__in=holders).delete()
         rows = {

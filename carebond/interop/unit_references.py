@@ -23,6 +23,7 @@ from carebond.interop.mapping import (
     TouchpointRecord,
 )
 from carebond.interop.models import (
+    PendingReference,
     SourceKey,
     SourceRecord,
 )
@@ -68,6 +69,15 @@ class UnitWriterBase:
         self.base = source.rstrip("/") + "/" if source.startswith(("http://", "https://")) else ""
 
     # -- references
+
+    def references_may_wait(self) -> bool:
+        """Whether any reference of this source waits for its target (PendingReference): asked
+        once per run, then kept up to date by the writers, so a run without any pays one query."""
+        if self.context.pending is None:
+            self.context.pending = PendingReference.objects.filter(
+                organization=self.organization, origin_system=self.context.source_system
+            ).exists()
+        return self.context.pending
 
     def _lookup(self, keys: list[str]) -> str | None:
         for key in keys:
