@@ -14,41 +14,44 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 LEVEL_CHOICES = [("", "Choose a level…"), *Level.choices]
 
 
-class StudyForm(forms.Form):
-    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
+class StudyWordingForm(forms.Form):
+    """What a study asks and how it probes: the same fields when creating and when editing."""
+
+    title = forms.CharField(max_length=200)
     question = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The opening question, e.g. “What matters most to you when you choose a clinic?”",
     )
+    interview_guide = forms.CharField(
+        label="Interview guide",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The probing questions, one per line; the interview page shows them.",
+    )
+
+
+class StudyForm(StudyWordingForm):
     segments = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One group per line: patients, clinicians, referral sources, staff…",
     )
-    interview_guide = forms.CharField(
-        label="Interview guide",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        initial="Why is that important to you?\nWhat does that give you?\n"
-        "What would happen if it were missing?",
-        help_text="The probing questions, one per line; the interview page shows them.",
-    )
+    field_order = ["title", "question", "segments", "interview_guide"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].widget.attrs["autofocus"] = True
+        self.fields["interview_guide"].initial = (
+            "Why is that important to you?\nWhat does that give you?\n"
+            "What would happen if it were missing?"
+        )
 
     def segment_names(self) -> list[str]:
         return [line for line in self.cleaned_data["segments"].splitlines() if line.strip()]
 
 
-class EditStudyForm(forms.Form):
+class EditStudyForm(StudyWordingForm):
     """The study's wording and a name field per segment (``segment_<id>``)."""
-
-    title = forms.CharField(max_length=200)
-    question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    interview_guide = forms.CharField(
-        label="Interview guide",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="The probing questions, one per line; the interview page shows them.",
-    )
 
     def __init__(self, *args: Any, segments: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
