@@ -65,18 +65,22 @@ class Databases:
         d = self.default
         return f"postgres://{d['USER']}:{d.get('PASSWORD') or ''}@{d['HOST']}:{d['PORT']}/{name}"
 
-    def admin(self, sql: str) -> None:
+    def connect(self, dbname: str, *, autocommit: bool = False) -> Any:
+        """A psycopg connection to a database of the suite's PostgreSQL server."""
         import psycopg
 
         d = self.default
-        with psycopg.connect(
+        return psycopg.connect(
             host=d["HOST"],
             port=d["PORT"],
             user=d["USER"],
             password=d.get("PASSWORD") or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as connection:
+            dbname=dbname,
+            autocommit=autocommit,
+        )
+
+    def admin(self, sql: str) -> None:
+        with self.connect("postgres", autocommit=True) as connection:
             connection.execute(sql)
 
     def create_template(self) -> None:
@@ -99,16 +103,7 @@ class Databases:
         """Units the child's import run has committed so far (0 before the run exists)."""
         sql = "SELECT COALESCE(MAX(bundles_committed), 0) FROM interop_importrun"
         if self.postgres:
-            import psycopg
-
-            d = self.default
-            with psycopg.connect(
-                host=d["HOST"],
-                port=d["PORT"],
-                user=d["USER"],
-                password=d.get("PASSWORD") or None,
-                dbname=name,
-            ) as connection:
+            with self.connect(name) as connection:
                 row = connection.execute(sql).fetchone()
         else:
             with closing(sqlite3.connect(self.folder / f"{name}.sqlite3", timeout=5)) as db:
