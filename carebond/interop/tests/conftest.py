@@ -15,7 +15,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from carebond.accounts.actions import do_create_location
 from carebond.accounts.models import User
 from carebond.core.models import Location, Organization
-from carebond.interop.models import StoredResource
+from carebond.interop.importer import import_files
+from carebond.interop.models import ImportRun, StoredResource
 from carebond.people.actions import (
     AddressInput,
     ContactInput,
@@ -29,6 +30,20 @@ from carebond.people.models import Person, PersonKind
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.touchpoints.actions import record_touchpoint
 from carebond.touchpoints.models import Touchpoint
+
+SOURCE = "https://ehr.example.org/fhir"  # the EHR the import tests' files come from
+
+
+@pytest.fixture
+def run_import(org_a: Organization) -> Callable[..., ImportRun]:
+    """Import files as `carebond import-fhir` does, into organisation A, from SOURCE."""
+
+    def run(*paths: Path, source: str = SOURCE) -> ImportRun:
+        return import_files(
+            list(paths), organization=org_a, source_system=source, acting_user=None, via="cli"
+        )
+
+    return run
 
 
 def validate_fhir(resource: dict[str, Any]) -> Any:

@@ -14,25 +14,13 @@ from carebond.audit.models import AuditEvent
 from carebond.audit.selectors import verify_chain
 from carebond.core.models import Location, Organization
 from carebond.interop import reading
-from carebond.interop.importer import import_files
 from carebond.interop.models import ImportRun, SourceRecord, StoredResource
 from carebond.interop.testing import EXAMPLES, load, synthea_subset, write
+from carebond.interop.tests.conftest import SOURCE
 from carebond.people.models import HistoryItem, Identifier, Person
 from carebond.people.search import search_person_ids
 from carebond.people.tests.factories import make_patient
 from carebond.touchpoints.models import Touchpoint
-
-SOURCE = "https://ehr.example.org/fhir"
-
-
-@pytest.fixture
-def run_import(org_a: Organization) -> Callable[..., ImportRun]:
-    def run(*paths: Path, source: str = SOURCE) -> ImportRun:
-        return import_files(
-            list(paths), organization=org_a, source_system=source, acting_user=None, via="cli"
-        )
-
-    return run
 
 
 def table_counts(organization: Organization) -> dict[str, int]:

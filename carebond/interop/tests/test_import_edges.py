@@ -16,7 +16,6 @@ from carebond.accounts.models import User
 from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.models import Organization
-from carebond.interop.importer import import_files
 from carebond.interop.models import ImportRun, PendingReference, StoredResource
 from carebond.interop.scans import scan_interrupted_imports
 from carebond.interop.testing import write
@@ -24,18 +23,6 @@ from carebond.people.merge_actions import check_merge_people
 from carebond.people.models import Person
 from carebond.people.tests.factories import make_patient
 from carebond.touchpoints.models import Touchpoint
-
-SOURCE = "https://ehr.example.org/fhir"
-
-
-@pytest.fixture
-def run_import(org_a: Organization) -> Callable[..., ImportRun]:
-    def run(*paths: Path, source: str = SOURCE) -> ImportRun:
-        return import_files(
-            list(paths), organization=org_a, source_system=source, acting_user=None, via="cli"
-        )
-
-    return run
 
 
 def patient(pid: str, given: str = "Alice", **extra: Any) -> dict[str, Any]:
