@@ -115,15 +115,7 @@ def do_finish_bulk_export(
 def do_delete_bulk_export(export: BulkExport, *, acting_user: User) -> None:
     """Audit: fhir.export.deleted. The files go after commit; a job still running notices and
     stops (its finishing UPDATE finds no row)."""
-    directory = export_directory(export)
-    BulkExport.objects.filter(pk=export.pk).delete()
-    record_audit(
-        actor=acting_user,
-        action="fhir.export.deleted",
-        target=export,
-        organization=acting_user.organization,
-    )
-    transaction.on_commit(lambda: shutil.rmtree(directory, ignore_errors=True))
+    _remove_export(export, action="fhir.export.deleted", actor=acting_user)
 
 
 def do_record_fhir_export(
@@ -142,12 +134,12 @@ def do_record_fhir_export(
 def do_expire_bulk_export(export: BulkExport) -> None:
     """Audit: fhir.export.expired. Exported PHI does not wait on disk for ever: the files and
     the job go once the keeping period is over (the requester was told when they finished)."""
+    _remove_export(export, action="fhir.export.expired", actor=None)
+
+
+def _remove_export(export: BulkExport, *, action: str, actor: User | None) -> None:
+    """The job row now and its files after commit, audited (within the caller's transaction)."""
     directory = export_directory(export)
     BulkExport.objects.filter(pk=export.pk).delete()
-    record_audit(
-        actor=None,
-        action="fhir.export.expired",
-        target=export,
-        organization=export.organization,
-    )
+    record_audit(actor=actor, action=action, target=export, organization=export.organization)
     transaction.on_commit(lambda: shutil.rmtree(directory, ignore_errors=True))
