@@ -37,13 +37,10 @@ class PatientDataWriting(UnitWriterBase):
     # Items whose newer version becomes another kind of row: the old row's public id, so the
     # FHIR id stays the same (None for history items, whose ids derive from the row).
     taking_over: dict[int, uuid.UUID | None]
-    # Visits' practitioners and locations not imported yet: (item, field, reference keys).
-    waiting: list[tuple[PreparedResource, str, list[str]]]
 
     def write_patient_data(self, items: list[PreparedResource]) -> None:
         self.load_people(self._refs(items))
         self.taking_over = self._find_kind_changes(items)
-        self.waiting = []
         for item in items:
             record = item.record
             if isinstance(record, TouchpointRecord | HistoryRecord):
@@ -181,15 +178,9 @@ class PatientDataWriting(UnitWriterBase):
         row.person_id = self.resolve(  # type: ignore[assignment]
             record.patient, required=True, item=item, patient=True
         )
-        row.staff_id = self.resolve(record.staff)
-        row.location_id = self.resolve(record.location)
-        for field, ref, pk in (
-            ("staff", record.staff, row.staff_id),
-            ("location", record.location, row.location_id),
-        ):
-            keys = reference_keys(ref, base=self.base) if ref is not None and pk is None else []
-            if keys and self._lookup(keys) is None:  # nothing yet (not something else)
-                self.waiting.append((item, field, keys))
+        # Not imported yet: the visit waits for them (see _record_waiting).
+        row.staff_id = self.resolve(record.staff, waiting=(item, "staff"))
+        row.location_id = self.resolve(record.location, waiting=(item, "location"))
         for name in (
             "kind",
             "channel",

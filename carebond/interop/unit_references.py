@@ -65,6 +65,8 @@ class UnitWriterBase:
         self.public_ids: dict[str, str] = {}
         self.person_kinds: dict[int, str] = {}  # pk -> kind, for "is this a patient?"
         self.merged: dict[int, int] = {}  # merged-away person -> the record it went into
+        # Optional references to nothing yet that may arrive later: (item, field, keys).
+        self.waiting: list[tuple[PreparedResource, str, list[str]]] = []
         source = context.source_system
         self.base = source.rstrip("/") + "/" if source.startswith(("http://", "https://")) else ""
 
@@ -169,9 +171,11 @@ class UnitWriterBase:
         required: bool = False,
         item: PreparedResource | None = None,
         patient: bool = False,
+        waiting: tuple[PreparedResource, str] | None = None,
     ) -> int | None:
         """The row id a reference points at, or None (counted as dangling unless required).
-        ``patient`` asks for a patient: a practitioner or a place there rejects the unit."""
+        ``patient`` asks for a patient: a practitioner or a place there rejects the unit.
+        ``waiting`` (item, field): a reference to nothing yet is kept to be filled in later."""
         if ref is None:
             return None
         keys = reference_keys(ref, base=self.base)
@@ -187,6 +191,8 @@ class UnitWriterBase:
                     f"{describe(ref)} matches nothing in this file or already imported",
                 )
             self.context.dangling[ref.path] += 1
+            if waiting is not None and keys:
+                self.waiting.append((*waiting, keys))
             return None
         kind, _, number = target.partition(":")
         wanted = "location" if ref.target_type == "Location" else "person"
