@@ -11,6 +11,8 @@ from playwright.sync_api import Page, expect
 from carebond.core.permissions import Role
 from carebond.core.testing.fixtures import make_organization, make_user
 from carebond.demo.value_maps import build_value_maps
+from carebond.people.tests.factories import make_patient
+from carebond.value_maps.models import Respondent
 from tests.browser.test_sign_in import code_for, sign_in_with_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,3 +88,43 @@ def test_the_cutoff_slider_redraws_the_map_and_a_code_filters_the_ladders(
     expect(value_map.locator("svg")).to_have_attribute("data-cutoff", "1")
     expect(page.get_by_role("heading", name=re.compile("clinicians$"))).to_be_visible()
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_manager_renames_a_segment_and_links_a_new_respondent_found_by_name(
+    page: Page, live_server: object
+) -> None:
+    # given the demo study, a patient Maria Lopez and a signed-in manager
+    organization = make_organization("riverbend", "Riverbend Family Health")
+    manager = make_user(organization, Role.MANAGER, "morgan")
+    build_value_maps(
+        organization, rng=random.Random("42-value-maps"), people=None, acting_user=manager
+    )
+    maria = make_patient(organization, "Maria", "Lopez")
+    sign_in_with_password(page, str(live_server), "morgan")
+    page.get_by_label("Code").fill(code_for(page.get_by_test_id("totp-secret").inner_text()))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("link", name="I have stored them, continue").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Value maps").click()
+    page.get_by_role("link", name="Why people stay with Riverbend").click()
+
+    # when they rename the segment "patients" on the Edit study page
+    page.get_by_role("navigation", name="Study").get_by_role("link", name="Edit study").click()
+    page.get_by_label("Segment “patients”").fill("patients and families")
+    page.get_by_role("button", name="Save the study").click()
+
+    # then the map page offers the renamed segment
+    expect(page.get_by_text("saved")).to_be_visible()
+    expect(page.get_by_label("Segment")).to_contain_text("patients and families")
+
+    # when they start an interview, find "lopz" (a typo) and pick Maria
+    page.get_by_role("navigation", name="Study").get_by_role("link", name="Interview").click()
+    page.get_by_label("Find the person to link (optional)").fill("lopz")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_label(re.compile("Maria Lopez")).check()
+    page.get_by_role("button", name="Start the interview").click()
+
+    # then the interview runs for the suggested label, linked to Maria
+    expect(page.get_by_role("heading", name=re.compile("C-21"))).to_be_visible()
+    respondent = Respondent.objects.get(label="C-21")
+    assert respondent.person == maria
+    assert not page.console_errors  # type: ignore[attr-defined]
