@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from carebond.core.models import Organization
 from carebond.core.permissions import Role
 from carebond.core.testing.fixtures import make_organization, make_user
 from carebond.demo.value_maps import build_value_maps
@@ -18,10 +19,8 @@ from tests.browser.test_sign_in import code_for, sign_in_with_password
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_cutoff_slider_redraws_the_map_and_a_code_filters_the_ladders(
-    page: Page, live_server: object
-) -> None:
-    # given the demo study and a signed-in manager
+def the_demo_study_and_a_signed_in_manager(page: Page, live_server: object) -> Organization:
+    """Riverbend with the demo's laddering study; Morgan (manager) signed in, MFA enrolled."""
     organization = make_organization("riverbend", "Riverbend Family Health")
     manager = make_user(organization, Role.MANAGER, "morgan")
     build_value_maps(
@@ -31,6 +30,14 @@ def test_the_cutoff_slider_redraws_the_map_and_a_code_filters_the_ladders(
     page.get_by_label("Code").fill(code_for(page.get_by_test_id("totp-secret").inner_text()))
     page.get_by_role("button", name="Confirm").click()
     page.get_by_role("link", name="I have stored them, continue").click()
+    return organization
+
+
+def test_the_cutoff_slider_redraws_the_map_and_a_code_filters_the_ladders(
+    page: Page, live_server: object
+) -> None:
+    # given the demo study and a signed-in manager
+    the_demo_study_and_a_signed_in_manager(page, live_server)
 
     # when they open the study's map from the navigation
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Value maps").click()
@@ -94,16 +101,8 @@ def test_a_manager_renames_a_segment_and_links_a_new_respondent_found_by_name(
     page: Page, live_server: object
 ) -> None:
     # given the demo study, a patient Maria Lopez and a signed-in manager
-    organization = make_organization("riverbend", "Riverbend Family Health")
-    manager = make_user(organization, Role.MANAGER, "morgan")
-    build_value_maps(
-        organization, rng=random.Random("42-value-maps"), people=None, acting_user=manager
-    )
+    organization = the_demo_study_and_a_signed_in_manager(page, live_server)
     maria = make_patient(organization, "Maria", "Lopez")
-    sign_in_with_password(page, str(live_server), "morgan")
-    page.get_by_label("Code").fill(code_for(page.get_by_test_id("totp-secret").inner_text()))
-    page.get_by_role("button", name="Confirm").click()
-    page.get_by_role("link", name="I have stored them, continue").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Value maps").click()
     page.get_by_role("link", name="Why people stay with Riverbend").click()
 
