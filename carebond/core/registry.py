@@ -1,0 +1,255 @@
+"""What each app adds to the places every app shares, registered from its ``AppConfig.ready()``.
+
+Core owns these lists and never names the apps that fill them (the pattern of Wagtail's hooks
+and Django admin's autodiscover): the merge moves every registered person relation, the page
+shell draws every registered navigation entry and home panel, the person page every registered
+panel, the worker runs every registered scan, the timeline accepts every registered touchpoint
+kind, and the FHIR import, facade and export serve every registered resource type. Adding an app
+is one folder, its line in ``INSTALLED_APPS`` and its URL/API mount (docs/adding-an-app.md).
+
+Each record is a small frozen dataclass. Registering the same key twice is a mistake in an
+``apps.py`` and fails at start-up, so two apps cannot silently claim one name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from carebond.core.permissions import AccessPolicy
+
+# --- people: what a merge moves ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRelation:
+    """A foreign key to a person whose rows a merge moves to the survivor (and an undo moves
+    back, exactly those rows).
+
+    ``other_person``: for a link between two people (family, care team), the field naming the
+    other one; a link between the two merged records themselves stays behind, since it would
+    point a person at themselves. ``unique_with``: fields that together with this one must be
+    unique; a row duplicating one the survivor already has stays behind. ``one_per_person``: a
+    profile; moved only when the survivor has none."""
+
+    model: type[models.Model]
+    field: str
+    other_person: str = ""
+    unique_with: tuple[str, ...] = ()
+    one_per_person: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.model._meta.label}.{self.field}"
+
+
+@dataclass(frozen=True)
+class PersonLinkExemption:
+    """A foreign key to a person that a merge deliberately leaves where it is, and why."""
+
+    model: type[models.Model]
+    field: str
+    reason: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.model._meta.label}.{self.field}"
+
+
+# --- the page shell ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in the navigation, shown to the roles its policy allows (the app's own policy)."""
+
+    label: str
+    url_name: str
+    policy: AccessPolicy
+    order: int
+
+    @property
+    def key(self) -> str:
+        return self.url_name
+
+
+# The user a panel is drawn for; core knows only that it is an authenticated user.
+PanelContext = Callable[..., Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A panel on the home page of each role its policy allows.
+
+    ``context(user)`` returns the template's context, or None when there is nothing to show:
+    a home panel shows real work or is not shown at all."""
+
+    key: str
+    title: str
+    template: str
+    policy: AccessPolicy
+    context: PanelContext
+    order: int
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    """A panel another app adds to the person page (beside the people app's own panels).
+
+    ``context(person, user)`` returns the template's context, or None to leave the panel out
+    for this person. It is called within the person page's audited panel read."""
+
+    key: str
+    title: str
+    template: str
+    policy: AccessPolicy
+    context: PanelContext
+    order: int
+
+
+# --- background work and the timeline ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanEntry:
+    """A periodic scan: a plain function returning how many items it handled."""
+
+    name: str
+    function: Callable[[], int]
+    every: timedelta
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class TouchpointKindEntry:
+    """A kind of timeline entry, owned by the app that records it."""
+
+    value: str
+    label: str
+    app_label: str
+
+    @property
+    def key(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class FhirResourceType:
+    """A FHIR R4 resource type an app maps, and the module holding its mapping (reading from
+    FHIR, writing to FHIR, search parameters). The module is named, not imported, so that core
+    stays below every app; the FHIR import, facade and export load it."""
+
+    resource_type: str
+    module: str
+    app_label: str
+
+    @property
+    def key(self) -> str:
+        return self.resource_type
+
+
+# --- the registry itself -------------------------------------------------------------------
+
+
+_Entry = TypeVar("_Entry")
+
+
+@dataclass
+class _Registry:
+    person_relations: dict[str, PersonRelation] = field(default_factory=dict)
+    person_link_exemptions: dict[str, PersonLinkExemption] = field(default_factory=dict)
+    navigation: dict[str, NavEntry] = field(default_factory=dict)
+    home_panels: dict[str, HomePanel] = field(default_factory=dict)
+    person_panels: dict[str, PersonPanel] = field(default_factory=dict)
+    scans: dict[str, ScanEntry] = field(default_factory=dict)
+    touchpoint_kinds: dict[str, TouchpointKindEntry] = field(default_factory=dict)
+    fhir_resource_types: dict[str, FhirResourceType] = field(default_factory=dict)
+
+
+_registry = _Registry()
+
+
+def _add(place: dict[str, _Entry], key: str, entry: _Entry, what: str) -> None:
+    if key in place and place[key] != entry:
+        raise ImproperlyConfigured(f"{what} {key!r} is registered twice.")
+    place[key] = entry
+
+
+def register_person_relation(relation: PersonRelation) -> None:
+    _add(_registry.person_relations, relation.key, relation, "Person relation")
+
+
+def exempt_person_link(exemption: PersonLinkExemption) -> None:
+    _add(_registry.person_link_exemptions, exemption.key, exemption, "Person link exemption")
+
+
+def register_navigation(entry: NavEntry) -> None:
+    _add(_registry.navigation, entry.key, entry, "Navigation entry")
+
+
+def register_home_panel(panel: HomePanel) -> None:
+    _add(_registry.home_panels, panel.key, panel, "Home panel")
+
+
+def register_person_panel(panel: PersonPanel) -> None:
+    _add(_registry.person_panels, panel.key, panel, "Person panel")
+
+
+def register_scan(scan: ScanEntry) -> None:
+    _add(_registry.scans, scan.key, scan, "Scan")
+
+
+def register_touchpoint_kind(kind: TouchpointKindEntry) -> None:
+    _add(_registry.touchpoint_kinds, kind.key, kind, "Touchpoint kind")
+
+
+def register_fhir_resource_type(resource: FhirResourceType) -> None:
+    _add(_registry.fhir_resource_types, resource.key, resource, "FHIR resource type")
+
+
+def person_relations() -> tuple[PersonRelation, ...]:
+    return tuple(_registry.person_relations.values())
+
+
+def person_link_exemptions() -> tuple[PersonLinkExemption, ...]:
+    return tuple(_registry.person_link_exemptions.values())
+
+
+def navigation_for(role: str | None) -> list[NavEntry]:
+    entries = sorted(_registry.navigation.values(), key=lambda e: (e.order, e.label))
+    return [entry for entry in entries if entry.policy.allows(role)]
+
+
+def home_panels_for(role: str | None) -> list[HomePanel]:
+    panels = sorted(_registry.home_panels.values(), key=lambda p: (p.order, p.key))
+    return [panel for panel in panels if panel.policy.allows(role)]
+
+
+def person_panels_for(role: str | None) -> list[PersonPanel]:
+    panels = sorted(_registry.person_panels.values(), key=lambda p: (p.order, p.key))
+    return [panel for panel in panels if panel.policy.allows(role)]
+
+
+def scans() -> tuple[ScanEntry, ...]:
+    return tuple(_registry.scans.values())
+
+
+def touchpoint_kinds() -> tuple[TouchpointKindEntry, ...]:
+    return tuple(_registry.touchpoint_kinds.values())
+
+
+def touchpoint_kind_label(value: str) -> str:
+    entry = _registry.touchpoint_kinds.get(value)
+    return entry.label if entry else value.replace("_", " ").capitalize()
+
+
+def fhir_resource_types() -> tuple[FhirResourceType, ...]:
+    return tuple(_registry.fhir_resource_types.values())

@@ -1,0 +1,60 @@
+"""claim(): of any number of workers claiming one row at once, exactly one wins."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+
+from carebond.core.claims import claim
+from carebond.core.models import Organization
+
+
+@pytest.mark.django_db
+def test_a_claim_changes_the_row_only_while_it_is_free() -> None:
+    # given a row in the state a claim expects
+    organization = Organization.objects.create(slug="claims", name="Claims", country="US")
+    # when it is claimed twice in turn
+    first = claim(Organization, organization.pk, where={"country": "US"}, change={"country": "CA"})
+    second = claim(Organization, organization.pk, where={"country": "US"}, change={"country": "MX"})
+    # then the first took it and the second changed nothing
+    assert (first, second) == (True, False)
+    organization.refresh_from_db()
+    assert organization.country == "CA"
+
+
+def test_a_claim_must_change_something() -> None:
+    with pytest.raises(ValueError, match="must change"):
+        claim(Organization, 1, where={"country": "US"}, change={})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claims_at_the_same_moment_have_one_winner() -> None:
+    # given a free row and two workers released together
+    organization = Organization.objects.create(slug="race", name="Race", country="US")
+    start = threading.Barrier(2)
+    results: list[bool] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(
+                claim(
+                    Organization,
+                    organization.pk,
+                    where={"country": "US"},
+                    change={"country": "CA"},
+                )
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    # when both claim it at once
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then exactly one of them won
+    assert sorted(results) == [False, True]
