@@ -13,6 +13,7 @@ from carebond.accounts.api import router as accounts_router
 from carebond.core.errors import CareBondError
 from carebond.core.permissions import PUBLIC, page_policy
 from carebond.people.api import router as people_router
+from carebond.touchpoints.api import router as timeline_router
 from carebond.value_maps.api import router as value_maps_router
 
 logger = logging.getLogger("carebond.api")
@@ -29,6 +30,7 @@ api = NinjaAPI(
 api.add_router("", accounts_router)
 api.add_router("/organization", organization_router)
 api.add_router("/people", people_router)
+api.add_router("/people", timeline_router)
 api.add_router("/value-maps", value_maps_router)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("carebond.accounts.urls")),
     path("audit/", include("carebond.audit.urls")),
     path("people/", include("carebond.people.urls")),
+    path("people/", include("carebond.touchpoints.urls")),
     path("value-maps/", include("carebond.value_maps.urls")),
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),

@@ -13,7 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+from carebond.core.registry import scans
 
 ROOT = Path(__file__).resolve().parent.parent
 CAREBOND = [sys.executable, "-m", "carebond.cli"]
@@ -181,7 +182,7 @@ def test_worker_runs_until_sigterm_and_stops_cleanly(cli_env: dict[str, str]) ->
     try:
         assert worker.stdout is not None
         started = worker.stdout.readline()
-        assert f"started with {len(settings.CAREBOND_SCANS)} scans" in started
+        assert f"started with {len(scans())} scans" in started
         time.sleep(1.0)
         assert worker.poll() is None  # still looping
         # when

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carebond.accounts.models import ApiToken, User
+from carebond.core import clock
 
 
 def list_users(*, user: User) -> QuerySet[User]:
@@ -13,3 +20,37 @@ def list_users(*, user: User) -> QuerySet[User]:
 
 def list_api_tokens(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class SecuritySummary:
+    """The administrator's home panel: who can sign in, who still has to enrol MFA, who is
+    locked out right now."""
+
+    active_users: int
+    disabled_users: int
+    without_mfa: list[str]
+    locked_out: list[str]
+
+
+def get_security_summary(*, user: User) -> SecuritySummary:
+    users = list_users(user=user)
+    active = users.filter(is_active=True)
+    enrolled = TOTPDevice.objects.filter(user__in=active, confirmed=True).values("user_id")
+    cooloff_start = clock.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    locked = (
+        AccessAttempt.objects.filter(
+            username__in=active.values("username"),
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=cooloff_start,
+        )
+        .values_list("username", flat=True)
+        .distinct()
+        .order_by("username")
+    )
+    return SecuritySummary(
+        active_users=active.count(),
+        disabled_users=users.filter(is_active=False).count(),
+        without_mfa=list(active.exclude(pk__in=enrolled).values_list("username", flat=True)),
+        locked_out=list(locked),
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from carebond.audit.models import GENESIS_HASH, AuditEvent
+from carebond.audit.models import GENESIS_HASH, AuditEvent, Outcome
+from carebond.core import clock
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -82,3 +83,26 @@ def verify_chain(*, chunk_size: int = 5000) -> ChainReport:
             return ChainReport(checked, ChainBreak(event.id, str(event.public_id), reason))
         expected_prev, expected_id, checked = event.hash, expected_id + 1, checked + 1
     return ChainReport(checked, None, expected_prev)
+
+
+@dataclass(frozen=True)
+class AuditDay:
+    """The administrator's home panel: how much was recorded in the last 24 hours."""
+
+    events: int
+    patient_reads: int
+    failures: int
+
+
+READS = Q(action__endswith=".read") | Q(action__endswith="_read")
+
+
+def get_audit_day(*, user: User) -> AuditDay:
+    since = clock.now() - timedelta(hours=24)
+    events = AuditEvent.objects.filter(organization_id=user.organization_id, occurred_at__gte=since)
+    counts = events.aggregate(
+        events=Count("id"),
+        patient_reads=Count("id", filter=READS & ~Q(patient_id="")),
+        failures=Count("id", filter=~Q(outcome=Outcome.SUCCESS)),
+    )
+    return AuditDay(**counts)

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from carebond.core.navigation import navigation_for
 from carebond.core.permissions import Role, role_of
+from carebond.core.registry import navigation_for
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:

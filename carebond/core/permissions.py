@@ -49,10 +49,6 @@ ANY_STAFF = AccessPolicy("any_staff")
 PHI_READERS = AccessPolicy("phi_readers", roles=PHI_ROLES)
 MANAGERS = AccessPolicy("managers", roles=frozenset({Role.ADMIN, Role.MANAGER}))
 ADMINS = AccessPolicy("admins", roles=frozenset({Role.ADMIN}))
-# Who keeps the register tidy: merges duplicate records.
-RECORD_KEEPERS = AccessPolicy(
-    "record_keepers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.FRONT_DESK})
-)
 # Signed-in but before the second factor: the MFA pages themselves.
 PENDING_MFA = AccessPolicy("pending_mfa")
 

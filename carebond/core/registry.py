@@ -13,13 +13,16 @@ Each record is a small frozen dataclass. Registering the same key twice is a mis
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.http import HttpRequest
+from django.urls import reverse
 
 from carebond.core.permissions import AccessPolicy
 
@@ -77,6 +80,10 @@ class NavEntry:
     def key(self) -> str:
         return self.url_name
 
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
 
 # The user a panel is drawn for; core knows only that it is an authenticated user.
 PanelContext = Callable[..., Mapping[str, Any] | None]
@@ -98,18 +105,32 @@ class HomePanel:
 
 
 @dataclass(frozen=True)
-class PersonPanel:
-    """A panel another app adds to the person page (beside the people app's own panels).
+class PersonPage:
+    """What a person-page panel is drawn for: the request (its filters), the person (a
+    ``people.Person``; core stays below the people app), the user, and a form of this panel's
+    that failed, bound with its errors (by form name), when the page is shown again."""
 
-    ``context(person, user)`` returns the template's context, or None to leave the panel out
-    for this person. It is called within the person page's audited panel read."""
+    request: HttpRequest
+    person: Any
+    user: Any
+    bound_forms: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PersonPanel:
+    """A panel another app adds to the person page.
+
+    ``column="main"`` panels (the timeline) are drawn with the page; ``"side"`` panels come
+    with the people app's own side panels, in the page's second, separately audited request.
+    ``context(page)`` returns the template's context, or None to leave the panel out."""
 
     key: str
     title: str
     template: str
     policy: AccessPolicy
-    context: PanelContext
+    context: Callable[[PersonPage], Mapping[str, Any] | None]
     order: int
+    column: Literal["main", "side"] = "side"
 
 
 # --- background work and the timeline ------------------------------------------------------
@@ -233,9 +254,9 @@ def home_panels_for(role: str | None) -> list[HomePanel]:
     return [panel for panel in panels if panel.policy.allows(role)]
 
 
-def person_panels_for(role: str | None) -> list[PersonPanel]:
+def person_panels_for(role: str | None, *, column: str) -> list[PersonPanel]:
     panels = sorted(_registry.person_panels.values(), key=lambda p: (p.order, p.key))
-    return [panel for panel in panels if panel.policy.allows(role)]
+    return [panel for panel in panels if panel.column == column and panel.policy.allows(role)]
 
 
 def scans() -> tuple[ScanEntry, ...]:
@@ -253,3 +274,33 @@ def touchpoint_kind_label(value: str) -> str:
 
 def fhir_resource_types() -> tuple[FhirResourceType, ...]:
     return tuple(_registry.fhir_resource_types.values())
+
+
+# --- tests: an app's registrations for the length of a with-block ---------------------------
+
+_PLACES: dict[type, str] = {
+    PersonRelation: "person_relations",
+    PersonLinkExemption: "person_link_exemptions",
+    NavEntry: "navigation",
+    HomePanel: "home_panels",
+    PersonPanel: "person_panels",
+    ScanEntry: "scans",
+    TouchpointKindEntry: "touchpoint_kinds",
+    FhirResourceType: "fhir_resource_types",
+}
+
+
+@contextmanager
+def registered(*entries: Any) -> Iterator[None]:
+    """Register entries as an app would, and remove them afterwards (tests of the extension
+    points, and of architecture rules with a planted offender)."""
+    added: list[tuple[dict[str, Any], str]] = []
+    try:
+        for entry in entries:
+            place: dict[str, Any] = getattr(_registry, _PLACES[type(entry)])
+            _add(place, entry.key, entry, type(entry).__name__)
+            added.append((place, entry.key))
+        yield
+    finally:
+        for place, key in added:
+            place.pop(key, None)

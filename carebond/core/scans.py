@@ -7,10 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
-from carebond.core import clock
+from carebond.core import clock, registry
 
 logger = logging.getLogger("carebond.scans")
 
@@ -39,14 +36,10 @@ class Scan:
 
 
 def registered_scans() -> list[Scan]:
-    """Scans named in settings.CAREBOND_SCANS as (dotted path, seconds between runs)."""
+    """Every scan an app registered in core's registry, each with its own schedule."""
     return [
-        Scan(
-            name=path.rsplit(".", 1)[-1],
-            function=import_string(path),
-            every=timedelta(seconds=seconds),
-        )
-        for path, seconds in settings.CAREBOND_SCANS
+        Scan(name=entry.name, function=entry.function, every=entry.every)
+        for entry in registry.scans()
     ]
 
 

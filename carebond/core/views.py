@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from carebond.core.access import access_location
 from carebond.core.errorpages import error_page
-from carebond.core.navigation import HOME_PANELS
 from carebond.core.permissions import ANY_STAFF, MANAGERS, PUBLIC, page_policy, role_of
+from carebond.core.registry import home_panels_for
 from carebond.core.selectors import list_departments, list_locations
+
+
+@dataclass(frozen=True)
+class DrawnPanel:
+    key: str
+    title: str
+    html: str
 
 
 @page_policy(ANY_STAFF)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    role = role_of(request.user) or ""
-    return render(request, "core/home.html", {"panels": HOME_PANELS.get(role, ())})
+    """Each role's home: the panels apps registered for it, each showing real work (a panel
+    whose context is None has nothing to show today and is left out)."""
+    panels = []
+    for panel in home_panels_for(role_of(request.user)):
+        context = panel.context(request.user)
+        if context is not None:
+            html = render_to_string(panel.template, dict(context), request=request)
+            panels.append(DrawnPanel(panel.key, panel.title, html))
+    return render(request, "core/home.html", {"panels": panels})
 
 
 @page_policy(MANAGERS)

@@ -6,3 +6,8 @@ class InteropConfig(AppConfig):
     label = "interop"
     verbose_name = "FHIR R4 interoperability"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from carebond.interop import extensions
+
+        extensions.register()

@@ -6,11 +6,16 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from carebond.core.errors import NotFound
-from carebond.core.permissions import PHI_ROLES
+from carebond.core.permissions import PHI_ROLES, AccessPolicy, Role
 from carebond.people.models import MergeRecord, Person
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
+
+# Who keeps the register tidy: finds and merges duplicate records.
+RECORD_KEEPERS = AccessPolicy(
+    "record_keepers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.FRONT_DESK})
+)
 
 
 def access_person(user: User, public_id: UUID | str, *, for_update: bool = False) -> Person:

@@ -1,11 +1,11 @@
-"""The people API: search, a person (the 360 view's data), the timeline, and writes."""
+"""The people API: search, a person (the 360 view's data), and writes."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from carebond.accounts.auth import acting_user, policy_auth
 from carebond.core.permissions import PHI_READERS
@@ -28,20 +28,12 @@ from carebond.people.schemas import (
     ReferralProfileOut,
     RelatedOut,
     StaffProfileOut,
-    TimelineOut,
-    TimelineQuery,
-    TouchpointIn,
-    TouchpointOut,
 )
 from carebond.people.selectors import (
     PersonOverview,
     get_person_overview,
-    get_staff_person,
     search_people,
 )
-from carebond.touchpoints.actions import check_log_touchpoint
-from carebond.touchpoints.models import Touchpoint
-from carebond.touchpoints.selectors import TimelineFilters, get_person_timeline
 
 router = Router(tags=["people"])
 AUTH = policy_auth(PHI_READERS)
@@ -132,23 +124,6 @@ def _person_out(overview: PersonOverview) -> PersonOut:
     )
 
 
-def _touchpoint_out(touchpoint: Touchpoint) -> TouchpointOut:
-    return TouchpointOut(
-        id=touchpoint.public_id,
-        kind=touchpoint.kind,
-        channel=touchpoint.channel,
-        direction=touchpoint.direction,
-        occurred_at=touchpoint.occurred_at,
-        moment_of_truth=touchpoint.moment_of_truth,
-        sentiment=touchpoint.sentiment,
-        outcome=touchpoint.outcome,
-        summary=touchpoint.summary,
-        staff_id=touchpoint.staff.public_id if touchpoint.staff else None,
-        source_type=touchpoint.source_type,
-        source_id=touchpoint.source_id,
-    )
-
-
 @router.get(
     "/search",
     response=list[PersonSummaryOut],
@@ -202,44 +177,3 @@ def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatchIn)
         person, payload.model_dump(exclude_unset=True, exclude_none=True), acting_user=user
     )
     return _person_out(get_person_overview(user=user, public_id=person_id, everything=True))
-
-
-@router.get(
-    "/{person_id}/timeline",
-    response=TimelineOut,
-    auth=AUTH,
-    summary="A person's touchpoints, newest first (audited read)",
-)
-def timeline(request: HttpRequest, person_id: UUID, query: Query[TimelineQuery]) -> TimelineOut:
-    page = get_person_timeline(
-        user=acting_user(request),
-        public_id=person_id,
-        page=query.page,
-        filters=TimelineFilters(
-            kind=query.kind,
-            channel=query.channel,
-            staff_id=str(query.staff or ""),
-            since=query.since,
-            until=query.until,
-        ),
-    )
-    return TimelineOut(
-        items=[_touchpoint_out(t) for t in page.items], page=page.page, has_next=page.has_next
-    )
-
-
-@router.post(
-    "/{person_id}/touchpoints",
-    response={201: TouchpointOut},
-    auth=AUTH,
-    summary="Log a touchpoint by hand",
-)
-def log_touchpoint(
-    request: HttpRequest, person_id: UUID, payload: TouchpointIn
-) -> Status[TouchpointOut]:
-    user = acting_user(request)
-    person = access_person(user, person_id)
-    touchpoint = check_log_touchpoint(
-        person, acting_user=user, staff=get_staff_person(user=user), **payload.model_dump()
-    )
-    return Status(201, _touchpoint_out(touchpoint))

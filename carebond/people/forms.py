@@ -16,7 +16,6 @@ from carebond.people.models import (
     ReferralSourceType,
     RelationshipType,
 )
-from carebond.touchpoints.models import Direction, MomentOfTruth, TouchpointChannel, TouchpointKind
 
 
 def _blank_first(choices: list[tuple[str, str]], label: str = "—") -> list[tuple[str, str]]:
@@ -59,59 +58,6 @@ class NewPatientForm(forms.Form):
     interpreter_needed = forms.BooleanField(required=False)
     large_print = forms.BooleanField(required=False)
     mobility_assistance = forms.BooleanField(required=False)
-
-
-class TouchpointForm(forms.Form):
-    kind = forms.ChoiceField(choices=TouchpointKind.choices, initial=TouchpointKind.CALL)
-    channel = forms.ChoiceField(
-        choices=_blank_first(TouchpointChannel.choices, "Usual"), required=False
-    )
-    direction = forms.ChoiceField(choices=_blank_first(Direction.choices, "Usual"), required=False)
-    moment_of_truth = forms.ChoiceField(
-        choices=_blank_first(MomentOfTruth.choices, "Usual"),
-        required=False,
-    )
-    occurred_at = forms.DateTimeField(
-        required=False,
-        label="When",
-        help_text="Blank means now.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    sentiment = forms.FloatField(
-        required=False,
-        min_value=-1.0,
-        max_value=1.0,
-        help_text="-1 very negative … 1 very positive",
-    )
-    outcome = forms.CharField(max_length=200, required=False)
-    summary = forms.CharField(
-        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class TimelineFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        choices=_blank_first(TouchpointKind.choices, "All kinds"), required=False
-    )
-    channel = forms.ChoiceField(
-        choices=_blank_first(TouchpointChannel.choices, "All channels"), required=False
-    )
-    staff = forms.ChoiceField(choices=[("", "All staff")], required=False)
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    page = forms.IntegerField(
-        required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
-    )
-
-    def __init__(
-        self, *args: object, staff_choices: Sequence[tuple[str, str]] = (), **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["staff"].choices = [("", "All staff"), *staff_choices]  # type: ignore[attr-defined]
 
 
 class NoteForm(forms.Form):

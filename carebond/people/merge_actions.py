@@ -1,7 +1,8 @@
 """Merging duplicate records, and undoing a merge within 30 days.
 
-A merge moves every row that hangs off the duplicate (touchpoints, consents, contact points,
-identifiers, addresses, relations, care team, history, notes) to the surviving record, and
+A merge moves every row that hangs off the duplicate to the surviving record: the rows of every
+person relation registered in core's registry (this app's contacts, consents, history and the
+rest, and every other app's rows that point at a person, each registered by its own app). It
 remembers each moved row's id, so that an undo moves back exactly those rows and nothing else.
 """
 
@@ -10,57 +11,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db import models, transaction
+from django.db import transaction
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import RuleViolation
-from carebond.people.models import (
-    Address,
-    CareTeamMember,
-    ConsentRecord,
-    ContactPoint,
-    HistoryItem,
-    Identifier,
-    MergeRecord,
-    Person,
-    PersonalNote,
-    PersonKind,
-    PersonStatus,
-    ReferralSourceProfile,
-    Relationship,
-    StaffProfile,
-)
+from carebond.core.registry import PersonRelation, person_relations
+from carebond.people.models import MergeRecord, Person, PersonKind, PersonStatus
 from carebond.people.search import index_person
-from carebond.touchpoints.models import Touchpoint
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
 UNDO_WINDOW = timedelta(days=30)
-
-# (model, the foreign key that points at the person) for every row a merge moves.
-MOVABLE: tuple[tuple[type[models.Model], str], ...] = (
-    (Touchpoint, "person"),
-    (Touchpoint, "staff"),
-    (ConsentRecord, "person"),
-    (ContactPoint, "person"),
-    (Identifier, "person"),
-    (Address, "person"),
-    (Relationship, "patient"),
-    (Relationship, "related"),
-    (CareTeamMember, "patient"),
-    (CareTeamMember, "staff"),
-    (HistoryItem, "person"),
-    (PersonalNote, "person"),
-    # One per person: moved only when the survivor has none.
-    (StaffProfile, "person"),
-    (ReferralSourceProfile, "person"),
-)
-
-
-def _key(model: type[models.Model], field: str) -> str:
-    return f"{model._meta.label}.{field}"
 
 
 def _lock(*people: Person) -> list[Person]:
@@ -94,22 +57,11 @@ def check_merge_people(survivor: Person, duplicate: Person, *, acting_user: User
 def do_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -> MergeRecord:
     """Audit: person.merged (on both records). Side effects: both records re-indexed."""
     moved: dict[str, list[int]] = {}
-    for model, field in MOVABLE:
-        rows = model._default_manager.filter(**{field: duplicate})
-        if model is Relationship or model is CareTeamMember:
-            # Links between the two records themselves stay behind (they would point a
-            # person at themselves), and so do links the survivor already has.
-            rows = rows.exclude(**{_other_side(model, field): survivor})
-            rows = rows.exclude(**_pair_exists_filter(model, field, survivor))
-        if (
-            model in (StaffProfile, ReferralSourceProfile)
-            and model._default_manager.filter(person=survivor).exists()
-        ):
-            continue
-        ids = list(rows.values_list("pk", flat=True))
+    for relation in person_relations():
+        ids = _rows_to_move(relation, duplicate=duplicate, survivor=survivor)
         if ids:
-            model._default_manager.filter(pk__in=ids).update(**{field: survivor})
-            moved[_key(model, field)] = ids
+            relation.model._default_manager.filter(pk__in=ids).update(**{relation.field: survivor})
+            moved[relation.key] = ids
     record = MergeRecord.objects.create(
         organization_id=survivor.organization_id,
         survivor=survivor,
@@ -141,20 +93,22 @@ def do_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -
     return record
 
 
-def _other_side(model: type[models.Model], field: str) -> str:
-    if model is Relationship:
-        return {"patient": "related", "related": "patient"}[field]
-    return {"patient": "staff", "staff": "patient"}[field]
-
-
-def _pair_exists_filter(
-    model: type[models.Model], field: str, survivor: Person
-) -> dict[str, object]:
-    """Relations the survivor already has with the same other party are left behind (they would
-    break a unique constraint and say nothing new)."""
-    other = _other_side(model, field)
-    existing = model._default_manager.filter(**{field: survivor}).values_list(other, flat=True)
-    return {f"{other}__in": list(existing)}
+def _rows_to_move(relation: PersonRelation, *, duplicate: Person, survivor: Person) -> list[int]:
+    """The ids of the duplicate's rows of one relation that can move to the survivor."""
+    manager = relation.model._default_manager
+    if relation.one_per_person and manager.filter(**{relation.field: survivor}).exists():
+        return []  # the survivor has its own profile: the duplicate's stays with it
+    rows = manager.filter(**{relation.field: duplicate})
+    if relation.other_person:
+        # A link between the two records themselves would point a person at themselves.
+        rows = rows.exclude(**{relation.other_person: survivor})
+    ids = list(rows.values_list("pk", *relation.unique_with))
+    if not relation.unique_with:
+        return [row[0] for row in ids]
+    # A row the survivor already has (same other fields) stays behind: it says nothing new and
+    # would break the unique constraint.
+    taken = set(manager.filter(**{relation.field: survivor}).values_list(*relation.unique_with))
+    return [row[0] for row in ids if tuple(row[1:]) not in taken]
 
 
 @transaction.atomic
@@ -180,10 +134,10 @@ def do_undo_merge(record: MergeRecord, *, acting_user: User) -> MergeRecord:
     survivor, merged = _lock(record.survivor, record.merged)
     if survivor.pk != record.survivor_id:
         survivor, merged = merged, survivor
-    labels = {_key(model, field): (model, field) for model, field in MOVABLE}
+    relations = {relation.key: relation for relation in person_relations()}
     for key, ids in record.moved.items():
-        if key in labels:
-            model, field = labels[key]
+        if key in relations:
+            model, field = relations[key].model, relations[key].field
             # Only rows still on the survivor: later changes elsewhere are not undone.
             model._default_manager.filter(pk__in=ids, **{field: survivor}).update(**{field: merged})
     merged.status = record.moved.get("_status", [PersonStatus.ACTIVE])[0]

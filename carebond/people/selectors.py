@@ -333,14 +333,6 @@ def list_liaisons(*, user: User) -> list[User]:
     ]
 
 
-def list_staff_on_timeline(person: Person) -> list[Person]:
-    """The staff members who appear on a person's timeline: the choices of its staff filter."""
-    from carebond.touchpoints.models import Touchpoint
-
-    staff_ids = Touchpoint.objects.filter(person=person, staff__isnull=False).values("staff_id")
-    return list(Person.objects.filter(pk__in=staff_ids).order_by("family_name", "given_name"))
-
-
 def find_staff_member(*, user: User, name: str) -> Person:
     """Exactly one staff member of the organisation by name, or InvalidInput saying why not."""
     text = name.strip()

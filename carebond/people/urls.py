@@ -16,7 +16,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<uuid:person_id>/", views.person, name="detail"),
     path("<uuid:person_id>/panels/", views.person_panels, name="panels"),
     path("<uuid:person_id>/edit/", views.edit_person, name="edit"),
-    path("<uuid:person_id>/touchpoints/", views.log_touchpoint, name="log_touchpoint"),
     path("<uuid:person_id>/notes/", views.add_note, name="add_note"),
     path("<uuid:person_id>/consents/", views.record_consent, name="record_consent"),
     path("<uuid:person_id>/related/", views.add_related, name="add_related"),

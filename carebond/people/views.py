@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 from uuid import UUID
 
@@ -15,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carebond.accounts.access import signed_in_user
 from carebond.accounts.models import User
 from carebond.core.errors import CareBondError, PermissionDenied
-from carebond.core.permissions import MANAGERS, PHI_READERS, RECORD_KEEPERS, page_policy
+from carebond.core.permissions import MANAGERS, PHI_READERS, page_policy
 from carebond.core.selectors import list_departments, list_locations
 from carebond.people import actions
-from carebond.people.access import access_merge_record, access_person
+from carebond.people.access import RECORD_KEEPERS, access_merge_record, access_person
 from carebond.people.forms import (
     CareTeamForm,
     ConsentForm,
@@ -31,25 +30,19 @@ from carebond.people.forms import (
     NoteForm,
     RelatedPersonForm,
     SearchForm,
-    TimelineFilterForm,
-    TouchpointForm,
 )
 from carebond.people.merge_actions import check_merge_people, check_undo_merge
 from carebond.people.models import Person, PersonKind
+from carebond.people.pages import person_page, side_panels_context
 from carebond.people.selectors import (
     find_staff_member,
     get_merge_preview,
     get_person_for_edit,
-    get_person_overview,
-    get_staff_person,
     list_duplicate_candidates,
     list_liaisons,
     list_recent_merges,
-    list_staff_on_timeline,
     search_people,
 )
-from carebond.touchpoints.actions import check_log_touchpoint
-from carebond.touchpoints.selectors import TimelineFilters, list_timeline
 
 CLINICAL_EDITORS = {"admin", "manager", "clinician"}
 DUPLICATE_PAIRS_SHOWN = 50
@@ -234,64 +227,6 @@ def new_staff(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _panel_forms(bound_forms: dict[str, Any]) -> dict[str, Any]:
-    """The side panels' forms: fresh, or the one that failed, bound, with its errors."""
-    return {
-        "note_form": bound_forms.get("note_form") or NoteForm(),
-        "related_form": bound_forms.get("related_form") or RelatedPersonForm(),
-        "history_form": bound_forms.get("history_form") or HistoryForm(),
-        "care_team_form": bound_forms.get("care_team_form") or CareTeamForm(),
-    }
-
-
-def _person_page(
-    request: HttpRequest, person_id: UUID, *, status: int = 200, **bound_forms: Any
-) -> HttpResponse:
-    """Render the person page; a sub-form that failed comes back bound, with its errors (and
-    then the side panels are rendered in the page instead of being fetched afterwards)."""
-    user = signed_in_user(request)
-    panels_inline = any(
-        name != "touchpoint_form" and name != "consent_form" for name in bound_forms
-    )
-    overview = get_person_overview(user=user, public_id=person_id)
-    if panels_inline:  # a side panel's form failed: show the panels in the page, bound
-        overview.person = get_person_overview(
-            user=user, public_id=person_id, with_panels=True
-        ).person
-    # Staff filter: only those who appear on this timeline (an organisation may have thousands).
-    staff_choices = [
-        (str(p.public_id), p.display_name) for p in list_staff_on_timeline(overview.person)
-    ]
-    filters_form = TimelineFilterForm(request.GET or None, staff_choices=staff_choices)
-    filters, page = TimelineFilters(), 1
-    if filters_form.is_bound and filters_form.is_valid():
-        data = filters_form.cleaned_data
-        filters = TimelineFilters(
-            kind=data["kind"],
-            channel=data["channel"],
-            staff_id=data["staff"],
-            since=data["since"],
-            until=data["until"],
-        )
-        page = data["page"] or 1
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "overview": overview,
-        "person": overview.person,
-        "timeline": list_timeline(overview.person, filters=filters, page=page),
-        "filters_form": filters_form,
-        "query": query.urlencode(),
-        "touchpoint_form": bound_forms.get("touchpoint_form") or TouchpointForm(),
-        "consent_form": bound_forms.get("consent_form") or ConsentForm(),
-        "panels_inline": panels_inline,
-        "may_edit_history": user.role in CLINICAL_EDITORS,
-        "is_patient": overview.person.kind == PersonKind.PATIENT,
-        **_panel_forms(bound_forms),
-    }
-    return render(request, "people/person.html", context, status=status)
-
-
 @page_policy(PHI_READERS)
 @require_http_methods(["GET", "POST"])
 def edit_person(request: HttpRequest, person_id: UUID) -> HttpResponse:
@@ -341,25 +276,16 @@ def edit_person(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_GET
 def person_panels(request: HttpRequest, person_id: UUID) -> HttpResponse:
     """The person page's side panels: fetched by the page, or opened on their own without JS."""
-    user = signed_in_user(request)
-    overview = get_person_overview(user=user, public_id=person_id, with_panels=True)
-    context = {
-        "overview": overview,
-        "person": overview.person,
-        "may_edit_history": user.role in CLINICAL_EDITORS,
-        "is_patient": overview.person.kind == PersonKind.PATIENT,
-        **_panel_forms({}),
-    }
     template = (
         "people/person_panels.html" if request.GET.get("fragment") else "people/panels_page.html"
     )
-    return render(request, template, context)
+    return render(request, template, side_panels_context(request, person_id))
 
 
 @page_policy(PHI_READERS)
 @require_GET
 def person(request: HttpRequest, person_id: UUID) -> HttpResponse:
-    return _person_page(request, person_id)
+    return person_page(request, person_id)
 
 
 def _failed(
@@ -372,40 +298,7 @@ def _failed(
     if error is not None:
         form.add_error(error.field if error.field in form.fields else None, error.message)
     status = error.status if error is not None else 400
-    return _person_page(request, person_id, status=status, **{form_name: form})
-
-
-@page_policy(PHI_READERS)
-@require_POST
-def log_touchpoint(request: HttpRequest, person_id: UUID) -> HttpResponse:
-    """Two clicks from the person page: type an optional note, press 'Log call' (or another)."""
-    user = signed_in_user(request)
-    person = access_person(user, person_id)
-    form = TouchpointForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, person_id, "touchpoint_form", form)
-    data = form.cleaned_data
-    occurred_at = data["occurred_at"]
-    if occurred_at is not None and occurred_at.tzinfo is None:
-        occurred_at = occurred_at.replace(tzinfo=UTC)
-    try:
-        touchpoint = check_log_touchpoint(
-            person,
-            kind=data["kind"],
-            channel=data["channel"],
-            direction=data["direction"],
-            occurred_at=occurred_at,
-            moment_of_truth=data["moment_of_truth"] or None,
-            sentiment=data["sentiment"],
-            outcome=data["outcome"],
-            summary=data["summary"],
-            staff=get_staff_person(user=user),
-            acting_user=user,
-        )
-    except CareBondError as error:
-        return _failed(request, person_id, "touchpoint_form", form, error)
-    messages.success(request, f"{touchpoint.get_kind_display()} logged.")
-    return redirect("people:detail", person_id=person.public_id)
+    return person_page(request, person_id, status=status, bound_forms={form_name: form})
 
 
 def _post_to_panel(

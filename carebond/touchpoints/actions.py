@@ -12,6 +12,7 @@ from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.core.models import Location
+from carebond.core.registry import touchpoint_kinds
 from carebond.people.models import Person, PersonKind, PersonStatus
 from carebond.touchpoints.models import (
     Direction,
@@ -45,6 +46,10 @@ DEFAULTS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def registered_kinds() -> set[str]:
+    return {kind.value for kind in touchpoint_kinds()}
+
+
 def record_touchpoint(
     person: Person,
     *,
@@ -70,6 +75,8 @@ def record_touchpoint(
                 "A touchpoint can only name staff and locations of the person's organisation.",
                 field="staff" if linked is staff else "location",
             )
+    if kind not in registered_kinds():
+        raise InvalidInput(f"Unknown touchpoint kind {kind!r}: register it first.", field="kind")
     source_type = (
         f"{source._meta.app_label}.{source._meta.model_name}" if source is not None else ""
     )
@@ -143,7 +150,7 @@ def check_log_touchpoint(
         raise InvalidInput(
             "This record was merged; log on the record it was merged into.", field="person"
         )
-    if kind not in TouchpointKind.values:
+    if kind not in registered_kinds():
         raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
     default_channel, default_direction, default_moment = DEFAULTS.get(
         kind, (TouchpointChannel.PHONE, Direction.OUTBOUND, "")

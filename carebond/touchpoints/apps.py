@@ -5,3 +5,8 @@ class TouchpointsConfig(AppConfig):
     name = "carebond.touchpoints"
     label = "touchpoints"
     verbose_name = "Touchpoints"
+
+    def ready(self) -> None:
+        from carebond.touchpoints import extensions
+
+        extensions.register()

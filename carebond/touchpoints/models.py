@@ -14,10 +14,14 @@ from carebond.core.models import (
     TenantModel,
     origin_constraint,
 )
+from carebond.core.registry import touchpoint_kind_label
 from carebond.people.models import Person
 
 
 class TouchpointKind(models.TextChoices):
+    """The timeline's own kinds. Other apps register theirs (a survey, a referral, a review) in
+    core's registry from their AppConfig; the column takes any registered kind."""
+
     VISIT = "visit", "Visit"
     CALL = "call", "Phone call"
     MESSAGE = "message", "Message"
@@ -26,10 +30,6 @@ class TouchpointKind(models.TextChoices):
     SCHEDULING = "scheduling", "Scheduling"
     WAITING_ROOM = "waiting_room", "Waiting room"
     TELEHEALTH = "telehealth", "Telehealth visit"
-    REVIEW = "review", "Online review"
-    SURVEY = "survey", "Survey"
-    REFERRAL = "referral", "Referral"
-    RECOGNITION = "recognition", "Recognition"
     NOTE = "note", "Note"
 
 
@@ -63,7 +63,7 @@ class MomentOfTruth(models.TextChoices):
 
 class Touchpoint(PublicIdModel, TenantModel, ImportedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="touchpoints")
-    kind = models.CharField(max_length=14, choices=TouchpointKind.choices)
+    kind = models.CharField(max_length=20)  # a registered kind: core.registry.touchpoint_kinds()
     channel = models.CharField(max_length=10, choices=TouchpointChannel.choices)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     occurred_at = models.DateTimeField()
@@ -93,6 +93,9 @@ class Touchpoint(PublicIdModel, TenantModel, ImportedModel):
     # Coded detail an EHR sent with it (for a visit: FHIR Encounter class, type, status, end), kept
     # so that the visit goes back out as the same Encounter.
     details = models.JSONField(null=True, blank=True)
+
+    def get_kind_display(self) -> str:
+        return touchpoint_kind_label(self.kind)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

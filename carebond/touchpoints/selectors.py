@@ -86,3 +86,9 @@ def get_person_timeline(
         patient=person if person.kind == PersonKind.PATIENT else None,
     )
     return timeline
+
+
+def list_staff_on_timeline(person: Person) -> list[Person]:
+    """The staff members who appear on a person's timeline: the choices of its staff filter."""
+    staff_ids = Touchpoint.objects.filter(person=person, staff__isnull=False).values("staff_id")
+    return list(Person.objects.filter(pk__in=staff_ids).order_by("family_name", "given_name"))

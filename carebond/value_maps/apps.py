@@ -6,3 +6,8 @@ class ValueMapsConfig(AppConfig):
     label = "value_maps"
     verbose_name = "Value maps (laddering)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from carebond.value_maps import extensions
+
+        extensions.register()

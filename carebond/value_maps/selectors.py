@@ -35,6 +35,7 @@ from carebond.value_maps.models import Code, Ladder, Respondent, Rung, Segment, 
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
+    from carebond.people.models import Person
 
 
 def list_studies(*, user: User) -> QuerySet[Study]:
@@ -43,6 +44,19 @@ def list_studies(*, user: User) -> QuerySet[Study]:
     return Study.objects.filter(organization_id=user.organization_id).annotate(
         respondent_count=Count("respondents", distinct=True),
         code_count=Count("codes", distinct=True),
+    )
+
+
+def list_studies_of_person(*, user: User, person: Person) -> list[Respondent]:
+    """The interviews a person gave, for a person page's panel: only for those who may see who
+    a respondent is (never the analyst). The page's own read is the audited one."""
+    if not may_see_people(user) or person.organization_id != user.organization_id:
+        return []
+    return list(
+        Respondent.objects.filter(organization_id=user.organization_id, person=person)
+        .select_related("study", "segment")
+        .annotate(ladder_count=Count("ladders"))
+        .order_by("-created_at")
     )
 
 

@@ -232,14 +232,6 @@ LOGGING = {
     },
 }
 
-# --- periodic scans run by `carebond worker`: (function, seconds between runs) ---------------
-CAREBOND_SCANS = [
-    ("carebond.accounts.scans.scan_expired_sessions", 3600),
-    ("carebond.audit.scans.scan_audit_chain", 86400),
-    ("carebond.interop.scans.scan_interrupted_imports", 900),
-    ("carebond.interop.scans.scan_bulk_exports", 3600),
-]
-
 # --- FHIR import ------------------------------------------------------------------------------
 # Largest Bundle accepted by POST /fhir/R4 and the upload page (bigger sets: NDJSON or the CLI).
 FHIR_MAX_POST_BYTES = env_int("CAREBOND_FHIR_MAX_POST_BYTES", 64 * 1024 * 1024)

@@ -11,6 +11,7 @@ from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.core.models import Organization
+from carebond.core.registry import TouchpointKindEntry, registered
 from carebond.people.merge_actions import check_merge_people
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.touchpoints.actions import check_log_touchpoint, record_touchpoint
@@ -20,14 +21,31 @@ from carebond.touchpoints.selectors import TimelineFilters, list_timeline
 pytestmark = pytest.mark.django_db
 
 
+REVIEW = TouchpointKindEntry("review", "Online review", "reputation")
+
+
 def test_record_touchpoint_keeps_its_source(org_a: Organization, admin_a: User) -> None:
+    # given a kind another app registered (as a reputation app registers online reviews)
     person = make_patient(org_a)
-    touchpoint = record_touchpoint(
-        person, kind="review", channel="web", direction="inbound", source=person, sentiment=-0.5
-    )
+    with registered(REVIEW):
+        # when that app records one
+        touchpoint = record_touchpoint(
+            person, kind="review", channel="web", direction="inbound", source=person, sentiment=-0.5
+        )
+        # then the timeline keeps where it came from, and names it by the app's label
+        assert touchpoint.get_kind_display() == "Online review"
     assert touchpoint.source_type == "people.person"
     assert touchpoint.source_id == str(person.public_id)
     assert touchpoint.organization_id == org_a.pk
+
+
+def test_a_kind_no_app_registered_is_refused(org_a: Organization) -> None:
+    # given no app registered "review"
+    person = make_patient(org_a)
+    # when something records one, then it is refused and nothing is written
+    with pytest.raises(InvalidInput, match="review"):
+        record_touchpoint(person, kind="review", channel="web", direction="inbound")
+    assert not Touchpoint.objects.filter(person=person).exists()
 
 
 @pytest.mark.parametrize(

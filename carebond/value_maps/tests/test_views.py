@@ -12,8 +12,8 @@ from django.test import Client
 from carebond.accounts.models import User
 from carebond.audit.models import AuditEvent
 from carebond.core.models import Organization
-from carebond.core.navigation import navigation_for
 from carebond.core.permissions import Role
+from carebond.core.registry import navigation_for
 from carebond.people.tests.factories import make_patient
 from carebond.value_maps.access import VALUE_MAP_READERS
 from carebond.value_maps.models import Code, Ladder, Respondent, Rung, Study

@@ -1,0 +1,33 @@
+"""What the audit app adds to core's registry: the audit trail page, its home panel and the
+chain scan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from carebond.audit.panels import audit_day_panel
+from carebond.audit.scans import scan_audit_chain
+from carebond.core.permissions import ADMINS
+from carebond.core.registry import (
+    HomePanel,
+    NavEntry,
+    ScanEntry,
+    register_home_panel,
+    register_navigation,
+    register_scan,
+)
+
+
+def register() -> None:
+    register_navigation(NavEntry("Audit trail", "audit:events", ADMINS, order=90))
+    register_home_panel(
+        HomePanel(
+            key="audit.day",
+            title="Audit trail",
+            template="audit/panels/day.html",
+            policy=ADMINS,
+            context=audit_day_panel,
+            order=20,
+        )
+    )
+    register_scan(ScanEntry("scan_audit_chain", scan_audit_chain, timedelta(days=1)))

@@ -1,0 +1,71 @@
+"""What the people app adds to core's registry: the person relations a merge moves, the links
+it leaves, and its navigation entries."""
+
+from __future__ import annotations
+
+from carebond.core.permissions import PHI_READERS
+from carebond.core.registry import (
+    NavEntry,
+    PersonLinkExemption,
+    PersonRelation,
+    exempt_person_link,
+    register_navigation,
+    register_person_relation,
+)
+from carebond.people.access import RECORD_KEEPERS
+
+
+def register() -> None:
+    register_navigation(NavEntry("People", "people:search", PHI_READERS, order=10))
+    register_navigation(NavEntry("Duplicates", "people:duplicates", RECORD_KEEPERS, order=20))
+    from carebond.people.models import (
+        Address,
+        CareTeamMember,
+        ConsentRecord,
+        ContactPoint,
+        HistoryItem,
+        Identifier,
+        MergeRecord,
+        Person,
+        PersonalNote,
+        ReferralSourceProfile,
+        Relationship,
+        SearchTerm,
+        StaffProfile,
+    )
+
+    for model in (ConsentRecord, ContactPoint, Identifier, Address, HistoryItem, PersonalNote):
+        register_person_relation(PersonRelation(model, "person"))
+    register_person_relation(
+        PersonRelation(Relationship, "patient", other_person="related", unique_with=("related",))
+    )
+    register_person_relation(
+        PersonRelation(Relationship, "related", other_person="patient", unique_with=("patient",))
+    )
+    register_person_relation(
+        PersonRelation(
+            CareTeamMember, "patient", other_person="staff", unique_with=("staff", "role")
+        )
+    )
+    register_person_relation(
+        PersonRelation(
+            CareTeamMember, "staff", other_person="patient", unique_with=("patient", "role")
+        )
+    )
+    register_person_relation(PersonRelation(StaffProfile, "person", one_per_person=True))
+    register_person_relation(PersonRelation(ReferralSourceProfile, "person", one_per_person=True))
+
+    exempt_person_link(
+        PersonLinkExemption(Person, "merged_into", "the merge's own pointer to the survivor")
+    )
+    exempt_person_link(
+        PersonLinkExemption(MergeRecord, "survivor", "the record of the merge, kept as it was")
+    )
+    exempt_person_link(
+        PersonLinkExemption(MergeRecord, "merged", "the record of the merge, kept as it was")
+    )
+    exempt_person_link(
+        PersonLinkExemption(
+            SearchTerm, "person", "rebuilt for both records by index_person after the move"
+        )
+    )
