@@ -7,6 +7,7 @@ from uuid import UUID
 from django.http import HttpRequest
 
 from carebond.accounts.models import ApiToken, User
+from carebond.core.access import one_or_not_found
 from carebond.core.errors import NotFound
 
 
@@ -19,16 +20,13 @@ def signed_in_user(request: HttpRequest) -> User:
 
 
 def access_user(acting_user: User, public_id: UUID | str) -> User:
-    user = User.objects.filter(
-        organization_id=acting_user.organization_id, public_id=public_id
-    ).first()
-    if user is None:
-        raise NotFound("No such user.")
-    return user
+    return one_or_not_found(
+        User.objects.filter(organization_id=acting_user.organization_id, public_id=public_id),
+        "No such user.",
+    )
 
 
 def access_own_api_token(acting_user: User, public_id: UUID | str) -> ApiToken:
-    token = ApiToken.objects.filter(user=acting_user, public_id=public_id).first()
-    if token is None:
-        raise NotFound("No such API token.")
-    return token
+    return one_or_not_found(
+        ApiToken.objects.filter(user=acting_user, public_id=public_id), "No such API token."
+    )

@@ -27,6 +27,7 @@ from carebond.accounts.selectors import list_api_tokens, list_users
 from carebond.audit.models import Outcome
 from carebond.core import clock
 from carebond.core.errors import CareBondError, NotFound
+from carebond.core.forms import show_error
 from carebond.core.permissions import ADMINS, ANY_STAFF, PENDING_MFA, PUBLIC, page_policy
 
 NEXT = "carebond_next"
@@ -266,7 +267,7 @@ def users(request: HttpRequest) -> HttpResponse:
                     acting.organization, acting_user=acting, **form.cleaned_data
                 )
             except CareBondError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                show_error(form, error)
                 status = error.status
             else:
                 messages.success(request, f"{created.username} can now sign in and enrol MFA.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
+
+from django.db import models
 
 from carebond.core.errors import NotFound
 from carebond.core.models import Department, Location
@@ -11,22 +13,29 @@ from carebond.core.models import Department, Location
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def one_or_not_found(rows: models.QuerySet[_Row], message: str) -> _Row:
+    """The first row of an organisation-filtered query, or NotFound: every access_* function
+    ends here, so a missing row and another organisation's row look the same (404, one body)."""
+    row = rows.first()
+    if row is None:
+        raise NotFound(message)
+    return row
+
 
 def access_location(user: User, public_id: UUID | str) -> Location:
-    location = Location.objects.filter(
-        organization_id=user.organization_id, public_id=public_id
-    ).first()
-    if location is None:
-        raise NotFound("No such location.")
-    return location
+    return one_or_not_found(
+        Location.objects.filter(organization_id=user.organization_id, public_id=public_id),
+        "No such location.",
+    )
 
 
 def access_department(user: User, public_id: UUID | str) -> Department:
-    department = (
-        Department.objects.filter(organization_id=user.organization_id, public_id=public_id)
-        .select_related("location")
-        .first()
+    return one_or_not_found(
+        Department.objects.filter(
+            organization_id=user.organization_id, public_id=public_id
+        ).select_related("location"),
+        "No such department.",
     )
-    if department is None:
-        raise NotFound("No such department.")
-    return department

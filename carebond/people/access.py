@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from carebond.core.access import one_or_not_found
 from carebond.core.errors import NotFound
 from carebond.core.permissions import PHI_ROLES, AccessPolicy, Role
 from carebond.people.models import MergeRecord, Person
@@ -25,20 +26,15 @@ def access_person(user: User, public_id: UUID | str, *, for_update: bool = False
     people = Person.objects.filter(organization_id=user.organization_id, public_id=public_id)
     if for_update:
         people = people.select_for_update()
-    person = people.select_related("organization").first()
-    if person is None:
-        raise NotFound("No such person.")
-    return person
+    return one_or_not_found(people.select_related("organization"), "No such person.")
 
 
 def access_merge_record(user: User, public_id: UUID | str) -> MergeRecord:
     if user.role not in PHI_ROLES:
         raise NotFound("No such merge.")
-    record = (
-        MergeRecord.objects.filter(organization_id=user.organization_id, public_id=public_id)
-        .select_related("survivor", "merged")
-        .first()
+    return one_or_not_found(
+        MergeRecord.objects.filter(
+            organization_id=user.organization_id, public_id=public_id
+        ).select_related("survivor", "merged"),
+        "No such merge.",
     )
-    if record is None:
-        raise NotFound("No such merge.")
-    return record

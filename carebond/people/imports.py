@@ -13,9 +13,6 @@ event for the file.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -24,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import langcodes
 from django.db import IntegrityError, transaction
 
+from carebond.core.csv_files import CsvTable, read_csv
 from carebond.core.errors import CareBondError, InvalidInput
 from carebond.core.models import Organization
 from carebond.people import actions, validation
@@ -213,13 +211,6 @@ class ImportResult:
 
 
 @dataclass
-class CsvTable:
-    headers: list[str]
-    # (row number, cells); blank lines are skipped but keep their numbers for the report.
-    rows: list[tuple[int, list[str]]]
-
-
-@dataclass
 class _Column:
     index: int
     header: str
@@ -262,66 +253,6 @@ class _Rollback(Exception):
 
 
 # --- reading the file --------------------------------------------------------------------
-
-
-def decode_csv(data: bytes) -> str:
-    """The file's text. Anything but UTF-8 is refused whole, naming where it stops being UTF-8."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InvalidInput(
-            "The file is UTF-16 text. Save it as 'CSV UTF-8' and import it again.", field="file"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise InvalidInput(
-            f"The file is not UTF-8 text: byte {error.start} (0x{data[error.start]:02X}, on "
-            f"line {line}) cannot be read as UTF-8. It was probably saved as Latin-1 or "
-            "Windows-1252; save it as 'CSV UTF-8' and import it again.",
-            field="file",
-            code=f"line:{line}",
-        ) from error
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InvalidInput(
-            f"The file contains a NUL character on line {line}; it is not a CSV text file.",
-            field="file",
-            code=f"line:{line}",
-        )
-    return text
-
-
-def _delimiter(text: str) -> str:
-    """Comma, or the semicolon or tab some spreadsheets write, judged from the header line."""
-    header = text.split("\n", 1)[0]
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def read_csv(data: bytes) -> CsvTable:
-    """Decode and split into a header and rows; raises InvalidInput for an unreadable file."""
-    text = decode_csv(data)
-    if not text.strip():
-        raise InvalidInput("The file is empty.", field="file", code="line:1")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            if any(cell.strip() for cell in cells):
-                records.append((number, cells))
-    except csv.Error as error:
-        raise InvalidInput(
-            f"Row {number + 1} cannot be read as CSV ({error}); check its quotes.",
-            field="file",
-            code=f"line:{number + 1}",
-        ) from error
-    if not records or records[0][0] != 1:
-        raise InvalidInput(
-            "The first row must be the header (the column names).", field="file", code="line:1"
-        )
-    return CsvTable(headers=[h.strip() for h in records[0][1]], rows=records[1:])
 
 
 def read_headers(data: bytes) -> list[str]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carebond.accounts.access import signed_in_user
 from carebond.accounts.models import User
 from carebond.core.errors import CareBondError, PermissionDenied
+from carebond.core.forms import show_error
 from carebond.core.permissions import MANAGERS, PHI_READERS, page_policy
 from carebond.core.selectors import list_departments, list_locations
 from carebond.people import actions
@@ -108,7 +109,7 @@ def new_patient(request: HttpRequest) -> HttpResponse:
                     user.organization, person_input, acting_user=user
                 )
             except CareBondError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                show_error(form, error)
                 status = error.status
             else:
                 messages.success(request, f"{person.display_name} is registered.")
@@ -133,7 +134,7 @@ def _create_or_error(
     try:
         person = actions.check_create_person(user.organization, person_input, acting_user=user)
     except CareBondError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        show_error(form, error)
         return None, error.status
     messages.success(request, f"{person.display_name} is registered.")
     return redirect("people:detail", person_id=person.public_id), 302
@@ -256,10 +257,8 @@ def edit_person(request: HttpRequest, person_id: UUID) -> HttpResponse:
                         acting_user=user,
                     )
             except CareBondError as error:
-                field = error.field if error.field in bound.fields else None
-                if bound is contact_form and error.field in ("phone", "email"):
-                    field = "value"
-                bound.add_error(field, error.message)
+                aliases = {"phone": "value", "email": "value"} if bound is contact_form else {}
+                show_error(bound, error, aliases=aliases)
                 status = error.status
             else:
                 messages.success(request, "Saved.")
@@ -296,7 +295,7 @@ def _failed(
     error: CareBondError | None = None,
 ) -> HttpResponse:
     if error is not None:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        show_error(form, error)
     status = error.status if error is not None else 400
     return person_page(request, person_id, status=status, bound_forms={form_name: form})
 

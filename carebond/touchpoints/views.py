@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from carebond.accounts.access import signed_in_user
 from carebond.core.errors import CareBondError
+from carebond.core.forms import show_error
 from carebond.core.permissions import PHI_READERS, page_policy
 from carebond.people.access import access_person
 from carebond.people.pages import person_page
@@ -49,7 +50,7 @@ def log_touchpoint(request: HttpRequest, person_id: UUID) -> HttpResponse:
             acting_user=user,
         )
     except CareBondError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        show_error(form, error)
         return person_page(
             request, person_id, status=error.status, bound_forms={"touchpoint_form": form}
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from carebond.core.access import one_or_not_found
 from carebond.core.errors import NotFound
 from carebond.core.permissions import AccessPolicy, Role
 from carebond.value_maps.models import Code, Respondent, Study
@@ -42,17 +43,13 @@ def access_study(user: User, public_id: UUID | str, *, for_update: bool = False)
     studies = Study.objects.filter(organization_id=user.organization_id, public_id=public_id)
     if for_update:
         studies = studies.select_for_update()
-    study = studies.select_related("organization").first()
-    if study is None:
-        raise NotFound("No such study.")
-    return study
+    return one_or_not_found(studies.select_related("organization"), "No such study.")
 
 
 def access_code(study: Study, public_id: UUID | str) -> Code:
-    code = Code.objects.filter(study=study, public_id=public_id).first()
-    if code is None:
-        raise NotFound("No such code in this study.")
-    return code
+    return one_or_not_found(
+        Code.objects.filter(study=study, public_id=public_id), "No such code in this study."
+    )
 
 
 def access_respondent(user: User, study: Study, public_id: UUID | str) -> Respondent:
@@ -60,11 +57,9 @@ def access_respondent(user: User, study: Study, public_id: UUID | str) -> Respon
     interview pages are for editors only."""
     if not may_see_people(user):
         raise NotFound("No such respondent.")
-    respondent = (
-        Respondent.objects.filter(study=study, public_id=public_id)
-        .select_related("segment", "person")
-        .first()
+    return one_or_not_found(
+        Respondent.objects.filter(study=study, public_id=public_id).select_related(
+            "segment", "person"
+        ),
+        "No such respondent.",
     )
-    if respondent is None:
-        raise NotFound("No such respondent.")
-    return respondent

@@ -18,6 +18,7 @@ from carebond.accounts.access import signed_in_user
 from carebond.accounts.models import User
 from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.fields import decrypt, encrypt
+from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy, require_role
 from carebond.people.access import access_person
 from carebond.people.selectors import SearchResult, search_people
@@ -50,7 +51,6 @@ from carebond.value_maps.selectors import (
     list_respondents,
     list_segments,
 )
-from carebond.value_maps.views import field_error
 
 # The ladders being built, one per study and respondent: {"<study>:<respondent>": encrypted}.
 DRAFTS_KEY = "value_maps_drafts"
@@ -151,7 +151,7 @@ def _code_book_post(
         form.add_error(None, error.message)
         return False, 404
     except CareBondError as error:
-        field_error(form, error)
+        show_error(form, error)
         return False, error.status
     return True, 302
 
@@ -189,7 +189,7 @@ def interview(request: HttpRequest, study_id: UUID) -> HttpResponse:
                 form.add_error("person", "No person with this id in your organisation.")
                 status = 422
             except CareBondError as error:
-                field_error(form, error)
+                show_error(form, error)
                 status = error.status
             else:
                 return redirect(
@@ -307,7 +307,7 @@ def interview_respondent(request: HttpRequest, study_id: UUID, respondent_id: UU
             try:
                 code = _rung_code(form, the_study, by_id, user)
             except CareBondError as error:
-                field_error(form, error)
+                show_error(form, error)
                 status = error.status
             else:
                 draft.append(

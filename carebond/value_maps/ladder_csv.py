@@ -13,14 +13,12 @@ level, a code repeated in a ladder, a code with two labels) are reported but acc
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from carebond.core.csv_files import UnreadableCsv, read_csv
 from carebond.value_maps.analysis import (
     LEVELS,
     SUBLEVELS,
@@ -94,18 +92,20 @@ class _Unreadable(Exception):
 def read_ladder_csv(data: bytes) -> LadderFile:
     """Check every row and every ladder; build the study only if nothing is wrong."""
     try:
-        records = _records(_decode(data))
-        columns = _columns(records[0][1])
+        table = read_csv(data, header_hint=",".join(HEADER))
+        columns = _columns(table.headers)
+    except UnreadableCsv as unreadable:
+        return _rejected([Problem(unreadable.row, unreadable.message)])
     except _Unreadable as unreadable:
         return _rejected([unreadable.problem])
-    if len(records) == 1:
+    if not table.rows:
         return _rejected([Problem(1, "The file has a header but no rungs below it.")])
     errors: list[Problem] = []
     rungs: list[Rung] = []
     # Ladders with a row that could not be read are not checked further (no "missing position"
     # after a row whose position was unreadable: one problem, one line).
     unfinished: set[tuple[str, str]] = set()
-    for row, cells in records[1:]:
+    for row, cells in table.rows:
         rung = _read_row(row, cells, columns, errors)
         if rung is not None:
             rungs.append(rung)
@@ -149,51 +149,6 @@ def _by_row(problems: list[Problem]) -> tuple[Problem, ...]:
 
 
 # --- the file and its header ------------------------------------------------------------------
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 text (a byte-order mark is fine); anything else is refused, naming the line."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise _Unreadable(Problem(1, "The file is UTF-16 text; save it as 'CSV UTF-8'."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise _Unreadable(
-            Problem(
-                line,
-                f"The file is not UTF-8 text: byte {error.start} (0x{data[error.start]:02X}) "
-                "cannot be read as UTF-8. Save it as 'CSV UTF-8' and try again.",
-            )
-        ) from error
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise _Unreadable(Problem(line, "The file contains a NUL character; it is not CSV text."))
-    if not text.strip():
-        raise _Unreadable(Problem(1, "The file is empty."))
-    return text
-
-
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """The non-blank rows with their numbers; the first must be the header, on row 1."""
-    header_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[tuple[int, list[str]]] = []
-    row = 0
-    try:
-        for row, cells in enumerate(reader, start=1):
-            if any(cell.strip() for cell in cells):
-                records.append((row, cells))
-    except csv.Error as error:
-        raise _Unreadable(
-            Problem(row + 1, f"This row cannot be read as CSV ({error}); check its quotes.")
-        ) from error
-    if not records:
-        raise _Unreadable(Problem(1, "The file is empty."))
-    if records[0][0] != 1:
-        raise _Unreadable(Problem(1, f"The first row must be the header: {','.join(HEADER)}."))
-    return records
 
 
 def _columns(header: list[str]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from carebond.accounts.access import signed_in_user
 from carebond.core.errors import CareBondError, InvalidInput, NotFound
+from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
 from carebond.value_maps import actions
 from carebond.value_maps.access import (
@@ -54,12 +55,6 @@ from carebond.value_maps.selectors import (
 )
 from carebond.value_maps.svg import render_map
 
-
-# The ladders being built, one per study and respondent: {"<study>:<respondent>": encrypted}.
-def field_error(form: Any, error: CareBondError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 # --- studies ----------------------------------------------------------------------------------
 
 
@@ -92,7 +87,7 @@ def new_study(request: HttpRequest) -> HttpResponse:
                     acting_user=user,
                 )
             except CareBondError as error:
-                field_error(form, error)
+                show_error(form, error)
                 status = error.status
             else:
                 messages.success(request, f"Study “{study.title}” created.")
@@ -127,7 +122,7 @@ def edit_study(request: HttpRequest, study_id: UUID) -> HttpResponse:
                     acting_user=user,
                 )
             except CareBondError as error:
-                field_error(form, error)
+                show_error(form, error)
                 status = error.status
             else:
                 messages.success(request, f"Study “{study.title}” saved.")
@@ -368,7 +363,7 @@ def compare(request: HttpRequest, study_id: UUID) -> HttpResponse:
                 count_unit=unit,
             )
         except InvalidInput as error:
-            field_error(form, error)
+            show_error(form, error)
             status = 400
         else:
             # Each map with its own segment's words; editors only (an audited read).

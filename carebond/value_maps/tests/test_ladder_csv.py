@@ -240,8 +240,9 @@ def test_every_problem_is_reported_at_once() -> None:
         ),
         pytest.param(
             csv_of("R1,,L1,1,A1,caf\xe9,A").replace(b"caf\xc3\xa9", b"caf\xe9"),
-            "row 2: The file is not UTF-8 text: byte 67 (0xE9) cannot be read as UTF-8. Save it "
-            "as 'CSV UTF-8' and try again.",
+            "row 2: The file is not UTF-8 text: byte 67 (0xE9, on line 2) cannot "
+            "be read as UTF-8. It was "
+            "probably saved as Latin-1 or Windows-1252; save it as 'CSV UTF-8' and try again.",
             id="latin-1",
         ),
         pytest.param(
@@ -269,7 +270,7 @@ def test_every_problem_is_reported_at_once() -> None:
         ),
         pytest.param(
             csv_of('R1,,L1,1,A1,"x"y,A'),
-            "row 2: This row cannot be read as CSV (',' expected after '\"'); check its quotes.",
+            "row 2: Row 2 cannot be read as CSV (',' expected after '\"'); check its quotes.",
             id="bad quotes",
         ),
     ],

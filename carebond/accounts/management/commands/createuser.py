@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from carebond.accounts.actions import check_create_organization, check_create_user
+from carebond.core.command_options import add_organization_argument, organization_option
 from carebond.core.errors import CareBondError
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--organization", help="Organisation slug (optional when only one).")
+        add_organization_argument(parser)
         parser.add_argument(
             "--organization-name",
             help="Create the organisation with this name if it does not exist.",
@@ -78,17 +79,8 @@ class Command(BaseCommand):
                 )
             except CareBondError as error:
                 raise CommandError(error.message) from error
-        if slug:
-            organization = Organization.objects.filter(slug=slug).first()
-            if organization is None:
-                raise CommandError(
-                    f"No organisation with the slug {slug!r}. Add --organization-name to create it."
-                )
-            return organization
-        organizations = list(Organization.objects.all()[:2])
-        if len(organizations) == 1:
-            return organizations[0]
-        raise CommandError(
-            "Name the organisation with --organization SLUG (or create one with "
-            "--organization-name NAME)."
+        return organization_option(
+            slug,
+            not_found_hint=" Add --organization-name to create it.",
+            choose_hint=" (or create one with --organization-name NAME)",
         )

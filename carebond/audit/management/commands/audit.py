@@ -19,6 +19,7 @@ from carebond.audit.checkpoints import (
 from carebond.audit.fhir import to_fhir
 from carebond.audit.models import AuditEvent
 from carebond.audit.selectors import verify_chain
+from carebond.core.command_options import add_organization_argument
 from carebond.core.models import Organization
 
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         )
         export = sub.add_parser("export", help="Write FHIR AuditEvent NDJSON.")
         export.add_argument("--output", "-o", default="-", help="File to write (default stdout).")
-        export.add_argument("--organization", help="Slug of one organisation (default: all).")
+        add_organization_argument(export, help="Slug of one organisation (default: all).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["verb"] == "verify":

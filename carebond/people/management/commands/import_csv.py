@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from carebond.core.command_options import organization_option
+from carebond.core.command_options import add_organization_argument, organization_option
 from carebond.core.errors import CareBondError
 from carebond.people.imports import FIELDS, IDENTIFIER_PREFIX, IGNORE, ImportResult, import_people
 from carebond.people.models import PersonKind
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             default=PersonKind.PATIENT,
             help="Kind of every row without a 'kind' column (default: patient).",
         )
-        people.add_argument("--organization", help="Organisation slug (optional when only one).")
+        add_organization_argument(people)
         people.add_argument(
             "--map",
             action="append",
