@@ -45,6 +45,7 @@ system-deps:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install-test
 	$(BIN)/mypy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-pytest_plugins = ["carebond.core.testing.fixtures"]
+pytest_plugins = ["carebond.testing.fixtures"]
 
 
 def pytest_report_header() -> str:

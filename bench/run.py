@@ -284,7 +284,7 @@ def bench_user(org_id: int) -> Any:
 
 
 def signed_in_client(user: Any) -> Any:
-    """A browser session past password and MFA (as carebond.core.testing.fixtures.sign_in)."""
+    """A browser session past password and MFA (as carebond.testing.fixtures.sign_in)."""
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice

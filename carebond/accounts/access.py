@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import HttpRequest
-
 from carebond.accounts.models import ApiToken, User
 from carebond.core.access import one_or_not_found
-from carebond.core.errors import NotFound
-
-
-def signed_in_user(request: HttpRequest) -> User:
-    """The staff user behind a page request (page_policy has already let them in)."""
-    user = request.user
-    if not isinstance(user, User):
-        raise NotFound("Not found.")
-    return user
 
 
 def access_user(acting_user: User, public_id: UUID | str) -> User:

@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from carebond.accounts import actions
-from carebond.accounts.access import access_own_api_token, access_user, signed_in_user
+from carebond.accounts.access import access_own_api_token, access_user
 from carebond.accounts.forms import ApiTokenForm, CodeForm, NewUserForm, SignInForm
 from carebond.accounts.mfa import demo_mfa_skip_enabled, mfa_satisfied
 from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
@@ -26,6 +26,7 @@ from carebond.accounts.models import User
 from carebond.accounts.selectors import list_api_tokens, list_users
 from carebond.audit.models import Outcome
 from carebond.core import clock
+from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, NotFound
 from carebond.core.forms import show_error
 from carebond.core.permissions import ADMINS, ANY_STAFF, PENDING_MFA, PUBLIC, page_policy

@@ -9,11 +9,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from carebond.accounts.access import signed_in_user
 from carebond.audit.actions import do_record_audit_export
 from carebond.audit.fhir import to_fhir
 from carebond.audit.forms import AuditFilterForm
 from carebond.audit.selectors import AuditFilters, list_audit_events
+from carebond.core.access import signed_in_user
 from carebond.core.permissions import ADMINS, page_policy
 
 PAGE_SIZE = 50

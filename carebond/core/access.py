@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.http import HttpRequest
 
 from carebond.core.errors import NotFound
 from carebond.core.models import Department, Location
@@ -23,6 +25,14 @@ def one_or_not_found(rows: models.QuerySet[_Row], message: str) -> _Row:
     if row is None:
         raise NotFound(message)
     return row
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The staff user behind a page request (page_policy has already let them in)."""
+    user = request.user
+    if not isinstance(user, get_user_model()):
+        raise NotFound("Not found.")
+    return user
 
 
 def access_location(user: User, public_id: UUID | str) -> Location:

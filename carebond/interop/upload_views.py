@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from carebond.accounts.access import signed_in_user
+from carebond.core.access import signed_in_user
 from carebond.core.errors import InvalidInput
 from carebond.core.permissions import MANAGERS, page_policy
 from carebond.interop import import_selectors

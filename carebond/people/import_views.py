@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from carebond.accounts.access import signed_in_user
+from carebond.core.access import signed_in_user
 from carebond.core.errors import InvalidInput
 from carebond.core.fields import decrypt, encrypt
 from carebond.core.permissions import MANAGERS, page_policy

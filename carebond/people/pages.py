@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from carebond.accounts.access import signed_in_user
+from carebond.core.access import signed_in_user
 from carebond.core.registry import PersonPage, person_panels_for
 from carebond.people.forms import (
     CareTeamForm,

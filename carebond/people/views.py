@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carebond.accounts.access import signed_in_user
 from carebond.accounts.models import User
+from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, PermissionDenied
 from carebond.core.forms import show_error
 from carebond.core.permissions import MANAGERS, PHI_READERS, page_policy

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from carebond.accounts.access import signed_in_user
+from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError
 from carebond.core.forms import show_error
 from carebond.core.permissions import PHI_READERS, page_policy

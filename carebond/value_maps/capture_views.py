@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from carebond.accounts.access import signed_in_user
 from carebond.accounts.models import User
+from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.fields import decrypt, encrypt
 from carebond.core.forms import show_error

@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carebond.accounts.access import signed_in_user
+from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy

@@ -4,7 +4,7 @@ from config.env import derived_key
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
-PASSWORD_HASHERS = ["carebond.core.testing.hashers.FastArgon2PasswordHasher"]
+PASSWORD_HASHERS = ["carebond.testing.hashers.FastArgon2PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

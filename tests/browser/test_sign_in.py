@@ -11,7 +11,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
 from carebond.core.permissions import Role
-from carebond.core.testing.fixtures import TEST_PASSWORD, make_organization, make_user
+from carebond.testing.fixtures import TEST_PASSWORD, make_organization, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"

@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
-from carebond.core.testing.fixtures import make_organization, make_user
 from carebond.demo.value_maps import build_value_maps
 from carebond.people.tests.factories import make_patient
+from carebond.testing.fixtures import make_organization, make_user
 from carebond.value_maps.models import Respondent
 from tests.browser.test_sign_in import code_for, sign_in_with_password
 

@@ -19,7 +19,7 @@ from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
-from carebond.core.testing.fixtures import TEST_PASSWORD, make_user
+from carebond.testing.fixtures import TEST_PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -542,8 +542,8 @@ def test_a_browser_session_must_send_the_csrf_token_to_write(
     users_a: dict[str, User], manager_a: User
 ) -> None:
     # given a manager's browser session past MFA, on a site that checks CSRF tokens
-    from carebond.core.testing.fixtures import sign_in
     from carebond.interop.models import ImportRun
+    from carebond.testing.fixtures import sign_in
 
     browser = sign_in(Client(enforce_csrf_checks=True), manager_a)
     # when a page of another site makes the browser post a Bundle without the token

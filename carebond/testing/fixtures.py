@@ -1,5 +1,7 @@
 """Shared fixtures: two organisations with one user of every role in each, and signed-in clients.
 
+Test support sits above every app (it makes users through accounts, people through people).
+
 Negative tests use organisation B's users as outsiders to organisation A's objects.
 """
 

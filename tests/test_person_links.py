@@ -1,0 +1,257 @@
+"""Every foreign key to a person is one a merge moves (registered by its app) or deliberately
+leaves (exempt, with a reason); and a merge and its undo move every registered relation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.test.utils import isolate_apps
+
+from carebond.accounts.models import User
+from carebond.core import clock
+from carebond.core.models import Organization
+from carebond.core.registry import PersonRelation, person_link_exemptions, person_relations
+from carebond.interop.models import StoredResource
+from carebond.people.merge_actions import check_merge_people, check_undo_merge
+from carebond.people.models import (
+    Address,
+    CareTeamMember,
+    ConsentRecord,
+    ContactPoint,
+    HistoryItem,
+    Identifier,
+    Person,
+    PersonalNote,
+    ReferralSourceProfile,
+    Relationship,
+)
+from carebond.people.tests.factories import make_patient, make_staff
+from carebond.touchpoints.models import Touchpoint
+from carebond.value_maps.models import Respondent
+from carebond.value_maps.tests.stored import make_study
+
+
+def person_links(models_: Iterable[type[models.Model]]) -> list[str]:
+    """'app.Model.field' for every foreign key (or one-to-one) to a person."""
+    return [
+        f"{model._meta.label}.{field.name}"
+        for model in models_
+        for field in model._meta.get_fields()
+        if getattr(field, "concrete", False) and field.is_relation and field.related_model is Person
+    ]
+
+
+def unaccounted_person_links(models_: Iterable[type[models.Model]]) -> list[str]:
+    known = {r.key for r in person_relations()} | {e.key for e in person_link_exemptions()}
+    return [link for link in person_links(models_) if link not in known]
+
+
+def test_every_foreign_key_to_a_person_is_registered_or_exempt() -> None:
+    assert unaccounted_person_links(apps.get_models()) == []
+
+
+def test_every_registration_names_a_real_link_to_a_person() -> None:
+    # a registration left behind by a renamed field would hide an unmoved relation
+    real = set(person_links(apps.get_models()))
+    registered = {r.key for r in person_relations()} | {e.key for e in person_link_exemptions()}
+    assert registered - real == set()
+
+
+@isolate_apps("carebond.people")
+def test_a_new_link_that_nobody_registered_is_named() -> None:
+    # given a model an app adds, pointing at a person, and registered nowhere
+    class Appointment(models.Model):  # noqa: DJ008 (a model that only exists in this test)
+        patient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+        class Meta:
+            app_label = "people"
+
+    # then the rule names it, so the merge cannot silently strand its rows
+    assert unaccounted_person_links([Appointment]) == ["people.Appointment.patient"]
+
+
+# --- a merge and its undo, over every registered relation ------------------------------------
+
+RowMaker = Callable[[Person, Organization, User], models.Model]
+
+
+def _patient(organization: Organization) -> Person:
+    return make_patient(organization, "Other", "Patient", birth_date=date(1990, 1, 1))
+
+
+def _touchpoint(
+    person: Person, organization: Organization, *, staff: Person | None = None
+) -> Touchpoint:
+    now = clock.now()
+    return Touchpoint.objects.create(
+        organization=organization,
+        person=person,
+        staff=staff,
+        kind="call",
+        channel="phone",
+        direction="outbound",
+        occurred_at=now,
+        recorded_at=now,
+    )
+
+
+def _study_respondent(person: Person, org: Organization, user: User) -> models.Model:
+    study = make_study(org, user, title=f"Study of {person.pk}")
+    return Respondent.objects.create(
+        organization=org, study=study, label="P-1", person=person, created_at=clock.now()
+    )
+
+
+# Which kind of record each relation hangs off, and how to give the duplicate one row of it.
+ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
+    "people.ConsentRecord.person": (
+        "patient",
+        lambda p, o, u: ConsentRecord.objects.create(
+            organization=o,
+            person=p,
+            channel="sms",
+            purpose="appointment",
+            status="granted",
+            method="verbal",
+            recorded_at=clock.now(),
+        ),
+    ),
+    "people.ContactPoint.person": (
+        "patient",
+        lambda p, o, u: ContactPoint.objects.create(
+            organization=o, person=p, system="phone", value=f"+1217555{p.pk:04d}"
+        ),
+    ),
+    "people.Identifier.person": (
+        "patient",
+        lambda p, o, u: Identifier.objects.create(
+            organization=o, person=p, system="urn:test", value=f"X-{p.pk}"
+        ),
+    ),
+    "people.Address.person": (
+        "patient",
+        lambda p, o, u: Address.objects.create(organization=o, person=p, line1="1 Main St"),
+    ),
+    "people.HistoryItem.person": (
+        "patient",
+        lambda p, o, u: HistoryItem.objects.create(
+            organization=o, person=p, category="problem", display="Asthma"
+        ),
+    ),
+    "people.PersonalNote.person": (
+        "patient",
+        lambda p, o, u: PersonalNote.objects.create(
+            organization=o, person=p, text="Likes mornings", author=u, created_at=clock.now()
+        ),
+    ),
+    "people.Relationship.patient": (
+        "patient",
+        lambda p, o, u: Relationship.objects.create(
+            organization=o, patient=p, related=_patient(o), relationship="spouse"
+        ),
+    ),
+    "people.Relationship.related": (
+        "patient",
+        lambda p, o, u: Relationship.objects.create(
+            organization=o, patient=_patient(o), related=p, relationship="parent"
+        ),
+    ),
+    "people.CareTeamMember.patient": (
+        "patient",
+        lambda p, o, u: CareTeamMember.objects.create(
+            organization=o, patient=p, staff=make_staff(o, "Care", "Giver"), role="Nurse"
+        ),
+    ),
+    "people.CareTeamMember.staff": (
+        "staff",
+        lambda p, o, u: CareTeamMember.objects.create(
+            organization=o, patient=_patient(o), staff=p, role="Physician"
+        ),
+    ),
+    "people.StaffProfile.person": ("staff", lambda p, o, u: p.staff_profile),
+    "people.ReferralSourceProfile.person": (
+        "patient",
+        lambda p, o, u: ReferralSourceProfile.objects.create(
+            organization=o, person=p, source_type="practitioner"
+        ),
+    ),
+    "touchpoints.Touchpoint.person": ("patient", lambda p, o, u: _touchpoint(p, o)),
+    "touchpoints.Touchpoint.staff": ("staff", lambda p, o, u: _touchpoint(_patient(o), o, staff=p)),
+    "value_maps.Respondent.person": ("patient", _study_respondent),
+    "interop.StoredResource.person": (
+        "patient",
+        lambda p, o, u: StoredResource.objects.create(
+            organization=o,
+            resource_type="Appointment",
+            person=p,
+            body="{}",
+            updated_at=clock.now(),
+        ),
+    ),
+}
+
+
+def test_the_merge_test_covers_every_registered_relation() -> None:
+    # a new app's relation must be added to ROW_MAKERS, so that its merge and undo are tested
+    assert {r.key for r in person_relations()} - set(ROW_MAKERS) == set()
+
+
+def _pair(kind: str, organization: Organization) -> tuple[Person, Person]:
+    if kind == "staff":
+        return make_staff(organization, "Dana", "Reyes"), make_staff(organization, "Dana", "Reyes")
+    return (
+        make_patient(organization, "Ana", "Silva", birth_date=date(1970, 2, 3)),
+        make_patient(organization, "Anna", "Silva", birth_date=date(1970, 2, 3)),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["patient", "staff"])
+def test_merge_and_undo_move_every_registered_relation(
+    kind: str, org_a: Organization, admin_a: User
+) -> None:
+    # given two records of one person, each with a row of every relation that hangs off them
+    survivor, duplicate = _pair(kind, org_a)
+    relations: dict[str, PersonRelation] = {r.key: r for r in person_relations()}
+    rows: dict[str, tuple[models.Model, models.Model]] = {}
+    for key, (owner_kind, make) in ROW_MAKERS.items():
+        if owner_kind == kind and not relations[key].one_per_person:
+            rows[key] = (make(survivor, org_a, admin_a), make(duplicate, org_a, admin_a))
+    profiles = {
+        key: make(duplicate, org_a, admin_a)
+        for key, (owner_kind, make) in ROW_MAKERS.items()
+        if owner_kind == kind and relations[key].one_per_person
+    }
+
+    def owner(key: str, row: models.Model) -> int:
+        row.refresh_from_db()
+        return getattr(row, f"{relations[key].field}_id")  # type: ignore[no-any-return]
+
+    # when they are merged
+    record = check_merge_people(survivor, duplicate, acting_user=admin_a)
+    # then every row of the duplicate now hangs off the survivor, and the survivor's stay put
+    for key, (kept, moved) in rows.items():
+        assert (key, owner(key, kept), owner(key, moved)) == (key, survivor.pk, survivor.pk)
+    # (a profile moves only when the survivor has none: two staff records each have theirs)
+    survivor_has = {
+        key: relations[key]
+        .model._default_manager.filter(**{relations[key].field: survivor})
+        .exclude(pk=profile.pk)
+        .exists()
+        for key, profile in profiles.items()
+    }
+    for key, profile in profiles.items():
+        expected = duplicate.pk if survivor_has[key] else survivor.pk
+        assert (key, owner(key, profile)) == (key, expected)
+
+    # when the merge is undone
+    check_undo_merge(record, acting_user=admin_a)
+    # then exactly the moved rows went back
+    for key, (kept, moved) in rows.items():
+        assert (key, owner(key, kept), owner(key, moved)) == (key, survivor.pk, duplicate.pk)
+    for key, profile in profiles.items():
+        assert (key, owner(key, profile)) == (key, duplicate.pk)
