@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from carebond.audit.access import AUDIT_READERS
 from carebond.audit.panels import audit_day_panel
 from carebond.audit.scans import scan_audit_chain
-from carebond.core.permissions import ADMINS
 from carebond.core.registry import (
     HomePanel,
     NavEntry,
@@ -19,13 +19,13 @@ from carebond.core.registry import (
 
 
 def register() -> None:
-    register_navigation(NavEntry("Audit trail", "audit:events", ADMINS, order=90))
+    register_navigation(NavEntry("Audit trail", "audit:events", AUDIT_READERS, order=90))
     register_home_panel(
         HomePanel(
             key="audit.day",
             title="Audit trail",
             template="audit/panels/day.html",
-            policy=ADMINS,
+            policy=AUDIT_READERS,
             context=audit_day_panel,
             order=20,
         )

@@ -9,12 +9,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from carebond.audit.access import AUDIT_READERS
 from carebond.audit.actions import do_record_audit_export
 from carebond.audit.fhir import to_fhir
 from carebond.audit.forms import AuditFilterForm
 from carebond.audit.selectors import AuditFilters, list_audit_events
 from carebond.core.access import signed_in_user
-from carebond.core.permissions import ADMINS, page_policy
+from carebond.core.permissions import page_policy
 
 PAGE_SIZE = 50
 
@@ -38,7 +39,7 @@ def _read_filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters |
     )
 
 
-@page_policy(ADMINS)
+@page_policy(AUDIT_READERS)
 @require_GET
 def events(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
@@ -61,7 +62,7 @@ def events(request: HttpRequest) -> HttpResponse:
     )
 
 
-@page_policy(ADMINS)
+@page_policy(AUDIT_READERS)
 @require_GET
 def export(request: HttpRequest) -> HttpResponseBase:
     user = signed_in_user(request)

@@ -11,16 +11,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from carebond.accounts.auth import acting_user, policy_auth
-from carebond.core.permissions import PHI_READERS
-from carebond.people.access import access_person
 from carebond.people.selectors import get_staff_person
+from carebond.touchpoints.access import TIMELINE_USERS, access_timeline
 from carebond.touchpoints.actions import check_log_touchpoint
 from carebond.touchpoints.models import Touchpoint
 from carebond.touchpoints.schemas import TimelineOut, TimelineQuery, TouchpointIn, TouchpointOut
 from carebond.touchpoints.selectors import TimelineFilters, get_person_timeline
 
 router = Router(tags=["timeline"])
-AUTH = policy_auth(PHI_READERS)
+AUTH = policy_auth(TIMELINE_USERS)
 
 
 def _touchpoint_out(touchpoint: Touchpoint) -> TouchpointOut:
@@ -74,7 +73,7 @@ def log_touchpoint(
     request: HttpRequest, person_id: UUID, payload: TouchpointIn
 ) -> Status[TouchpointOut]:
     user = acting_user(request)
-    person = access_person(user, person_id)
+    person = access_timeline(user, person_id)
     touchpoint = check_log_touchpoint(
         person, acting_user=user, staff=get_staff_person(user=user), **payload.model_dump()
     )

@@ -3,7 +3,6 @@ links a merge moves (the person's timeline, and the staff member named on entrie
 
 from __future__ import annotations
 
-from carebond.core.permissions import PHI_READERS
 from carebond.core.registry import (
     PersonPanel,
     PersonRelation,
@@ -12,6 +11,7 @@ from carebond.core.registry import (
     register_person_relation,
     register_touchpoint_kind,
 )
+from carebond.touchpoints.access import TIMELINE_USERS
 from carebond.touchpoints.models import Touchpoint, TouchpointKind
 from carebond.touchpoints.panels import timeline_panel
 
@@ -22,7 +22,7 @@ def register() -> None:
             key="touchpoints.timeline",
             title="Timeline",
             template="touchpoints/timeline.html",
-            policy=PHI_READERS,
+            policy=TIMELINE_USERS,
             context=timeline_panel,
             order=0,
             column="main",

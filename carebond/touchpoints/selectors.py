@@ -10,8 +10,8 @@ from uuid import UUID
 from django.utils import timezone
 
 from carebond.audit.recording import record_access
-from carebond.people.access import access_person
 from carebond.people.models import Person, PersonKind
+from carebond.touchpoints.access import access_timeline
 from carebond.touchpoints.models import Touchpoint
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def get_person_timeline(
     page: int = 1,
 ) -> TimelinePage:
     """A person's timeline for the API. Audited: person.timeline_read (a PHI read)."""
-    person = access_person(user, public_id)
+    person = access_timeline(user, public_id)
     timeline = list_timeline(person, filters=filters, page=page)
     record_access(
         actor=user,

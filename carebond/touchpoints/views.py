@@ -13,21 +13,21 @@ from django.views.decorators.http import require_POST
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError
 from carebond.core.forms import show_error
-from carebond.core.permissions import PHI_READERS, page_policy
-from carebond.people.access import access_person
+from carebond.core.permissions import page_policy
 from carebond.people.pages import person_page
 from carebond.people.selectors import get_staff_person
+from carebond.touchpoints.access import TIMELINE_USERS, access_timeline
 from carebond.touchpoints.actions import check_log_touchpoint
 from carebond.touchpoints.forms import TouchpointForm
 from carebond.touchpoints.panels import LOG_IDS
 
 
-@page_policy(PHI_READERS)
+@page_policy(TIMELINE_USERS)
 @require_POST
 def log_touchpoint(request: HttpRequest, person_id: UUID) -> HttpResponse:
     """Type an optional note, press 'Log call' (or message, visit, note). Audited by the action."""
     user = signed_in_user(request)
-    person = access_person(user, person_id)
+    person = access_timeline(user, person_id)
     form = TouchpointForm(request.POST, auto_id=LOG_IDS)
     if not form.is_valid():
         return person_page(request, person_id, status=400, bound_forms={"touchpoint_form": form})

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 
 from carebond.accounts.auth import acting_user, policy_auth
 from carebond.value_maps.access import VALUE_MAP_EDITORS, VALUE_MAP_READERS, access_study
 from carebond.value_maps.analysis import analysis_as_json
+from carebond.value_maps.schemas import AnalysisQuery, LadderOut, RungOut, StudyOut
 from carebond.value_maps.selectors import (
     get_analysis,
     ladder_warnings,
@@ -22,45 +22,6 @@ from carebond.value_maps.selectors import (
 )
 
 router = Router(tags=["value maps"])
-
-
-class StudyOut(Schema):
-    id: UUID
-    title: str
-    question: str
-    segments: list[str]
-    respondents: int
-    codes: int
-    created_at: datetime
-
-
-class AnalysisQuery(Schema):
-    cutoff: int | None = Field(None, ge=1, le=10_000, description="Default: the suggested one.")
-    segment: str | None = Field(None, max_length=80, description="One segment's respondents.")
-    unit: Literal["respondent", "ladder"] = "respondent"
-    cutoff_on: Literal["direct", "total"] = Field(
-        "direct", description="Cut-off on direct links (D) or direct + indirect (T)."
-    )
-    indices_on: Literal["direct", "total"] = Field(
-        "direct", description="Abstractness and centrality on D (default) or T."
-    )
-
-
-class RungOut(Schema):
-    position: int
-    code: str
-    label: str
-    level: str
-    words: str
-
-
-class LadderOut(Schema):
-    id: UUID
-    respondent: str
-    person: str = Field(description="The linked person's name; empty when anonymous.")
-    segment: str
-    ladder: str
-    rungs: list[RungOut]
 
 
 @router.get("/studies", response=list[StudyOut], auth=policy_auth(VALUE_MAP_READERS))

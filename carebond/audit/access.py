@@ -1,0 +1,8 @@
+"""Who may read the audit trail: administrators, and only their own organisation's events
+(the selectors filter by organisation; this is the policy every page and panel declares)."""
+
+from __future__ import annotations
+
+from carebond.core.permissions import ADMINS
+
+AUDIT_READERS = ADMINS
