@@ -237,3 +237,48 @@ def test_the_daily_scan_checkpoints_an_intact_chain(
     last = some_events(admin_a, location_a, 2)[-1]
     assert scan_audit_chain() == 1
     assert [c.event_id for c in read_checkpoints()] == [last.pk]
+
+
+# Every stored field of an audit row, and an edit of it an attacker could make in SQL. The hash
+# itself is left out: rewriting it is what the chain and the checkpoints catch next.
+EDITS: dict[str, str] = {
+    "id": "id + 100000",
+    "public_id": "'00000000-0000-4000-8000-000000000001'",
+    "occurred_at": "occurred_at - interval '1 day'",
+    "organization_id": "%(other_organization)s",
+    "actor_id": "NULL",
+    "actor_label": "'someone-else'",
+    "action": "'location.updated'",
+    "target_type": "'people.person'",
+    "target_id": "'00000000-0000-4000-8000-000000000002'",
+    "patient_id": "'00000000-0000-4000-8000-000000000003'",
+    "request_id": "'forged-request'",
+    "client_ip": "'203.0.113.9'",
+    "outcome": "'denied'",
+    "changed_fields": "'[\"status\"]'",
+    "prev_hash": "'" + "f" * 64 + "'",
+}
+
+
+def test_every_stored_field_is_covered_by_the_tamper_test() -> None:
+    stored = {f.column for f in AuditEvent._meta.concrete_fields} - {"hash"}
+    assert stored == set(EDITS)
+
+
+@pytest.mark.parametrize("column", sorted(EDITS))
+def test_an_edit_of_any_hashed_field_is_named(
+    column: str, admin_a: User, location_a: Location, outsider_b: User
+) -> None:
+    # given an intact chain
+    events = some_events(admin_a, location_a)
+    victim = events[2]
+    edit = EDITS[column] % {"other_organization": outsider_b.organization_id}
+    if connection.vendor == "sqlite" and column == "occurred_at":
+        edit = "datetime(occurred_at, '-1 day')"
+    # when one field of one row is changed behind the application's back
+    tamper(f"UPDATE audit_auditevent SET {column} = {edit} WHERE id = %s", [victim.pk])  # noqa: S608
+    # then verification fails, naming that row
+    code, output = run_verify()
+    assert code == 1
+    named = f"event id {victim.pk} is missing" if column == "id" else f"at event {victim.pk} ("
+    assert named in output
