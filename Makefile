@@ -54,8 +54,13 @@ test-sqlite: install-test system-deps
 	@echo "== Running the suite on SQLite"
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
+# Browser tests and the quality gates (API fuzzing, accessibility) check what pages and the
+# API show and accept; the database underneath does not change that, so they run once, on
+# SQLite. Every other test runs on both databases.
+ONCE := browser or gate
+
 test-postgres: install-test system-deps
-	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not ($(ONCE))"
 
 test: lint typecheck test-sqlite test-postgres
 
