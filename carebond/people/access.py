@@ -13,6 +13,8 @@ from carebond.people.models import MergeRecord, Person
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
+# Who looks after referral sources (their own list on the home page).
+LIAISONS = AccessPolicy("liaisons", roles=frozenset({Role.LIAISON, Role.MANAGER}))
 # Who keeps the register tidy: finds and merges duplicate records.
 RECORD_KEEPERS = AccessPolicy(
     "record_keepers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.FRONT_DESK})

@@ -5,19 +5,32 @@ from __future__ import annotations
 
 from carebond.core.permissions import PHI_READERS
 from carebond.core.registry import (
+    HomePanel,
     NavEntry,
     PersonLinkExemption,
     PersonRelation,
     exempt_person_link,
+    register_home_panel,
     register_navigation,
     register_person_relation,
 )
-from carebond.people.access import RECORD_KEEPERS
+from carebond.people.access import LIAISONS, RECORD_KEEPERS
+from carebond.people.panels import my_referral_sources_panel
 
 
 def register() -> None:
     register_navigation(NavEntry("People", "people:search", PHI_READERS, order=10))
     register_navigation(NavEntry("Duplicates", "people:duplicates", RECORD_KEEPERS, order=20))
+    register_home_panel(
+        HomePanel(
+            key="people.my_referral_sources",
+            title="Your referral sources",
+            template="people/panels/my_referral_sources.html",
+            policy=LIAISONS,
+            context=my_referral_sources_panel,
+            order=15,
+        )
+    )
     from carebond.people.models import (
         Address,
         CareTeamMember,

@@ -370,3 +370,18 @@ def get_person_for_edit(*, user: User, public_id: UUID | str) -> Person:
         patient=person if person.kind == PersonKind.PATIENT else None,
     )
     return person
+
+
+def list_my_referral_sources(*, user: User, limit: int = 8) -> tuple[int, list[Person]]:
+    """The referral sources a liaison looks after (how many, and the first by name)."""
+    sources = (
+        Person.objects.filter(
+            organization_id=user.organization_id,
+            kind=PersonKind.REFERRAL_SOURCE,
+            referral_profile__liaison=user,
+        )
+        .live()
+        .select_related("referral_profile")
+        .order_by("family_name", "given_name", "organization_name")
+    )
+    return sources.count(), list(sources[:limit])

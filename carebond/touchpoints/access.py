@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from carebond.core.permissions import PHI_READERS
+from carebond.core.permissions import PHI_READERS, AccessPolicy, Role
 from carebond.people.access import access_person
 
 if TYPE_CHECKING:
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from carebond.people.models import Person
 
 TIMELINE_USERS = PHI_READERS
+# Who sees, on their home page, the patients they worked with lately (the people at the desk
+# and in the rooms; managers and administrators look patients up when they need to).
+HANDS_ON_STAFF = AccessPolicy("hands_on_staff", roles=frozenset({Role.CLINICIAN, Role.FRONT_DESK}))
 
 
 def access_timeline(user: User, person_id: UUID | str) -> Person:

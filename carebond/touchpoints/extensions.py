@@ -4,19 +4,31 @@ links a merge moves (the person's timeline, and the staff member named on entrie
 from __future__ import annotations
 
 from carebond.core.registry import (
+    HomePanel,
     PersonPanel,
     PersonRelation,
     TouchpointKindEntry,
+    register_home_panel,
     register_person_panel,
     register_person_relation,
     register_touchpoint_kind,
 )
-from carebond.touchpoints.access import TIMELINE_USERS
+from carebond.touchpoints.access import HANDS_ON_STAFF, TIMELINE_USERS
 from carebond.touchpoints.models import Touchpoint, TouchpointKind
-from carebond.touchpoints.panels import timeline_panel
+from carebond.touchpoints.panels import recent_people_panel, timeline_panel
 
 
 def register() -> None:
+    register_home_panel(
+        HomePanel(
+            key="touchpoints.recent_people",
+            title="Patients you worked with lately",
+            template="touchpoints/panels/recent_people.html",
+            policy=HANDS_ON_STAFF,
+            context=recent_people_panel,
+            order=5,
+        )
+    )
     register_person_panel(
         PersonPanel(
             key="touchpoints.timeline",

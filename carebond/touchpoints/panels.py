@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carebond.core.registry import PersonPage
 from carebond.touchpoints.forms import TimelineFilterForm, TouchpointForm
-from carebond.touchpoints.selectors import TimelineFilters, list_staff_on_timeline, list_timeline
+from carebond.touchpoints.selectors import (
+    TimelineFilters,
+    list_people_recently_worked_with,
+    list_staff_on_timeline,
+    list_timeline,
+)
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
 
 # The log form's and the filter form's fields share names (kind...): their ids must not clash.
 LOG_IDS = "log_%s"
@@ -41,3 +49,9 @@ def timeline_panel(page: PersonPage) -> Mapping[str, Any]:
         "touchpoint_form": page.bound_forms.get("touchpoint_form")
         or TouchpointForm(auto_id=LOG_IDS),
     }
+
+
+def recent_people_panel(user: User) -> Mapping[str, Any] | None:
+    """The patients the user worked with lately: the way back to them from the home page."""
+    people = list_people_recently_worked_with(user=user)
+    return {"people": people} if people else None

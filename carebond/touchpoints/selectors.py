@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from carebond.audit.recording import record_access
+from carebond.core import clock
+from carebond.core.registry import touchpoint_kind_label
 from carebond.people.models import Person, PersonKind
 from carebond.touchpoints.access import access_timeline
 from carebond.touchpoints.models import Touchpoint
@@ -92,3 +95,51 @@ def list_staff_on_timeline(person: Person) -> list[Person]:
     """The staff members who appear on a person's timeline: the choices of its staff filter."""
     staff_ids = Touchpoint.objects.filter(person=person, staff__isnull=False).values("staff_id")
     return list(Person.objects.filter(pk__in=staff_ids).order_by("family_name", "given_name"))
+
+
+@dataclass(frozen=True)
+class RecentPerson:
+    person: Person
+    last_at: datetime
+    last_kind: str
+
+
+RECENT_DAYS = 30
+
+
+def list_people_recently_worked_with(*, user: User, limit: int = 8) -> list[RecentPerson]:
+    """Patients whose timeline names the user in the last 30 days (as the staff member on the
+    touchpoint, or as who logged it), most recent first. Audited: a list of patients' names
+    is a PHI read (touchpoints.recent_people_read); nothing is recorded when it is empty."""
+    since = clock.now() - timedelta(days=RECENT_DAYS)
+    staff_ids = Person.objects.filter(
+        organization_id=user.organization_id, staff_profile__user=user
+    ).values("id")
+    mine = Touchpoint.objects.filter(
+        organization_id=user.organization_id,
+        occurred_at__gte=since,
+        person__kind=PersonKind.PATIENT,
+    ).filter(Q(staff_id__in=staff_ids) | Q(recorded_by=user))
+    latest = mine.values("person_id").annotate(last_at=Max("occurred_at")).order_by("-last_at")
+    rows = list(latest[:limit])
+    if not rows:
+        return []
+    people = Person.objects.in_bulk([row["person_id"] for row in rows])
+    kinds = {
+        (t.person_id, t.occurred_at): t.kind
+        for t in mine.filter(person_id__in=people).only("person_id", "occurred_at", "kind")
+    }
+    record_access(
+        actor=user,
+        target=None,
+        action="touchpoints.recent_people_read",
+        organization=user.organization,
+    )
+    return [
+        RecentPerson(
+            person=people[row["person_id"]],
+            last_at=row["last_at"],
+            last_kind=touchpoint_kind_label(kinds.get((row["person_id"], row["last_at"]), "")),
+        )
+        for row in rows
+    ]
