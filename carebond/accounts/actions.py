@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.text import slugify
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -287,9 +295,12 @@ def check_reset_mfa(user: User, *, acting_user: User) -> User:
 
 @transaction.atomic
 def do_reset_mfa(user: User, *, acting_user: User | None) -> User:
-    """Audit: auth.mfa_reset. The user enrols again at next sign-in (lost phone)."""
+    """Audit: auth.mfa_reset. The user enrols again at next sign-in (lost phone). Their API
+    tokens are revoked too, as when the account is disabled: a lost phone may mean a lost
+    laptop, and a token skips the second factor."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
     _delete_sessions_of(user)
     record_audit(
         actor=acting_user,
@@ -314,8 +325,155 @@ def record_sign_in_event(
         target=account,
         outcome=outcome,
         organization=account.organization if account else None,
-        actor_label=user.username if user else (username[:150] or "anonymous"),
+        # What was typed is never stored when it names no account: it may be a password typed
+        # into the wrong box, and the audit trail is append-only.
+        actor_label=account.username if account else "unknown username",
     )
+
+
+# --- passwords, roles, lockouts ------------------------------------------------------------
+
+
+def _checked_password(password: str, user: User, *, field: str) -> str:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), field=field) from error
+    return password
+
+
+def check_change_own_password(user: User, *, current: str, new: str) -> User:
+    """Changing one's own password needs the current one (a session left open is not enough)."""
+    if not user.check_password(current):
+        raise InvalidInput("Your current password is not correct.", field="current_password")
+    if current == new:
+        raise InvalidInput("Choose a password you have not used here.", field="new_password")
+    return do_set_password(
+        user, password=_checked_password(new, user, field="new_password"), acting_user=user
+    )
+
+
+def find_user_for_password_reset(identifier: str) -> User | None:
+    """The active account a 'forgot password' request names, by username or email; None
+    when there is no such account or several share the email (the page says the same)."""
+    text = identifier.strip()
+    if not text:
+        return None
+    by_username = User.objects.filter(username=text, is_active=True).first()
+    if by_username is not None:
+        return by_username
+    by_email = list(User.objects.filter(email__iexact=text, is_active=True)[:2])
+    return by_email[0] if len(by_email) == 1 else None
+
+
+@transaction.atomic
+def do_send_password_reset(user: User, *, reset_url: str, acting_user: User | None) -> None:
+    """Audit: user.password_reset_sent. Side effect: after commit, an email with a link that
+    works once, for PASSWORD_RESET_TIMEOUT seconds (it dies when the password changes)."""
+    if not user.email:
+        raise RuleViolation(
+            f"{user.username} has no email address to send a link to.", code="no_email"
+        )
+    record_audit(
+        actor=acting_user,
+        action="user.password_reset_sent",
+        target=user,
+        organization=user.organization,
+        actor_label=None if acting_user else "forgot-password page",
+    )
+    link = reset_url.format(
+        uid=urlsafe_base64_encode(force_bytes(user.pk)),
+        token=default_token_generator.make_token(user),
+    )
+    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    body = (
+        f"Hello {user.first_name or user.username},\n\n"
+        f"Someone asked to reset the CareBond password of {user.username}. To choose a new "
+        f"password, open this link within {minutes} minutes:\n\n{link}\n\n"
+        "If you did not ask for this, ignore this email: your password stays as it is. "
+        "Your two-step sign-in is not changed by a new password.\n"
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            "Reset your CareBond password", body, None, [user.email], fail_silently=False
+        )
+    )
+
+
+def user_from_reset_link(uid: str, token: str) -> User | None:
+    try:
+        pk = int(urlsafe_base64_decode(uid).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+def check_reset_password(uid: str, token: str, *, new: str) -> User:
+    """The link's user chooses a new password. Audit: user.password_set (by themselves)."""
+    user = user_from_reset_link(uid, token)
+    if user is None:
+        raise RuleViolation(
+            "This link has expired or was already used. Ask for a new one.", code="reset_expired"
+        )
+    do_set_password(
+        user, password=_checked_password(new, user, field="new_password"), acting_user=user
+    )
+    _delete_sessions_of(user)  # whoever knew the old password is signed out
+    return user
+
+
+def check_change_role(user: User, *, role: str, acting_user: User) -> User:
+    if role not in Role.values:
+        raise InvalidInput(f"Unknown role {role!r}.", field="role")
+    if user.pk == acting_user.pk:
+        raise RuleViolation(
+            "Another administrator must change your own role.", code="change_own_role"
+        )
+    if role == user.role:
+        raise RuleViolation(f"{user.username} already has this role.", code="same_role")
+    if (
+        user.role == Role.ADMIN
+        and not User.objects.filter(
+            organization_id=user.organization_id, role=Role.ADMIN, is_active=True
+        )
+        .exclude(pk=user.pk)
+        .exists()
+    ):
+        raise RuleViolation("An organisation keeps at least one administrator.", code="last_admin")
+    return do_change_role(user, role=role, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_change_role(user: User, *, role: str, acting_user: User | None) -> User:
+    """Audit: user.role_changed. The new role applies to the next request (sessions and API
+    tokens carry no role of their own)."""
+    user.role = role
+    user.save(update_fields=["role"])
+    record_audit(
+        actor=acting_user, action="user.role_changed", target=user, changed_fields=["role"]
+    )
+    return user
+
+
+def is_locked_out(user: User) -> bool:
+    cooloff_start = clock.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    locked: bool = AccessAttempt.objects.filter(
+        username=user.username,
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=cooloff_start,
+    ).exists()
+    return locked
+
+
+@transaction.atomic
+def do_unlock_user(user: User, *, acting_user: User | None) -> User:
+    """Audit: user.unlocked. The failed sign-ins that locked the account are forgotten."""
+    axes_reset(username=user.username)
+    record_audit(actor=acting_user, action="user.unlocked", target=user)
+    return user
 
 
 # --- organisations, locations, departments ------------------------------------------------

@@ -44,3 +44,34 @@ class NewUserForm(forms.Form):
         min_length=12,
         help_text="At least 12 characters. The user enrols MFA at first sign-in.",
     )
+
+
+class ChangePasswordForm(forms.Form):
+    current_password = forms.CharField(
+        max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters, not too common, not like your name.",
+    )
+
+
+class ForgotPasswordForm(forms.Form):
+    identifier = forms.CharField(
+        max_length=254,
+        label="Username or email",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+
+
+class NewPasswordForm(forms.Form):
+    new_password = forms.CharField(
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+        help_text="At least 12 characters, not too common, not like your name.",
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

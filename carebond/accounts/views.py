@@ -9,9 +9,10 @@ from uuid import UUID
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -19,7 +20,16 @@ from django_otp import match_token
 
 from carebond.accounts import actions
 from carebond.accounts.access import access_own_api_token, access_user
-from carebond.accounts.forms import ApiTokenForm, CodeForm, NewUserForm, SignInForm
+from carebond.accounts.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    CodeForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    NewUserForm,
+    RoleForm,
+    SignInForm,
+)
 from carebond.accounts.mfa import demo_mfa_skip_enabled, mfa_satisfied
 from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from carebond.accounts.models import User
@@ -297,6 +307,8 @@ def user_detail(request: HttpRequest, user_id: UUID) -> HttpResponse:
         {
             "subject": subject,
             "mfa_enrolled": actions.has_confirmed_totp(subject),
+            "locked_out": actions.is_locked_out(subject),
+            "role_form": RoleForm(initial={"role": subject.role}),
         },
     )
 
@@ -306,7 +318,7 @@ def user_detail(request: HttpRequest, user_id: UUID) -> HttpResponse:
 def user_action(request: HttpRequest, user_id: UUID, verb: str) -> HttpResponse:
     acting = signed_in_user(request)
     subject = access_user(acting, user_id)
-    if verb not in {"disable", "enable", "reset-mfa"}:
+    if verb not in {"disable", "enable", "reset-mfa", "unlock", "send-reset", "role"}:
         raise NotFound("No such action.")
     # A refused action raises; the error middleware shows its message with its status (409).
     if verb == "disable":
@@ -315,7 +327,97 @@ def user_action(request: HttpRequest, user_id: UUID, verb: str) -> HttpResponse:
     elif verb == "enable":
         actions.do_enable_user(subject, acting_user=acting)
         messages.success(request, f"{subject.username} can sign in again.")
+    elif verb == "unlock":
+        actions.do_unlock_user(subject, acting_user=acting)
+        messages.success(request, f"{subject.username} can try to sign in again.")
+    elif verb == "send-reset":
+        actions.do_send_password_reset(subject, reset_url=_reset_url(request), acting_user=acting)
+        messages.success(request, f"A password-reset link is on its way to {subject.email}.")
+    elif verb == "role":
+        form = RoleForm(request.POST)
+        if not form.is_valid():
+            raise NotFound("No such role.")
+        actions.check_change_role(subject, role=form.cleaned_data["role"], acting_user=acting)
+        messages.success(
+            request, f"{subject.username} is now: {subject.get_role_display().lower()}."
+        )
     else:
         actions.check_reset_mfa(subject, acting_user=acting)
-        messages.success(request, f"{subject.username} will enrol MFA at next sign-in.")
+        messages.success(
+            request,
+            f"{subject.username} will enrol MFA at next sign-in; their API tokens are revoked.",
+        )
     return redirect("accounts:user_detail", user_id=subject.public_id)
+
+
+def _reset_url(request: HttpRequest) -> str:
+    """The reset link's address, with {uid} and {token} left for the action to fill in."""
+    path = reverse("accounts:reset_password", kwargs={"uid": "UID", "token": "TOKEN"})
+    return request.build_absolute_uri(path).replace("UID", "{uid}").replace("TOKEN", "{token}")
+
+
+@page_policy(ANY_STAFF)
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    """The user's own new password; this session stays signed in, every other one ends."""
+    user = signed_in_user(request)
+    form = ChangePasswordForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.check_change_own_password(
+                    user,
+                    current=form.cleaned_data["current_password"],
+                    new=form.cleaned_data["new_password"],
+                )
+            except CareBondError as error:
+                show_error(form, error)
+                status = error.status
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(
+                    request, "Your password is changed; other sessions are signed out."
+                )
+                return redirect("accounts:account")
+        else:
+            status = 400
+    return render(request, "accounts/change_password.html", {"form": form}, status=status)
+
+
+@page_policy(PUBLIC)
+@require_http_methods(["GET", "POST"])
+def forgot_password(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. The answer is the same whether or not the account exists, so the
+    page cannot be used to find out who works here."""
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = actions.find_user_for_password_reset(form.cleaned_data["identifier"])
+        if user is not None and user.email:
+            actions.do_send_password_reset(user, reset_url=_reset_url(request), acting_user=None)
+        return render(request, "accounts/forgot_password_sent.html")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/forgot_password.html", {"form": form}, status=status)
+
+
+@page_policy(PUBLIC)
+@require_http_methods(["GET", "POST"])
+def reset_password(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    """Choose a new password from an emailed link (it works once, for an hour)."""
+    if actions.user_from_reset_link(uid, token) is None:
+        return render(request, "accounts/reset_password_expired.html", status=400)
+    form = NewPasswordForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.check_reset_password(uid, token, new=form.cleaned_data["new_password"])
+            except CareBondError as error:
+                show_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, "Your password is changed. Sign in with it now.")
+                return redirect("accounts:login")
+        else:
+            status = 400
+    return render(request, "accounts/reset_password.html", {"form": form}, status=status)

@@ -7,10 +7,16 @@ Negative tests use organisation B's users as outsiders to organisation A's objec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -119,3 +125,41 @@ def api_for() -> Callable[[User], Client]:
         return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     return make
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server (aiosmtpd, on a free local port) received during a test."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in (m["To"] or "")]
+
+
+class _Collector:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
+        self.mailbox.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Mailbox]:
+    """Email goes through Django's SMTP backend to a real SMTP server the test started."""
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(_Collector(mailbox), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield mailbox
+    finally:
+        controller.stop()

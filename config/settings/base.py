@@ -198,6 +198,8 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("CAREBOND_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CAREBOND_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("CAREBOND_EMAIL_FROM", "CareBond <no-reply@carebond.invalid>")
+# A "forgot password" link works for an hour, once (it dies when the password changes).
+PASSWORD_RESET_TIMEOUT = 3600
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).
