@@ -13,7 +13,8 @@ Each record is a small frozen dataclass. Registering the same key twice is a mis
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -213,6 +214,16 @@ def register_touchpoint_kind(kind: TouchpointKindEntry) -> None:
 
 def register_fhir_resource_type(resource: FhirResourceType) -> None:
     _add(_registry.fhir_resource_types, resource.key, resource, "FHIR resource type")
+
+
+@contextmanager
+def fhir_resource_type_registered(resource: FhirResourceType) -> Iterator[None]:
+    """For tests: a type registered for the length of a ``with`` block, then gone again."""
+    register_fhir_resource_type(resource)
+    try:
+        yield
+    finally:
+        _registry.fhir_resource_types.pop(resource.key, None)
 
 
 def person_relations() -> tuple[PersonRelation, ...]:

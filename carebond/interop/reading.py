@@ -20,22 +20,14 @@ from typing import Any, BinaryIO, cast
 
 import orjson
 
-from carebond.interop.versions import R4_RESOURCE_TYPES, detect_other_version
+from carebond.core.fhir.type_module import LATE_RANK
+from carebond.interop.fhir_types import imported_types
+from carebond.interop.versions import detect_other_version
 
 NDJSON_UNIT = 1000  # resources per transaction when reading NDJSON
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # a single JSON document larger than this is refused
 FILE_SUFFIXES = (".json", ".ndjson", ".json.gz", ".ndjson.gz", ".jsonl", ".jsonl.gz")
 
-# The order resources are best imported in: what is referenced before what references it.
-TYPE_RANK = {
-    "Organization": 0,
-    "Location": 1,
-    "Practitioner": 2,
-    "PractitionerRole": 3,
-    "Patient": 4,
-    "RelatedPerson": 5,
-}
-LATE_RANK = 6
 _TYPE_PATTERN = re.compile(rb'"resourceType"\s*:\s*"([A-Za-z]+)"')
 
 
@@ -109,7 +101,10 @@ def file_rank(path: Path) -> int:
     except (OSError, EOFError, gzip.BadGzipFile):
         return LATE_RANK  # the import reports the file's problem in its turn
     types = {m.decode() for m in _TYPE_PATTERN.findall(data)} - {"Bundle"}
-    return max((TYPE_RANK.get(t, LATE_RANK) for t in types), default=LATE_RANK)
+    # The order resources are best imported in (their types' import rank): what is referenced
+    # before what references it.
+    ranks = {name: spec.import_rank for name, spec in imported_types().items()}
+    return max((ranks.get(t, LATE_RANK) for t in types), default=LATE_RANK)
 
 
 def import_order(files: list[Path]) -> list[Path]:
@@ -281,7 +276,3 @@ def _ndjson_units(path: Path, name: str) -> Iterator[Unit]:
     if unit.entries:
         unit.label = f"lines {first_line}-{unit.entries[-1].index + 1}"
         yield unit
-
-
-def count_known_type(resource_type: str) -> bool:
-    return resource_type in R4_RESOURCE_TYPES

@@ -30,7 +30,6 @@ from carebond.audit.recording import record_audit_many
 from carebond.core import clock
 from carebond.core.bulk import insert_rows
 from carebond.core.models import Location
-from carebond.interop import mapping
 from carebond.interop.import_actions import ImportContext, add_counts
 from carebond.interop.models import (
     ImportRun,
@@ -40,6 +39,7 @@ from carebond.interop.models import (
     StoredResource,
 )
 from carebond.interop.reading import Unit
+from carebond.interop.resources.records import LocationRecord, PersonRecord, RoleRecord
 from carebond.interop.unit_patient_data import PatientDataWriting
 from carebond.interop.unit_people import PeopleWriting
 from carebond.interop.unit_references import chunks
@@ -57,16 +57,6 @@ from carebond.people.models import (
 from carebond.people.search import index_new_people, reindex_people
 from carebond.touchpoints.models import Touchpoint
 
-PHASES = (
-    ("Organization",),
-    ("Location",),
-    ("Practitioner",),
-    ("PractitionerRole",),
-    ("Patient",),
-    ("RelatedPerson",),
-    (*mapping.TOUCHPOINT_TYPES, *mapping.HISTORY_TYPES, *mapping.STORED_TYPES),
-)
-
 
 class _UnitWriter(PeopleWriting, PatientDataWriting):
     def run(self) -> None:
@@ -83,10 +73,9 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
                 if item.source_updated and stored_updated and item.source_updated < stored_updated:
                     item.stored_hash = item.content_hash  # an older version: keep the newer
         self._check_targets()
-        for phase in PHASES:
-            batch = [i for i in self.items if i.resource_type in phase]
-            if not batch:
-                continue
+        # In phases by the types' import rank: what others point at is written first.
+        for rank in sorted({i.import_rank for i in self.items}):
+            batch = [i for i in self.items if i.import_rank == rank]
             unchanged = [i for i in batch if i.existing and i.stored_hash == i.content_hash]
             for item in unchanged:
                 item.target, item.outcome = item.existing, "unchanged"
@@ -95,15 +84,25 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
             if not todo:
                 continue
             self.prefetch(self._refs(todo))
-            if phase[0] in mapping.PERSON_TYPES:
-                self.write_people(todo)
-            elif phase[0] == "Location":
-                self.write_locations(todo)
-            elif phase[0] == "PractitionerRole":
-                self.write_roles(todo)
-            else:
-                self.write_patient_data(todo)
+            self._write(todo)
         self.write_bookkeeping()
+
+    def _write(self, items: list[PreparedResource]) -> None:
+        """Each kind of record by its writer; the rest point at patients."""
+        people = [i for i in items if isinstance(i.record, PersonRecord)]
+        locations = [i for i in items if isinstance(i.record, LocationRecord)]
+        roles = [i for i in items if isinstance(i.record, RoleRecord)]
+        rest = [
+            i for i in items if not isinstance(i.record, (PersonRecord, LocationRecord, RoleRecord))
+        ]
+        if people:
+            self.write_people(people)
+        if locations:
+            self.write_locations(locations)
+        if roles:
+            self.write_roles(roles)
+        if rest:
+            self.write_patient_data(rest)
 
     def _check_targets(self) -> None:
         """What the source records point at may have changed since: a row deleted by hand is

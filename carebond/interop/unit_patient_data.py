@@ -11,9 +11,10 @@ from typing import Any
 import orjson
 
 from carebond.core.bulk import insert_rows
+from carebond.core.fhir.parsing import Ref
 from carebond.interop.import_selectors import facade_locations
-from carebond.interop.mapping import HistoryRecord, Ref, StoredRecord, TouchpointRecord
 from carebond.interop.models import PendingReference, StoredResource
+from carebond.interop.resources.records import HistoryRecord, StoredRecord, TouchpointRecord
 from carebond.interop.unit_references import UnitWriterBase
 from carebond.interop.units import PreparedResource, body_refs, reference_keys
 from carebond.people.models import HistoryItem

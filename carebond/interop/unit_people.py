@@ -7,17 +7,14 @@ the unit's bookkeeping (unit_actions).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection
 
 from carebond.core.bulk import insert_rows
 from carebond.core.models import Location
-from carebond.interop.mapping import (
-    LocationRecord,
-    PersonRecord,
-    RoleRecord,
-)
+from carebond.interop.resources.records import LocationRecord, PersonRecord, RoleRecord
+from carebond.interop.unit_references import UnitWriterBase, chunks
 from carebond.interop.units import (
     PreparedResource,
     record_fields,
@@ -32,11 +29,6 @@ from carebond.people.models import (
     Relationship,
 )
 from carebond.people.search import normalize
-
-if TYPE_CHECKING:
-    pass
-
-from carebond.interop.unit_references import UnitWriterBase, chunks
 
 _PERSON_FIELDS = (
     "given_name",

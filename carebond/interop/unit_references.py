@@ -8,26 +8,26 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from carebond.core import clock
+from carebond.core.fhir.parsing import Ref
 from carebond.core.models import Location
-from carebond.interop import mapping
+from carebond.interop.fhir_types import fhir_types
 from carebond.interop.import_actions import ImportContext
-from carebond.interop.mapping import (
-    HistoryRecord,
-    PersonRecord,
-    Ref,
-    RoleRecord,
-    StoredRecord,
-    TouchpointRecord,
-)
 from carebond.interop.models import (
     PendingReference,
     SourceKey,
     SourceRecord,
 )
 from carebond.interop.reading import Unit
+from carebond.interop.resources.records import (
+    HistoryRecord,
+    PersonRecord,
+    RoleRecord,
+    StoredRecord,
+    TouchpointRecord,
+)
 from carebond.interop.units import (
     RELATIVE,
     PreparedResource,
@@ -42,9 +42,6 @@ from carebond.people.models import (
     Identifier,
     Person,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 class UnitWriterBase:
@@ -69,6 +66,8 @@ class UnitWriterBase:
         self.waiting: list[tuple[PreparedResource, str, list[str]]] = []
         source = context.source_system
         self.base = source.rstrip("/") + "/" if source.startswith(("http://", "https://")) else ""
+        # Types whose "Type/<CareBond id>" references name CareBond's own people or places.
+        self.native = {n: t.native_rows for n, t in fhir_types().items() if t.native_rows}
 
     # -- references
 
@@ -138,20 +137,20 @@ class UnitWriterBase:
         for pk, public_id in Person.objects.filter(
             organization=self.organization, public_id__in=wanted
         ).values_list("id", "public_id"):
-            if wanted[public_id] in mapping.PERSON_TYPES:
+            if self.native.get(wanted[public_id]) == "person":
                 self.db[f"{wanted[public_id]}/{public_id}"] = f"person:{pk}"
         for pk, public_id in Location.objects.filter(
             organization=self.organization, public_id__in=wanted
         ).values_list("id", "public_id"):
-            if wanted[public_id] == "Location":
-                self.db[f"Location/{public_id}"] = f"location:{pk}"
+            if self.native.get(wanted[public_id]) == "location":
+                self.db[f"{wanted[public_id]}/{public_id}"] = f"location:{pk}"
 
     def _native_identifiers(self, keys: list[str]) -> None:
         """'Patient?identifier=urn:carebond:mrn|123': people registered in CareBond itself."""
         for key in keys:
             resource_type, _, identifier = key.partition("?identifier=")
             system, _, value = identifier.partition("|")
-            if resource_type not in mapping.PERSON_TYPES or not system or not value:
+            if self.native.get(resource_type) != "person" or not system or not value:
                 continue
             people = list(
                 Identifier.objects.filter(
@@ -195,7 +194,7 @@ class UnitWriterBase:
                 self.waiting.append((*waiting, keys))
             return None
         kind, _, number = target.partition(":")
-        wanted = "location" if ref.target_type == "Location" else "person"
+        wanted = "location" if self.native.get(ref.target_type) == "location" else "person"
         pk = int(number)
         if kind == "person":
             pk = self._survivor(pk)

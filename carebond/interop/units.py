@@ -11,25 +11,19 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 import orjson
 
 from carebond.core.errors import InvalidInput
-from carebond.interop import mapping
-from carebond.interop.mapping import (
-    LocationRecord,
-    MappingError,
-    PersonRecord,
-    Ref,
-)
+from carebond.core.fhir.parsing import MappingError, Ref, check_id, parse_datetime
+from carebond.core.fhir.type_module import LATE_RANK
+from carebond.interop.fhir_types import imported_types
 from carebond.interop.reading import Entry, Unit
+from carebond.interop.resources.records import LocationRecord, PersonRecord, Record
 from carebond.interop.versions import R4_RESOURCE_TYPES
 from carebond.people import validation
-
-if TYPE_CHECKING:
-    pass
 
 _ABSOLUTE = re.compile(
     r"^https?://.+?/([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$"
@@ -80,7 +74,7 @@ class PreparedResource:
     resource_type: str
     origin_id: str
     content_hash: str
-    record: mapping.Record
+    record: Record
     local_keys: list[str]
     identifier_keys: list[str]
     source_updated: datetime | None = None  # meta.lastUpdated, when the resource has one
@@ -90,6 +84,7 @@ class PreparedResource:
     target: str | None = None
     outcome: str = ""
     replaced: str | None = None  # the row it was, when a newer version became another kind
+    import_rank: int = LATE_RANK  # when the unit writes it (its type module says)
 
     @property
     def label(self) -> str:
@@ -141,6 +136,7 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
     items: list[PreparedResource] = []
     skipped: Counter[str] = Counter()
     seen: dict[str, int] = {}
+    imported = imported_types()
     for entry in unit.entries:
         resource = entry.resource
         if resource is None:
@@ -157,7 +153,7 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
                 types,
             )
         try:
-            resource_id = mapping.check_id(resource, resource_type)
+            resource_id = check_id(resource, resource_type)
         except MappingError as error:
             raise UnitRejected(
                 Problem(
@@ -165,11 +161,12 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
                 ),
                 types,
             ) from error
-        if resource_type not in mapping.MAPPED_TYPES:
+        read = imported[resource_type].read if resource_type in imported else None
+        if read is None:
             skipped[resource_type] += 1
             continue
         try:
-            record = mapping.map_resource(resource)
+            record = read(resource)
             _validate(record, resource_type)
         except MappingError as error:
             raise UnitRejected(
@@ -218,6 +215,7 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
             entry, resource_type, origin_id, digest, record, local_keys, identifier_keys
         )
         item.source_updated = _last_updated(resource)
+        item.import_rank = imported[resource_type].import_rank
         items.append(item)
     return items, skipped
 
@@ -227,12 +225,12 @@ def _last_updated(resource: dict[str, Any]) -> datetime | None:
     if not isinstance(meta, dict) or not meta.get("lastUpdated"):
         return None
     try:
-        return mapping.parse_datetime(meta["lastUpdated"], "meta.lastUpdated")
+        return parse_datetime(meta["lastUpdated"], "meta.lastUpdated")
     except MappingError:
         return None  # a version stamp we cannot read does not stop the import
 
 
-def _validate(record: mapping.Record, resource_type: str) -> None:
+def _validate(record: Record, resource_type: str) -> None:
     """The checks CareBond's own forms make, with FHIR paths in the message."""
     if not isinstance(record, PersonRecord):
         return
@@ -308,7 +306,7 @@ def entry_type(entry: Entry) -> str:
     return value if isinstance(value, str) and _TYPE_NAME.match(value) else "(not a type)"
 
 
-def record_fields(record: mapping.Record) -> dict[str, Any]:
+def record_fields(record: Record) -> dict[str, Any]:
     return record.fields if isinstance(record, PersonRecord) else {}
 
 
