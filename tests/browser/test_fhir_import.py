@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from carebond.core.permissions import Role
 from carebond.core.testing.fixtures import make_organization, make_user
-from carebond.interop.import_tasks import run_fhir_upload
+from carebond.interop.importing.tasks import run_fhir_upload
 from carebond.interop.models import ImportRun
 from carebond.interop.testing import load, synthea_subset
 from tests.browser.test_sign_in import code_for, sign_in_with_password
