@@ -237,7 +237,7 @@ class PeopleWriting(UnitWriterBase):
                 if self.person_kinds.get(patient_id or 0) != "patient":
                     self.context.dangling[record.patient.path] += 1
                 elif patient_id is not None and patient_id != person_id:
-                    self.patients_touched[patient_id].add("RelatedPerson")
+                    self.patients_touched[patient_id].add(item.resource_type)
                     new_links.append(
                         Relationship(
                             organization=org,
