@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import orjson
+from django.core.exceptions import ImproperlyConfigured
 
 from carebond.core.errors import InvalidInput
 from carebond.core.fhir.parsing import MappingError, Ref, check_id, parse_datetime
@@ -22,7 +23,12 @@ from carebond.core.fhir.type_module import LATE_RANK
 from carebond.interop.fhir_types import imported_types
 from carebond.interop.importing.reading import Entry, Unit
 from carebond.interop.importing.versions import R4_RESOURCE_TYPES
-from carebond.interop.resources.records import LocationRecord, PersonRecord, Record
+from carebond.interop.resources.records import (
+    RECORD_KINDS,
+    LocationRecord,
+    PersonRecord,
+    Record,
+)
 from carebond.people import validation
 
 _ABSOLUTE = re.compile(
@@ -167,6 +173,10 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
             continue
         try:
             record = read(resource)
+            if not isinstance(record, RECORD_KINDS):  # a type module's mistake, not the file's
+                raise ImproperlyConfigured(
+                    f"{resource_type}: read() made no record the import writes."
+                )
             _validate(record, resource_type)
         except MappingError as error:
             raise UnitRejected(

@@ -79,3 +79,11 @@ class StoredRecord:
 Record = (
     PersonRecord | LocationRecord | RoleRecord | TouchpointRecord | HistoryRecord | StoredRecord
 )
+RECORD_KINDS = (
+    PersonRecord,
+    LocationRecord,
+    RoleRecord,
+    TouchpointRecord,
+    HistoryRecord,
+    StoredRecord,
+)
