@@ -16,7 +16,7 @@ from typing import Any
 
 from carebond.core.models import Organization
 from carebond.demo.people import DemoPeople, npi_with_check_digit
-from carebond.interop import importer
+from carebond.interop.importing import importer
 from carebond.interop.models import ImportRun, ImportVia
 from carebond.people.actions import NPI_SYSTEM
 

@@ -1,16 +1,20 @@
-"""What the FHIR app adds to core's registry: the import page, its scans, and the person link a
-merge moves (resources kept whole follow the patient's surviving record)."""
+"""What the FHIR app adds to core's registry: the FHIR types its own type modules map, the
+import page, its home panel, its scans, and the person link a merge moves (resources kept
+whole follow the patient's surviving record)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 
 from carebond.core.permissions import MANAGERS
 from carebond.core.registry import (
+    FhirResourceType,
     HomePanel,
     NavEntry,
     PersonRelation,
     ScanEntry,
+    register_fhir_resource_type,
     register_home_panel,
     register_navigation,
     register_person_relation,
@@ -20,8 +24,36 @@ from carebond.interop.models import StoredResource
 from carebond.interop.panels import recent_imports_panel
 from carebond.interop.scans import scan_bulk_exports, scan_interrupted_imports
 
+# Interop's type modules (carebond/interop/resources/), in the order the CapabilityStatement
+# lists the types they serve.
+_TYPE_MODULES = (
+    "patient",
+    "practitioner",
+    "organization",
+    "related_person",
+    "location",
+    "encounter",
+    "communication",
+    "kept_whole",
+    "consent",
+    "audit_event",
+    "history",
+    "practitioner_role",
+)
+
+
+def _register_fhir_types() -> None:
+    """Every FHIR type interop's own type modules define."""
+    for name in _TYPE_MODULES:
+        module = import_module(f"carebond.interop.resources.{name}")
+        for spec in module.FHIR_TYPES:
+            register_fhir_resource_type(
+                FhirResourceType(spec.resource_type, module.__name__, "interop")
+            )
+
 
 def register() -> None:
+    _register_fhir_types()
     register_navigation(NavEntry("FHIR import", "imports:fhir", MANAGERS, order=50))
     register_home_panel(
         HomePanel(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carebond.interop import upload_views
+from carebond.interop.importing import views as upload_views
 
 app_name = "imports"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from carebond.interop.import_selectors import list_import_runs
+from carebond.interop.importing.selectors import list_import_runs
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User

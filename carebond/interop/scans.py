@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db.models import Q
 
 from carebond.core import clock
-from carebond.interop.export_actions import FAILED_MESSAGE, do_expire_bulk_export
-from carebond.interop.import_actions import do_mark_import_interrupted
+from carebond.interop.exporting.actions import FAILED_MESSAGE, do_expire_bulk_export
+from carebond.interop.importing.actions import do_mark_import_interrupted
 from carebond.interop.models import BulkExport, ExportStatus, ImportRun, ImportStatus
 
 QUIET_FOR = timedelta(hours=1)  # a running import commits a unit far more often than this

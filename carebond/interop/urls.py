@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from carebond.interop import facade_views, import_views
+from carebond.interop.exporting import views as export_views
+from carebond.interop.facade import views as facade_views
+from carebond.interop.importing import fhir_views as import_views
 
 app_name = "fhir"
 
 urlpatterns = [
     path("", import_views.fhir_base, name="base"),
     path("metadata", facade_views.metadata, name="metadata"),
-    path("Patient/$export", facade_views.export_kickoff, name="patient-export"),
-    path("bulk/<uuid:export_id>", facade_views.export_status, name="bulk-status"),
-    path("bulk/<uuid:export_id>/<str:file_name>", facade_views.export_file, name="bulk-file"),
+    path("Patient/$export", export_views.export_kickoff, name="patient-export"),
+    path("bulk/<uuid:export_id>", export_views.export_status, name="bulk-status"),
+    path("bulk/<uuid:export_id>/<str:file_name>", export_views.export_file, name="bulk-file"),
     path("AuditEvent", facade_views.audit_event_search, name="auditevent-search"),
     path("AuditEvent/<str:resource_id>", facade_views.audit_event_read, name="auditevent-read"),
     path("<str:resource_type>", facade_views.search, name="search"),

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from carebond.core.permissions import Role
-from carebond.interop.import_tasks import run_fhir_upload
+from carebond.interop.importing.tasks import run_fhir_upload
 from carebond.interop.models import ImportRun
 from carebond.interop.testing import load, synthea_subset
 from carebond.testing.fixtures import make_organization, make_user

@@ -15,7 +15,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from carebond.accounts.actions import do_create_location
 from carebond.accounts.models import User
 from carebond.core.models import Location, Organization
-from carebond.interop.importer import import_files
+from carebond.interop.importing.importer import import_files
 from carebond.interop.models import ImportRun, StoredResource
 from carebond.people.actions import (
     AddressInput,

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from carebond.core.errors import CareBondError
 from carebond.core.models import Organization
-from carebond.interop.export import clean_export_types, export_types, write_ndjson_files
-from carebond.interop.export_actions import do_record_fhir_export
+from carebond.interop.exporting.actions import do_record_fhir_export
+from carebond.interop.exporting.export import clean_export_types, export_types, write_ndjson_files
 
 
 class Command(BaseCommand):

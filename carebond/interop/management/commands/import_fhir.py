@@ -25,8 +25,8 @@ from rich.progress import (
 from rich.table import Table
 
 from carebond.core.command_options import organization_option
-from carebond.interop import importer
-from carebond.interop.import_actions import OUTCOMES
+from carebond.interop.importing import importer
+from carebond.interop.importing.actions import OUTCOMES
 from carebond.interop.models import ImportRun, ImportVia
 
 DEFAULT_SOURCE = "urn:carebond:source:fhir-import"

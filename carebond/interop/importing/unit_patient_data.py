@@ -1,0 +1,251 @@
+"""Writing what points at patients: visits and messages (touchpoints), history items, and the
+resources kept whole, with their references rewritten to CareBond ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import orjson
+
+from carebond.core.bulk import insert_rows
+from carebond.core.fhir.parsing import Ref
+from carebond.interop.importing.selectors import facade_locations
+from carebond.interop.importing.unit_references import UnitWriterBase
+from carebond.interop.importing.units import PreparedResource, body_refs, reference_keys
+from carebond.interop.models import PendingReference, StoredResource
+from carebond.interop.resources.records import HistoryRecord, StoredRecord, TouchpointRecord
+from carebond.people.models import HistoryItem
+from carebond.touchpoints.actions import record_touchpoints
+from carebond.touchpoints.models import Touchpoint
+
+# The kind of row each record becomes, as written in SourceRecord.target ("touchpoint:12").
+_KINDS: dict[type, str] = {
+    TouchpointRecord: "touchpoint",
+    HistoryRecord: "history",
+    StoredRecord: "stored",
+}
+_TABLES: dict[str, Any] = {
+    "touchpoint": Touchpoint,
+    "history": HistoryItem,
+    "stored": StoredResource,
+}
+
+
+class PatientDataWriting(UnitWriterBase):
+    # Items whose newer version becomes another kind of row: the old row's public id, so the
+    # FHIR id stays the same (None for history items, whose ids derive from the row).
+    taking_over: dict[int, uuid.UUID | None]
+
+    def write_patient_data(self, items: list[PreparedResource]) -> None:
+        self.load_people(self._refs(items))
+        self.taking_over = self._find_kind_changes(items)
+        for item in items:
+            record = item.record
+            if isinstance(record, TouchpointRecord | HistoryRecord):
+                patient_id = self.resolve(record.patient, required=True, item=item, patient=True)
+                assert patient_id is not None
+                self.patients_touched[patient_id].add(item.resource_type)
+            elif isinstance(record, StoredRecord):
+                patient_id = self.stored_patient(record)
+                if patient_id is not None:
+                    self.patients_touched[patient_id].add(item.resource_type)
+        self._write_rows(
+            [i for i in items if isinstance(i.record, TouchpointRecord)],
+            Touchpoint,
+            "touchpoint",
+            self._touchpoint_row,
+        )
+        self._write_rows(
+            [i for i in items if isinstance(i.record, HistoryRecord)],
+            HistoryItem,
+            "history",
+            self._history_row,
+        )
+        stored = [i for i in items if isinstance(i.record, StoredRecord)]
+        if stored:
+            self._load_public_ids(stored)
+        self._write_rows(stored, StoredResource, "stored", self._stored_row)
+        self._drop_replaced_rows(items)
+        self._record_waiting(items)
+
+    def _record_waiting(self, items: list[PreparedResource]) -> None:
+        """Visits whose practitioner or location is not imported yet wait for it (replacing what
+        the same visits waited for before)."""
+        org, system = self.organization, self.context.source_system
+        if self.references_may_wait():
+            holders = [i.target for i in items if i.target and i.target.startswith("touchpoint:")]
+            PendingReference.objects.filter(organization=org, holder__in=holders).delete()
+        rows = {
+            (key[:400], item.target, field)
+            for item, field, keys in self.waiting
+            if item.target
+            for key in keys
+        }
+        if rows:
+            insert_rows(
+                PendingReference,
+                ["organization_id", "origin_system", "key", "holder", "field"],
+                [(org.pk, system, key, holder, field) for key, holder, field in sorted(rows)],
+            )
+            self.context.pending = True
+
+    def _find_kind_changes(self, items: list[PreparedResource]) -> dict[int, uuid.UUID | None]:
+        """A resource seen before whose newer version maps to another kind of row: an Encounter
+        kept whole for want of a start time that now has one becomes a visit (and back)."""
+        changing: dict[str, dict[int, PreparedResource]] = defaultdict(dict)
+        for item in items:
+            kind, _, pk = (item.existing or "").partition(":")
+            if kind in _TABLES and pk.isdigit() and kind != _KINDS[type(item.record)]:
+                changing[kind][int(pk)] = item
+        taking_over: dict[int, uuid.UUID | None] = {}
+        for kind, by_pk in changing.items():
+            public_ids: dict[int, uuid.UUID] = (
+                dict(_TABLES[kind].objects.filter(pk__in=by_pk).values_list("pk", "public_id"))
+                if kind != "history"
+                else {}
+            )
+            for row_pk, item in by_pk.items():
+                taking_over[id(item)] = public_ids.get(row_pk)
+        return taking_over
+
+    def _drop_replaced_rows(self, items: list[PreparedResource]) -> None:
+        """The row a resource was before it changed kind goes: one resource, one row."""
+        gone: dict[str, list[int]] = defaultdict(list)
+        for item in items:
+            if id(item) in self.taking_over and item.existing:
+                kind, _, pk = item.existing.partition(":")
+                gone[kind].append(int(pk))
+                item.replaced, item.outcome = item.existing, "updated"
+        for kind, pks in gone.items():
+            _TABLES[kind].objects.filter(organization=self.organization, pk__in=pks).delete()
+
+    def stored_patient(self, record: StoredRecord) -> int | None:
+        """The first candidate reference that reaches a patient (load_people ran before)."""
+        return next(
+            (
+                pk
+                for ref in record.patients
+                if self.person_kinds.get(pk := self._quiet(ref) or 0) == "patient"
+            ),
+            None,
+        )
+
+    def _write_rows(self, items: list[PreparedResource], model: Any, kind: str, build: Any) -> None:
+        if not items:
+            return
+        existing = model.objects.in_bulk(
+            [
+                int(i.existing.partition(":")[2])
+                for i in items
+                if i.existing and i.existing.startswith(kind)
+            ]
+        )
+        creates, updates = [], []
+        for item in items:
+            pk = (
+                int(item.existing.partition(":")[2])
+                if item.existing and item.existing.startswith(kind)
+                else None
+            )
+            row = build(item, existing.get(pk) if pk else None)
+            if self.taking_over.get(id(item)) is not None:
+                row.public_id = self.taking_over[id(item)]  # the same FHIR id as before
+            if pk and pk in existing:
+                updates.append(row)
+                item.target, item.outcome = f"{kind}:{pk}", "updated"
+            else:
+                creates.append((item, row))
+        if model is Touchpoint:
+            record_touchpoints([row for _, row in creates])
+        else:
+            model.objects.bulk_create([row for _, row in creates], batch_size=1000)
+        for item, row in creates:
+            item.target, item.outcome = f"{kind}:{row.pk}", "imported"
+        for row in updates:
+            row.save()
+
+    def _touchpoint_row(self, item: PreparedResource, row: Touchpoint | None) -> Touchpoint:
+        record = item.record
+        assert isinstance(record, TouchpointRecord)
+        row = row or Touchpoint(
+            organization=self.organization,
+            origin_id=item.origin_id,
+            recorded_at=self.now,
+            recorded_by=self.context.acting_user,
+        )
+        row.person_id = self.resolve(  # type: ignore[assignment]
+            record.patient, required=True, item=item, patient=True
+        )
+        # Not imported yet: the visit waits for them (see _record_waiting).
+        row.staff_id = self.resolve(record.staff, waiting=(item, "staff"))
+        row.location_id = self.resolve(record.location, waiting=(item, "location"))
+        for name in (
+            "kind",
+            "channel",
+            "direction",
+            "occurred_at",
+            "moment_of_truth",
+            "outcome",
+            "summary",
+            "details",
+        ):
+            setattr(row, name, getattr(record, name))
+        self._stamp(row)
+        return row
+
+    def _history_row(self, item: PreparedResource, row: HistoryItem | None) -> HistoryItem:
+        record = item.record
+        assert isinstance(record, HistoryRecord)
+        row = row or HistoryItem(organization=self.organization, origin_id=item.origin_id)
+        row.person_id = self.resolve(  # type: ignore[assignment]
+            record.patient, required=True, item=item, patient=True
+        )
+        for name in ("category", "code_system", "code", "display", "is_active", "onset"):
+            setattr(row, name, getattr(record, name))
+        self._stamp(row)
+        return row
+
+    def _stored_row(self, item: PreparedResource, row: StoredResource | None) -> StoredResource:
+        record = item.record
+        assert isinstance(record, StoredRecord)
+        row = row or StoredResource(
+            organization=self.organization,
+            origin_id=item.origin_id,
+            resource_type=item.resource_type,
+        )
+        row.person_id = self.stored_patient(record)
+        row.status, row.occurred_at = record.status, record.occurred_at
+        row.body = orjson.dumps(self._rewrite(record.body)).decode()
+        row.updated_at = self.now
+        self._stamp(row)
+        return row
+
+    def _load_public_ids(self, items: list[PreparedResource]) -> None:
+        targets = {
+            self._lookup(reference_keys(ref, base=self.base))
+            for item in items
+            for ref in body_refs(getattr(item.record, "body", None))
+        }
+        wanted = {t for t in targets if t and t.startswith(("person:", "location:"))}
+        self.public_ids = facade_locations(self.organization.pk, wanted)
+
+    def _rewrite(self, value: Any) -> Any:
+        """Resolved references point at CareBond ids in what is kept ("Patient/<id>", as the
+        facade serves them); the rest stay as sent."""
+        if isinstance(value, list):
+            return [self._rewrite(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        result = {k: self._rewrite(v) for k, v in value.items()}
+        if isinstance(value.get("reference"), str):
+            target = self._lookup(
+                reference_keys(Ref("", reference=value["reference"]), base=self.base)
+            )
+            if target and target in self.public_ids:
+                result["reference"] = self.public_ids[target]
+        return result
+
+    # -- bookkeeping and audit

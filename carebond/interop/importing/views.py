@@ -1,0 +1,111 @@
+"""The FHIR import page for managers: upload files, then watch the import's progress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from carebond.core.access import signed_in_user
+from carebond.core.errors import InvalidInput
+from carebond.core.permissions import MANAGERS, page_policy
+from carebond.interop.importing import selectors as import_selectors
+from carebond.interop.importing.actions import OUTCOMES, check_queue_upload
+from carebond.interop.importing.reading import FILE_SUFFIXES
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if not data and self.required:
+            raise forms.ValidationError("Choose at least one file.", code="required")
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class UploadForm(forms.Form):
+    fhir_files = MultipleFileField(
+        label="FHIR files",
+        widget=MultipleFileInput(attrs={"accept": ",".join(FILE_SUFFIXES), "multiple": True}),
+        help_text=(
+            "Bundles (.json) or NDJSON (.ndjson), gzip-compressed or not; several at once. "
+            "Provider files are imported before patient files whatever the order."
+        ),
+    )
+    source = forms.CharField(
+        label="Sending system",
+        max_length=200,
+        initial="urn:carebond:source:upload",
+        help_text=(
+            "Who sent these files, e.g. the EHR's FHIR address. Files from the same sender "
+            "update what it sent before instead of adding duplicates."
+        ),
+    )
+
+    def clean_fhir_files(self) -> list[Any]:
+        uploads: list[Any] = self.cleaned_data["fhir_files"]
+        limit = settings.FHIR_MAX_UPLOAD_BYTES
+        total = sum(u.size for u in uploads)
+        if total > limit:
+            raise forms.ValidationError(
+                f"These files come to {total / 1024 / 1024:.0f} MB; the limit here is "
+                f"{limit / 1024 / 1024:.0f} MB. Upload them in parts, or run "
+                "'carebond import-fhir' on the server."
+            )
+        for upload in uploads:
+            if not str(upload.name).lower().endswith(FILE_SUFFIXES):
+                raise forms.ValidationError(
+                    f"{upload.name}: not a FHIR file name (.json, .ndjson, or .gz of them)."
+                )
+        return uploads
+
+
+@page_policy(MANAGERS)
+@require_http_methods(["GET", "POST"])
+def fhir_import(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = check_queue_upload(
+                user.organization,
+                [(str(u.name), u.chunks()) for u in form.cleaned_data["fhir_files"]],
+                source_system=form.cleaned_data["source"],
+                acting_user=user,
+                upload_root=settings.FHIR_UPLOAD_DIR,
+            )
+        except InvalidInput as error:
+            field = {"files": "fhir_files"}.get(error.field or "", error.field)
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            return redirect("imports:fhir_run", run_id=run.public_id)
+    status = 400 if request.method == "POST" else 200
+    runs = import_selectors.list_import_runs(user)
+    return render(request, "interop/fhir_import.html", {"form": form, "runs": runs}, status=status)
+
+
+@page_policy(MANAGERS)
+@require_http_methods(["GET"])
+def fhir_import_run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
+    """The progress page: refreshes itself while the import runs."""
+    run = import_selectors.get_import_run(signed_in_user(request), run_id)
+    rows = [(t, [c.get(o, 0) for o in OUTCOMES]) for t, c in run.counts.items()]
+    context = {
+        "run": run,
+        "outcomes": OUTCOMES,
+        "rows": rows,
+        "rejected": [p for p in run.problems if not p.get("notice")],
+        "notices": [p for p in run.problems if p.get("notice")],
+        "running": run.status == "running",
+    }
+    return render(request, "interop/fhir_import_run.html", context)
