@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from importlib import import_module
 
-from carebond.core.permissions import MANAGERS
 from carebond.core.registry import (
     FhirResourceType,
     HomePanel,
@@ -20,6 +19,7 @@ from carebond.core.registry import (
     register_person_relation,
     register_scan,
 )
+from carebond.interop.access import FHIR_IMPORTERS
 from carebond.interop.models import StoredResource
 from carebond.interop.panels import recent_imports_panel
 from carebond.interop.scans import scan_bulk_exports, scan_interrupted_imports
@@ -54,13 +54,13 @@ def _register_fhir_types() -> None:
 
 def register() -> None:
     _register_fhir_types()
-    register_navigation(NavEntry("FHIR import", "imports:fhir", MANAGERS, order=50))
+    register_navigation(NavEntry("FHIR import", "imports:fhir", FHIR_IMPORTERS, order=50))
     register_home_panel(
         HomePanel(
             key="interop.imports",
             title="FHIR imports",
             template="interop/panels/imports.html",
-            policy=MANAGERS,
+            policy=FHIR_IMPORTERS,
             context=recent_imports_panel,
             order=30,
         )

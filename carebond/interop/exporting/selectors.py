@@ -11,6 +11,7 @@ from django.conf import settings
 
 from carebond.audit.recording import record_access
 from carebond.core.errors import NotFound
+from carebond.interop.access import access_bulk_export
 from carebond.interop.models import BulkExport, ExportStatus
 
 if TYPE_CHECKING:
@@ -24,12 +25,7 @@ def export_directory(export: BulkExport) -> Path:
 def get_bulk_export(*, user: User, export_id: UUID | str) -> BulkExport:
     """An export job of the user's own (requiresAccessToken: the requester's token): anyone
     else's, in or out of the organisation, is NotFound."""
-    export = BulkExport.objects.filter(
-        public_id=export_id, organization_id=user.organization_id, requested_by=user
-    ).first()
-    if export is None:
-        raise NotFound("No such export.")
-    return export
+    return access_bulk_export(user, export_id)
 
 
 def open_export_file(*, user: User, export_id: UUID | str, file_name: str) -> Path:

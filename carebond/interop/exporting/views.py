@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 
-from carebond.core.permissions import MANAGERS
+from carebond.interop.access import FHIR_EXPORTERS
 from carebond.interop.exporting.actions import check_start_bulk_export, do_delete_bulk_export
 from carebond.interop.exporting.selectors import (
     bulk_manifest,
@@ -39,7 +39,7 @@ _NDJSON_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
 _EXPORT_PARAMS = {"_type", "_outputFormat"}
 
 
-@fhir_endpoint(MANAGERS)
+@fhir_endpoint(FHIR_EXPORTERS)
 def export_kickoff(request: HttpRequest) -> HttpResponse:
     """Bulk Data kick-off: 202 and the status URL in Content-Location."""
     if "respond-async" not in request.headers.get("Prefer", ""):
@@ -64,7 +64,7 @@ def export_kickoff(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@fhir_endpoint(MANAGERS, methods=("GET", "DELETE"))
+@fhir_endpoint(FHIR_EXPORTERS, methods=("GET", "DELETE"))
 def export_status(request: HttpRequest, export_id: UUID) -> HttpResponse:
     """GET: 202 while running (X-Progress), 200 with the manifest when done, 500 if it failed.
     DELETE: cancel a running job or delete a finished one's files (202)."""
@@ -98,7 +98,7 @@ def export_status(request: HttpRequest, export_id: UUID) -> HttpResponse:
     return response
 
 
-@fhir_endpoint(MANAGERS)
+@fhir_endpoint(FHIR_EXPORTERS)
 def export_file(request: HttpRequest, export_id: UUID, file_name: str) -> HttpResponseBase:
     """One NDJSON output file, to the user who started the export. Audited as a PHI read."""
     path = open_export_file(user=fhir_user(request), export_id=export_id, file_name=file_name)

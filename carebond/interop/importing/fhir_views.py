@@ -17,7 +17,7 @@ import orjson
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from carebond.core.permissions import MANAGERS
+from carebond.interop.access import FHIR_IMPORTERS
 from carebond.interop.facade.http import fhir_endpoint, fhir_response, fhir_user, outcome_response
 from carebond.interop.importing import importer
 from carebond.interop.importing import selectors as import_selectors
@@ -28,7 +28,7 @@ _FHIR_VERSION = re.compile(r"fhirVersion\s*=\s*([\d.]+)", re.IGNORECASE)
 _OUTCOME_STATUS = {"imported": "201 Created", "updated": "200 OK", "unchanged": "200 OK"}
 
 
-@fhir_endpoint(MANAGERS, methods=("POST",))
+@fhir_endpoint(FHIR_IMPORTERS, methods=("POST",))
 def fhir_base(request: HttpRequest) -> HttpResponse:
     """Managers and administrators (and their API tokens) may import."""
     user = fhir_user(request)

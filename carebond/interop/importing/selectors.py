@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from carebond.audit.recording import record_access
-from carebond.core.errors import NotFound
 from carebond.core.models import Location
+from carebond.interop.access import access_import_run
 from carebond.interop.models import ImportRun, StoredResource
 from carebond.people.models import Person
 from carebond.touchpoints.models import Touchpoint
@@ -31,9 +31,7 @@ def list_import_runs(user: User, *, limit: int = 20) -> list[ImportRun]:
 def get_import_run(user: User, run_id: uuid.UUID) -> ImportRun:
     """One run, with its problems. Audited as a PHI read (importrun.read): the file
     names an EHR exports can carry patients' names (Synthea's do)."""
-    run = ImportRun.objects.filter(organization_id=user.organization_id, public_id=run_id).first()
-    if run is None:
-        raise NotFound("No such import.")
+    run = access_import_run(user, run_id)
     record_access(actor=user, target=run)
     return run
 

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from carebond.core.access import signed_in_user
 from carebond.core.errors import InvalidInput
-from carebond.core.permissions import MANAGERS, page_policy
+from carebond.core.permissions import page_policy
+from carebond.interop.access import FHIR_IMPORTERS
 from carebond.interop.importing import selectors as import_selectors
 from carebond.interop.importing.actions import OUTCOMES, check_queue_upload
 from carebond.interop.importing.reading import FILE_SUFFIXES
@@ -70,7 +71,7 @@ class UploadForm(forms.Form):
         return uploads
 
 
-@page_policy(MANAGERS)
+@page_policy(FHIR_IMPORTERS)
 @require_http_methods(["GET", "POST"])
 def fhir_import(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
@@ -94,7 +95,7 @@ def fhir_import(request: HttpRequest) -> HttpResponse:
     return render(request, "interop/fhir_import.html", {"form": form, "runs": runs}, status=status)
 
 
-@page_policy(MANAGERS)
+@page_policy(FHIR_IMPORTERS)
 @require_http_methods(["GET"])
 def fhir_import_run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
     """The progress page: refreshes itself while the import runs."""
