@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
 
@@ -22,3 +22,19 @@ class InputSchema(Schema):
     """Base of API inputs: unknown fields are an error, never silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(description="Where: e.g. body.payload.birth_date or query.page.")
+    message: str
+
+
+class ErrorOut(Schema):
+    """The body of every API error, whatever its status."""
+
+    message: str = Field(description="What went wrong, in words a user can act on.")
+    code: str = Field(description="Stable machine-readable code, e.g. not_found or invalid.")
+    field: str | None = Field(description="The input field at fault, when there is one.")
+    errors: list[FieldErrorOut] | None = Field(
+        default=None, description="Every invalid field (422 from input validation only)."
+    )
