@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from carebond.accounts.auth import acting_user, policy_auth
+from carebond.core.schemas import Column
 from carebond.value_maps.access import VALUE_MAP_EDITORS, VALUE_MAP_READERS, access_study
 from carebond.value_maps.analysis import analysis_as_json
+from carebond.value_maps.models import Segment
 from carebond.value_maps.selectors import (
     get_analysis,
     ladder_warnings,
@@ -36,7 +38,9 @@ class StudyOut(Schema):
 
 class AnalysisQuery(Schema):
     cutoff: int | None = Field(None, ge=1, le=10_000, description="Default: the suggested one.")
-    segment: str | None = Field(None, max_length=80, description="One segment's respondents.")
+    segment: Annotated[str, Column(Segment, "name")] | None = Field(
+        None, description="One segment's respondents."
+    )
     unit: Literal["respondent", "ladder"] = "respondent"
     cutoff_on: Literal["direct", "total"] = Field(
         "direct", description="Cut-off on direct links (D) or direct + indirect (T)."
