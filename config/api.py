@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 
 from carebond.accounts.api import organization_router
 from carebond.accounts.api import router as accounts_router
 from carebond.core.errors import CareBondError
-from carebond.core.permissions import PUBLIC, page_policy
+from carebond.core.permissions import ALL_ROLES, PUBLIC, AccessPolicy, page_policy
+from carebond.core.schemas import ErrorOut
 from carebond.people.api import router as people_router
 from carebond.touchpoints.api import router as timeline_router
 from carebond.value_maps.api import router as value_maps_router
@@ -32,6 +36,47 @@ api.add_router("/organization", organization_router)
 api.add_router("/people", people_router)
 api.add_router("/people", timeline_router)
 api.add_router("/value-maps", value_maps_router)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def error_statuses(operation: Operation) -> set[int]:
+    """The error statuses an operation can answer, from what it declares: its policy (401, 403),
+    its parameters (404 for an id in the path, 422 for any input) and whether it writes (400
+    for a body that is not JSON, 413 for one too large, 409 for a rule, 403 for a session
+    without its CSRF token)."""
+    statuses: set[int] = set()
+    policy = (
+        getattr(operation.auth_callbacks[0], "policy", None) if operation.auth_callbacks else None
+    )
+    if isinstance(policy, AccessPolicy) and not policy.public:
+        statuses.add(401)
+        if policy.roles != ALL_ROLES:
+            statuses.add(403)
+    sources = {model.__ninja_param_source__ for model in operation.signature.models}
+    if "path" in sources:
+        statuses.add(404)
+    if sources:
+        statuses.add(422)
+    if not SAFE_METHODS.issuperset(operation.methods):
+        statuses |= {403, 409}
+    if "body" in sources:
+        statuses |= {400, 413}
+    return statuses
+
+
+def document_errors(ninja_api: NinjaAPI) -> None:
+    """Document the error body once, for every operation and every status it can answer, so
+    that clients (and the API gate) can rely on the OpenAPI description for errors too."""
+    for _prefix, router in ninja_api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                model = operation._create_response_model(ErrorOut)
+                for status in sorted(error_statuses(operation)):
+                    operation.response_models.setdefault(status, model)
+
+
+document_errors(api)
 
 
 def _error(
@@ -88,6 +133,13 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc.message), f"http_{exc.status_code}")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    message = f"The request body is larger than the API accepts ({limit:,} bytes)."
+    return _error(request, 413, message, "too_large")
 
 
 @api.exception_handler(Http404)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from carebond.core.schemas import CleanStr, InputSchema
+from carebond.accounts.models import ApiToken
+from carebond.core.schemas import CleanStr, Column, InputSchema
 
 
 class OrganizationOut(Schema):
@@ -25,7 +27,9 @@ class MeOut(Schema):
 
 
 class ApiTokenIn(InputSchema):
-    name: CleanStr = Field(min_length=1, max_length=100, description="What will use the token.")
+    name: Annotated[CleanStr, Column(ApiToken, "name")] = Field(
+        min_length=1, description="What will use the token."
+    )
 
 
 class ApiTokenOut(Schema):

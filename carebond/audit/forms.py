@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 
 from carebond.audit.models import Outcome
+from carebond.core.dates import RECORD_DATES
+from carebond.core.forms import DateInRangeField
 
 
 class AuditFilterForm(forms.Form):
@@ -13,12 +15,8 @@ class AuditFilterForm(forms.Form):
     target_type = forms.CharField(required=False, max_length=80, label="Object type")
     patient_id = forms.UUIDField(required=False, label="Patient id")
     outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *Outcome.choices])
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DateInRangeField(required=False, label="From", date_range=RECORD_DATES)
+    until = DateInRangeField(required=False, label="To", date_range=RECORD_DATES)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -1,11 +1,16 @@
-"""What every page's form shares: an action's error shown beside the field it names."""
+"""What every app's pages share: form fields for dates within their range, and an action's
+error shown beside the field it names."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from carebond.core.dates import DateRange
 from carebond.core.errors import CareBondError
 
 
@@ -16,3 +21,39 @@ def show_error(
     field. ``aliases`` names the form's field for an action's field ("phone" -> "value")."""
     field = (aliases or {}).get(error.field or "", error.field)
     form.add_error(field if field in form.fields else None, error.message)
+
+
+class DateInRangeField(forms.DateField):
+    """A date refused outside its range (carebond.core.dates), with the range in the message."""
+
+    def __init__(self, *, date_range: DateRange, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(**kwargs)
+        self.date_range = date_range
+        self.widget.attrs.setdefault("min", date_range.earliest.isoformat())
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        _check(self.date_range, value)
+
+
+class DateTimeInRangeField(forms.DateTimeField):
+    """A date and time refused outside its range, as DateInRangeField."""
+
+    def __init__(self, *, date_range: DateRange, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"}))
+        super().__init__(**kwargs)
+        self.date_range = date_range
+        self.widget.attrs.setdefault("min", f"{date_range.earliest.isoformat()}T00:00")
+
+    def validate(self, value: datetime | None) -> None:
+        super().validate(value)
+        _check(self.date_range, value)
+
+
+def _check(date_range: DateRange, value: date | datetime | None) -> None:
+    if value is None:
+        return
+    problem = date_range.problem(value)
+    if problem:
+        raise ValidationError(f"{problem} Accepted: {date_range.describe()}.", code="out_of_range")

@@ -1,13 +1,14 @@
-"""Request ids: one per request, in every log line, audit event and response header."""
+"""Request ids (one per request, in every log line, audit event and response header) and errors."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from carebond.core.logging import request_id_var
 
@@ -54,3 +55,42 @@ class CareBondErrorMiddleware:
         if not isinstance(exception, CareBondError):
             return None
         return error_page(request, exception.status, exception.message, exception.code)
+
+
+class ApiErrorBodyMiddleware:
+    """The API answers every error with its JSON body ({"message", "code", "field"}), also the
+    errors Django and django-ninja answer by themselves in HTML or plain text (405 for a method
+    the path does not serve, with its Allow header kept)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return _as_json_error(request, response)
+        return response
+
+
+def _as_json_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    status = response.status_code
+    if status == 405:
+        allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",") if m))
+        response["Allow"] = allowed
+        message = f"{request.method} is not allowed here; use {allowed or 'another method'}."
+        code = "method_not_allowed"
+    else:
+        try:
+            message = f"{HTTPStatus(status).phrase}."
+        except ValueError:
+            message = "The request could not be served."
+        code = f"http_{status}"
+    answer = JsonResponse({"message": message, "code": code, "field": None}, status=status)
+    for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+        if header in response:
+            answer[header] = response[header]
+    return answer

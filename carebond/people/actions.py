@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
+from carebond.core.dates import PAST_DATES, RECORD_DATES
 from carebond.core.errors import InvalidInput, RuleViolation
 from carebond.core.models import Department, Location, Organization
 from carebond.people import validation
@@ -198,6 +199,8 @@ def clean_person_input(
         and (data.staff is None or not data.staff.job_title.strip())
     ):
         raise InvalidInput("A staff member needs a job title.", field="job_title")
+    if data.staff is not None and data.staff.start_date is not None:
+        RECORD_DATES.check(data.staff.start_date, field="start_date")
     return cleaned
 
 
@@ -603,6 +606,8 @@ def check_add_history_item(
         raise InvalidInput("Describe the item, e.g. 'Type 2 diabetes'.", field="display")
     if bool(code_system.strip()) != bool(code.strip()):
         raise InvalidInput("A code needs both its system and its value.", field="code")
+    if onset is not None:
+        PAST_DATES.check(onset, field="onset")
     item = HistoryItem.objects.create(
         organization_id=person.organization_id,
         person=person,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Field, Router, Status
 
 from carebond.accounts.auth import acting_user, policy_auth
 from carebond.core.permissions import PHI_READERS
@@ -13,6 +14,8 @@ from carebond.people import actions
 from carebond.people.access import access_person
 from carebond.people.models import Person, PersonKind
 from carebond.people.schemas import (
+    MAX_QUERY,
+    MAX_RESULTS,
     AddressOut,
     AlertOut,
     CareTeamOut,
@@ -130,7 +133,11 @@ def _person_out(overview: PersonOverview) -> PersonOut:
     auth=AUTH,
     summary="Search people by name (one typo allowed), birth date, MRN, phone or email",
 )
-def search(request: HttpRequest, q: str, limit: int = 20) -> list[PersonSummaryOut]:
+def search(
+    request: HttpRequest,
+    q: Annotated[str, Field(max_length=MAX_QUERY)],
+    limit: Annotated[int, Field(ge=1, le=MAX_RESULTS)] = 20,
+) -> list[PersonSummaryOut]:
     results = search_people(user=acting_user(request), q=q, limit=limit)
     return [_summary(result.person) for result in results]
 

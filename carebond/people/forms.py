@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from django import forms
 
+from carebond.core.dates import BIRTH_DATES, PAST_DATES, RECORD_DATES
+from carebond.core.forms import DateInRangeField
 from carebond.people.models import (
     AdministrativeGender,
     Channel,
@@ -43,7 +45,7 @@ class NewPatientForm(forms.Form):
         max_length=100, required=False, help_text="What they like to be called; used everywhere."
     )
     pronouns = forms.CharField(max_length=40, required=False)
-    birth_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = DateInRangeField(required=False, date_range=BIRTH_DATES)
     administrative_gender = forms.ChoiceField(
         label="Sex (administrative)",
         required=False,
@@ -95,7 +97,7 @@ class HistoryForm(forms.Form):
         max_length=200, required=False, help_text="e.g. http://snomed.info/sct"
     )
     code = forms.CharField(max_length=60, required=False)
-    onset = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    onset = DateInRangeField(required=False, date_range=PAST_DATES)
 
 
 class CareTeamForm(forms.Form):
@@ -137,7 +139,7 @@ class NewStaffForm(forms.Form):
     is_clinical = forms.BooleanField(required=False, label="Clinical role")
     department = forms.ChoiceField(choices=[], required=False)
     location = forms.ChoiceField(choices=[], required=False)
-    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = DateInRangeField(required=False, date_range=RECORD_DATES)
     email = forms.CharField(max_length=254, required=False)
     phone = forms.CharField(max_length=40, required=False)
 
@@ -161,7 +163,7 @@ class EditPersonForm(forms.Form):
     family_name = forms.CharField(max_length=100, required=False)
     preferred_name = forms.CharField(max_length=100, required=False)
     pronouns = forms.CharField(max_length=40, required=False)
-    birth_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = DateInRangeField(required=False, date_range=BIRTH_DATES)
     administrative_gender = forms.ChoiceField(
         label="Sex (administrative)",
         required=False,

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from carebond.core.schemas import CleanStr, InputSchema
+from carebond.core.schemas import (
+    BirthDate,
+    CleanStr,
+    Column,
+    InputSchema,
+)
+from carebond.people.models import ContactPoint, Identifier, Person
+
+MAX_CONTACTS = 10
+MAX_QUERY = 100  # as the search page's box
+MAX_RESULTS = 100
 
 
 class ContactOut(Schema):
@@ -135,37 +146,41 @@ class PersonOut(PersonSummaryOut):
 
 
 class ContactIn(InputSchema):
-    system: CleanStr = Field(description="phone or email")
-    value: CleanStr
-    use: CleanStr = "home"
+    system: Annotated[CleanStr, Column(ContactPoint, "system")] = Field(
+        description="phone or email"
+    )
+    value: Annotated[CleanStr, Column(ContactPoint, "value")]
+    use: Annotated[CleanStr, Column(ContactPoint, "use")] = "home"
 
 
 class PatientIn(InputSchema):
-    given_name: CleanStr = ""
-    family_name: CleanStr = ""
-    preferred_name: CleanStr = ""
-    pronouns: CleanStr = ""
-    birth_date: date | None = None
-    administrative_gender: CleanStr = ""
-    preferred_language: CleanStr = ""
+    given_name: Annotated[CleanStr, Column(Person, "given_name")] = ""
+    family_name: Annotated[CleanStr, Column(Person, "family_name")] = ""
+    preferred_name: Annotated[CleanStr, Column(Person, "preferred_name")] = ""
+    pronouns: Annotated[CleanStr, Column(Person, "pronouns")] = ""
+    birth_date: BirthDate | None = None
+    administrative_gender: Annotated[CleanStr, Column(Person, "administrative_gender")] = ""
+    preferred_language: Annotated[CleanStr, Column(Person, "preferred_language")] = ""
     interpreter_needed: bool = False
-    mrn: CleanStr = ""
-    contacts: list[ContactIn] = []
+    mrn: Annotated[CleanStr, Column(Identifier, "value")] = ""
+    contacts: list[ContactIn] = Field(default=[], max_length=MAX_CONTACTS)
 
 
 class PersonPatchIn(InputSchema):
     """Only the fields sent are changed; null means "leave as is" (send "" to clear a text)."""
 
-    given_name: CleanStr | None = None
-    middle_name: CleanStr | None = None
-    family_name: CleanStr | None = None
-    preferred_name: CleanStr | None = None
-    pronouns: CleanStr | None = None
-    birth_date: date | None = None
-    administrative_gender: CleanStr | None = None
-    gender_identity: CleanStr | None = None
-    preferred_language: CleanStr | None = None
-    time_zone: CleanStr | None = None
+    given_name: Annotated[CleanStr, Column(Person, "given_name")] | None = None
+    middle_name: Annotated[CleanStr, Column(Person, "middle_name")] | None = None
+    family_name: Annotated[CleanStr, Column(Person, "family_name")] | None = None
+    preferred_name: Annotated[CleanStr, Column(Person, "preferred_name")] | None = None
+    pronouns: Annotated[CleanStr, Column(Person, "pronouns")] | None = None
+    birth_date: BirthDate | None = None
+    administrative_gender: Annotated[CleanStr, Column(Person, "administrative_gender")] | None = (
+        None
+    )
+    gender_identity: Annotated[CleanStr, Column(Person, "gender_identity")] | None = None
+    preferred_language: Annotated[CleanStr, Column(Person, "preferred_language")] | None = None
+    time_zone: Annotated[CleanStr, Column(Person, "time_zone")] | None = None
     interpreter_needed: bool | None = None
     large_print: bool | None = None
     mobility_assistance: bool | None = None

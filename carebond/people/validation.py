@@ -13,10 +13,10 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from carebond.core import clock
+from carebond.core.dates import BIRTH_DATES
 from carebond.core.errors import InvalidInput
 
-EARLIEST_BIRTH_DATE = date(1890, 1, 1)
+EARLIEST_BIRTH_DATE = BIRTH_DATES.earliest
 
 
 def normalize_phone(value: str, *, region: str, field: str = "phone") -> str:
@@ -76,15 +76,8 @@ def language_name(tag: str) -> str:
 
 
 def validate_birth_date(value: date | None, *, field: str = "birth_date") -> date | None:
-    if value is None:
-        return None
-    if value > clock.now().date():
-        raise InvalidInput(f"The birth date {value.isoformat()} is in the future.", field=field)
-    if value < EARLIEST_BIRTH_DATE:
-        raise InvalidInput(
-            f"The birth date {value.isoformat()} is before {EARLIEST_BIRTH_DATE.year}.",
-            field=field,
-        )
+    if value is not None:
+        BIRTH_DATES.check(value, field=field)
     return value
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
+from carebond.core.dates import PAST_TIMES
 from carebond.core.errors import InvalidInput
 from carebond.core.models import Location
 from carebond.core.registry import touchpoint_kinds
@@ -174,6 +175,8 @@ def check_log_touchpoint(
         raise InvalidInput("Give the time with its time zone.", field="occurred_at")
     if occurred_at is not None and occurred_at > clock.now():
         raise InvalidInput("A touchpoint cannot happen in the future.", field="occurred_at")
+    if occurred_at is not None:
+        PAST_TIMES.check(occurred_at, field="occurred_at")
     if staff is not None and (
         staff.kind != PersonKind.STAFF or staff.organization_id != person.organization_id
     ):

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 
+from carebond.core.dates import PAST_TIMES, RECORD_DATES
+from carebond.core.forms import DateInRangeField, DateTimeInRangeField
 from carebond.core.registry import touchpoint_kinds
 from carebond.touchpoints.models import Direction, MomentOfTruth, TouchpointChannel, TouchpointKind
 
@@ -35,11 +37,8 @@ class TouchpointForm(forms.Form):
         choices=_blank_first(MomentOfTruth.choices, "Usual"),
         required=False,
     )
-    occurred_at = forms.DateTimeField(
-        required=False,
-        label="When",
-        help_text="Blank means now.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    occurred_at = DateTimeInRangeField(
+        required=False, label="When", help_text="Blank means now.", date_range=PAST_TIMES
     )
     sentiment = forms.FloatField(
         required=False,
@@ -64,12 +63,8 @@ class TimelineFilterForm(forms.Form):
         choices=_blank_first(TouchpointChannel.choices, "All channels"), required=False
     )
     staff = forms.ChoiceField(choices=[("", "All staff")], required=False)
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DateInRangeField(required=False, label="From", date_range=RECORD_DATES)
+    until = DateInRangeField(required=False, label="To", date_range=RECORD_DATES)
     page = forms.IntegerField(
         required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
     )

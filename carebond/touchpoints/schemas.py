@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime
 
-from carebond.core.schemas import CleanStr, InputSchema
+from carebond.core.dates import PAST_TIMES
+from carebond.core.schemas import CleanStr, Column, InputSchema, PastTime, RecordDate
+from carebond.touchpoints.models import Touchpoint
+
+MAX_SUMMARY = 4000  # as check_log_touchpoint enforces
 
 
 class TouchpointOut(Schema):
@@ -33,22 +37,23 @@ class TimelineOut(Schema):
 
 
 class TouchpointIn(InputSchema):
-    kind: CleanStr
-    channel: CleanStr = ""
-    direction: CleanStr = ""
-    occurred_at: AwareDatetime | None = Field(
-        default=None, description="With a time zone, e.g. 2026-11-20T14:30:00-06:00"
+    kind: Annotated[CleanStr, Column(Touchpoint, "kind")]
+    channel: Annotated[CleanStr, Column(Touchpoint, "channel")] = ""
+    direction: Annotated[CleanStr, Column(Touchpoint, "direction")] = ""
+    occurred_at: PastTime | None = Field(
+        default=None,
+        description=f"With a time zone, e.g. 2026-11-20T14:30:00-06:00; {PAST_TIMES.describe()}.",
     )
-    moment_of_truth: CleanStr | None = None
-    sentiment: float | None = None
-    outcome: CleanStr = ""
-    summary: CleanStr = ""
+    moment_of_truth: Annotated[CleanStr, Column(Touchpoint, "moment_of_truth")] | None = None
+    sentiment: float | None = Field(default=None, ge=-1.0, le=1.0)
+    outcome: Annotated[CleanStr, Column(Touchpoint, "outcome")] = ""
+    summary: Annotated[CleanStr, Column(Touchpoint, "summary", max_length=MAX_SUMMARY)] = ""
 
 
 class TimelineQuery(Schema):
-    kind: str = ""
-    channel: str = ""
+    kind: Annotated[str, Column(Touchpoint, "kind")] = ""
+    channel: Annotated[str, Column(Touchpoint, "channel")] = ""
     staff: UUID | None = None
-    since: date | None = None
-    until: date | None = None
+    since: RecordDate | None = None
+    until: RecordDate | None = None
     page: int = Field(default=1, ge=1, le=10_000)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+
+from carebond.core.schemas import Column
+from carebond.value_maps.models import Segment
 
 
 class StudyOut(Schema):
@@ -21,7 +24,9 @@ class StudyOut(Schema):
 
 class AnalysisQuery(Schema):
     cutoff: int | None = Field(None, ge=1, le=10_000, description="Default: the suggested one.")
-    segment: str | None = Field(None, max_length=80, description="One segment's respondents.")
+    segment: Annotated[str, Column(Segment, "name")] | None = Field(
+        None, description="One segment's respondents."
+    )
     unit: Literal["respondent", "ladder"] = "respondent"
     cutoff_on: Literal["direct", "total"] = Field(
         "direct", description="Cut-off on direct links (D) or direct + indirect (T)."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -189,3 +190,67 @@ def test_unknown_api_path_is_json_404(client: Client) -> None:
 def test_token_creation_is_audited(api_for: Callable[[User], Client], admin_a: User) -> None:
     api_for(admin_a).post("/api/v1/me/tokens", {"name": "x"}, content_type="application/json")
     assert AuditEvent.objects.filter(action="api_token.created", actor=admin_a).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("put", "/api/v1/me", "GET"),
+        ("post", "/api/v1/me", "GET"),
+        ("patch", "/api/v1/organization/locations", "GET"),
+        ("put", "/api/v1/people/00000000-0000-4000-8000-000000000000", "GET, PATCH"),
+    ],
+)
+def test_a_method_the_path_does_not_serve_is_a_json_405(
+    api_for: Callable[[User], Client], admin_a: User, method: str, path: str, allowed: str
+) -> None:
+    # when
+    response = getattr(api_for(admin_a), method)(path)
+    # then the error body is the API's, and Allow names what the path serves
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "message": f"{method.upper()} is not allowed here; use {allowed}.",
+        "code": "method_not_allowed",
+        "field": None,
+    }
+    assert sorted(response["Allow"].split(", ")) == allowed.split(", ")
+
+
+def test_a_body_over_the_upload_limit_is_413_not_500(
+    api_for: Callable[[User], Client], admin_a: User, settings: Any
+) -> None:
+    # given a small limit
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    api = api_for(admin_a)
+    before = ApiToken.objects.count()
+    # when
+    response = api.post("/api/v1/me/tokens", {"name": "x" * 2000}, content_type="application/json")
+    # then
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert "1,000 bytes" in response.json()["message"]
+    assert ApiToken.objects.count() == before
+
+
+def test_every_operation_documents_its_error_responses(client: Client) -> None:
+    # given the OpenAPI description the app serves
+    spec = client.get("/api/v1/openapi.json").json()
+    error_ref = "#/components/schemas/ErrorOut"
+    # then every authenticated operation documents 401, and every operation with an id in its
+    # path documents 404 and 422, each with the one error body
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"401"} | ({"404", "422"} if "{" in path else set())
+            if method != "get":
+                expected |= {"400", "403", "409", "413", "422"} if method != "delete" else set()
+            assert expected <= set(responses), f"{method.upper()} {path}"
+            for status in expected:
+                schema = responses[status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": error_ref}, f"{method.upper()} {path} {status}"
+    assert set(spec["components"]["schemas"]["ErrorOut"]["required"]) == {
+        "message",
+        "code",
+        "field",
+    }
