@@ -26,6 +26,7 @@ from carebond.interop.models import (
     ImportRun,
     ImportStatus,
 )
+from carebond.interop.private_files import make_private_folder, open_private
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -168,11 +169,10 @@ def check_queue_upload(
         raise InvalidInput("Name the sending system (1 to 200 characters).", field="source")
     if not files:
         raise InvalidInput("Choose at least one file.", field="files")
-    folder = upload_root / uuid.uuid4().hex
-    folder.mkdir(parents=True, mode=0o700)
+    folder = make_private_folder(upload_root / uuid.uuid4().hex)  # PHI: 0700, files 0600
     for number, (name, chunks) in enumerate(files, start=1):
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name)[-120:] or "upload.json"
-        with (folder / f"{number:04d}-{safe}").open("wb") as stream:
+        with open_private(folder / f"{number:04d}-{safe}") as stream:
             for chunk in chunks:
                 stream.write(chunk)
     with transaction.atomic():
