@@ -11,6 +11,7 @@ another system's requests.
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 import orjson
@@ -57,7 +58,9 @@ def fhir_base(request: HttpRequest) -> HttpResponse:
                 "or use carebond import-fhir (NDJSON is read line by line)."
             ),
         )
-    body = request.read(limit + 1)
+    body = _decoded(request, request.read(limit + 1), limit)
+    if isinstance(body, HttpResponse):
+        return body
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -109,6 +112,35 @@ def fhir_base(request: HttpRequest) -> HttpResponse:
             ],
         }
     )
+
+
+def _decoded(request: HttpRequest, body: bytes, limit: int) -> bytes | HttpResponse:
+    """The body, inflated when sent gzip-encoded, never past the limit once decompressed (a
+    small gzip body can expand to gigabytes): 413 rather than reading on."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in {"", "identity"}:
+        return body
+    if encoding not in {"gzip", "x-gzip"}:
+        return outcome_response(
+            415, code="not-supported", diagnostics="Send the body plain or gzip-encoded."
+        )
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        return outcome_response(
+            400, code="structure", diagnostics="The body is not valid gzip (Content-Encoding)."
+        )
+    if len(data) > limit or inflater.unconsumed_tail:
+        return outcome_response(
+            413,
+            code="too-costly",
+            diagnostics=(
+                f"The body expands past the limit once decompressed; the limit is {limit:,} "
+                "bytes. Send smaller Bundles, or use carebond import-fhir."
+            ),
+        )
+    return data
 
 
 def _not_a_transaction(document: Any) -> str:
