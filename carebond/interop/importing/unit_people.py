@@ -38,8 +38,11 @@ _PERSON_FIELDS = (
     "suffix",
     "preferred_name",
     "maiden_name",
+    "name_text",
+    "other_names",
     "organization_name",
     "birth_date",
+    "deceased_date",
     "administrative_gender",
     "sex_assigned_at_birth",
     "preferred_language",
@@ -65,7 +68,7 @@ class PeopleWriting(UnitWriterBase):
             changed = [
                 n
                 for n, v in record.fields.items()
-                if n in _PERSON_FIELDS and v not in ("", None) and getattr(person, n) != v
+                if n in _PERSON_FIELDS and v not in ("", None, []) and getattr(person, n) != v
             ]
             for name in changed:
                 setattr(person, name, record.fields[name])
@@ -353,6 +356,8 @@ def _same_person(person: Person, record: PersonRecord, source_system: str, origi
     same_name = normalize(person.family_name) == normalize(
         fields.get("family_name", "")
     ) != "" and normalize(person.given_name) == normalize(fields.get("given_name", ""))
+    if not (fields.get("family_name") or fields.get("given_name")):  # a name sent whole
+        same_name = normalize(person.name_text) == normalize(fields.get("name_text", "")) != ""
     if record.kind in {"patient", "related"}:
         return (
             same_name
