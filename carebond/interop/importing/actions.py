@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -52,6 +52,46 @@ class ImportContext:
     # Whether references of this source wait for their target (PendingReference): None until
     # asked, then kept up to date, so a run without any pays for one query.
     pending: bool | None = None
+    # Notes naming a file and its entries (never values): (file, path, message) -> entries.
+    notes: dict[tuple[str, str, str], NoteEntries] = field(default_factory=dict)
+
+    def add_note(self, note: Problem) -> None:
+        """A notice on the run about one entry of a file; alike notes of a file are one note
+        listing its entries (the first ``NOTE_ENTRIES`` of them, and how many more)."""
+        entries = self.notes.setdefault((note.file, note.path, note.message), NoteEntries())
+        if note.entry is None or note.entry == entries.last:
+            return  # (entries come in order: one entry, one mention)
+        entries.count, entries.last = entries.count + 1, note.entry
+        if len(entries.listed) < NOTE_ENTRIES:
+            entries.listed.append(note.entry)
+
+
+NOTE_ENTRIES = 20
+
+
+@dataclass
+class NoteEntries:
+    count: int = 0
+    listed: list[int] = field(default_factory=list)
+    last: int | None = None
+
+    def described(self, message: str) -> tuple[int | None, str]:
+        """(the entry, the message): one entry is the note's entry, several are listed."""
+        if self.count <= 1:
+            return (self.listed[0] if self.listed else None), message
+        shown = ", ".join(str(n) for n in self.listed)
+        more = self.count - len(self.listed)
+        return None, f"{message} (entries {shown}{f' and {more:,} more' if more else ''})"
+
+
+def render_notes(context: ImportContext) -> list[dict[str, Any]]:
+    found = []
+    for (file, path, message), entries in context.notes.items():
+        entry, text = entries.described(message)
+        found.append(
+            Problem(file=file, entry=entry, path=path, message=text).as_dict() | {"notice": True}
+        )
+    return found
 
 
 # --- run bookkeeping -----------------------------------------------------------------------
@@ -89,6 +129,8 @@ def do_finish_import_run(context: ImportContext, *, failed: bool = False) -> Imp
     run = ImportRun.objects.select_for_update().get(pk=context.run.pk)
     run.status = ImportStatus.FAILED if failed else ImportStatus.FINISHED
     run.finished_at = clock.now()
+    if context.notes:
+        run.problems = [*run.problems, *render_notes(context)]
     if context.dangling or context.shared:
         run.problems = [
             *run.problems,

@@ -64,6 +64,7 @@ class Unit:
     bundle_type: str  # transaction, batch, collection, searchset, document, ndjson
     entries: list[Entry] = field(default_factory=list)
     problem: FileProblem | None = None  # set when the unit could not be read
+    notice: str = ""  # what was (not) done with a Bundle that is not plain data (a message)
 
 
 def find_files(paths: list[Path]) -> list[Path]:
@@ -210,7 +211,7 @@ def unit_from_document(document: Any, name: str) -> Unit:
             bundle_type,
             problem=FileProblem("Bundle.entry must be a list", path="Bundle.entry"),
         )
-    unit = Unit(name, "Bundle", bundle_type)
+    unit = Unit(name, "Bundle", bundle_type, notice=BUNDLE_NOTICES.get(bundle_type, ""))
     for index, raw in enumerate(entries):
         if not isinstance(raw, dict):
             unit.problem = FileProblem(
@@ -279,6 +280,28 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         if total > most:
             raise FileProblem(_too_big(), entry=number - 1)
         yield number, line
+
+
+# Bundles that are not plain data: their resources are imported as a collection's are, and the
+# run says what was not done with the rest.
+BUNDLE_NOTICES = {
+    "message": (
+        "a FHIR message Bundle: the resources it carries were imported as a collection's are; "
+        "the message itself (MessageHeader) was not acted on and no response was sent"
+    ),
+    "transaction-response": (
+        "a transaction-response Bundle: the resources it returns were imported as sent; its "
+        "response statuses and locations were not read"
+    ),
+    "batch-response": (
+        "a batch-response Bundle: the resources it returns were imported as sent; its response "
+        "statuses and locations were not read"
+    ),
+    "history": (
+        "a history Bundle: its resources were imported as a collection's are (one version of "
+        "each; a resource listed twice rejects the Bundle)"
+    ),
+}
 
 
 def _ndjson_units(path: Path, name: str) -> Iterator[Unit]:

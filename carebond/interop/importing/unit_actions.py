@@ -284,7 +284,7 @@ def do_import_unit(
 ) -> Counter[tuple[str, str]]:
     """Import one unit atomically. Returns counts by (type, outcome); raises UnitRejected.
     The file's last unit also counts the file done (one commit less per file)."""
-    items, skipped = prepare_unit(unit)
+    items, skipped, notes = prepare_unit(unit, region=context.organization.country)
     all_types: Counter[str] = Counter(i.resource_type for i in items) + skipped
     try:
         with transaction.atomic():
@@ -325,6 +325,8 @@ def do_import_unit(
             all_types,
         ) from error
     context.run = run
+    for note in notes:
+        context.add_note(note)
     results = {i.entry.index: (i.resource_type, i.outcome, i.target or "") for i in items}
     context.last_unit = [
         (e.index, *results.get(e.index, (entry_type(e), "skipped", ""))) for e in unit.entries

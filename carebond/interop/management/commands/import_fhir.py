@@ -124,5 +124,8 @@ def render_summary(run: ImportRun) -> str:
             problems.add_row(p["file"], entry, p["resource"], p["path"], p["message"])
         console.print(problems)
     for notice in notices:
-        console.print(f"Note: {notice['path']}: {notice['message']}")
+        where = [notice["file"]] if notice.get("file") else []
+        where += [f"entry {notice['entry']}"] if notice.get("entry") is not None else []
+        where += [notice["path"]] if notice.get("path") else []
+        console.print(f"Note: {', '.join(where)}: {notice['message']}")
     return buffer.getvalue()
