@@ -147,14 +147,19 @@ class SourceKey(TenantModel):
 
 
 class PendingReference(TenantModel):
-    """An optional reference that pointed at nothing yet when its resource was imported (a
-    visit's practitioner or location sent in a later file or run). When a resource of the same
-    source arrives under one of these keys, the row's field is filled in and the entry goes."""
+    """A reference that pointed at nothing yet when its resource was imported, sent in a later
+    file or run: a visit's practitioner or location, a role's practitioner, a related person's
+    patient, the patient of a resource kept whole. When a resource of the same source arrives
+    under one of these keys, what waited gets it and the entry goes."""
 
     origin_system = models.CharField(max_length=200)
     key = models.CharField(max_length=400)  # as reference_keys gives it: "Practitioner/7"
-    holder = models.CharField(max_length=40)  # the row waiting: "touchpoint:99"
-    field = models.CharField(max_length=20)  # its field: "staff" or "location"
+    # What waits: "touchpoint:99" (field staff or location), "person:12" (a related person's
+    # patient), "stored:5" (a kept resource's patient), "role:<hash of its id>" (a role's
+    # practitioner, which has no row of its own: the payload carries its specialty).
+    holder = models.CharField(max_length=40)
+    field = models.CharField(max_length=20)  # staff, location, patient, stored_patient, role
+    payload = models.JSONField(default=dict, blank=True)  # what to fill in besides the link
 
     class Meta:
         indexes = [

@@ -34,7 +34,7 @@ from carebond.interop.importing.actions import ImportContext, add_counts
 from carebond.interop.importing.reading import Unit
 from carebond.interop.importing.unit_patient_data import PatientDataWriting
 from carebond.interop.importing.unit_people import PeopleWriting
-from carebond.interop.importing.unit_references import chunks
+from carebond.interop.importing.unit_waiting import WaitingReferences
 from carebond.interop.importing.units import (
     PreparedResource,
     Problem,
@@ -44,7 +44,6 @@ from carebond.interop.importing.units import (
 )
 from carebond.interop.models import (
     ImportRun,
-    PendingReference,
     SourceKey,
     SourceRecord,
     StoredResource,
@@ -58,7 +57,7 @@ from carebond.people.search import index_new_people, reindex_people
 from carebond.touchpoints.models import Touchpoint
 
 
-class _UnitWriter(PeopleWriting, PatientDataWriting):
+class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
     def run(self) -> None:
         known = SourceRecord.objects.filter(
             organization=self.organization,
@@ -166,46 +165,6 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
             [(org.pk, system, key, target) for key, target in sorted(wanted)],
         )
 
-    def _fill_waiting_references(self, done: list[PreparedResource]) -> None:
-        """Visits imported earlier that waited for a practitioner or location now imported get
-        it. Audited per patient (interop.references_filled, naming the fields)."""
-        org, system = self.organization, self.context.source_system
-        if not self.references_may_wait():
-            return
-        arrived = {
-            key[:400]: item.target
-            for item in done
-            if item.target and item.target.startswith(("person:", "location:"))
-            for key in item.local_keys
-        }
-        filled: dict[tuple[str, int], set[int]] = defaultdict(set)  # (field, target) -> visits
-        for chunk in chunks(sorted(arrived)):
-            waiting = PendingReference.objects.filter(
-                organization=org, origin_system=system, key__in=chunk
-            ).values_list("key", "holder", "field")
-            for key, holder, field in waiting:
-                kind, _, number = arrived[key].partition(":")
-                if kind == ("location" if field == "location" else "person"):
-                    filled[(field, int(number))].add(int(holder.partition(":")[2]))
-        if not filled:
-            return
-        about: dict[int, set[str]] = defaultdict(set)  # patient -> fields filled
-        for (field, target), visits in filled.items():
-            rows = Touchpoint.objects.filter(organization=org, pk__in=visits, **{field: None})
-            for person_id in rows.values_list("person_id", flat=True):
-                about[person_id].add(f"visit.{field}")
-            rows.update(**{f"{field}_id": target})
-            PendingReference.objects.filter(
-                organization=org, holder__in=[f"touchpoint:{v}" for v in visits], field=field
-            ).delete()
-        patients = Person.objects.in_bulk(list(about))
-        record_audit_many(
-            actor=self.context.acting_user,
-            action="interop.references_filled",
-            organization=org,
-            targets=[(patients[pk], patients[pk], sorted(f)) for pk, f in about.items()],
-        )
-
     def write_bookkeeping(self) -> None:
         org, system = self.organization, self.context.source_system
         done = [i for i in self.items if i.outcome in {"imported", "updated"}]
@@ -248,7 +207,8 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
             batch_size=500,
         )
         self._write_keys(done)
-        self._fill_waiting_references(done)
+        self.fill_waiting(done)
+        self.record_waiting(done)
         reindex_people(self.reindex)
         index_new_people(self.index_new)
         actor = self.context.acting_user

@@ -10,12 +10,11 @@ from typing import Any
 
 import orjson
 
-from carebond.core.bulk import insert_rows
 from carebond.core.fhir.parsing import Ref
 from carebond.interop.importing.selectors import facade_locations
 from carebond.interop.importing.unit_references import UnitWriterBase
 from carebond.interop.importing.units import PreparedResource, body_refs, reference_keys
-from carebond.interop.models import PendingReference, StoredResource
+from carebond.interop.models import StoredResource
 from carebond.interop.resources.records import HistoryRecord, StoredRecord, TouchpointRecord
 from carebond.people.models import HistoryItem
 from carebond.touchpoints.actions import record_touchpoints
@@ -69,28 +68,10 @@ class PatientDataWriting(UnitWriterBase):
             self._load_public_ids(stored)
         self._write_rows(stored, StoredResource, "stored", self._stored_row)
         self._drop_replaced_rows(items)
-        self._record_waiting(items)
-
-    def _record_waiting(self, items: list[PreparedResource]) -> None:
-        """Visits whose practitioner or location is not imported yet wait for it (replacing what
-        the same visits waited for before)."""
-        org, system = self.organization, self.context.source_system
-        if self.references_may_wait():
-            holders = [i.target for i in items if i.target and i.target.startswith("touchpoint:")]
-            PendingReference.objects.filter(organization=org, holder__in=holders).delete()
-        rows = {
-            (key[:400], item.target, field)
-            for item, field, keys in self.waiting
-            if item.target
-            for key in keys
-        }
-        if rows:
-            insert_rows(
-                PendingReference,
-                ["organization_id", "origin_system", "key", "holder", "field"],
-                [(org.pk, system, key, holder, field) for key, holder, field in sorted(rows)],
-            )
-            self.context.pending = True
+        for item in stored:
+            record = item.record
+            if isinstance(record, StoredRecord) and self.stored_patient(record) is None:
+                self.wait_for(item, "stored_patient", record.patients)  # see unit_waiting
 
     def _find_kind_changes(self, items: list[PreparedResource]) -> dict[int, uuid.UUID | None]:
         """A resource seen before whose newer version maps to another kind of row: an Encounter
@@ -179,7 +160,7 @@ class PatientDataWriting(UnitWriterBase):
         row.person_id = self.resolve(  # type: ignore[assignment]
             record.patient, required=True, item=item, patient=True
         )
-        # Not imported yet: the visit waits for them (see _record_waiting).
+        # Not imported yet: the visit waits for them (see unit_waiting).
         row.staff_id = self.resolve(record.staff, waiting=(item, "staff"))
         row.location_id = self.resolve(record.location, waiting=(item, "location"))
         for name in (

@@ -239,6 +239,8 @@ class PeopleWriting(UnitWriterBase):
                 patient_id = self._quiet(record.patient)
                 if self.person_kinds.get(patient_id or 0) != "patient":
                     self.context.dangling[record.patient.path] += 1
+                    if patient_id is None:  # not imported yet: the link waits (unit_waiting)
+                        self.wait_for(item, "patient", [record.patient])
                 elif patient_id is not None and patient_id != person_id:
                     self.patients_touched[patient_id].add(item.resource_type)
                     new_links.append(
@@ -316,7 +318,8 @@ class PeopleWriting(UnitWriterBase):
         for item in items:
             record = item.record
             assert isinstance(record, RoleRecord)
-            person_id = self.resolve(record.practitioner)
+            # Not imported yet: the role waits for its practitioner (unit_waiting).
+            person_id = self.resolve(record.practitioner, waiting=(item, "role"))
             item.outcome = "updated" if item.existing else "imported"
             if person_id is None:
                 item.target = "role:-"

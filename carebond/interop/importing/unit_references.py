@@ -80,6 +80,13 @@ class UnitWriterBase:
             ).exists()
         return self.context.pending
 
+    def wait_for(self, item: PreparedResource, field: str, refs: list[Ref]) -> None:
+        """``item`` waits (as ``field``) for whichever of ``refs`` is imported first (see
+        unit_waiting)."""
+        keys = [key for ref in refs for key in reference_keys(ref, base=self.base)]
+        if keys:
+            self.waiting.append((item, field, keys))
+
     def _lookup(self, keys: list[str]) -> str | None:
         for key in keys:
             for table in (self.local, self.context.known, self.db):
