@@ -121,6 +121,10 @@ class SourceRecord(TenantModel):
     content_hash = models.CharField(max_length=32)
     # The resource's meta.lastUpdated when it had one: an older version never replaces a newer.
     source_updated = models.DateTimeField(null=True, blank=True)
+    # Versions that met this one in one import (the same resource in several files, none newer
+    # by meta.lastUpdated) and lost to a later file's: [[content hash, run public id], ...].
+    # Met again in a later import, they are not taken back: re-importing changes nothing.
+    superseded = models.JSONField(default=list, blank=True, db_default=[])
     target = models.CharField(max_length=40)  # "person:12", "location:3", "touchpoint:99"
     import_run = models.UUIDField()
     imported_at = models.DateTimeField()

@@ -31,6 +31,7 @@ from carebond.core import clock
 from carebond.core.bulk import insert_rows
 from carebond.core.models import Location
 from carebond.interop.importing.actions import ImportContext, add_counts
+from carebond.interop.importing.copies import choose_version
 from carebond.interop.importing.reading import Unit
 from carebond.interop.importing.unit_patient_data import PatientDataWriting
 from carebond.interop.importing.unit_people import PeopleWriting
@@ -63,14 +64,16 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
             organization=self.organization,
             origin_system=self.context.source_system,
             origin_id__in=[i.origin_id for i in self.items],
-        ).values_list("origin_id", "target", "content_hash", "source_updated")
-        previous = {origin: (target, digest, when) for origin, target, digest, when in known}
+        ).values_list(
+            "origin_id", "target", "content_hash", "source_updated", "import_run", "superseded"
+        )
+        previous = {origin: rest for origin, *rest in known}
         for item in self.items:
             if item.origin_id in previous:
                 item.recorded = True
-                item.existing, item.stored_hash, stored_updated = previous[item.origin_id]
-                if item.source_updated and stored_updated and item.source_updated < stored_updated:
-                    item.stored_hash = item.content_hash  # an older version: keep the newer
+                item.existing, item.stored_hash, when, run, superseded = previous[item.origin_id]
+                if item.stored_hash != item.content_hash:
+                    self._choose(item, when, run, superseded)
         self._check_targets()
         # In phases by the types' import rank: what others point at is written first.
         for rank in sorted({i.import_rank for i in self.items}):
@@ -85,6 +88,27 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
             self.prefetch(self._refs(todo))
             self._write(todo)
         self.write_bookkeeping()
+
+    def _choose(self, item: PreparedResource, when: Any, run: Any, superseded: Any) -> None:
+        """Another copy of a resource already imported: keep it or take this one (copies)."""
+        choice = choose_version(
+            content_hash=item.content_hash,
+            updated=item.source_updated,
+            stored_hash=item.stored_hash,
+            stored_updated=when,
+            stored_run=run,
+            superseded=superseded,
+            run=self.context.run.public_id,
+        )
+        if choice.keep_stored:
+            item.stored_hash = item.content_hash  # written as unchanged
+        item.superseded = choice.superseded
+        if choice.note:
+            self.notes.append(
+                Problem(
+                    self.unit.file, choice.note, entry=item.entry.index, path=item.resource_type
+                )
+            )
 
     def _write(self, items: list[PreparedResource]) -> None:
         """Each kind of record by its writer; the rest point at patients."""
@@ -168,16 +192,17 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
     def write_bookkeeping(self) -> None:
         org, system = self.organization, self.context.source_system
         done = [i for i in self.items if i.outcome in {"imported", "updated"}]
+        rewritten = [*done, *(i for i in self.items if i.record_only)]
         changed_records = SourceRecord.objects.filter(
             organization=org,
             origin_system=system,
-            origin_id__in=[i.origin_id for i in done if i.recorded],
+            origin_id__in=[i.origin_id for i in rewritten if i.recorded],
         )
         by_origin = {r.origin_id: r for r in changed_records}
         fresh: list[tuple[Any, ...]] = []
         refreshed = []
         when_field = SourceRecord._meta.get_field("source_updated")
-        for item in done:
+        for item in rewritten:
             record = by_origin.get(item.origin_id)
             if record is None:
                 when = when_field.get_db_prep_save(item.source_updated, connection)
@@ -187,6 +212,8 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
                 record.content_hash, record.target = item.content_hash, item.target or ""
                 record.import_run, record.imported_at = self.context.run.public_id, self.now
                 record.source_updated = item.source_updated
+                if item.superseded is not None:
+                    record.superseded = item.superseded
                 refreshed.append(record)
         insert_rows(
             SourceRecord,
@@ -203,7 +230,7 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
         )
         SourceRecord.objects.bulk_update(
             refreshed,
-            ["content_hash", "target", "import_run", "imported_at", "source_updated"],
+            ["content_hash", "target", "import_run", "imported_at", "source_updated", "superseded"],
             batch_size=500,
         )
         self._write_keys(done)
@@ -250,6 +277,7 @@ def do_import_unit(
         with transaction.atomic():
             writer = _UnitWriter(context, unit, items)
             writer.run()
+            notes += writer.notes
             counts = writer.counts + Counter({(t, "skipped"): n for t, n in skipped.items()})
             run = ImportRun.objects.select_for_update().get(pk=context.run.pk)
             run.resources_read += len(unit.entries)

@@ -60,6 +60,7 @@ class PeopleWriting(UnitWriterBase):
         self._match_by_identifier([i for i in items if not i.existing])
         updates = [(int(i.existing.partition(":")[2]), i) for i in items if i.existing]
         people = Person.objects.in_bulk([pk for pk, _ in updates]) if updates else {}
+        changes: dict[int, list[str]] = {}
         for pk, item in updates:
             person = people[pk]
             record = item.record
@@ -76,22 +77,7 @@ class PeopleWriting(UnitWriterBase):
                 person.origin_system, person.origin_id = self.context.source_system, item.origin_id
             person.imported_at, person.import_run = self.now, self.context.run.public_id
             item.target, item.outcome = f"person:{person.pk}", "updated"
-            self.updated_audit.append(
-                (person, person if person.kind == "patient" else None, changed)
-            )
-        if updates:
-            Person.objects.bulk_update(
-                list(people.values()),
-                [
-                    *_PERSON_FIELDS,
-                    "origin_system",
-                    "origin_id",
-                    "imported_at",
-                    "import_run",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+            changes[pk] = changed
         creates = [i for i in items if not i.existing]
         new_people = []
         for item in creates:
@@ -124,7 +110,45 @@ class PeopleWriting(UnitWriterBase):
         for item in items:
             self._register(item)
         self.load_people(r.patient for i in items if (r := i.record).patient)  # type: ignore[union-attr]
-        self._write_person_details(items, people)
+        added = self._write_person_details(items, people)
+        self._finish_updates(updates, people, changes, added)
+
+    def _finish_updates(
+        self,
+        updates: list[tuple[int, PreparedResource]],
+        people: dict[int, Person],
+        changes: dict[int, list[str]],
+        added: dict[int, set[str]],
+    ) -> None:
+        """An update that changed nothing CareBond keeps (another copy of the resource that
+        differs in what is not imported: a usage counter) is unchanged: no row written, no
+        audit event. Its source record still moves on to the new content."""
+        changed_people = []
+        for pk, item in updates:
+            person = people[pk]
+            changed = [*changes[pk], *sorted(added.get(pk, ()))]
+            if not changed:
+                item.outcome, item.record_only = "unchanged", True
+                self.reindex.discard(pk)
+                continue
+            if pk in self.family_of:
+                self.patients_touched[self.family_of[pk]].add(item.resource_type)
+            changed_people.append(person)
+            self.updated_audit.append(
+                (person, person if person.kind == "patient" else None, changed)
+            )
+        Person.objects.bulk_update(
+            changed_people,
+            [
+                *_PERSON_FIELDS,
+                "origin_system",
+                "origin_id",
+                "imported_at",
+                "import_run",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
 
     def _match_by_identifier(self, items: list[PreparedResource]) -> None:
         """A resource not seen before, carrying an identifier CareBond has, is that person only
@@ -160,7 +184,9 @@ class PeopleWriting(UnitWriterBase):
 
     def _write_person_details(
         self, items: list[PreparedResource], people: dict[int, Person]
-    ) -> None:
+    ) -> dict[int, set[str]]:
+        """Identifiers, contacts, addresses, profiles and family links the people of this unit
+        bring that CareBond has not got yet. Returns what was added, per person."""
         org = self.organization
         targets = {id(i): int(i.target.partition(":")[2]) for i in items if i.target}
         ids = set(targets.values())
@@ -192,6 +218,10 @@ class PeopleWriting(UnitWriterBase):
         new_addresses: list[tuple[Any, ...]] = []
         new_profiles: list[tuple[Any, ...]] = []
         new_links = []
+        added: dict[int, set[str]] = defaultdict(set)
+        linked = set(
+            Relationship.objects.filter(related_id__in=ids).values_list("patient_id", "related_id")
+        )
         for item in items:
             record = item.record
             assert isinstance(record, PersonRecord)
@@ -205,6 +235,7 @@ class PeopleWriting(UnitWriterBase):
                     new_identifiers.append(
                         (org.pk, person_id, *(getattr(identifier, c) for c in _IDENTIFIER))
                     )
+                    added[person_id].add("identifier")
                 elif owner != person_id:
                     # Someone else has it: not enough to call them the same person. The
                     # identifier still resolves references within this source (SourceKey).
@@ -217,6 +248,7 @@ class PeopleWriting(UnitWriterBase):
                     new_contacts.append(
                         (org.pk, person_id, contact.system, contact.value, contact.use, rank)
                     )
+                    added[person_id].add("telecom")
             rank = len(addresses_had[person_id])
             for address in record.addresses:
                 if (address.line1, address.postal_code) not in addresses_had[person_id]:
@@ -225,6 +257,7 @@ class PeopleWriting(UnitWriterBase):
                     new_addresses.append(
                         (org.pk, person_id, rank, *(getattr(address, c) for c in _ADDRESS))
                     )
+                    added[person_id].add("address")
             if (
                 record.referral_type
                 and person_id not in profiles
@@ -235,6 +268,7 @@ class PeopleWriting(UnitWriterBase):
                 new_profiles.append(
                     (org.pk, person_id, record.referral_type, npi[:10], "", "", "", "")
                 )
+                added[person_id].add("referral_profile")
             if record.patient is not None:
                 patient_id = self._quiet(record.patient)
                 if self.person_kinds.get(patient_id or 0) != "patient":
@@ -242,7 +276,13 @@ class PeopleWriting(UnitWriterBase):
                     if patient_id is None:  # not imported yet: the link waits (unit_waiting)
                         self.wait_for(item, "patient", [record.patient])
                 elif patient_id is not None and patient_id != person_id:
-                    self.patients_touched[patient_id].add(item.resource_type)
+                    if (patient_id, person_id) not in linked:
+                        added[person_id].add("patient")
+                    # The patient's family changed when this person is new, or changed
+                    # (an update: told by _finish_updates).
+                    if item.outcome == "imported":
+                        self.patients_touched[patient_id].add(item.resource_type)
+                    self.family_of[person_id] = patient_id
                     new_links.append(
                         Relationship(
                             organization=org,
@@ -271,6 +311,7 @@ class PeopleWriting(UnitWriterBase):
             ReferralSourceProfile, [*held_by, *profile_columns, "preferred_contact"], new_profiles
         )
         Relationship.objects.bulk_create(new_links, ignore_conflicts=True)
+        return added
 
     # -- locations and roles
 

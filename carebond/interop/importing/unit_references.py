@@ -64,6 +64,8 @@ class UnitWriterBase:
         self.merged: dict[int, int] = {}  # merged-away person -> the record it went into
         # Optional references to nothing yet that may arrive later: (item, field, keys).
         self.waiting: list[tuple[PreparedResource, str, list[str]]] = []
+        self.notes: list[Problem] = []  # for the run, once the unit is committed
+        self.family_of: dict[int, int] = {}  # related person -> their patient (this unit)
         source = context.source_system
         self.base = source.rstrip("/") + "/" if source.startswith(("http://", "https://")) else ""
         # Types whose "Type/<CareBond id>" references name CareBond's own people or places.

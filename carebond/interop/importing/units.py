@@ -93,6 +93,10 @@ class PreparedResource:
     outcome: str = ""
     replaced: str | None = None  # the row it was, when a newer version became another kind
     import_rank: int = LATE_RANK  # when the unit writes it (its type module says)
+    # The source record's superseded versions, when choosing this copy changes them (copies)
+    superseded: list[list[str]] | None = None
+    # Written as unchanged (nothing CareBond keeps changed) but the source record moves on.
+    record_only: bool = False
 
     @property
     def label(self) -> str:
