@@ -6,9 +6,45 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from carebond.accounts.models import ApiToken
 from carebond.core.fields import EncryptedTextField
 from carebond.core.models import ImportedModel, PublicIdModel, TenantModel, origin_constraint
 from carebond.people.models import Person
+
+
+class EhrConnection(PublicIdModel, TenantModel):
+    """A system that sends the organisation FHIR data: an EHR, an interface engine. Its
+    ``system`` URI is what everything imported from it carries as ``origin_system``, so the same
+    resource sent by the command line, the upload page or POST /fhir/R4 is recognised as the
+    same (one source record per connection and resource id)."""
+
+    name = models.CharField(max_length=100)
+    system = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="ehr_connection_name_once"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "system"], name="ehr_connection_system_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.system})"
+
+
+class EhrConnectionToken(TenantModel):
+    """An API token tied to a connection: what it posts to /fhir/R4 is that connection's."""
+
+    token = models.OneToOneField(ApiToken, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(EhrConnection, on_delete=models.CASCADE, related_name="tokens")
 
 
 class ImportVia(models.TextChoices):
@@ -35,6 +71,9 @@ class ImportRun(PublicIdModel, TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_system = models.CharField(max_length=200)
+    connection = models.ForeignKey(
+        EhrConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     # Moved on at every unit committed: a running import that stops moving was interrupted.
@@ -134,6 +173,25 @@ class SourceRecord(TenantModel):
             models.UniqueConstraint(
                 fields=["organization", "origin_system", "origin_id"], name="source_record_once"
             )
+        ]
+
+
+class RecordIdentifier(TenantModel):
+    """Business identifiers (Encounter.identifier, Condition.identifier, Immunization.identifier
+    ...) of the visits, history items and kept resources imports wrote for patients. Another
+    resource with one of them, for the same patient, is that row again, whatever the connection
+    or the path it came by: never a second visit or history item."""
+
+    resource_type = models.CharField(max_length=40)
+    system = models.CharField(max_length=200)
+    value = models.CharField(max_length=100)
+    target = models.CharField(max_length=40)  # "touchpoint:12", "history:7", "stored:3"
+    content_hash = models.CharField(max_length=32)  # of the version the row holds
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "resource_type", "value"]),
+            models.Index(fields=["organization", "target"]),
         ]
 
 

@@ -21,8 +21,10 @@ from carebond.core import clock
 from carebond.core.claims import claim
 from carebond.core.errors import InvalidInput
 from carebond.core.models import Organization
+from carebond.interop.importing.connection_actions import connection_for_source
 from carebond.interop.importing.units import Problem, UnitRejected
 from carebond.interop.models import (
+    EhrConnection,
     ImportRun,
     ImportStatus,
 )
@@ -102,17 +104,23 @@ def do_start_import_run(
     organization: Organization,
     *,
     via: str,
-    source_system: str,
+    source_system: str = "",
     acting_user: User | None,
     files_total: int = 0,
     upload_dir: str = "",
+    connection: EhrConnection | None = None,
 ) -> ImportRun:
-    """Audit: interop.import_started. An upload waits for the worker: no heartbeat until then."""
+    """Audit: interop.import_started. An upload waits for the worker: no heartbeat until then.
+    The run imports for ``connection``, or for the one ``source_system`` names (created the
+    first time: see connection_actions)."""
+    if connection is None:
+        connection = connection_for_source(organization, source_system, acting_user=acting_user)
     now = clock.now()
     run = ImportRun.objects.create(
         organization=organization,
         via=via,
-        source_system=source_system,
+        source_system=connection.system,
+        connection=connection,
         started_by=acting_user,
         started_at=now,
         heartbeat_at=None if upload_dir else now,
@@ -199,16 +207,23 @@ def check_queue_upload(
     organization: Organization,
     files: list[tuple[str, Iterable[bytes]]],
     *,
-    source_system: str,
+    source_system: str = "",
     acting_user: User,
     upload_root: Path,
+    connection: EhrConnection | None = None,
 ) -> ImportRun:
-    """Save the uploaded files under a folder of their own and queue their import.
+    """Save the uploaded files under a folder of their own and queue their import, for the
+    connection chosen (or the one ``source_system`` names, created the first time).
 
     Audit: interop.import_started. Side effect: the import task, after commit."""
     source_system = source_system.strip()
-    if not source_system or len(source_system) > 200:
-        raise InvalidInput("Name the sending system (1 to 200 characters).", field="source")
+    if connection is None and (not source_system or len(source_system) > 200):
+        raise InvalidInput(
+            "Choose the connection, or name a new one's system (1 to 200 characters).",
+            field="source",
+        )
+    if connection is not None and connection.organization_id != organization.pk:
+        raise InvalidInput("Choose one of this organisation's connections.", field="connection")
     if not files:
         raise InvalidInput("Choose at least one file.", field="files")
     folder = make_private_folder(upload_root / uuid.uuid4().hex)  # PHI: 0700, files 0600
@@ -225,6 +240,7 @@ def check_queue_upload(
             acting_user=acting_user,
             files_total=len(files),
             upload_dir=str(folder),
+            connection=connection,
         )
         from carebond.interop.importing.tasks import run_fhir_upload
 

@@ -234,6 +234,7 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
             batch_size=500,
         )
         self._write_keys(done)
+        self.write_business_identifiers(done)
         self.fill_waiting(done)
         self.record_waiting(done)
         reindex_people(self.reindex)
@@ -249,6 +250,14 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
                 action="person.import_updated",
                 organization=org,
                 targets=self.updated_audit,
+            )
+        if self.filled:
+            filled = Person.objects.in_bulk(list(self.filled))
+            record_audit_many(
+                actor=actor,
+                action="interop.references_filled",
+                organization=org,
+                targets=[(filled[pk], filled[pk], sorted(f)) for pk, f in self.filled.items()],
             )
         if self.patients_touched:
             patients = Person.objects.in_bulk(list(self.patients_touched))

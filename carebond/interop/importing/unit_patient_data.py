@@ -12,7 +12,7 @@ import orjson
 
 from carebond.core.fhir.parsing import Ref
 from carebond.interop.importing.selectors import facade_locations
-from carebond.interop.importing.unit_references import UnitWriterBase
+from carebond.interop.importing.unit_identifiers import BusinessIdentifiers
 from carebond.interop.importing.units import PreparedResource, body_refs, reference_keys
 from carebond.interop.models import StoredResource
 from carebond.interop.resources.records import HistoryRecord, StoredRecord, TouchpointRecord
@@ -33,24 +33,31 @@ _TABLES: dict[str, Any] = {
 }
 
 
-class PatientDataWriting(UnitWriterBase):
+class PatientDataWriting(BusinessIdentifiers):
     # Items whose newer version becomes another kind of row: the old row's public id, so the
     # FHIR id stays the same (None for history items, whose ids derive from the row).
     taking_over: dict[int, uuid.UUID | None]
 
     def write_patient_data(self, items: list[PreparedResource]) -> None:
         self.load_people(self._refs(items))
-        self.taking_over = self._find_kind_changes(items)
+        patient_of: dict[int, int] = {}
         for item in items:
             record = item.record
             if isinstance(record, TouchpointRecord | HistoryRecord):
                 patient_id = self.resolve(record.patient, required=True, item=item, patient=True)
                 assert patient_id is not None
-                self.patients_touched[patient_id].add(item.resource_type)
+                patient_of[id(item)] = patient_id
             elif isinstance(record, StoredRecord):
                 patient_id = self.stored_patient(record)
                 if patient_id is not None:
-                    self.patients_touched[patient_id].add(item.resource_type)
+                    patient_of[id(item)] = patient_id
+        # Seen before under a business identifier (another connection, another id): that row.
+        same = {id(i) for i in self.match_business_identifiers(items, patient_of)}
+        items = [i for i in items if id(i) not in same]
+        for item in items:
+            if id(item) in patient_of:
+                self.patients_touched[patient_of[id(item)]].add(item.resource_type)
+        self.taking_over = self._find_kind_changes(items)
         self._write_rows(
             [i for i in items if isinstance(i.record, TouchpointRecord)],
             Touchpoint,

@@ -66,6 +66,7 @@ class UnitWriterBase:
         self.waiting: list[tuple[PreparedResource, str, list[str]]] = []
         self.notes: list[Problem] = []  # for the run, once the unit is committed
         self.family_of: dict[int, int] = {}  # related person -> their patient (this unit)
+        self.filled: dict[int, set[str]] = defaultdict(set)  # patient -> references filled
         source = context.source_system
         self.base = source.rstrip("/") + "/" if source.startswith(("http://", "https://")) else ""
         # Types whose "Type/<CareBond id>" references name CareBond's own people or places.
@@ -288,8 +289,12 @@ class UnitWriterBase:
                 self.local[key] = item.target
 
     def _stamp(self, row: Any) -> None:
-        """Provenance of a row this unit writes (ImportedModel fields)."""
-        for name, value in self._provenance().items():
+        """Provenance of a row this unit writes (ImportedModel fields). A row another connection
+        wrote first (found by a business identifier) keeps saying where it came from."""
+        provenance = self._provenance()
+        if row.pk and row.origin_system and row.origin_system != provenance["origin_system"]:
+            del provenance["origin_system"]
+        for name, value in provenance.items():
             setattr(row, name, value)
 
     def _provenance(self) -> dict[str, Any]:

@@ -10,8 +10,8 @@ What waits, and what it gets when its target arrives:
 - the patient of a resource kept whole (``stored_patient``): the row's patient, and the
   reference in the kept resource then points at the patient's CareBond id.
 
-Audit: interop.references_filled per patient whose visits, family links or kept resources got
-what they waited for (naming the fields).
+Audit (written with the unit's bookkeeping, unit_actions): interop.references_filled per patient
+whose visits, family links or kept resources got what they waited for, naming the fields.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Any
 import orjson
 from django.db import connection
 
-from carebond.audit.recording import record_audit_many
 from carebond.core.bulk import insert_rows
 from carebond.core.fhir.parsing import Ref
 from carebond.interop.importing.unit_references import UnitWriterBase, chunks
@@ -135,13 +134,8 @@ class WaitingReferences(UnitWriterBase):
                 PendingReference.objects.filter(
                     organization=org, holder__in=chunk, field=field
                 ).delete()
-        patients = Person.objects.in_bulk(list(about))
-        record_audit_many(
-            actor=self.context.acting_user,
-            action="interop.references_filled",
-            organization=org,
-            targets=[(patients[pk], patients[pk], sorted(f)) for pk, f in about.items()],
-        )
+        for patient_id, fields in about.items():
+            self.filled[patient_id] |= fields  # audited with the unit (unit_actions)
 
     def _fill_visits(
         self, field: str, rows: list[tuple[str, int, Any]], about: dict[int, set[str]]

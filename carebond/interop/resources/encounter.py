@@ -14,6 +14,7 @@ from carebond.core.fhir.parsing import (
     MappingError,
     as_list,
     as_object,
+    business_identifiers,
     first_coding,
     parse_datetime,
     reference,
@@ -118,6 +119,7 @@ def map_encounter(resource: dict[str, Any]) -> TouchpointRecord | StoredRecord:
         outcome=(types[0]["display"] if types else "")[:200],
         summary="; ".join(r for r in reasons if r),
         details=details,
+        identifiers=business_identifiers(resource, path),
     )
 
 
