@@ -385,3 +385,22 @@ def list_my_referral_sources(*, user: User, limit: int = 8) -> tuple[int, list[P
         .order_by("family_name", "given_name", "organization_name")
     )
     return sources.count(), list(sources[:limit])
+
+
+def person_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    """Public id -> display name, for the audit trail (merged records included: their events
+    stay theirs)."""
+    rows = Person.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    named = rows.only(
+        "public_id", "given_name", "preferred_name", "family_name", "organization_name"
+    )
+    return {str(p.public_id): p.display_name for p in named}
+
+
+def find_patients_for_audit(organization_id: int, text: str) -> list[str]:
+    """The public ids of the patients a name, MRN, phone or birth date finds (the audit
+    trail's patient filter), including records merged away since."""
+    ids = search_person_ids(organization_id, text, limit=MAX_LIMIT, kind=PersonKind.PATIENT)
+    found = Person.objects.filter(organization_id=organization_id, pk__in=ids)
+    merged_in = Person.objects.filter(organization_id=organization_id, merged_into__in=found)
+    return [str(pk) for pk in (found | merged_in).values_list("public_id", flat=True)]
