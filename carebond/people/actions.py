@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.dates import PAST_DATES, RECORD_DATES
-from carebond.core.errors import InvalidInput, RuleViolation
+from carebond.core.errors import InvalidInput, PermissionDenied, RuleViolation
 from carebond.core.models import Department, Location, Organization
 from carebond.people import validation
+from carebond.people.access import may_read_history, may_read_notes
 from carebond.people.models import (
     Address,
     AdministrativeGender,
@@ -598,7 +599,9 @@ def check_add_history_item(
     is_active: bool = True,
     acting_user: User | None,
 ) -> HistoryItem:
-    """Audit: person.history_added."""
+    """Audit: person.history_added. Imports (no acting user) and history readers only."""
+    if acting_user is not None and not may_read_history(acting_user):
+        raise PermissionDenied("Only clinicians edit the medical history.", code="forbidden_role")
     person = lock_live(person)
     if category not in HistoryCategory.values:
         raise InvalidInput(f"Unknown category {category!r}.", field="category")
@@ -632,6 +635,8 @@ def check_add_history_item(
 @transaction.atomic
 def check_add_personal_note(person: Person, *, text: str, acting_user: User) -> PersonalNote:
     """Audit: person.note_added. The note's text is encrypted at rest."""
+    if not may_read_notes(acting_user):
+        raise PermissionDenied("Your role does not keep personal notes.", code="forbidden_role")
     person = lock_live(person)
     if not text.strip():
         raise InvalidInput("Write the note first.", field="text")

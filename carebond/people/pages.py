@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 
 from carebond.core.access import signed_in_user
 from carebond.core.registry import PersonPage, person_panels_for
+from carebond.people.access import may_read_history, may_read_notes
 from carebond.people.forms import (
     CareTeamForm,
     ConsentForm,
@@ -77,6 +78,8 @@ def side_panels_context(
         "overview": overview,
         "person": overview.person,
         "may_edit_history": user.role in CLINICAL_EDITORS,
+        "may_read_notes": may_read_notes(user),
+        "may_read_history": may_read_history(user),
         "is_patient": overview.person.kind == PersonKind.PATIENT,
         "side_panels": draw_panels(
             request, overview.person, column="side", bound_forms=bound_forms

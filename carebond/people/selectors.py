@@ -14,13 +14,14 @@ from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.permissions import PHI_ROLES
-from carebond.people.access import access_person
+from carebond.people.access import access_person, may_read_history, may_read_notes
 from carebond.people.models import (
     CareTeamMember,
     ConsentRecord,
     ConsentStatus,
     ContactPoint,
     ContactSystem,
+    HistoryItem,
     MergeRecord,
     Person,
     PersonalNote,
@@ -125,8 +126,19 @@ def get_person_overview(
             "addresses",
             Prefetch("relationships", queryset=Relationship.objects.select_related("related")),
             Prefetch("care_team", queryset=CareTeamMember.objects.select_related("staff")),
-            "history",
-            Prefetch("personal_notes", queryset=PersonalNote.objects.select_related("author")),
+            # Minimum necessary: a role that may not read a part never loads it.
+            Prefetch(
+                "history",
+                queryset=HistoryItem.objects.all()
+                if may_read_history(user)
+                else HistoryItem.objects.none(),
+            ),
+            Prefetch(
+                "personal_notes",
+                queryset=PersonalNote.objects.select_related("author")
+                if may_read_notes(user)
+                else PersonalNote.objects.none(),
+            ),
         ]
         # The panels request shows no header: it needs only what the panels show.
         related = [*related, *panels] if everything else panels

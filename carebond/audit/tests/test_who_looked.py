@@ -1,4 +1,4 @@
-""""Who looked at this patient?": the trail names people instead of ids, finds a patient by a
+""" "Who looked at this patient?": the trail names people instead of ids, finds a patient by a
 typed name, and the patient's own page shows its access log to administrators."""
 
 from __future__ import annotations
