@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.dates import PAST_DATES, RECORD_DATES
-from carebond.core.errors import InvalidInput, PermissionDenied, RuleViolation
+from carebond.core.errors import InvalidInput, PermissionDenied, Problems, RuleViolation
 from carebond.core.models import Department, Location, Organization
 from carebond.people import validation
 from carebond.people.access import may_read_history, may_read_notes
@@ -138,7 +138,8 @@ PERSON_FIELDS = tuple(
 def clean_person_input(
     organization: Organization, data: PersonInput, *, new: bool = True
 ) -> PersonInput:
-    """Validate and normalise; raises InvalidInput naming the first wrong field.
+    """Validate and normalise; raises InvalidInput naming the wrong field, or InvalidFields
+    naming every one when several are wrong.
 
     ``new`` asks for what only creation needs (a staff member's job title)."""
     if data.kind not in PersonKind.values:
@@ -152,36 +153,48 @@ def clean_person_input(
         if isinstance(getattr(data, name), str)
     }
     cleaned = replace(data, **strip)
+    # Every field is checked, and every wrong one reported (a form shows each at its field).
+    problems = Problems()
     for name, value in strip.items():
         limit = getattr(Person._meta.get_field(name), "max_length", None)
         if limit and len(value) > limit:
-            raise InvalidInput(
-                f"Keep {name.replace('_', ' ')} under {limit + 1} characters.", field=name
-            )
+            with problems.check():
+                raise InvalidInput(
+                    f"Keep {name.replace('_', ' ')} under {limit + 1} characters.", field=name
+                )
     referring_organization = (
         data.referral is not None and data.referral.source_type == ReferralSourceType.ORGANIZATION
     )
-    if referring_organization and not cleaned.organization_name:
-        raise InvalidInput("A referring organisation needs a name.", field="organization_name")
-    if not (cleaned.family_name or cleaned.given_name or cleaned.organization_name):
-        raise InvalidInput("A family name or a given name is required.", field="family_name")
-    if (
-        cleaned.administrative_gender
-        and cleaned.administrative_gender not in AdministrativeGender.values
-    ):
-        raise InvalidInput(
-            f"Unknown sex {cleaned.administrative_gender!r}; use female, male, other or unknown.",
-            field="administrative_gender",
-        )
-    cleaned.birth_date = validation.validate_birth_date(cleaned.birth_date)
-    cleaned.preferred_language = validation.normalize_language(cleaned.preferred_language)
-    cleaned.time_zone = validation.validate_time_zone_name(cleaned.time_zone)
-    cleaned.contacts = [
-        clean_contact(organization, c, index=i) for i, c in enumerate(data.contacts)
-    ]
-    cleaned.identifiers = [
-        clean_identifier(organization, i, index=n) for n, i in enumerate(data.identifiers)
-    ]
+    with problems.check():
+        if referring_organization and not cleaned.organization_name:
+            raise InvalidInput("A referring organisation needs a name.", field="organization_name")
+        if not (cleaned.family_name or cleaned.given_name or cleaned.organization_name):
+            raise InvalidInput("A family name or a given name is required.", field="family_name")
+    with problems.check():
+        if (
+            cleaned.administrative_gender
+            and cleaned.administrative_gender not in AdministrativeGender.values
+        ):
+            raise InvalidInput(
+                f"Unknown sex {cleaned.administrative_gender!r}; use female, male, other or "
+                "unknown.",
+                field="administrative_gender",
+            )
+    with problems.check():
+        cleaned.birth_date = validation.validate_birth_date(cleaned.birth_date)
+    with problems.check():
+        cleaned.preferred_language = validation.normalize_language(cleaned.preferred_language)
+    with problems.check():
+        cleaned.time_zone = validation.validate_time_zone_name(cleaned.time_zone)
+    cleaned.contacts = []
+    for i, contact in enumerate(data.contacts):
+        with problems.check():
+            cleaned.contacts.append(clean_contact(organization, contact, index=i))
+    cleaned.identifiers = []
+    for n, identifier in enumerate(data.identifiers):
+        with problems.check():
+            cleaned.identifiers.append(clean_identifier(organization, identifier, index=n))
+    problems.raise_any()
     seen = [(i.system, i.value) for i in cleaned.identifiers]
     if len(seen) != len(set(seen)):
         raise InvalidInput("The same identifier is listed twice.", field="identifiers")

@@ -52,7 +52,9 @@ class NewPatientForm(forms.Form):
         choices=_blank_first(AdministrativeGender.choices),
     )
     preferred_language = forms.CharField(
-        max_length=35, required=False, help_text="A language code such as en, es or vi."
+        max_length=35,
+        required=False,
+        help_text="The language's name (Spanish, Tiếng Việt) or its code (es, vi).",
     )
     phone = forms.CharField(max_length=40, required=False)
     email = forms.CharField(max_length=254, required=False)
@@ -60,6 +62,11 @@ class NewPatientForm(forms.Form):
     interpreter_needed = forms.BooleanField(required=False)
     large_print = forms.BooleanField(required=False)
     mobility_assistance = forms.BooleanField(required=False)
+    # Shown only after a warning (a possible duplicate, an unlikely age): the person at the
+    # desk confirms they checked, and the patient is registered anyway.
+    confirmed = forms.BooleanField(
+        required=False, label="I checked: register this patient anyway", widget=forms.HiddenInput
+    )
 
 
 class NoteForm(forms.Form):

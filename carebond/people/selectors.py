@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -215,6 +215,11 @@ class DuplicateCandidate:
     reasons: tuple[str, ...]
 
 
+# How alike two names must be (0-100, the less alike of given and family name) to be offered
+# as one person: Catherine/Katherine pass, twins who share only a family name do not.
+DUPLICATE_LIKENESS = 70
+
+
 def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateCandidate]:
     """Pairs that look like one person: same birth date and a similar name, or a shared phone or
     email with a similar name. Scored by name similarity; best first."""
@@ -278,7 +283,7 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         if first is None or second is None or first.kind != second.kind:
             continue
         score = _name_likeness(first, second)
-        if score >= 70:
+        if score >= DUPLICATE_LIKENESS:
             candidates.append(DuplicateCandidate(first, second, score, tuple(sorted(reasons))))
     candidates.sort(key=lambda c: (-c.score, -len(c.reasons), c.first.pk))
     # Names and birth dates of many patients: a PHI read like any other.
@@ -416,3 +421,29 @@ def find_patients_for_audit(organization_id: int, text: str) -> list[str]:
     found = Person.objects.filter(organization_id=organization_id, pk__in=ids)
     merged_in = Person.objects.filter(organization_id=organization_id, merged_into__in=found)
     return [str(pk) for pk in (found | merged_in).values_list("public_id", flat=True)]
+
+
+def list_possible_duplicates(
+    *, user: User, given_name: str, family_name: str, birth_date: date | None, phone: str
+) -> list[Person]:
+    """Patients already registered who may be the one being registered: the same birth date
+    and a similar name, or the same phone number (as the duplicates page pairs them)."""
+    candidate = Person(given_name=given_name, family_name=family_name)
+    live = Person.objects.filter(organization_id=user.organization_id, kind=PersonKind.PATIENT)
+    live = live.live()
+    found: dict[int, Person] = {}
+    if birth_date is not None:
+        for person in live.filter(birth_date=birth_date)[:50]:
+            if _name_likeness(candidate, person) >= DUPLICATE_LIKENESS:
+                found[person.pk] = person
+    if phone:
+        digits = "".join(ch for ch in phone if ch.isdigit())[-10:]
+        if len(digits) >= 7:
+            shared = ContactPoint.objects.filter(
+                organization_id=user.organization_id,
+                system=ContactSystem.PHONE,
+                value__endswith=digits,
+            ).values("person_id")
+            for person in live.filter(pk__in=shared)[:20]:
+                found.setdefault(person.pk, person)
+    return sorted(found.values(), key=lambda p: (p.family_name, p.given_name))

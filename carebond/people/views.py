@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carebond.accounts.models import User
+from carebond.core import clock
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, PermissionDenied
 from carebond.core.forms import show_error
@@ -41,6 +44,7 @@ from carebond.people.selectors import (
     get_person_for_edit,
     list_duplicate_candidates,
     list_liaisons,
+    list_possible_duplicates,
     list_recent_merges,
     search_people,
 )
@@ -104,6 +108,15 @@ def new_patient(request: HttpRequest) -> HttpResponse:
                     )
                 },
             )
+            warnings = [] if data["confirmed"] else _registration_warnings(user, data)
+            if warnings:
+                form.fields["confirmed"].widget = forms.CheckboxInput()
+                return render(
+                    request,
+                    "people/new_patient.html",
+                    {"form": form, "warnings": warnings},
+                    status=409,
+                )
             try:
                 person = actions.check_create_person(
                     user.organization, person_input, acting_user=user
@@ -117,6 +130,45 @@ def new_patient(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "people/new_patient.html", {"form": form}, status=status)
+
+
+@dataclass(frozen=True)
+class RegistrationWarning:
+    text: str
+    matches: list[Person]
+
+
+OLDEST_LIKELY_AGE = 110
+
+
+def _registration_warnings(user: User, data: dict[str, Any]) -> list[RegistrationWarning]:
+    """What the desk should check before registering: someone already here who may be this
+    patient (a second record splits their history), or a birth year that is likely a typo."""
+    warnings = []
+    matches = list_possible_duplicates(
+        user=user,
+        given_name=data["given_name"],
+        family_name=data["family_name"],
+        birth_date=data["birth_date"],
+        phone=data["phone"],
+    )
+    if matches:
+        warnings.append(
+            RegistrationWarning(
+                "This patient may already be registered: open the record below instead, or "
+                "confirm that this is a different person.",
+                matches,
+            )
+        )
+    born = data["birth_date"]
+    if born is not None and (clock.now().date().year - born.year) > OLDEST_LIKELY_AGE:
+        warnings.append(
+            RegistrationWarning(
+                f"Born in {born.year}: that makes them over {OLDEST_LIKELY_AGE}. Check the year.",
+                [],
+            )
+        )
+    return warnings
 
 
 def _contacts(data: dict[str, Any]) -> list[actions.ContactInput]:

@@ -19,7 +19,7 @@ from carebond.people.tests.factories import make_patient
 pytestmark = pytest.mark.django_db
 
 # role -> (reads notes, reads the medical history)
-NEEDS = {
+NEEDS: dict[str, tuple[bool, bool]] = {
     Role.ADMIN: (True, True),
     Role.MANAGER: (True, True),
     Role.CLINICIAN: (True, True),

@@ -348,7 +348,7 @@ def test_editing_details_and_adding_a_phone(
         },
     )
     assert bad.status_code == 422
-    assert "not a language code" in bad.content.decode()
+    assert "neither a language we know" in bad.content.decode()
     saved = client.post(
         url,
         {
