@@ -14,6 +14,7 @@ from carebond.people.models import (
     ConsentMethod,
     ConsentStatus,
     HistoryCategory,
+    PersonKind,
     Purpose,
     ReferralSourceType,
     RelationshipType,
@@ -36,6 +37,18 @@ class SearchForm(forms.Form):
             }
         ),
     )
+
+
+class PeopleListForm(forms.Form):
+    """The People page without a search: a list of one kind, sorted, a page at a time."""
+
+    kind = forms.ChoiceField(choices=PersonKind.choices, required=False)
+    sort = forms.ChoiceField(
+        choices=[("recent", "Recently changed"), ("name", "Name"), ("born", "Birth date")],
+        required=False,
+    )
+    mine = forms.BooleanField(required=False, label="Only those I look after")
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
 
 class NewPatientForm(forms.Form):

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carebond.accounts.models import User
@@ -18,7 +19,7 @@ from carebond.core import clock
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, PermissionDenied
 from carebond.core.forms import show_error
-from carebond.core.permissions import MANAGERS, PHI_READERS, page_policy
+from carebond.core.permissions import MANAGERS, PHI_READERS, Role, page_policy
 from carebond.core.selectors import list_departments, list_locations
 from carebond.people import actions
 from carebond.people.access import RECORD_KEEPERS, access_merge_record, access_person
@@ -32,6 +33,7 @@ from carebond.people.forms import (
     NewReferralSourceForm,
     NewStaffForm,
     NoteForm,
+    PeopleListForm,
     RelatedPersonForm,
     SearchForm,
 )
@@ -44,12 +46,14 @@ from carebond.people.selectors import (
     get_person_for_edit,
     list_duplicate_candidates,
     list_liaisons,
+    list_people,
     list_possible_duplicates,
     list_recent_merges,
     search_people,
 )
 
 CLINICAL_EDITORS = {"admin", "manager", "clinician"}
+SEARCH_SHOWN = 50
 DUPLICATE_PAIRS_SHOWN = 50
 MAX_DUPLICATE_PAIRS = 1000
 
@@ -57,17 +61,50 @@ MAX_DUPLICATE_PAIRS = 1000
 @page_policy(PHI_READERS)
 @require_GET
 def people(request: HttpRequest) -> HttpResponse:
-    """The one search box across patients, referral sources and staff."""
+    """The one search box across patients, referral sources and staff; without a search, a
+    list of one kind (a liaison starts with the referral sources they look after)."""
     user = signed_in_user(request)
-    form = SearchForm(request.GET or None)
-    results = None
-    status = 200
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    results, listing, status = None, None, 200
     if form.is_bound:
         if form.is_valid():
-            results = search_people(user=user, q=form.cleaned_data["q"], limit=50)
+            results = search_people(user=user, q=form.cleaned_data["q"], limit=SEARCH_SHOWN + 1)
         else:
             status = 400
-    context = {"form": form, "results": results, "may_import": MANAGERS.allows(user.role)}
+    defaults = (
+        {"kind": PersonKind.REFERRAL_SOURCE, "mine": "on"}
+        if user.role == Role.LIAISON
+        else {"kind": PersonKind.PATIENT}
+    )
+    list_form = PeopleListForm(request.GET if "kind" in request.GET else defaults)
+    if not form.is_bound and list_form.is_valid():
+        data = list_form.cleaned_data
+        listing = list_people(
+            user=user,
+            kind=data["kind"] or PersonKind.PATIENT,
+            sort=data["sort"] or "recent",
+            page=data["page"] or 1,
+            mine=data["mine"],
+        )
+    elif not form.is_bound:
+        status = 400
+    listed = list_form.cleaned_data if listing is not None else {}
+    query = urlencode(
+        {
+            "kind": listed.get("kind") or PersonKind.PATIENT,
+            "sort": listed.get("sort") or "recent",
+            **({"mine": "on"} if listed.get("mine") else {}),
+        }
+    )
+    context = {
+        "form": form,
+        "results": results[:SEARCH_SHOWN] if results is not None else None,
+        "results_cut": results is not None and len(results) > SEARCH_SHOWN,
+        "list_form": list_form,
+        "listing": listing,
+        "query": query,
+        "may_import": MANAGERS.allows(user.role),
+    }
     return render(request, "people/search.html", context, status=status)
 
 

@@ -16,6 +16,7 @@ from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
+from carebond.people.actions import PersonInput, ReferralInput, check_create_person
 from carebond.people.models import ConsentRecord, Person, PersonalNote
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.touchpoints.actions import record_touchpoint
@@ -430,3 +431,44 @@ def test_the_duplicates_page_says_how_many_pairs_it_hides_and_shows_them_all_on_
     everything = client.get("/people/duplicates/", {"all": "1"}).content.decode()
     assert everything.count("Compare</a>") == 52
     assert 'data-testid="duplicates-shown"' not in everything
+
+
+def test_the_people_page_lists_by_kind_a_page_at_a_time(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    # given 55 patients and a referral source looked after by the liaison
+    for n in range(55):
+        make_patient(org_a, f"Given{n:02d}", f"Family{n:02d}")
+    liaison = users_a["liaison"]
+    check_create_person(
+        org_a,
+        PersonInput(
+            kind="referral_source",
+            given_name="Omar",
+            family_name="Haddad",
+            referral=ReferralInput(liaison=liaison),
+        ),
+        acting_user=None,
+    )
+    client = client_for(users_a["front_desk"])
+    # when the desk opens People without searching: patients, by name, 50 to a page
+    first = client.get("/people/", {"kind": "patient", "sort": "name"}).content.decode()
+    assert "Family00" in first
+    assert "Family49" in first
+    assert "Family50" not in first
+    assert "page=2" in first
+    second = client.get("/people/", {"kind": "patient", "sort": "name", "page": "2"})
+    assert "Family54" in second.content.decode()
+    # and the liaison starts with the referral sources they look after
+    own = client_for(liaison).get("/people/").content.decode()
+    assert "Omar Haddad" in own
+    assert "Family00" not in own
+
+
+def test_a_search_that_finds_more_than_it_shows_says_so(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    for n in range(52):
+        make_patient(org_a, "Sam", f"Okafor{n:02d}", birth_date=None)
+    page = client_for(admin_a).get("/people/", {"q": "sam"}).content.decode()
+    assert "Showing the first 50 matches; there are more." in page
