@@ -420,6 +420,64 @@ def check_add_contact_point(
     return point
 
 
+def _contact_point(person: Person, *, system: str, value: str) -> ContactPoint:
+    point = ContactPoint.objects.filter(person=person, system=system, value=value).first()
+    if point is None:
+        raise InvalidInput(
+            "That phone or email is no longer on the record; reload the page.", field="value"
+        )
+    return point
+
+
+@transaction.atomic
+def check_change_contact_point(
+    person: Person, *, system: str, old_value: str, contact: ContactInput, acting_user: User | None
+) -> ContactPoint:
+    """Audit: person.contact_changed. Replaces a phone or email (a new number, a typo fixed)."""
+    person = lock_live(person)
+    point = _contact_point(person, system=system, value=old_value)
+    cleaned = clean_contact(person.organization, replace(contact, system=system))
+    if (
+        cleaned.value != point.value
+        and ContactPoint.objects.filter(person=person, system=system, value=cleaned.value).exists()
+    ):
+        raise InvalidInput(f"{cleaned.value} is already on this record.", field="value")
+    point.value, point.use = cleaned.value, cleaned.use
+    point.save(update_fields=["value", "use"])
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.contact_changed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=[f"contact.{system}"],
+    )
+    return point
+
+
+@transaction.atomic
+def check_remove_contact_point(
+    person: Person, *, system: str, value: str, acting_user: User | None
+) -> None:
+    """Audit: person.contact_removed. The others of the same kind close ranks (1, 2, ...)."""
+    person = lock_live(person)
+    _contact_point(person, system=system, value=value).delete()
+    for rank, point in enumerate(
+        ContactPoint.objects.filter(person=person, system=system).order_by("rank", "id"), start=1
+    ):
+        if point.rank != rank:
+            point.rank = rank
+            point.save(update_fields=["rank"])
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.contact_removed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=[f"contact.{system}"],
+    )
+
+
 @transaction.atomic
 def check_add_identifier(
     person: Person, identifier: IdentifierInput, *, acting_user: User | None
@@ -690,21 +748,7 @@ def check_add_address(
 ) -> Address:
     """Audit: person.address_added (a new address ranks after the ones the person has)."""
     person = lock_live(person)
-    cleaned = replace(
-        address,
-        **{name: str(getattr(address, name)).strip() for name in vars(address)},
-    )
-    if not cleaned.line1:
-        raise InvalidInput("An address needs its first line (street).", field="line1")
-    if cleaned.use not in ContactUse.values:
-        raise InvalidInput(
-            f"Unknown use {cleaned.use!r}; use home, work, mobile or other.", field="use"
-        )
-    cleaned.country = cleaned.country.upper()
-    if cleaned.country and (len(cleaned.country) != 2 or not cleaned.country.isalpha()):
-        raise InvalidInput(
-            f"{address.country!r} is not a two-letter country code (e.g. US).", field="country"
-        )
+    cleaned = _clean_address(address)
     rank = Address.objects.filter(person=person).count() + 1
     row = Address.objects.create(
         organization_id=person.organization_id, person=person, rank=rank, **vars(cleaned)
@@ -717,6 +761,81 @@ def check_add_address(
         changed_fields=["address"],
     )
     return row
+
+
+def _clean_address(address: AddressInput) -> AddressInput:
+    cleaned = replace(
+        address,
+        **{name: str(getattr(address, name)).strip() for name in vars(address)},
+    )
+    problems = Problems()
+    with problems.check():
+        if not cleaned.line1:
+            raise InvalidInput("An address needs its first line (street).", field="line1")
+    with problems.check():
+        if cleaned.use not in ContactUse.values:
+            raise InvalidInput(
+                f"Unknown use {cleaned.use!r}; use home, work, mobile or other.", field="use"
+            )
+    cleaned.country = cleaned.country.upper()
+    with problems.check():
+        if cleaned.country and (len(cleaned.country) != 2 or not cleaned.country.isalpha()):
+            raise InvalidInput(
+                f"{address.country!r} is not a two-letter country code (e.g. US).",
+                field="country",
+            )
+    for name in vars(cleaned):
+        limit = getattr(Address._meta.get_field(name), "max_length", None)
+        if limit and len(getattr(cleaned, name)) > limit:
+            with problems.check():
+                raise InvalidInput(f"Keep this under {limit + 1} characters.", field=name)
+    problems.raise_any()
+    return cleaned
+
+
+def _address_at(person: Person, rank: int) -> Address:
+    address = Address.objects.filter(person=person, rank=rank).first()
+    if address is None:
+        raise InvalidInput("That address is no longer on the record; reload the page.")
+    return address
+
+
+@transaction.atomic
+def check_change_address(
+    person: Person, *, rank: int, address: AddressInput, acting_user: User | None
+) -> Address:
+    """Audit: person.address_changed (a move, a corrected postcode)."""
+    person = lock_live(person)
+    row = _address_at(person, rank)
+    for name, value in vars(_clean_address(address)).items():
+        setattr(row, name, value)
+    row.save()
+    record_audit(
+        actor=acting_user,
+        action="person.address_changed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=["address"],
+    )
+    return row
+
+
+@transaction.atomic
+def check_remove_address(person: Person, *, rank: int, acting_user: User | None) -> None:
+    """Audit: person.address_removed. The addresses after it move up one."""
+    person = lock_live(person)
+    _address_at(person, rank).delete()
+    for position, row in enumerate(Address.objects.filter(person=person).order_by("rank"), 1):
+        if row.rank != position:
+            row.rank = position
+            row.save(update_fields=["rank"])
+    record_audit(
+        actor=acting_user,
+        action="person.address_removed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=["address"],
+    )
 
 
 @transaction.atomic

@@ -121,10 +121,16 @@ class HistoryForm(forms.Form):
 
 
 class CareTeamForm(forms.Form):
-    staff_name = forms.CharField(
-        max_length=100, label="Staff member", help_text="Type their name; one typo is fine."
-    )
+    """A member of the care team is chosen from the organisation's staff, never typed."""
+
+    staff = forms.ChoiceField(label="Staff member", choices=())
     role = forms.CharField(max_length=60, help_text="e.g. Primary care physician")
+
+    def __init__(
+        self, *args: object, staff_choices: Sequence[tuple[str, str]] = (), **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["staff"].choices = [("", "Choose a staff member"), *staff_choices]  # type: ignore[attr-defined]
 
 
 class NewReferralSourceForm(forms.Form):
@@ -206,4 +212,30 @@ class ContactForm(forms.Form):
     value = forms.CharField(max_length=254)
     use = forms.ChoiceField(
         choices=[("home", "Home"), ("mobile", "Mobile"), ("work", "Work"), ("other", "Other")]
+    )
+
+
+class ChangeContactForm(forms.Form):
+    """One phone or email already on the record: a new value (and use), or removed."""
+
+    system = forms.ChoiceField(
+        choices=[("phone", "Phone"), ("email", "Email")], widget=forms.HiddenInput
+    )
+    old_value = forms.CharField(max_length=254, widget=forms.HiddenInput)
+    value = forms.CharField(max_length=254, required=False)
+    use = forms.ChoiceField(
+        choices=[("home", "Home"), ("mobile", "Mobile"), ("work", "Work"), ("other", "Other")],
+        required=False,
+    )
+
+
+class AddressForm(forms.Form):
+    line1 = forms.CharField(max_length=200, label="Street")
+    line2 = forms.CharField(max_length=200, required=False, label="Street, second line")
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=100, required=False, label="State or region")
+    postal_code = forms.CharField(max_length=20, required=False)
+    country = forms.CharField(max_length=2, required=False, help_text="Two letters, e.g. US.")
+    use = forms.ChoiceField(
+        choices=[("home", "Home"), ("work", "Work"), ("other", "Other")], required=False
     )

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
+from carebond.core.access import one_or_not_found
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.permissions import PHI_ROLES
 from carebond.people.access import access_person, may_read_history, may_read_notes
@@ -487,4 +488,32 @@ def list_people(
         results=[SearchResult(person=p, contact=_first_contact(p)) for p in rows[:LIST_PAGE_SIZE]],
         page=page,
         has_next=len(rows) > LIST_PAGE_SIZE,
+    )
+
+
+def list_staff_choices(*, user: User) -> list[tuple[str, str]]:
+    """The organisation's staff members, by name, as (public id, "Name, job title") choices."""
+    staff = (
+        Person.objects.filter(organization_id=user.organization_id, kind=PersonKind.STAFF)
+        .live()
+        .select_related("staff_profile")
+        .order_by("family_name", "given_name")
+    )
+    return [
+        (
+            str(p.public_id),
+            f"{p.display_name}, {p.staff_profile.job_title}"
+            if getattr(p, "staff_profile", None) and p.staff_profile.job_title
+            else p.display_name,
+        )
+        for p in staff
+    ]
+
+
+def get_staff_member(*, user: User, public_id: UUID | str) -> Person:
+    return one_or_not_found(
+        Person.objects.filter(
+            organization_id=user.organization_id, kind=PersonKind.STAFF, public_id=public_id
+        ).live(),
+        "No such staff member.",
     )

@@ -24,7 +24,9 @@ from carebond.core.selectors import list_departments, list_locations
 from carebond.people import actions
 from carebond.people.access import RECORD_KEEPERS, access_merge_record, access_person
 from carebond.people.forms import (
+    AddressForm,
     CareTeamForm,
+    ChangeContactForm,
     ConsentForm,
     ContactForm,
     EditPersonForm,
@@ -41,14 +43,15 @@ from carebond.people.merge_actions import check_merge_people, check_undo_merge
 from carebond.people.models import Person, PersonKind
 from carebond.people.pages import person_page, side_panels_context
 from carebond.people.selectors import (
-    find_staff_member,
     get_merge_preview,
     get_person_for_edit,
+    get_staff_member,
     list_duplicate_candidates,
     list_liaisons,
     list_people,
     list_possible_duplicates,
     list_recent_merges,
+    list_staff_choices,
     search_people,
 )
 
@@ -317,47 +320,146 @@ def new_staff(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _edit_page(
+    request: HttpRequest, person: Person, *, status: int = 200, **bound: Any
+) -> HttpResponse:
+    """The edit page: the person's own details, each phone, email and address with its own
+    form (change or remove), and forms to add one. A form that failed comes back bound."""
+    initial = {name: getattr(person, name) for name in EditPersonForm.base_fields}
+    contacts = [
+        (
+            f"{point.get_system_display()} {point.value}",
+            bound.get(f"contact:{point.system}:{point.value}")
+            or ChangeContactForm(
+                initial={
+                    "system": point.system,
+                    "old_value": point.value,
+                    "value": point.value,
+                    "use": point.use,
+                },
+                auto_id=f"contact{n}_%s",
+            ),
+        )
+        for n, point in enumerate(person.contact_points.all())
+    ]
+    addresses = [
+        (
+            address.rank,
+            bound.get(f"address:{address.rank}")
+            or AddressForm(initial=_address_fields(address), auto_id=f"address{address.rank}_%s"),
+        )
+        for address in person.addresses.all()
+    ]
+    context = {
+        "person": person,
+        "form": bound.get("form") or EditPersonForm(initial=initial),
+        "contact_form": bound.get("contact_form") or ContactForm(auto_id="new_contact_%s"),
+        "contacts": contacts,
+        "addresses": addresses,
+        "address_form": bound.get("address_form") or AddressForm(auto_id="new_address_%s"),
+    }
+    return render(request, "people/edit_person.html", context, status=status)
+
+
+def _address_fields(address: Any) -> dict[str, Any]:
+    return {name: getattr(address, name) for name in AddressForm.base_fields}
+
+
 @page_policy(PHI_READERS)
 @require_http_methods(["GET", "POST"])
 def edit_person(request: HttpRequest, person_id: UUID) -> HttpResponse:
     """Change a person's own details and add phones or emails. Audited: person.updated."""
     user = signed_in_user(request)
-    person = (
-        get_person_for_edit(user=user, public_id=person_id)
-        if request.method == "GET"
-        else access_person(user, person_id)
-    )
-    initial = {name: getattr(person, name) for name in EditPersonForm.base_fields}
-    form = EditPersonForm(request.POST if "save_details" in request.POST else None, initial=initial)
-    contact_form = ContactForm(request.POST if "add_contact" in request.POST else None)
-    status = 200
-    if request.method == "POST":
-        bound = form if form.is_bound else contact_form
-        if not bound.is_valid():
-            status = 400
+    if request.method == "GET":
+        return _edit_page(request, get_person_for_edit(user=user, public_id=person_id))
+    person = access_person(user, person_id)
+    if "add_contact" in request.POST:
+        form: Any = ContactForm(request.POST, auto_id="new_contact_%s")
+        name = "contact_form"
+    else:
+        form = EditPersonForm(request.POST)
+        name = "form"
+    if not form.is_valid():
+        return _edit_page(request, person, status=400, **{name: form})
+    try:
+        if name == "form":
+            actions.check_update_person(person, form.cleaned_data, acting_user=user)
         else:
-            try:
-                if bound is form:
-                    actions.check_update_person(person, form.cleaned_data, acting_user=user)
-                else:
-                    actions.check_add_contact_point(
-                        person,
-                        actions.ContactInput(**contact_form.cleaned_data),
-                        acting_user=user,
-                    )
-            except CareBondError as error:
-                aliases = {"phone": "value", "email": "value"} if bound is contact_form else {}
-                show_error(bound, error, aliases=aliases)
-                status = error.status
-            else:
-                messages.success(request, "Saved.")
-                return redirect("people:detail", person_id=person.public_id)
-    return render(
-        request,
-        "people/edit_person.html",
-        {"person": person, "form": form, "contact_form": contact_form},
-        status=status,
+            actions.check_add_contact_point(
+                person, actions.ContactInput(**form.cleaned_data), acting_user=user
+            )
+    except CareBondError as error:
+        aliases = {"phone": "value", "email": "value"} if name == "contact_form" else {}
+        show_error(form, error, aliases=aliases)
+        return _edit_page(request, person, status=error.status, **{name: form})
+    messages.success(request, "Saved.")
+    return redirect("people:detail", person_id=person.public_id)
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def change_contact(request: HttpRequest, person_id: UUID) -> HttpResponse:
+    """Replace a phone or email (press Save) or take it off the record (press Remove)."""
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    form = ChangeContactForm(request.POST)
+    key = f"contact:{request.POST.get('system', '')}:{request.POST.get('old_value', '')}"
+    if not form.is_valid():
+        return _edit_page(request, person, status=400, **{key: form})
+    data = form.cleaned_data
+    try:
+        if "remove" in request.POST:
+            actions.check_remove_contact_point(
+                person, system=data["system"], value=data["old_value"], acting_user=user
+            )
+            message = f"{data['old_value']} is removed."
+        else:
+            actions.check_change_contact_point(
+                person,
+                system=data["system"],
+                old_value=data["old_value"],
+                contact=actions.ContactInput(data["system"], data["value"], data["use"] or "home"),
+                acting_user=user,
+            )
+            message = "Saved."
+    except CareBondError as error:
+        show_error(form, error, aliases={"phone": "value", "email": "value"})
+        return _edit_page(request, person, status=error.status, **{key: form})
+    messages.success(request, message)
+    return redirect("people:edit", person_id=person.public_id)
+
+
+@page_policy(PHI_READERS)
+@require_POST
+def change_address(request: HttpRequest, person_id: UUID, rank: int) -> HttpResponse:
+    """Add an address (rank 0), change one (Save) or take it off the record (Remove)."""
+    user = signed_in_user(request)
+    person = access_person(user, person_id)
+    key = f"address:{rank}" if rank else "address_form"
+    if "remove" in request.POST:
+        try:
+            actions.check_remove_address(person, rank=rank, acting_user=user)
+        except CareBondError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "The address is removed.")
+        return redirect("people:edit", person_id=person.public_id)
+    form = AddressForm(request.POST)
+    if not form.is_valid():
+        return _edit_page(request, person, status=400, **{key: form})
+    address = actions.AddressInput(
+        **{**form.cleaned_data, "use": form.cleaned_data["use"] or "home"}
     )
+    try:
+        if rank:
+            actions.check_change_address(person, rank=rank, address=address, acting_user=user)
+        else:
+            actions.check_add_address(person, address, acting_user=user)
+    except CareBondError as error:
+        show_error(form, error)
+        return _edit_page(request, person, status=error.status, **{key: form})
+    messages.success(request, "Saved.")
+    return redirect("people:edit", person_id=person.public_id)
 
 
 @page_policy(PHI_READERS)
@@ -475,11 +577,13 @@ def add_history(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @require_POST
 def add_care_team(request: HttpRequest, person_id: UUID) -> HttpResponse:
     def write(user: User, person: Person, data: dict[str, Any]) -> str:
-        member = find_staff_member(user=user, name=data["staff_name"])
+        member = get_staff_member(user=user, public_id=data["staff"])
         actions.check_add_care_team_member(person, member, role=data["role"], acting_user=user)
         return f"{member.display_name} joined the care team."
 
-    return _post_to_panel(request, person_id, "care_team_form", CareTeamForm(request.POST), write)
+    choices = list_staff_choices(user=signed_in_user(request))
+    form = CareTeamForm(request.POST, staff_choices=choices)
+    return _post_to_panel(request, person_id, "care_team_form", form, write)
 
 
 @page_policy(RECORD_KEEPERS)

@@ -219,7 +219,8 @@ def test_panels_accept_notes_consent_family_history_and_care_team(
     )
     assert (
         client.post(
-            f"{base}/care-team/", {"staff_name": "Priya Ramen", "role": "Primary care physician"}
+            f"{base}/care-team/",
+            {"staff": str(staff.public_id), "role": "Primary care physician"},
         ).status_code
         == 302
     )
@@ -400,18 +401,33 @@ def test_flash_messages_with_names_stay_out_of_cookies(
     assert "Patientname" not in str(client.cookies)
 
 
-def test_care_team_finds_staff_among_namesake_patients(
-    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+def test_the_care_team_is_chosen_from_the_staff_list(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User, outsider_b: User
 ) -> None:
+    # given staff, and patients who share a staff member's name
     for _ in range(3):
         make_patient(org_a, "Priya", "Raman")
     staff = make_staff(org_a, "Priya", "Raman")
     patient = make_patient(org_a)
-    response = client_for(admin_a).post(
-        f"/people/{patient.public_id}/care-team/", {"staff_name": "Priya Raman", "role": "PCP"}
+    client = client_for(admin_a)
+    # the panel offers the staff members only, by name and job title
+    panels = client.get(f"/people/{patient.public_id}/panels/").content.decode()
+    assert f'<option value="{staff.public_id}">Priya Raman, Family physician</option>' in panels
+    assert panels.count("Priya Raman") == 1
+    # when one is chosen, they join the care team
+    response = client.post(
+        f"/people/{patient.public_id}/care-team/", {"staff": str(staff.public_id), "role": "PCP"}
     )
     assert response.status_code == 302
     assert patient.care_team.get().staff == staff
+    # and a patient's id (or another organisation's staff) is not a choice
+    namesake = Person.objects.filter(organization=org_a, kind="patient").first()
+    assert namesake is not None
+    refused = client.post(
+        f"/people/{patient.public_id}/care-team/", {"staff": str(namesake.public_id), "role": "x"}
+    )
+    assert refused.status_code == 400
+    assert patient.care_team.count() == 1
 
 
 def test_the_duplicates_page_says_how_many_pairs_it_hides_and_shows_them_all_on_request(
@@ -472,3 +488,55 @@ def test_a_search_that_finds_more_than_it_shows_says_so(
         make_patient(org_a, "Sam", f"Okafor{n:02d}", birth_date=None)
     page = client_for(admin_a).get("/people/", {"q": "sam"}).content.decode()
     assert "Showing the first 50 matches; there are more." in page
+
+
+def test_a_phone_is_replaced_or_removed_and_an_address_edited(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a, phone="2175550111", email="maria@example.org")
+    client = client_for(admin_a)
+    base = f"/people/{person.public_id}"
+    # when the phone is replaced by a new number
+    changed = client.post(
+        f"{base}/contacts/",
+        {"system": "phone", "old_value": "+12175550111", "value": "217 555 0199", "use": "mobile"},
+    )
+    assert changed.status_code == 302
+    assert list(person.contact_points.values_list("system", "value", "use")) == [
+        ("email", "maria@example.org", "home"),
+        ("phone", "+12175550199", "mobile"),
+    ]
+    # and a bad number is refused beside its field, changing nothing
+    bad = client.post(
+        f"{base}/contacts/",
+        {"system": "phone", "old_value": "+12175550199", "value": "12", "use": "home"},
+    )
+    assert bad.status_code == 422
+    assert person.contact_points.filter(value="+12175550199").exists()
+    # when the email is removed
+    client.post(
+        f"{base}/contacts/", {"system": "email", "old_value": "maria@example.org", "remove": "1"}
+    )
+    assert not person.contact_points.filter(system="email").exists()
+    # when an address is added, then corrected, then removed
+    added = client.post(
+        f"{base}/addresses/0/", {"line1": "1 Elm St", "city": "Urbana", "country": "us"}
+    )
+    assert added.status_code == 302
+    client.post(
+        f"{base}/addresses/1/", {"line1": "1 Elm Street", "city": "Urbana", "country": "US"}
+    )
+    assert person.addresses.get().line1 == "1 Elm Street"
+    client.post(f"{base}/addresses/1/", {"remove": "1"})
+    assert not person.addresses.exists()
+    # and each change is in the audit trail
+    actions = set(
+        AuditEvent.objects.filter(target_id=str(person.public_id)).values_list("action", flat=True)
+    )
+    assert {
+        "person.contact_changed",
+        "person.contact_removed",
+        "person.address_added",
+        "person.address_changed",
+        "person.address_removed",
+    } <= actions
