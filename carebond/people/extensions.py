@@ -40,6 +40,7 @@ def register() -> None:
         CareTeamMember,
         ConsentRecord,
         ContactPoint,
+        DistinctPair,
         HistoryItem,
         Identifier,
         MergeRecord,
@@ -86,3 +87,9 @@ def register() -> None:
             SearchTerm, "person", "rebuilt for both records by index_person after the move"
         )
     )
+    for side in ("first", "second"):
+        exempt_person_link(
+            PersonLinkExemption(
+                DistinctPair, side, "a decision about two records, kept as it was made"
+            )
+        )

@@ -15,6 +15,7 @@ from carebond.core import clock
 from carebond.core.access import one_or_not_found
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.permissions import PHI_ROLES
+from carebond.core.registry import person_relations
 from carebond.people.access import access_person, may_read_history, may_read_notes
 from carebond.people.models import (
     CareTeamMember,
@@ -22,6 +23,7 @@ from carebond.people.models import (
     ConsentStatus,
     ContactPoint,
     ContactSystem,
+    DistinctPair,
     HistoryItem,
     MergeRecord,
     Person,
@@ -277,6 +279,10 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 add(a, b, f"same {contact['system']}")
+    for first_id, second_id in DistinctPair.objects.filter(organization_id=org_id).values_list(
+        "first_id", "second_id"
+    ):
+        pairs.pop((first_id, second_id), None)  # checked and found to be two people
     people = {p.pk: p for p in live.filter(pk__in={pk for pair in pairs for pk in pair})}
     candidates = []
     for (a, b), reasons in pairs.items():
@@ -517,3 +523,22 @@ def get_staff_member(*, user: User, public_id: UUID | str) -> Person:
         ).live(),
         "No such staff member.",
     )
+
+
+@dataclass(frozen=True)
+class RowCount:
+    label: str
+    count: int
+
+
+def count_rows_of(person: Person) -> list[RowCount]:
+    """How many rows of each kind hang off a record (every relation a merge would move), so the
+    compare page shows what each record holds before one is chosen."""
+    counts: dict[str, int] = {}
+    for relation in person_relations():
+        if relation.one_per_person:
+            continue
+        label = str(relation.model._meta.verbose_name_plural)
+        n = relation.model._default_manager.filter(**{relation.field: person}).count()
+        counts[label] = counts.get(label, 0) + n
+    return [RowCount(label, n) for label, n in sorted(counts.items()) if n]

@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("duplicates/", views.duplicates, name="duplicates"),
     path("import/", include(import_urls.urlpatterns)),
     path("merge/<uuid:first_id>/<uuid:second_id>/", views.merge, name="merge"),
+    path(
+        "merge/<uuid:first_id>/<uuid:second_id>/distinct/",
+        views.mark_distinct,
+        name="mark_distinct",
+    ),
     path("merges/<uuid:merge_id>/undo/", views.undo_merge, name="undo_merge"),
     path("<uuid:person_id>/", views.person, name="detail"),
     path("<uuid:person_id>/panels/", views.person_panels, name="panels"),

@@ -39,10 +39,15 @@ from carebond.people.forms import (
     RelatedPersonForm,
     SearchForm,
 )
-from carebond.people.merge_actions import check_merge_people, check_undo_merge
+from carebond.people.merge_actions import (
+    check_mark_distinct,
+    check_merge_people,
+    check_undo_merge,
+)
 from carebond.people.models import Person, PersonKind
 from carebond.people.pages import person_page, side_panels_context
 from carebond.people.selectors import (
+    count_rows_of,
     get_merge_preview,
     get_person_for_edit,
     get_staff_member,
@@ -628,9 +633,29 @@ def merge(request: HttpRequest, first_id: UUID, second_id: UUID) -> HttpResponse
     return render(
         request,
         "people/merge.html",
-        {"first": first, "second": second},
+        {
+            "first": first,
+            "second": second,
+            "first_counts": count_rows_of(first.person),
+            "second_counts": count_rows_of(second.person),
+        },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@page_policy(RECORD_KEEPERS)
+@require_POST
+def mark_distinct(request: HttpRequest, first_id: UUID, second_id: UUID) -> HttpResponse:
+    """ "Not the same person": the pair leaves the duplicates list for good."""
+    user = signed_in_user(request)
+    first, second = access_person(user, first_id), access_person(user, second_id)
+    check_mark_distinct(first, second, acting_user=user)
+    messages.success(
+        request,
+        f"{first.display_name} and {second.display_name} are two people; "
+        "they will not be offered as duplicates again.",
+    )
+    return redirect("people:duplicates")
 
 
 @page_policy(RECORD_KEEPERS)
