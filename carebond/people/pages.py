@@ -29,7 +29,7 @@ from carebond.people.forms import (
     RelatedPersonForm,
 )
 from carebond.people.models import Person, PersonKind
-from carebond.people.selectors import get_person_overview, list_staff_choices
+from carebond.people.selectors import get_person_overview, group_history, list_staff_choices
 
 CLINICAL_EDITORS = {"admin", "manager", "clinician"}
 # The people app's own forms that live in the side panels (the consent form is in the header).
@@ -82,6 +82,7 @@ def side_panels_context(
         "may_edit_history": user.role in CLINICAL_EDITORS,
         "may_read_notes": may_read_notes(user),
         "may_read_history": may_read_history(user),
+        "history_groups": group_history(overview.person.history.all()),
         "is_patient": overview.person.kind == PersonKind.PATIENT,
         "side_panels": draw_panels(
             request, overview.person, column="side", bound_forms=bound_forms

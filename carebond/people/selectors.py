@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -542,3 +543,38 @@ def count_rows_of(person: Person) -> list[RowCount]:
         n = relation.model._default_manager.filter(**{relation.field: person}).count()
         counts[label] = counts.get(label, 0) + n
     return [RowCount(label, n) for label, n in sorted(counts.items()) if n]
+
+
+@dataclass(frozen=True)
+class HistoryGroup:
+    """One problem, allergy, medication or vaccine however many times it was recorded (an EHR
+    sends a yearly flu shot as one Immunization a year): shown once, with how often and when
+    last."""
+
+    category: str
+    display: str
+    code: str
+    count: int
+    last: date | None
+    is_active: bool
+
+
+def group_history(items: Iterable[HistoryItem]) -> list[HistoryGroup]:
+    groups: dict[tuple[str, str], list[HistoryItem]] = {}
+    for item in items:
+        key = (item.category, f"{item.code_system}|{item.code}" if item.code else item.display)
+        groups.setdefault(key, []).append(item)
+    rows = []
+    for same in groups.values():
+        newest = max(same, key=lambda i: (i.onset or date.min, i.created_at))
+        rows.append(
+            HistoryGroup(
+                category=newest.get_category_display(),
+                display=newest.display,
+                code=newest.code,
+                count=len(same),
+                last=newest.onset,
+                is_active=any(i.is_active for i in same),
+            )
+        )
+    return sorted(rows, key=lambda g: (g.category, not g.is_active, g.display.casefold()))

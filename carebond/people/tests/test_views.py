@@ -16,7 +16,12 @@ from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
-from carebond.people.actions import PersonInput, ReferralInput, check_create_person
+from carebond.people.actions import (
+    PersonInput,
+    ReferralInput,
+    check_add_history_item,
+    check_create_person,
+)
 from carebond.people.models import ConsentRecord, Person, PersonalNote
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.touchpoints.actions import record_touchpoint
@@ -540,3 +545,37 @@ def test_a_phone_is_replaced_or_removed_and_an_address_edited(
         "person.address_changed",
         "person.address_removed",
     } <= actions
+
+
+def test_a_vaccine_given_every_year_shows_once_with_its_count_and_last_date(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    for year in (2022, 2023, 2024, 2025):
+        check_add_history_item(
+            person,
+            category="immunization",
+            display="Influenza, seasonal",
+            code_system="http://hl7.org/fhir/sid/cvx",
+            code="140",
+            onset=date(year, 10, 1),
+            acting_user=None,
+        )
+    panels = client_for(admin_a).get(f"/people/{person.public_id}/panels/").content.decode()
+    assert panels.count("Influenza, seasonal") == 1
+    assert "4 times, last 2025-10-01" in panels
+
+
+def test_an_imported_visit_says_where_it_came_from_not_who_ran_the_import(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    touchpoint = record_touchpoint(
+        person, kind="visit", channel="in_person", direction="inbound", recorded_by=admin_a
+    )
+    Touchpoint.objects.filter(pk=touchpoint.pk).update(
+        origin_system="urn:ehr:riverbend-epic", origin_id="Encounter/1"
+    )
+    page = client_for(admin_a).get(f"/people/{person.public_id}/").content.decode()
+    assert "from the EHR (urn:ehr:riverbend-epic)" in page
+    assert f"logged by {admin_a.username}" not in page
