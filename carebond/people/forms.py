@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 
@@ -21,6 +22,18 @@ from carebond.touchpoints.models import Direction, MomentOfTruth, TouchpointChan
 
 def _blank_first(choices: list[tuple[str, str]], label: str = "—") -> list[tuple[str, str]]:
     return [("", label), *choices]
+
+
+class PersonPageForm(forms.Form):
+    """One of the several forms on the person page. Its fields' ids start with its own prefix
+    (log_channel, filter_channel, consent_channel), so no id is used twice on the page and each
+    label points at its own control; field names, and so what is posted, do not change."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class SearchForm(forms.Form):
@@ -61,7 +74,8 @@ class NewPatientForm(forms.Form):
     mobility_assistance = forms.BooleanField(required=False)
 
 
-class TouchpointForm(forms.Form):
+class TouchpointForm(PersonPageForm):
+    id_prefix = "log"
     kind = forms.ChoiceField(choices=TouchpointKind.choices, initial=TouchpointKind.CALL)
     channel = forms.ChoiceField(
         choices=_blank_first(TouchpointChannel.choices, "Usual"), required=False
@@ -89,7 +103,8 @@ class TouchpointForm(forms.Form):
     )
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(PersonPageForm):
+    id_prefix = "filter"
     kind = forms.ChoiceField(
         choices=_blank_first(TouchpointKind.choices, "All kinds"), required=False
     )
@@ -114,13 +129,15 @@ class TimelineFilterForm(forms.Form):
         self.fields["staff"].choices = [("", "All staff"), *staff_choices]  # type: ignore[attr-defined]
 
 
-class NoteForm(forms.Form):
+class NoteForm(PersonPageForm):
+    id_prefix = "note"
     text = forms.CharField(
         max_length=4000, label="Something to remember", widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(PersonPageForm):
+    id_prefix = "consent"
     channel = forms.ChoiceField(choices=Channel.choices)
     purpose = forms.ChoiceField(choices=Purpose.choices)
     status = forms.ChoiceField(choices=ConsentStatus.choices)
@@ -130,7 +147,8 @@ class ConsentForm(forms.Form):
     )
 
 
-class RelatedPersonForm(forms.Form):
+class RelatedPersonForm(PersonPageForm):
+    id_prefix = "related"
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     relationship = forms.ChoiceField(choices=RelationshipType.choices)
@@ -142,7 +160,8 @@ class RelatedPersonForm(forms.Form):
     )
 
 
-class HistoryForm(forms.Form):
+class HistoryForm(PersonPageForm):
+    id_prefix = "history"
     category = forms.ChoiceField(choices=HistoryCategory.choices)
     display = forms.CharField(max_length=300, label="Description")
     code_system = forms.CharField(
@@ -152,7 +171,8 @@ class HistoryForm(forms.Form):
     onset = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class CareTeamForm(forms.Form):
+class CareTeamForm(PersonPageForm):
+    id_prefix = "care_team"
     staff_name = forms.CharField(
         max_length=100, label="Staff member", help_text="Type their name; one typo is fine."
     )
