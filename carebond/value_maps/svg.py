@@ -239,8 +239,11 @@ def render_map(
     value_map = analysis.value_map
     unit = "respondents" if analysis.count_unit == "respondent" else "ladders"
     heaviest = max((edge.weight for edge in value_map.edges), default=1) or 1
+    # A picture, unless its codes are links: then a group, so the links inside stay reachable
+    # (an image's content is hidden from assistive technology).
+    role = "img" if link is None else "group"
     out: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="vm-map" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="vm-map" role="{role}" '
         f'viewBox="0 0 {placed.width} {placed.height}" width="{placed.width}" '
         f'height="{placed.height}" data-cutoff="{value_map.cutoff}" '
         f'data-edges="{len(value_map.edges)}" data-crossings="{placed.crossings}" '
