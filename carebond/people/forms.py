@@ -125,7 +125,7 @@ class TimelineFilterForm(PersonPageForm):
     def __init__(
         self, *args: object, staff_choices: Sequence[tuple[str, str]] = (), **kwargs: object
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["staff"].choices = [("", "All staff"), *staff_choices]  # type: ignore[attr-defined]
 
 
