@@ -71,21 +71,27 @@ def horizontal_overflow(page: Page) -> int:
 
 
 def wider_than_window(page: Page) -> list[str]:
-    """The deepest elements that reach past the window's right edge (to name an overflow)."""
+    """The deepest elements whose box or content reaches past the window's right edge (to name
+    what makes a page too wide)."""
     found: list[str] = page.evaluate(
         """() => {
         const width = document.documentElement.clientWidth;
         const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
             (el.classList.length ? '.' + Array.from(el.classList).join('.') : '');
+        const clips = (el) =>
+            ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
         const inScroller = (el) => {
-            for (let up = el.parentElement; up; up = up.parentElement) {
-                const style = getComputedStyle(up);
-                if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX)) return true;
-            }
+            for (let up = el.parentElement; up; up = up.parentElement) if (clips(up)) return true;
             return false;
         };
+        // An element reaches as far as its box, or as its content (text that does not wrap)
+        // unless it keeps that content inside (a scrolling box).
+        const reach = (el) => {
+            const box = el.getBoundingClientRect();
+            return clips(el) ? box.right : Math.max(box.right, box.left + el.scrollWidth);
+        };
         const wide = Array.from(document.body.querySelectorAll('*')).filter((el) =>
-            el.getBoundingClientRect().right > width + 0.5 && !inScroller(el) &&
+            reach(el) > width + 0.5 && !inScroller(el) &&
             getComputedStyle(el).position !== 'fixed');
         return wide.filter((el) => !wide.some((other) => other !== el && el.contains(other)))
             .slice(0, 5).map(name);

@@ -1,14 +1,15 @@
 """The accessibility gate: every page each demo role can reach, checked by axe-core and for width.
 
 The demo organisation (small, seed 42) is built once per walk; one browser walks it with one
-context per role, in two walks of three roles that the suite's two workers share. Each role opens
-every page of its navigation and the pages one click away from them (one of each kind of
-link: a person, a study, an import run, a user...), plus a search's results and a person of each
-kind, at desktop width (1280x800) and a phone's (390x844). On every page axe-core must find nothing
-serious or critical, no id may be used twice, every label and ARIA reference must name an element,
-and the page must be no wider than the window. Every finding is listed (role, width, page, rule,
-elements), not just the first, so one run shows all there is to fix. `pytest -m gate` runs it
-alone.
+context per role, in two walks of three roles that the suite's two workers share. Each role
+opens every page of its navigation and its user menu and the pages one click away from them
+(one of each kind of link: a person, a study, an import run, a user...), plus a search's
+results, a person of each kind and the study's own pages (edit, compare, report...), at desktop
+width (1280x800) and a phone's (390x844). On every page axe-core must find nothing serious or
+critical, no id may be used twice, every label and ARIA reference must name an element, nothing
+may be logged to the console as an error, and the page must be no wider than the window. Every
+finding is listed (role, width, page, what), not just the first, so one run shows all there is
+to fix. `pytest -m gate` runs it alone.
 
 Not walked: files and machine interfaces (CSV, SVG, NDJSON, /api, /fhir). The navigation's "API"
 link opens django-ninja's Swagger UI, a third-party page outside CareBond's templates.
@@ -28,8 +29,9 @@ import pytest
 from django.db.models import Count
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
-from carebond.demo.builder import build_demo
+from carebond.demo.builder import DemoResult, build_demo
 from carebond.people.models import Person
+from carebond.value_maps.models import Study
 from tests.browser.accessibility import (
     DESKTOP,
     PHONE,
@@ -117,15 +119,15 @@ def check_page(pages: dict[str, Page], *, role: str, path: str) -> Iterator[Find
 
 
 def walk(
-    pages: dict[str, Page], base_url: str, *, role: str, extra: list[str]
+    pages: dict[str, Page], base_url: str, *, role: str, details: dict[str, list[str]]
 ) -> tuple[list[str], list[Finding]]:
     """The navigation's and the user menu's pages and every kind of page one click away from
-    them; for roles that see people, also a search's results and a person of each kind (and
-    what is one click away from those)."""
+    them; and the detail pages of the sections the role's navigation has (people of each kind,
+    a study), with what is one click away from those."""
     desktop = pages["1280px"]
     starts: list[str] = [p for p in desktop.evaluate(SHELL_LINKS) if not NOT_PAGES.search(p)]
-    if "/people/" in starts:
-        starts += extra
+    extra = [path for section, paths in details.items() if section in starts for path in paths]
+    starts += extra
     queue = [(path, True) for path in starts]
     seen: set[str] = set()
     visited: list[str] = []
@@ -152,8 +154,11 @@ def keep_console_errors(page: Page, message: ConsoleMessage) -> None:
         page.console_errors.append(message.text)  # type: ignore[attr-defined]
 
 
-def people_to_open(demo_people: Any) -> list[str]:
-    """A search's results and one person of each kind, the patient with the most to show."""
+def details_to_open(demo: DemoResult) -> dict[str, list[str]]:
+    """By section: a search's results and one person of each kind (the patient with the most
+    to show), and the demo's study, whose own pages (edit, compare, report...) it links to."""
+    assert demo.people is not None
+    demo_people = demo.people
     patients = Person.objects.filter(pk__in=[p.pk for p in demo_people.patients]).annotate(
         relations=Count("relationships", distinct=True),
         team=Count("care_team", distinct=True),
@@ -162,10 +167,15 @@ def people_to_open(demo_people: Any) -> list[str]:
     patient = patients.order_by("-relations", "-team", "-items", "pk").first()
     assert patient is not None
     chosen = [patient, demo_people.referral_sources[0], demo_people.staff[0]]
-    return [
-        f"/people/?q={quote(patient.family_name)}",
-        *(f"/people/{person.public_id}/" for person in chosen),
-    ]
+    study = Study.objects.filter(organization=demo.organization).order_by("pk").first()
+    assert study is not None
+    return {
+        "/people/": [
+            f"/people/?q={quote(patient.family_name)}",
+            *(f"/people/{person.public_id}/" for person in chosen),
+        ],
+        "/value-maps/": [f"/value-maps/{study.public_id}/"],
+    }
 
 
 @pytest.mark.parametrize("roles", ROLE_GROUPS.values(), ids=ROLE_GROUPS.keys())
@@ -177,7 +187,7 @@ def test_every_page_of_every_role_passes_axe_and_fits_the_window(
     settings.CAREBOND_DEMO = True
     demo = build_demo(seed=42, size="small")
     passwords = {username: password for username, _role, password in demo.credentials}
-    extra = people_to_open(demo.people)
+    details = details_to_open(demo)
     base_url = str(live_server)
 
     # when each role walks its pages, open at both widths side by side
@@ -192,7 +202,7 @@ def test_every_page_of_every_role_passes_axe_and_fits_the_window(
             page.console_errors = []  # type: ignore[attr-defined]
             page.on("console", partial(keep_console_errors, page))
         sign_in(pages["1280px"], base_url, role, passwords[role])
-        walked[role], found = walk(pages, base_url, role=role, extra=extra)
+        walked[role], found = walk(pages, base_url, role=role, details=details)
         findings += found
         context.close()
     elapsed = time.perf_counter() - started
@@ -215,13 +225,14 @@ def test_every_page_of_every_role_passes_axe_and_fits_the_window(
 def test_the_checks_find_what_they_look_for(page: Page) -> None:
     """The gate passes only if its checks can fail: each finds its problem in a page made so."""
     # given a page with an image without a text alternative, two elements sharing an id, a
-    # description pointing at nothing, and a box wider than the phone's window
+    # description pointing at nothing, a box wider than the phone's window and a word longer
     page.set_viewport_size(PHONE)
     page.set_content(
         """<!DOCTYPE html><html lang="en"><head><title>Broken on purpose</title></head><body>
         <main><h1>Broken</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
         <label for="twice">Twice</label><input id="twice" aria-describedby="nowhere">
-        <input id="twice" aria-label="Again"><div style="width: 600px">wide</div></main>
+        <input id="twice" aria-label="Again"><div style="width: 600px">wide</div>
+        <p>respondent,segment,ladder,position,code,label,level,respondent,segment,ladder</p></main>
         </body></html>"""
     )
 
@@ -230,4 +241,4 @@ def test_the_checks_find_what_they_look_for(page: Page) -> None:
     assert duplicate_ids(page) == ["twice (x2)"]
     assert broken_references(page) == ["input#twice aria-describedby=nowhere: no such element"]
     assert horizontal_overflow(page) > 0
-    assert wider_than_window(page) == ["div"]
+    assert wider_than_window(page) == ["div", "p"]
