@@ -9,7 +9,8 @@ width (1280x800) and a phone's (390x844). On every page axe-core must find nothi
 critical, no id may be used twice, every label and ARIA reference must name an element, nothing
 may be logged to the console as an error, and the page must be no wider than the window. Every
 finding is listed (role, width, page, what), not just the first, so one run shows all there is
-to fix. `pytest -m gate` runs it alone.
+to fix. The sign-in page is checked too, before anyone signs in. `pytest -m gate` runs it
+alone.
 
 Not walked: files and machine interfaces (CSV, SVG, NDJSON, /api, /fhir). The navigation's "API"
 link opens django-ninja's Swagger UI, a third-party page outside CareBond's templates.
@@ -201,6 +202,11 @@ def test_every_page_of_every_role_passes_axe_and_fits_the_window(
             page.set_default_timeout(15_000)
             page.console_errors = []  # type: ignore[attr-defined]
             page.on("console", partial(keep_console_errors, page))
+        if role == roles[0]:
+            # the sign-in page, before anyone signs in
+            for page in pages.values():
+                open_page(page, f"{base_url}/accounts/login/")
+            findings += check_page(pages, role="signed out", path="/accounts/login/")
         sign_in(pages["1280px"], base_url, role, passwords[role])
         walked[role], found = walk(pages, base_url, role=role, details=details)
         findings += found
