@@ -4,6 +4,7 @@ focus ring of 2:1, and a navigation that never folded on a phone (with pages wid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -150,6 +151,13 @@ def test_every_description_and_label_reference_names_an_element(
     )
     expect(page.get_by_label("Preferred name")).to_have_accessible_description(
         "What they like to be called; used everywhere."
+    )
+
+    # and so is the search box's, when the search is too short
+    page.goto(f"{live_server}/people/?q=a")
+    assert broken_references(page) == []
+    expect(page.get_by_label("Search people")).to_have_accessible_description(
+        re.compile("at least 2 characters")
     )
 
 
