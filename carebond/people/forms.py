@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 
@@ -23,6 +24,18 @@ from carebond.people.models import (
 
 def _blank_first(choices: list[tuple[str, str]], label: str = "—") -> list[tuple[str, str]]:
     return [("", label), *choices]
+
+
+class PersonPageForm(forms.Form):
+    """One of the several forms on the person page. Its fields' ids start with its own prefix
+    (log_channel, filter_channel, consent_channel), so no id is used twice on the page and each
+    label points at its own control; field names, and so what is posted, do not change."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class SearchForm(forms.Form):
@@ -82,13 +95,15 @@ class NewPatientForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PersonPageForm):
+    id_prefix = "note"
     text = forms.CharField(
         max_length=4000, label="Something to remember", widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(PersonPageForm):
+    id_prefix = "consent"
     channel = forms.ChoiceField(choices=Channel.choices)
     purpose = forms.ChoiceField(choices=Purpose.choices)
     status = forms.ChoiceField(choices=ConsentStatus.choices)
@@ -98,7 +113,8 @@ class ConsentForm(forms.Form):
     )
 
 
-class RelatedPersonForm(forms.Form):
+class RelatedPersonForm(PersonPageForm):
+    id_prefix = "related"
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     relationship = forms.ChoiceField(choices=RelationshipType.choices)
@@ -110,7 +126,8 @@ class RelatedPersonForm(forms.Form):
     )
 
 
-class HistoryForm(forms.Form):
+class HistoryForm(PersonPageForm):
+    id_prefix = "history"
     category = forms.ChoiceField(choices=HistoryCategory.choices)
     display = forms.CharField(max_length=300, label="Description")
     code_system = forms.CharField(
@@ -120,16 +137,17 @@ class HistoryForm(forms.Form):
     onset = DateInRangeField(required=False, date_range=PAST_DATES)
 
 
-class CareTeamForm(forms.Form):
+class CareTeamForm(PersonPageForm):
     """A member of the care team is chosen from the organisation's staff, never typed."""
 
+    id_prefix = "care_team"
     staff = forms.ChoiceField(label="Staff member", choices=())
     role = forms.CharField(max_length=60, help_text="e.g. Primary care physician")
 
     def __init__(
         self, *args: object, staff_choices: Sequence[tuple[str, str]] = (), **kwargs: object
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["staff"].choices = [("", "Choose a staff member"), *staff_choices]  # type: ignore[attr-defined]
 
 
