@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from carebond.testing.fixtures import make_organization, make_user, sign_in
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -19,6 +18,7 @@ from carebond.core.permissions import Role
 from carebond.people.actions import check_record_consent
 from carebond.people.models import Person
 from carebond.people.tests.factories import make_patient
+from carebond.testing.fixtures import make_organization, make_user, sign_in
 from tests.browser.accessibility import (
     DESKTOP,
     PHONE,
