@@ -13,7 +13,7 @@ from ninja.operation import Operation
 
 from carebond.accounts.api import organization_router
 from carebond.accounts.api import router as accounts_router
-from carebond.core.errors import CareBondError
+from carebond.core.errors import CareBondError, InvalidFields
 from carebond.core.permissions import ALL_ROLES, PUBLIC, AccessPolicy, page_policy
 from carebond.core.schemas import ErrorOut
 from carebond.people.api import router as people_router
@@ -93,6 +93,9 @@ def _error(
 
 @api.exception_handler(CareBondError)
 def on_carebond_error(request: HttpRequest, exc: CareBondError) -> HttpResponse:
+    if isinstance(exc, InvalidFields):  # several fields at once: every one of them
+        errors = [{"field": e.field or "", "message": e.message} for e in exc.errors]
+        return _error(request, exc.status, exc.message, exc.code, exc.field, errors=errors)
     return _error(request, exc.status, exc.message, exc.code, exc.field)
 
 

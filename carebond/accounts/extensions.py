@@ -7,11 +7,14 @@ from datetime import timedelta
 
 from carebond.accounts.panels import security_panel
 from carebond.accounts.scans import scan_expired_sessions
+from carebond.accounts.selectors import user_names
 from carebond.core.permissions import ADMINS
 from carebond.core.registry import (
+    AuditNames,
     HomePanel,
     NavEntry,
     ScanEntry,
+    register_audit_names,
     register_home_panel,
     register_navigation,
     register_scan,
@@ -20,6 +23,7 @@ from carebond.core.registry import (
 
 def register() -> None:
     register_navigation(NavEntry("Users", "accounts:users", ADMINS, order=80))
+    register_audit_names(AuditNames("accounts.user", user_names))
     register_home_panel(
         HomePanel(
             key="accounts.security",

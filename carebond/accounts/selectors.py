@@ -54,3 +54,12 @@ def get_security_summary(*, user: User) -> SecuritySummary:
         without_mfa=list(active.exclude(pk__in=enrolled).values_list("username", flat=True)),
         locked_out=list(locked),
     )
+
+
+def user_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    """Public id -> "Full Name (username)", for the audit trail."""
+    users = User.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    return {
+        str(u.public_id): f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
+        for u in users
+    }

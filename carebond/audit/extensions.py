@@ -6,14 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from carebond.audit.access import AUDIT_READERS
-from carebond.audit.panels import audit_day_panel
+from carebond.audit.panels import access_log_panel, audit_day_panel
 from carebond.audit.scans import scan_audit_chain
 from carebond.core.registry import (
     HomePanel,
     NavEntry,
+    PersonPanel,
     ScanEntry,
     register_home_panel,
     register_navigation,
+    register_person_panel,
     register_scan,
 )
 
@@ -28,6 +30,16 @@ def register() -> None:
             policy=AUDIT_READERS,
             context=audit_day_panel,
             order=20,
+        )
+    )
+    register_person_panel(
+        PersonPanel(
+            key="audit.access_log",
+            title="Access log",
+            template="audit/panels/access_log.html",
+            policy=AUDIT_READERS,
+            context=access_log_panel,
+            order=90,
         )
     )
     register_scan(ScanEntry("scan_audit_chain", scan_audit_chain, timedelta(days=1)))

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from carebond.audit.models import GENESIS_HASH, AuditEvent, Outcome
 from carebond.core import clock
+from carebond.core.registry import audit_names
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -21,6 +22,8 @@ class AuditFilters:
     actor: str = ""
     target_type: str = ""
     patient_id: str = ""
+    # A name, MRN or birth date typed into the patient filter: the people it finds.
+    patient: str = ""
     outcome: str = ""
     since: date | None = None
     until: date | None = None
@@ -37,6 +40,10 @@ def list_audit_events(*, user: User, filters: AuditFilters) -> QuerySet[AuditEve
         events = events.filter(target_type=filters.target_type)
     if filters.patient_id:
         events = events.filter(patient_id=filters.patient_id)
+    if filters.patient:
+        people = audit_names(PERSON)
+        found = people.find(user.organization_id, filters.patient) if people and people.find else []
+        events = events.filter(patient_id__in=found)
     if filters.outcome:
         events = events.filter(outcome=filters.outcome)
     if filters.since:
@@ -106,3 +113,62 @@ def get_audit_day(*, user: User) -> AuditDay:
         failures=Count("id", filter=~Q(outcome=Outcome.SUCCESS)),
     )
     return AuditDay(**counts)
+
+
+PERSON = "people.person"
+
+
+@dataclass(frozen=True)
+class NamedEvent:
+    """An audit event with the names its ids stand for, as the trail shows it."""
+
+    event: AuditEvent
+    actor: str
+    target: str
+    patient: str
+
+
+def name_events(events: list[AuditEvent], *, organization_id: int) -> list[NamedEvent]:
+    """Names for the ids on one page of the trail, one query per kind of object, through the
+    names each app registered (the audit trail itself knows no app above it)."""
+    wanted: dict[str, set[str]] = {}
+    for event in events:
+        if event.target_type and event.target_id:
+            wanted.setdefault(event.target_type, set()).add(event.target_id)
+        if event.patient_id:
+            wanted.setdefault(PERSON, set()).add(event.patient_id)
+    names: dict[tuple[str, str], str] = {}
+    for target_type, ids in wanted.items():
+        namer = audit_names(target_type)
+        if namer is not None:
+            for public_id, name in namer.names(organization_id, sorted(ids)).items():
+                names[(target_type, public_id)] = name
+    return [
+        NamedEvent(
+            event=event,
+            actor=_actor_name(event),
+            target=names.get((event.target_type, event.target_id), ""),
+            patient=names.get((PERSON, event.patient_id), "") if event.patient_id else "",
+        )
+        for event in events
+    ]
+
+
+def _actor_name(event: AuditEvent) -> str:
+    actor = event.actor
+    if actor is None:
+        return event.actor_label
+    full = actor.get_full_name()
+    return f"{full} ({actor.username})" if full else actor.username
+
+
+def list_patient_access(*, user: User, patient_public_id: str, limit: int = 20) -> list[NamedEvent]:
+    """Who opened or changed one patient's record lately (the person page's access log)."""
+    events = list(
+        AuditEvent.objects.filter(
+            organization_id=user.organization_id, patient_id=patient_public_id
+        )
+        .select_related("actor")
+        .order_by("-id")[:limit]
+    )
+    return name_events(events, organization_id=user.organization_id)

@@ -13,7 +13,7 @@ from carebond.audit.access import AUDIT_READERS
 from carebond.audit.actions import do_record_audit_export
 from carebond.audit.fhir import to_fhir
 from carebond.audit.forms import AuditFilterForm
-from carebond.audit.selectors import AuditFilters, list_audit_events
+from carebond.audit.selectors import AuditFilters, list_audit_events, name_events
 from carebond.core.access import signed_in_user
 from carebond.core.permissions import page_policy
 
@@ -33,6 +33,7 @@ def _read_filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters |
         actor=data.get("actor") or "",
         target_type=data.get("target_type") or "",
         patient_id=str(data["patient_id"]) if data.get("patient_id") else "",
+        patient=data.get("patient") or "",
         outcome=data.get("outcome") or "",
         since=data.get("since"),
         until=data.get("until"),
@@ -49,6 +50,7 @@ def events(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         list_audit_events(user=user, filters=filters).select_related("actor"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    rows = name_events(list(page.object_list), organization_id=user.organization_id)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -57,6 +59,7 @@ def events(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": rows,
             "query": query.urlencode(),
         },
     )

@@ -77,3 +77,16 @@ def read_csv(data: bytes, *, header_hint: str = "") -> CsvTable:
         hint = f": {header_hint}" if header_hint else " (the column names)"
         raise UnreadableCsv(f"The first row must be the header{hint}.", row=1)
     return CsvTable(headers=[h.strip() for h in records[0][1]], rows=records[1:])
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row: list[object]) -> list[object]:
+    """A row for a CSV someone will open in a spreadsheet: every text cell that a spreadsheet
+    would run as a formula (=, +, -, @, tab, carriage return first) gets a leading quote, so it
+    stays text (CSV injection). Numbers stay numbers."""
+    return [
+        "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+        for cell in row
+    ]

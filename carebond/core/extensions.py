@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from carebond.core.permissions import ANY_STAFF, MANAGERS
-from carebond.core.registry import NavEntry, register_navigation
+from carebond.core.registry import AuditNames, NavEntry, register_audit_names, register_navigation
+from carebond.core.selectors import department_names, location_names
 
 
 def register() -> None:
     register_navigation(NavEntry("Home", "core:home", ANY_STAFF, order=0))
     register_navigation(NavEntry("Organisation", "core:organization", MANAGERS, order=40))
     register_navigation(NavEntry("API", "api-1.0.0:openapi-view", ANY_STAFF, order=100))
+    register_audit_names(AuditNames("core.location", location_names))
+    register_audit_names(AuditNames("core.department", department_names))

@@ -11,16 +11,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from carebond.core.dates import DateRange
-from carebond.core.errors import CareBondError
+from carebond.core.errors import CareBondError, InvalidFields
 
 
 def show_error(
     form: forms.BaseForm, error: CareBondError, *, aliases: Mapping[str, str] | None = None
 ) -> None:
-    """Put the error beside its field, or at the top of the form when the form has no such
-    field. ``aliases`` names the form's field for an action's field ("phone" -> "value")."""
-    field = (aliases or {}).get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, error.message)
+    """Put the error beside its field (each of several, beside its own), or at the top of the
+    form when the form has no such field. ``aliases`` names the form's field for an action's
+    field ("phone" -> "value")."""
+    for one in error.errors if isinstance(error, InvalidFields) else [error]:
+        field = (aliases or {}).get(one.field or "", one.field)
+        form.add_error(field if field in form.fields else None, one.message)
 
 
 class DateInRangeField(forms.DateField):

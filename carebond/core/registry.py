@@ -177,6 +177,21 @@ class FhirResourceType:
         return self.resource_type
 
 
+@dataclass(frozen=True)
+class AuditNames:
+    """How the audit trail names the objects of one target type ("people.person"): the app
+    that owns them turns public ids into names people can read, and (optionally) a name typed
+    into the trail's filter into public ids. Both stay within one organisation."""
+
+    target_type: str
+    names: Callable[[int, list[str]], dict[str, str]]
+    find: Callable[[int, str], list[str]] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.target_type
+
+
 # --- the registry itself -------------------------------------------------------------------
 
 
@@ -193,6 +208,7 @@ class _Registry:
     scans: dict[str, ScanEntry] = field(default_factory=dict)
     touchpoint_kinds: dict[str, TouchpointKindEntry] = field(default_factory=dict)
     fhir_resource_types: dict[str, FhirResourceType] = field(default_factory=dict)
+    audit_names: dict[str, AuditNames] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -234,6 +250,14 @@ def register_touchpoint_kind(kind: TouchpointKindEntry) -> None:
 
 def register_fhir_resource_type(resource: FhirResourceType) -> None:
     _add(_registry.fhir_resource_types, resource.key, resource, "FHIR resource type")
+
+
+def register_audit_names(names: AuditNames) -> None:
+    _add(_registry.audit_names, names.key, names, "Audit names")
+
+
+def audit_names(target_type: str) -> AuditNames | None:
+    return _registry.audit_names.get(target_type)
 
 
 def person_relations() -> tuple[PersonRelation, ...]:
@@ -287,6 +311,7 @@ _PLACES: dict[type, str] = {
     ScanEntry: "scans",
     TouchpointKindEntry: "touchpoint_kinds",
     FhirResourceType: "fhir_resource_types",
+    AuditNames: "audit_names",
 }
 
 

@@ -104,5 +104,5 @@ class ErrorOut(Schema):
     code: str = Field(description="Stable machine-readable code, e.g. not_found or invalid.")
     field: str | None = Field(description="The input field at fault, when there is one.")
     errors: list[FieldErrorOut] | None = Field(
-        default=None, description="Every invalid field (422 from input validation only)."
+        default=None, description="Every invalid field, when several are (422 only)."
     )

@@ -22,3 +22,13 @@ def list_departments(*, user: User) -> QuerySet[Department]:
         .select_related("location")
         .order_by("name")
     )
+
+
+def location_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    rows = Location.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    return {str(row.public_id): row.name for row in rows}
+
+
+def department_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    rows = Department.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    return {str(row.public_id): row.name for row in rows}

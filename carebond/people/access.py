@@ -13,6 +13,27 @@ from carebond.people.models import MergeRecord, Person
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
+# Minimum necessary (HIPAA 164.502(b)): the parts of a person's record each role needs.
+# Identity, contact details, consent and the timeline: every role that serves people.
+# Personal notes (free text, encrypted): those who talk with patients and look after them.
+NOTE_READERS = AccessPolicy(
+    "note_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.CLINICIAN, Role.FRONT_DESK})
+)
+# The medical-history summary (problems, allergies, medications, immunizations): clinical
+# work, and those who keep the record (administrators, managers); never the desk or liaison.
+HISTORY_READERS = AccessPolicy(
+    "history_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.CLINICIAN})
+)
+
+
+def may_read_notes(user: User) -> bool:
+    return NOTE_READERS.allows(user.role)
+
+
+def may_read_history(user: User) -> bool:
+    return HISTORY_READERS.allows(user.role)
+
+
 # Who looks after referral sources (their own list on the home page).
 LIAISONS = AccessPolicy("liaisons", roles=frozenset({Role.LIAISON, Role.MANAGER}))
 # Who keeps the register tidy: finds and merges duplicate records.

@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.dates import PAST_DATES, RECORD_DATES
-from carebond.core.errors import InvalidInput, RuleViolation
+from carebond.core.errors import InvalidInput, PermissionDenied, Problems, RuleViolation
 from carebond.core.models import Department, Location, Organization
 from carebond.people import validation
+from carebond.people.access import may_read_history, may_read_notes
 from carebond.people.models import (
     Address,
     AdministrativeGender,
@@ -137,7 +138,8 @@ PERSON_FIELDS = tuple(
 def clean_person_input(
     organization: Organization, data: PersonInput, *, new: bool = True
 ) -> PersonInput:
-    """Validate and normalise; raises InvalidInput naming the first wrong field.
+    """Validate and normalise; raises InvalidInput naming the wrong field, or InvalidFields
+    naming every one when several are wrong.
 
     ``new`` asks for what only creation needs (a staff member's job title)."""
     if data.kind not in PersonKind.values:
@@ -151,36 +153,48 @@ def clean_person_input(
         if isinstance(getattr(data, name), str)
     }
     cleaned = replace(data, **strip)
+    # Every field is checked, and every wrong one reported (a form shows each at its field).
+    problems = Problems()
     for name, value in strip.items():
         limit = getattr(Person._meta.get_field(name), "max_length", None)
         if limit and len(value) > limit:
-            raise InvalidInput(
-                f"Keep {name.replace('_', ' ')} under {limit + 1} characters.", field=name
-            )
+            with problems.check():
+                raise InvalidInput(
+                    f"Keep {name.replace('_', ' ')} under {limit + 1} characters.", field=name
+                )
     referring_organization = (
         data.referral is not None and data.referral.source_type == ReferralSourceType.ORGANIZATION
     )
-    if referring_organization and not cleaned.organization_name:
-        raise InvalidInput("A referring organisation needs a name.", field="organization_name")
-    if not (cleaned.family_name or cleaned.given_name or cleaned.organization_name):
-        raise InvalidInput("A family name or a given name is required.", field="family_name")
-    if (
-        cleaned.administrative_gender
-        and cleaned.administrative_gender not in AdministrativeGender.values
-    ):
-        raise InvalidInput(
-            f"Unknown sex {cleaned.administrative_gender!r}; use female, male, other or unknown.",
-            field="administrative_gender",
-        )
-    cleaned.birth_date = validation.validate_birth_date(cleaned.birth_date)
-    cleaned.preferred_language = validation.normalize_language(cleaned.preferred_language)
-    cleaned.time_zone = validation.validate_time_zone_name(cleaned.time_zone)
-    cleaned.contacts = [
-        clean_contact(organization, c, index=i) for i, c in enumerate(data.contacts)
-    ]
-    cleaned.identifiers = [
-        clean_identifier(organization, i, index=n) for n, i in enumerate(data.identifiers)
-    ]
+    with problems.check():
+        if referring_organization and not cleaned.organization_name:
+            raise InvalidInput("A referring organisation needs a name.", field="organization_name")
+        if not (cleaned.family_name or cleaned.given_name or cleaned.organization_name):
+            raise InvalidInput("A family name or a given name is required.", field="family_name")
+    with problems.check():
+        if (
+            cleaned.administrative_gender
+            and cleaned.administrative_gender not in AdministrativeGender.values
+        ):
+            raise InvalidInput(
+                f"Unknown sex {cleaned.administrative_gender!r}; use female, male, other or "
+                "unknown.",
+                field="administrative_gender",
+            )
+    with problems.check():
+        cleaned.birth_date = validation.validate_birth_date(cleaned.birth_date)
+    with problems.check():
+        cleaned.preferred_language = validation.normalize_language(cleaned.preferred_language)
+    with problems.check():
+        cleaned.time_zone = validation.validate_time_zone_name(cleaned.time_zone)
+    cleaned.contacts = []
+    for i, contact in enumerate(data.contacts):
+        with problems.check():
+            cleaned.contacts.append(clean_contact(organization, contact, index=i))
+    cleaned.identifiers = []
+    for n, identifier in enumerate(data.identifiers):
+        with problems.check():
+            cleaned.identifiers.append(clean_identifier(organization, identifier, index=n))
+    problems.raise_any()
     seen = [(i.system, i.value) for i in cleaned.identifiers]
     if len(seen) != len(set(seen)):
         raise InvalidInput("The same identifier is listed twice.", field="identifiers")
@@ -406,6 +420,64 @@ def check_add_contact_point(
     return point
 
 
+def _contact_point(person: Person, *, system: str, value: str) -> ContactPoint:
+    point = ContactPoint.objects.filter(person=person, system=system, value=value).first()
+    if point is None:
+        raise InvalidInput(
+            "That phone or email is no longer on the record; reload the page.", field="value"
+        )
+    return point
+
+
+@transaction.atomic
+def check_change_contact_point(
+    person: Person, *, system: str, old_value: str, contact: ContactInput, acting_user: User | None
+) -> ContactPoint:
+    """Audit: person.contact_changed. Replaces a phone or email (a new number, a typo fixed)."""
+    person = lock_live(person)
+    point = _contact_point(person, system=system, value=old_value)
+    cleaned = clean_contact(person.organization, replace(contact, system=system))
+    if (
+        cleaned.value != point.value
+        and ContactPoint.objects.filter(person=person, system=system, value=cleaned.value).exists()
+    ):
+        raise InvalidInput(f"{cleaned.value} is already on this record.", field="value")
+    point.value, point.use = cleaned.value, cleaned.use
+    point.save(update_fields=["value", "use"])
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.contact_changed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=[f"contact.{system}"],
+    )
+    return point
+
+
+@transaction.atomic
+def check_remove_contact_point(
+    person: Person, *, system: str, value: str, acting_user: User | None
+) -> None:
+    """Audit: person.contact_removed. The others of the same kind close ranks (1, 2, ...)."""
+    person = lock_live(person)
+    _contact_point(person, system=system, value=value).delete()
+    for rank, point in enumerate(
+        ContactPoint.objects.filter(person=person, system=system).order_by("rank", "id"), start=1
+    ):
+        if point.rank != rank:
+            point.rank = rank
+            point.save(update_fields=["rank"])
+    index_person(person)
+    record_audit(
+        actor=acting_user,
+        action="person.contact_removed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=[f"contact.{system}"],
+    )
+
+
 @transaction.atomic
 def check_add_identifier(
     person: Person, identifier: IdentifierInput, *, acting_user: User | None
@@ -598,7 +670,9 @@ def check_add_history_item(
     is_active: bool = True,
     acting_user: User | None,
 ) -> HistoryItem:
-    """Audit: person.history_added."""
+    """Audit: person.history_added. Imports (no acting user) and history readers only."""
+    if acting_user is not None and not may_read_history(acting_user):
+        raise PermissionDenied("Only clinicians edit the medical history.", code="forbidden_role")
     person = lock_live(person)
     if category not in HistoryCategory.values:
         raise InvalidInput(f"Unknown category {category!r}.", field="category")
@@ -632,6 +706,8 @@ def check_add_history_item(
 @transaction.atomic
 def check_add_personal_note(person: Person, *, text: str, acting_user: User) -> PersonalNote:
     """Audit: person.note_added. The note's text is encrypted at rest."""
+    if not may_read_notes(acting_user):
+        raise PermissionDenied("Your role does not keep personal notes.", code="forbidden_role")
     person = lock_live(person)
     if not text.strip():
         raise InvalidInput("Write the note first.", field="text")
@@ -672,21 +748,7 @@ def check_add_address(
 ) -> Address:
     """Audit: person.address_added (a new address ranks after the ones the person has)."""
     person = lock_live(person)
-    cleaned = replace(
-        address,
-        **{name: str(getattr(address, name)).strip() for name in vars(address)},
-    )
-    if not cleaned.line1:
-        raise InvalidInput("An address needs its first line (street).", field="line1")
-    if cleaned.use not in ContactUse.values:
-        raise InvalidInput(
-            f"Unknown use {cleaned.use!r}; use home, work, mobile or other.", field="use"
-        )
-    cleaned.country = cleaned.country.upper()
-    if cleaned.country and (len(cleaned.country) != 2 or not cleaned.country.isalpha()):
-        raise InvalidInput(
-            f"{address.country!r} is not a two-letter country code (e.g. US).", field="country"
-        )
+    cleaned = _clean_address(address)
     rank = Address.objects.filter(person=person).count() + 1
     row = Address.objects.create(
         organization_id=person.organization_id, person=person, rank=rank, **vars(cleaned)
@@ -699,6 +761,81 @@ def check_add_address(
         changed_fields=["address"],
     )
     return row
+
+
+def _clean_address(address: AddressInput) -> AddressInput:
+    cleaned = replace(
+        address,
+        **{name: str(getattr(address, name)).strip() for name in vars(address)},
+    )
+    problems = Problems()
+    with problems.check():
+        if not cleaned.line1:
+            raise InvalidInput("An address needs its first line (street).", field="line1")
+    with problems.check():
+        if cleaned.use not in ContactUse.values:
+            raise InvalidInput(
+                f"Unknown use {cleaned.use!r}; use home, work, mobile or other.", field="use"
+            )
+    cleaned.country = cleaned.country.upper()
+    with problems.check():
+        if cleaned.country and (len(cleaned.country) != 2 or not cleaned.country.isalpha()):
+            raise InvalidInput(
+                f"{address.country!r} is not a two-letter country code (e.g. US).",
+                field="country",
+            )
+    for name in vars(cleaned):
+        limit = getattr(Address._meta.get_field(name), "max_length", None)
+        if limit and len(getattr(cleaned, name)) > limit:
+            with problems.check():
+                raise InvalidInput(f"Keep this under {limit + 1} characters.", field=name)
+    problems.raise_any()
+    return cleaned
+
+
+def _address_at(person: Person, rank: int) -> Address:
+    address = Address.objects.filter(person=person, rank=rank).first()
+    if address is None:
+        raise InvalidInput("That address is no longer on the record; reload the page.")
+    return address
+
+
+@transaction.atomic
+def check_change_address(
+    person: Person, *, rank: int, address: AddressInput, acting_user: User | None
+) -> Address:
+    """Audit: person.address_changed (a move, a corrected postcode)."""
+    person = lock_live(person)
+    row = _address_at(person, rank)
+    for name, value in vars(_clean_address(address)).items():
+        setattr(row, name, value)
+    row.save()
+    record_audit(
+        actor=acting_user,
+        action="person.address_changed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=["address"],
+    )
+    return row
+
+
+@transaction.atomic
+def check_remove_address(person: Person, *, rank: int, acting_user: User | None) -> None:
+    """Audit: person.address_removed. The addresses after it move up one."""
+    person = lock_live(person)
+    _address_at(person, rank).delete()
+    for position, row in enumerate(Address.objects.filter(person=person).order_by("rank"), 1):
+        if row.rank != position:
+            row.rank = position
+            row.save(update_fields=["rank"])
+    record_audit(
+        actor=acting_user,
+        action="person.address_removed",
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=["address"],
+    )
 
 
 @transaction.atomic

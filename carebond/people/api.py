@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Status
 
 from carebond.accounts.auth import acting_user, policy_auth
+from carebond.accounts.models import User
 from carebond.core.permissions import PHI_READERS
 from carebond.people import actions
-from carebond.people.access import access_person
+from carebond.people.access import access_person, may_read_history, may_read_notes
 from carebond.people.models import Person, PersonKind
 from carebond.people.schemas import (
     MAX_QUERY,
@@ -51,7 +52,7 @@ def _summary(person: Person) -> PersonSummaryOut:
     )
 
 
-def _person_out(overview: PersonOverview) -> PersonOut:
+def _person_out(overview: PersonOverview, user: User) -> PersonOut:
     person = overview.person
     latest = {(c.channel, c.purpose): c for c in reversed(overview.consent_history)}
     referral = getattr(person, "referral_profile", None)
@@ -98,11 +99,17 @@ def _person_out(overview: PersonOverview) -> PersonOut:
             )
             for r in person.relationships.all()
         ],
-        history=[HistoryOut.model_validate(h) for h in person.history.all()],
+        # Minimum necessary: null (not an empty list, which would read as "no allergies")
+        # when the caller's role may not read that part of the record.
+        history=[HistoryOut.model_validate(h) for h in person.history.all()]
+        if may_read_history(user)
+        else None,
         notes=[
             NoteOut(text=n.text, author=n.author.username, created_at=n.created_at)
             for n in person.personal_notes.all()
-        ],
+        ]
+        if may_read_notes(user)
+        else None,
         referral_profile=ReferralProfileOut(
             source_type=referral.source_type,
             npi=referral.npi,
@@ -160,15 +167,16 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[PersonOut
     )
     return Status(
         201,
-        _person_out(get_person_overview(user=user, public_id=person.public_id, everything=True)),
+        _person_out(
+            get_person_overview(user=user, public_id=person.public_id, everything=True), user
+        ),
     )
 
 
 @router.get("/{person_id}", response=PersonOut, auth=AUTH, summary="One person (audited read)")
 def person(request: HttpRequest, person_id: UUID) -> PersonOut:
-    return _person_out(
-        get_person_overview(user=acting_user(request), public_id=person_id, everything=True)
-    )
+    user = acting_user(request)
+    return _person_out(get_person_overview(user=user, public_id=person_id, everything=True), user)
 
 
 @router.patch(
@@ -183,4 +191,4 @@ def update_person(request: HttpRequest, person_id: UUID, payload: PersonPatchIn)
     actions.check_update_person(
         person, payload.model_dump(exclude_unset=True, exclude_none=True), acting_user=user
     )
-    return _person_out(get_person_overview(user=user, public_id=person_id, everything=True))
+    return _person_out(get_person_overview(user=user, public_id=person_id, everything=True), user)

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from carebond.core.permissions import PHI_READERS
 from carebond.core.registry import (
+    AuditNames,
     HomePanel,
     NavEntry,
     PersonLinkExemption,
     PersonRelation,
     exempt_person_link,
+    register_audit_names,
     register_home_panel,
     register_navigation,
     register_person_relation,
 )
 from carebond.people.access import LIAISONS, RECORD_KEEPERS
 from carebond.people.panels import my_referral_sources_panel
+from carebond.people.selectors import find_patients_for_audit, person_names
 
 
 def register() -> None:
     register_navigation(NavEntry("People", "people:search", PHI_READERS, order=10))
+    register_audit_names(AuditNames("people.person", person_names, find_patients_for_audit))
     register_navigation(NavEntry("Duplicates", "people:duplicates", RECORD_KEEPERS, order=20))
     register_home_panel(
         HomePanel(
@@ -36,6 +40,7 @@ def register() -> None:
         CareTeamMember,
         ConsentRecord,
         ContactPoint,
+        DistinctPair,
         HistoryItem,
         Identifier,
         MergeRecord,
@@ -82,3 +87,9 @@ def register() -> None:
             SearchTerm, "person", "rebuilt for both records by index_person after the move"
         )
     )
+    for side in ("first", "second"):
+        exempt_person_link(
+            PersonLinkExemption(
+                DistinctPair, side, "a decision about two records, kept as it was made"
+            )
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 
@@ -14,6 +15,7 @@ from carebond.people.models import (
     ConsentMethod,
     ConsentStatus,
     HistoryCategory,
+    PersonKind,
     Purpose,
     ReferralSourceType,
     RelationshipType,
@@ -22,6 +24,18 @@ from carebond.people.models import (
 
 def _blank_first(choices: list[tuple[str, str]], label: str = "—") -> list[tuple[str, str]]:
     return [("", label), *choices]
+
+
+class PersonPageForm(forms.Form):
+    """One of the several forms on the person page. Its fields' ids start with its own prefix
+    (log_channel, filter_channel, consent_channel), so no id is used twice on the page and each
+    label points at its own control; field names, and so what is posted, do not change."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class SearchForm(forms.Form):
@@ -38,6 +52,18 @@ class SearchForm(forms.Form):
     )
 
 
+class PeopleListForm(forms.Form):
+    """The People page without a search: a list of one kind, sorted, a page at a time."""
+
+    kind = forms.ChoiceField(choices=PersonKind.choices, required=False)
+    sort = forms.ChoiceField(
+        choices=[("recent", "Recently changed"), ("name", "Name"), ("born", "Birth date")],
+        required=False,
+    )
+    mine = forms.BooleanField(required=False, label="Only those I look after")
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+
 class NewPatientForm(forms.Form):
     given_name = forms.CharField(max_length=100, label="Given name")
     family_name = forms.CharField(max_length=100, label="Family name")
@@ -52,7 +78,9 @@ class NewPatientForm(forms.Form):
         choices=_blank_first(AdministrativeGender.choices),
     )
     preferred_language = forms.CharField(
-        max_length=35, required=False, help_text="A language code such as en, es or vi."
+        max_length=35,
+        required=False,
+        help_text="The language's name (Spanish, Tiếng Việt) or its code (es, vi).",
     )
     phone = forms.CharField(max_length=40, required=False)
     email = forms.CharField(max_length=254, required=False)
@@ -60,15 +88,22 @@ class NewPatientForm(forms.Form):
     interpreter_needed = forms.BooleanField(required=False)
     large_print = forms.BooleanField(required=False)
     mobility_assistance = forms.BooleanField(required=False)
+    # Shown only after a warning (a possible duplicate, an unlikely age): the person at the
+    # desk confirms they checked, and the patient is registered anyway.
+    confirmed = forms.BooleanField(
+        required=False, label="I checked: register this patient anyway", widget=forms.HiddenInput
+    )
 
 
-class NoteForm(forms.Form):
+class NoteForm(PersonPageForm):
+    id_prefix = "note"
     text = forms.CharField(
         max_length=4000, label="Something to remember", widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(PersonPageForm):
+    id_prefix = "consent"
     channel = forms.ChoiceField(choices=Channel.choices)
     purpose = forms.ChoiceField(choices=Purpose.choices)
     status = forms.ChoiceField(choices=ConsentStatus.choices)
@@ -78,7 +113,8 @@ class ConsentForm(forms.Form):
     )
 
 
-class RelatedPersonForm(forms.Form):
+class RelatedPersonForm(PersonPageForm):
+    id_prefix = "related"
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     relationship = forms.ChoiceField(choices=RelationshipType.choices)
@@ -90,7 +126,8 @@ class RelatedPersonForm(forms.Form):
     )
 
 
-class HistoryForm(forms.Form):
+class HistoryForm(PersonPageForm):
+    id_prefix = "history"
     category = forms.ChoiceField(choices=HistoryCategory.choices)
     display = forms.CharField(max_length=300, label="Description")
     code_system = forms.CharField(
@@ -100,11 +137,18 @@ class HistoryForm(forms.Form):
     onset = DateInRangeField(required=False, date_range=PAST_DATES)
 
 
-class CareTeamForm(forms.Form):
-    staff_name = forms.CharField(
-        max_length=100, label="Staff member", help_text="Type their name; one typo is fine."
-    )
+class CareTeamForm(PersonPageForm):
+    """A member of the care team is chosen from the organisation's staff, never typed."""
+
+    id_prefix = "care_team"
+    staff = forms.ChoiceField(label="Staff member", choices=())
     role = forms.CharField(max_length=60, help_text="e.g. Primary care physician")
+
+    def __init__(
+        self, *args: object, staff_choices: Sequence[tuple[str, str]] = (), **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].choices = [("", "Choose a staff member"), *staff_choices]  # type: ignore[attr-defined]
 
 
 class NewReferralSourceForm(forms.Form):
@@ -186,4 +230,30 @@ class ContactForm(forms.Form):
     value = forms.CharField(max_length=254)
     use = forms.ChoiceField(
         choices=[("home", "Home"), ("mobile", "Mobile"), ("work", "Work"), ("other", "Other")]
+    )
+
+
+class ChangeContactForm(forms.Form):
+    """One phone or email already on the record: a new value (and use), or removed."""
+
+    system = forms.ChoiceField(
+        choices=[("phone", "Phone"), ("email", "Email")], widget=forms.HiddenInput
+    )
+    old_value = forms.CharField(max_length=254, widget=forms.HiddenInput)
+    value = forms.CharField(max_length=254, required=False)
+    use = forms.ChoiceField(
+        choices=[("home", "Home"), ("mobile", "Mobile"), ("work", "Work"), ("other", "Other")],
+        required=False,
+    )
+
+
+class AddressForm(forms.Form):
+    line1 = forms.CharField(max_length=200, label="Street")
+    line2 = forms.CharField(max_length=200, required=False, label="Street, second line")
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=100, required=False, label="State or region")
+    postal_code = forms.CharField(max_length=20, required=False)
+    country = forms.CharField(max_length=2, required=False, help_text="Two letters, e.g. US.")
+    use = forms.ChoiceField(
+        choices=[("home", "Home"), ("work", "Work"), ("other", "Other")], required=False
     )

@@ -17,7 +17,7 @@ from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import RuleViolation
 from carebond.core.registry import PersonRelation, person_relations
-from carebond.people.models import MergeRecord, Person, PersonKind, PersonStatus
+from carebond.people.models import DistinctPair, MergeRecord, Person, PersonKind, PersonStatus
 from carebond.people.search import index_person
 
 if TYPE_CHECKING:
@@ -156,3 +156,26 @@ def do_undo_merge(record: MergeRecord, *, acting_user: User) -> MergeRecord:
             changed_fields=["status"] if person is merged else [],
         )
     return record
+
+
+@transaction.atomic
+def check_mark_distinct(first: Person, second: Person, *, acting_user: User) -> DistinctPair:
+    """Audit: person.marked_distinct (on both records). The pair leaves the duplicates list
+    for good; records of two organisations, or one record twice, are refused."""
+    if first.pk == second.pk or first.organization_id != second.organization_id:
+        raise RuleViolation("Choose two records of your organisation.", code="distinct_pair")
+    low, high = sorted((first, second), key=lambda p: p.pk)
+    pair, _ = DistinctPair.objects.get_or_create(
+        organization_id=low.organization_id,
+        first=low,
+        second=high,
+        defaults={"decided_at": clock.now(), "decided_by": acting_user},
+    )
+    for person in (low, high):
+        record_audit(
+            actor=acting_user,
+            action="person.marked_distinct",
+            target=person,
+            patient=person if person.kind == PersonKind.PATIENT else None,
+        )
+    return pair

@@ -437,3 +437,23 @@ class MergeRecord(PublicIdModel, TenantModel):
 
     class Meta:
         ordering = ["-merged_at"]
+
+
+class DistinctPair(PublicIdModel, TenantModel):
+    """Two records someone checked and found to be two people ("not the same person"): the
+    duplicates list never offers the pair again. ``first`` is the one with the lower id."""
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="distinct_pair_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="distinct_pair_ordered"
+            ),
+        ]

@@ -17,8 +17,10 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from carebond.accounts.models import User
 from carebond.core.access import signed_in_user
 from carebond.core.registry import PersonPage, person_panels_for
+from carebond.people.access import may_read_history, may_read_notes
 from carebond.people.forms import (
     CareTeamForm,
     ConsentForm,
@@ -27,7 +29,7 @@ from carebond.people.forms import (
     RelatedPersonForm,
 )
 from carebond.people.models import Person, PersonKind
-from carebond.people.selectors import get_person_overview
+from carebond.people.selectors import get_person_overview, group_history, list_staff_choices
 
 CLINICAL_EDITORS = {"admin", "manager", "clinician"}
 # The people app's own forms that live in the side panels (the consent form is in the header).
@@ -41,13 +43,14 @@ class DrawnPanel:
     html: SafeString
 
 
-def _side_panel_forms(bound_forms: Mapping[str, Any]) -> dict[str, Any]:
+def _side_panel_forms(bound_forms: Mapping[str, Any], user: User) -> dict[str, Any]:
     """The side panels' forms: fresh, or the one that failed, bound, with its errors."""
+    staff = list_staff_choices(user=user)
     return {
         "note_form": bound_forms.get("note_form") or NoteForm(),
         "related_form": bound_forms.get("related_form") or RelatedPersonForm(),
         "history_form": bound_forms.get("history_form") or HistoryForm(),
-        "care_team_form": bound_forms.get("care_team_form") or CareTeamForm(),
+        "care_team_form": bound_forms.get("care_team_form") or CareTeamForm(staff_choices=staff),
     }
 
 
@@ -77,11 +80,14 @@ def side_panels_context(
         "overview": overview,
         "person": overview.person,
         "may_edit_history": user.role in CLINICAL_EDITORS,
+        "may_read_notes": may_read_notes(user),
+        "may_read_history": may_read_history(user),
+        "history_groups": group_history(overview.person.history.all()),
         "is_patient": overview.person.kind == PersonKind.PATIENT,
         "side_panels": draw_panels(
             request, overview.person, column="side", bound_forms=bound_forms
         ),
-        **_side_panel_forms(bound_forms),
+        **_side_panel_forms(bound_forms, user),
     }
 
 

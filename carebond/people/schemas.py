@@ -138,8 +138,12 @@ class PersonOut(PersonSummaryOut):
     alerts: list[AlertOut]
     care_team: list[CareTeamOut]
     related: list[RelatedOut]
-    history: list[HistoryOut]
-    notes: list[NoteOut]
+    history: list[HistoryOut] | None = Field(
+        description="The medical-history summary; null when your role may not read it."
+    )
+    notes: list[NoteOut] | None = Field(
+        description="Personal notes; null when your role may not read them."
+    )
     referral_profile: ReferralProfileOut | None
     staff_profile: StaffProfileOut | None
     merged_into: UUID | None

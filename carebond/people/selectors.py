@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -12,15 +13,19 @@ from rapidfuzz import fuzz
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
+from carebond.core.access import one_or_not_found
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.permissions import PHI_ROLES
-from carebond.people.access import access_person
+from carebond.core.registry import person_relations
+from carebond.people.access import access_person, may_read_history, may_read_notes
 from carebond.people.models import (
     CareTeamMember,
     ConsentRecord,
     ConsentStatus,
     ContactPoint,
     ContactSystem,
+    DistinctPair,
+    HistoryItem,
     MergeRecord,
     Person,
     PersonalNote,
@@ -125,8 +130,19 @@ def get_person_overview(
             "addresses",
             Prefetch("relationships", queryset=Relationship.objects.select_related("related")),
             Prefetch("care_team", queryset=CareTeamMember.objects.select_related("staff")),
-            "history",
-            Prefetch("personal_notes", queryset=PersonalNote.objects.select_related("author")),
+            # Minimum necessary: a role that may not read a part never loads it.
+            Prefetch(
+                "history",
+                queryset=HistoryItem.objects.all()
+                if may_read_history(user)
+                else HistoryItem.objects.none(),
+            ),
+            Prefetch(
+                "personal_notes",
+                queryset=PersonalNote.objects.select_related("author")
+                if may_read_notes(user)
+                else PersonalNote.objects.none(),
+            ),
         ]
         # The panels request shows no header: it needs only what the panels show.
         related = [*related, *panels] if everything else panels
@@ -203,6 +219,11 @@ class DuplicateCandidate:
     reasons: tuple[str, ...]
 
 
+# How alike two names must be (0-100, the less alike of given and family name) to be offered
+# as one person: Catherine/Katherine pass, twins who share only a family name do not.
+DUPLICATE_LIKENESS = 70
+
+
 def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateCandidate]:
     """Pairs that look like one person: same birth date and a similar name, or a shared phone or
     email with a similar name. Scored by name similarity; best first."""
@@ -259,6 +280,10 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 add(a, b, f"same {contact['system']}")
+    for first_id, second_id in DistinctPair.objects.filter(organization_id=org_id).values_list(
+        "first_id", "second_id"
+    ):
+        pairs.pop((first_id, second_id), None)  # checked and found to be two people
     people = {p.pk: p for p in live.filter(pk__in={pk for pair in pairs for pk in pair})}
     candidates = []
     for (a, b), reasons in pairs.items():
@@ -266,7 +291,7 @@ def list_duplicate_candidates(*, user: User, limit: int = 50) -> list[DuplicateC
         if first is None or second is None or first.kind != second.kind:
             continue
         score = _name_likeness(first, second)
-        if score >= 70:
+        if score >= DUPLICATE_LIKENESS:
             candidates.append(DuplicateCandidate(first, second, score, tuple(sorted(reasons))))
     candidates.sort(key=lambda c: (-c.score, -len(c.reasons), c.first.pk))
     # Names and birth dates of many patients: a PHI read like any other.
@@ -385,3 +410,171 @@ def list_my_referral_sources(*, user: User, limit: int = 8) -> tuple[int, list[P
         .order_by("family_name", "given_name", "organization_name")
     )
     return sources.count(), list(sources[:limit])
+
+
+def person_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    """Public id -> display name, for the audit trail (merged records included: their events
+    stay theirs)."""
+    rows = Person.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    named = rows.only(
+        "public_id", "given_name", "preferred_name", "family_name", "organization_name"
+    )
+    return {str(p.public_id): p.display_name for p in named}
+
+
+def find_patients_for_audit(organization_id: int, text: str) -> list[str]:
+    """The public ids of the patients a name, MRN, phone or birth date finds (the audit
+    trail's patient filter), including records merged away since."""
+    ids = search_person_ids(organization_id, text, limit=MAX_LIMIT, kind=PersonKind.PATIENT)
+    found = Person.objects.filter(organization_id=organization_id, pk__in=ids)
+    merged_in = Person.objects.filter(organization_id=organization_id, merged_into__in=found)
+    return [str(pk) for pk in (found | merged_in).values_list("public_id", flat=True)]
+
+
+def list_possible_duplicates(
+    *, user: User, given_name: str, family_name: str, birth_date: date | None, phone: str
+) -> list[Person]:
+    """Patients already registered who may be the one being registered: the same birth date
+    and a similar name, or the same phone number (as the duplicates page pairs them)."""
+    candidate = Person(given_name=given_name, family_name=family_name)
+    live = Person.objects.filter(organization_id=user.organization_id, kind=PersonKind.PATIENT)
+    live = live.live()
+    found: dict[int, Person] = {}
+    if birth_date is not None:
+        for person in live.filter(birth_date=birth_date)[:50]:
+            if _name_likeness(candidate, person) >= DUPLICATE_LIKENESS:
+                found[person.pk] = person
+    if phone:
+        digits = "".join(ch for ch in phone if ch.isdigit())[-10:]
+        if len(digits) >= 7:
+            shared = ContactPoint.objects.filter(
+                organization_id=user.organization_id,
+                system=ContactSystem.PHONE,
+                value__endswith=digits,
+            ).values("person_id")
+            for person in live.filter(pk__in=shared)[:20]:
+                found.setdefault(person.pk, person)
+    return sorted(found.values(), key=lambda p: (p.family_name, p.given_name))
+
+
+LIST_PAGE_SIZE = 50
+LIST_SORTS = {
+    "recent": ("-updated_at", "-id"),
+    "name": ("family_name", "given_name", "organization_name", "id"),
+    "born": ("birth_date", "family_name", "id"),
+}
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    results: list[SearchResult]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def list_people(
+    *, user: User, kind: str, sort: str = "recent", page: int = 1, mine: bool = False
+) -> PeoplePage:
+    """People of one kind, a page at a time, in a chosen order (most recently changed first by
+    default). ``mine``: the referral sources the user looks after. Audited as people.listed
+    (a list of names is a PHI read); the analyst gets nothing."""
+    if user.role not in PHI_ROLES or kind not in PersonKind.values:
+        return PeoplePage([], page, has_next=False)
+    people = Person.objects.filter(organization_id=user.organization_id, kind=kind).live()
+    if mine:
+        people = people.filter(referral_profile__liaison=user)
+    people = people.order_by(*LIST_SORTS.get(sort, LIST_SORTS["recent"]))
+    start = (page - 1) * LIST_PAGE_SIZE
+    rows = list(people.prefetch_related("contact_points")[start : start + LIST_PAGE_SIZE + 1])
+    record_access(actor=user, target=None, action="people.listed", organization=user.organization)
+    return PeoplePage(
+        results=[SearchResult(person=p, contact=_first_contact(p)) for p in rows[:LIST_PAGE_SIZE]],
+        page=page,
+        has_next=len(rows) > LIST_PAGE_SIZE,
+    )
+
+
+def list_staff_choices(*, user: User) -> list[tuple[str, str]]:
+    """The organisation's staff members, by name, as (public id, "Name, job title") choices."""
+    staff = (
+        Person.objects.filter(organization_id=user.organization_id, kind=PersonKind.STAFF)
+        .live()
+        .select_related("staff_profile")
+        .order_by("family_name", "given_name")
+    )
+    return [
+        (
+            str(p.public_id),
+            f"{p.display_name}, {p.staff_profile.job_title}"
+            if getattr(p, "staff_profile", None) and p.staff_profile.job_title
+            else p.display_name,
+        )
+        for p in staff
+    ]
+
+
+def get_staff_member(*, user: User, public_id: UUID | str) -> Person:
+    return one_or_not_found(
+        Person.objects.filter(
+            organization_id=user.organization_id, kind=PersonKind.STAFF, public_id=public_id
+        ).live(),
+        "No such staff member.",
+    )
+
+
+@dataclass(frozen=True)
+class RowCount:
+    label: str
+    count: int
+
+
+def count_rows_of(person: Person) -> list[RowCount]:
+    """How many rows of each kind hang off a record (every relation a merge would move), so the
+    compare page shows what each record holds before one is chosen."""
+    counts: dict[str, int] = {}
+    for relation in person_relations():
+        if relation.one_per_person:
+            continue
+        label = str(relation.model._meta.verbose_name_plural)
+        n = relation.model._default_manager.filter(**{relation.field: person}).count()
+        counts[label] = counts.get(label, 0) + n
+    return [RowCount(label, n) for label, n in sorted(counts.items()) if n]
+
+
+@dataclass(frozen=True)
+class HistoryGroup:
+    """One problem, allergy, medication or vaccine however many times it was recorded (an EHR
+    sends a yearly flu shot as one Immunization a year): shown once, with how often and when
+    last."""
+
+    category: str
+    display: str
+    code: str
+    count: int
+    last: date | None
+    is_active: bool
+
+
+def group_history(items: Iterable[HistoryItem]) -> list[HistoryGroup]:
+    groups: dict[tuple[str, str], list[HistoryItem]] = {}
+    for item in items:
+        key = (item.category, f"{item.code_system}|{item.code}" if item.code else item.display)
+        groups.setdefault(key, []).append(item)
+    rows = []
+    for same in groups.values():
+        newest = max(same, key=lambda i: (i.onset or date.min, i.created_at))
+        rows.append(
+            HistoryGroup(
+                category=newest.get_category_display(),
+                display=newest.display,
+                code=newest.code,
+                count=len(same),
+                last=newest.onset,
+                is_active=any(i.is_active for i in same),
+            )
+        )
+    return sorted(rows, key=lambda g: (g.category, not g.is_active, g.display.casefold()))

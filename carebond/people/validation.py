@@ -54,16 +54,23 @@ def normalize_email(value: str, *, field: str = "email") -> str:
 
 
 def normalize_language(value: str, *, field: str = "preferred_language") -> str:
-    """A BCP-47 tag such as 'es', 'es-MX' or 'hmn' (as FHIR's communication.language uses)."""
+    """A BCP-47 tag such as 'es', 'es-MX' or 'hmn' (as FHIR's communication.language uses).
+
+    Staff may type the language's name instead ('Spanish', 'español', 'Vietnamese'): it is
+    stored as its tag, so every part of CareBond (and every EHR) reads the same code."""
     tag = value.strip().replace("_", "-")
     if not tag:
         return ""
-    if not langcodes.tag_is_valid(tag):
+    if langcodes.tag_is_valid(tag):
+        return langcodes.standardize_tag(tag)
+    try:
+        return str(langcodes.find(value.strip()).to_tag())
+    except LookupError:
         raise InvalidInput(
-            f"{value!r} is not a language code; use a BCP-47 tag such as 'en', 'es-MX' or 'vi'.",
+            f"{value!r} is neither a language we know nor a language code; type its name "
+            "(Spanish) or a BCP-47 tag (es, es-MX, vi).",
             field=field,
-        )
-    return langcodes.standardize_tag(tag)
+        ) from None
 
 
 def language_name(tag: str) -> str:

@@ -40,7 +40,11 @@ def register() -> None:
             column="main",
         )
     )
-    register_person_relation(PersonRelation(Touchpoint, "person"))
+    # The same interaction on both records (a visit logged twice, or sent by two feeds) stays
+    # with the record merged away instead of showing twice on the survivor's timeline.
+    register_person_relation(
+        PersonRelation(Touchpoint, "person", unique_with=("kind", "occurred_at", "channel"))
+    )
     register_person_relation(PersonRelation(Touchpoint, "staff"))
     for kind in TouchpointKind:
         register_touchpoint_kind(TouchpointKindEntry(kind.value, kind.label, "touchpoints"))

@@ -5,10 +5,12 @@ patient's surviving record)."""
 from __future__ import annotations
 
 from carebond.core.registry import (
+    AuditNames,
     HomePanel,
     NavEntry,
     PersonPanel,
     PersonRelation,
+    register_audit_names,
     register_home_panel,
     register_navigation,
     register_person_panel,
@@ -17,6 +19,7 @@ from carebond.core.registry import (
 from carebond.value_maps.access import VALUE_MAP_EDITORS, VALUE_MAP_READERS
 from carebond.value_maps.models import Respondent
 from carebond.value_maps.panels import interviews_panel, studies_panel
+from carebond.value_maps.selectors import study_names
 
 
 def register() -> None:
@@ -42,3 +45,4 @@ def register() -> None:
         )
     )
     register_person_relation(PersonRelation(Respondent, "person"))
+    register_audit_names(AuditNames("value_maps.study", study_names))

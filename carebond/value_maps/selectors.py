@@ -330,3 +330,9 @@ def _is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def study_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    """Public id -> title, for the audit trail."""
+    studies = Study.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    return {str(study.public_id): study.title for study in studies}

@@ -21,6 +21,7 @@ Layout (a small Sugiyama-style layered drawing):
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -239,15 +240,23 @@ def render_map(
     value_map = analysis.value_map
     unit = "respondents" if analysis.count_unit == "respondent" else "ladders"
     heaviest = max((edge.weight for edge in value_map.edges), default=1) or 1
+    # A picture, unless its codes are links: then a group, so the links inside stay reachable
+    # (an image's content is hidden from assistive technology).
+    role = "img" if link is None else "group"
+    # Ids of this map's own, so that two maps on one page (Compare segments) do not share a
+    # title or an arrowhead.
+    key = hashlib.sha256(
+        f"{analysis.segment}|{analysis.count_unit}|{value_map.cutoff}|{title}".encode()
+    ).hexdigest()[:8]
     out: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="vm-map" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="vm-map" role="{role}" '
         f'viewBox="0 0 {placed.width} {placed.height}" width="{placed.width}" '
         f'height="{placed.height}" data-cutoff="{value_map.cutoff}" '
         f'data-edges="{len(value_map.edges)}" data-crossings="{placed.crossings}" '
-        f'aria-labelledby="vm-title-{value_map.cutoff}" font-family="system-ui, sans-serif">',
-        f'<title id="vm-title-{value_map.cutoff}">{escape(title)}: {len(value_map.nodes)} codes, '
+        f'aria-labelledby="vm-title-{key}" font-family="system-ui, sans-serif">',
+        f'<title id="vm-title-{key}">{escape(title)}: {len(value_map.nodes)} codes, '
         f"{len(value_map.edges)} links at cut-off {value_map.cutoff}</title>",
-        '<defs><marker id="vm-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" '
+        f'<defs><marker id="vm-arrow-{key}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" '
         'markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
         f'<rect x="0" y="0" width="{placed.width}" height="{placed.height}" fill="#ffffff"/>',
@@ -283,7 +292,7 @@ def render_map(
             f"{kind} counted for {edge.weight} {unit}{note}</title>"
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" '
             f'stroke-width="{width:.1f}" stroke-opacity="0.75"{dash} '
-            'marker-end="url(#vm-arrow)"/></g>'
+            f'marker-end="url(#vm-arrow-{key})"/></g>'
         )
     for code, node in sorted(placed.nodes.items(), key=lambda item: natural_key(item[0])):
         said = words.get(code, ())

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carebond.core.access import signed_in_user
+from carebond.core.csv_files import spreadsheet_safe
 from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
@@ -310,27 +311,24 @@ def matrix_csv(request: HttpRequest, study_id: UUID) -> HttpResponse:
     for relation in matrix.relations("total"):
         one, two = codes[relation.source], codes[relation.target]
         writer.writerow(
-            [
-                one.id,
-                _cell(one.label),
-                one.level,
-                two.id,
-                _cell(two.label),
-                two.level,
-                matrix.count(one.id, two.id, "direct"),
-                matrix.count(one.id, two.id, "indirect"),
-                relation.count,
-            ]
+            spreadsheet_safe(
+                [
+                    one.id,
+                    one.label,
+                    one.level,
+                    two.id,
+                    two.label,
+                    two.level,
+                    matrix.count(one.id, two.id, "direct"),
+                    matrix.count(one.id, two.id, "indirect"),
+                    relation.count,
+                ]
+            )
         )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     name = f"implication-matrix{'-' + segment if segment else ''}-{unit}.csv"
     response["Content-Disposition"] = f'attachment; filename="{_safe_name(name)}"'
     return response
-
-
-def _cell(text: str) -> str:
-    """No spreadsheet formulas from labels (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @page_policy(VALUE_MAP_READERS)

@@ -57,3 +57,19 @@ def page(browser: Browser) -> Iterator[Page]:
     page.on("console", keep_errors)
     yield page
     context.close()
+
+
+def open_as(page: Page, base_url: str, user: object, path: str = "/") -> None:
+    """Open a page as a user already past password and MFA (the sign-in pages have their own
+    tests): the session the sign-in pages would leave, handed to the browser as its cookie."""
+    from django.conf import settings
+    from django.test import Client
+
+    from carebond.testing.fixtures import sign_in
+
+    client = sign_in(Client(), user)  # type: ignore[arg-type]
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
+    )
+    page.goto(base_url + path)

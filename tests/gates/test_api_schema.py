@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from carebond.testing.fixtures import make_organization, make_user
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
@@ -47,6 +46,7 @@ from carebond.accounts.actions import (
 from carebond.core.models import Organization
 from carebond.core.permissions import AccessPolicy, Role
 from carebond.people.tests.factories import make_patient, make_staff
+from carebond.testing.fixtures import make_organization, make_user
 from carebond.touchpoints.actions import record_touchpoint
 from carebond.value_maps.tests.stored import worked_example
 from config.api import api

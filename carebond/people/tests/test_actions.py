@@ -53,7 +53,7 @@ def test_a_patient_is_stored_with_normal_forms_and_audited(org_a: Organization) 
     [
         ({"birth_date": date(2999, 1, 1)}, "birth_date", "in the future"),
         ({"birth_date": date(1700, 1, 1)}, "birth_date", "before 1890"),
-        ({"preferred_language": "klingon"}, "preferred_language", "not a language code"),
+        ({"preferred_language": "zzqx"}, "preferred_language", "neither a language we know"),
         ({"administrative_gender": "robot"}, "administrative_gender", "Unknown sex"),
         ({"given_name": "", "family_name": ""}, "family_name", "name is required"),
         ({"contacts": [ContactInput("phone", "12")]}, "phone", "phone number"),

@@ -222,7 +222,7 @@ def test_every_bad_cell_is_reported_with_row_and_column_and_nothing_is_written(
     assert "Unknown sex 'X'" in reasons[(4, "sex")]
     assert "'not a phone' is not a phone number" in reasons[(4, "phone")]
     assert "'cleo@' is not an email address" in reasons[(4, "email")]
-    assert "'xx' is not a language code" in reasons[(4, "language")]
+    assert "'xx' is neither a language we know nor a language code" in reasons[(4, "language")]
     assert "A family name or a given name is required" in reasons[(5, "last_name")]
     assert result.created == 0
     assert result.rejected

@@ -257,3 +257,52 @@ def test_search_finds_the_survivor_by_the_merged_records_name(
     assert people_found(admin_a, "Tran") == [keep]
     check_undo_merge(record, acting_user=admin_a)
     assert people_found(admin_a, "Tran") == [gone]
+
+
+def test_the_same_visit_on_both_records_shows_once_after_a_merge(
+    org_a: Organization, admin_a: User
+) -> None:
+    # given one visit recorded on both records of one person (two feeds, or logged twice)
+    survivor = make_patient(org_a, "Ana", "Silva", birth_date=date(1970, 2, 3))
+    duplicate = make_patient(org_a, "Anna", "Silva", birth_date=date(1970, 2, 3))
+    when = clock.now() - timedelta(days=3)
+    for person in (survivor, duplicate):
+        record_touchpoint(
+            person, kind="visit", channel="in_person", direction="inbound", occurred_at=when
+        )
+    record_touchpoint(duplicate, kind="call", channel="phone", direction="outbound")
+    # when they are merged
+    record = check_merge_people(survivor, duplicate, acting_user=admin_a)
+    # then the survivor's timeline has the visit once, and the call
+    assert sorted(survivor.touchpoints.values_list("kind", flat=True)) == ["call", "visit"]
+    # and an undo gives the duplicate back exactly what it had
+    check_undo_merge(record, acting_user=admin_a)
+    assert sorted(duplicate.touchpoints.values_list("kind", flat=True)) == ["call", "visit"]
+
+
+def test_the_compare_page_counts_what_each_record_holds(
+    twins: tuple[Person, Person], client_for: Callable[[User], Client], admin_a: User
+) -> None:
+    first, second = twins
+    page = client_for(admin_a).get(f"/people/merge/{first.public_id}/{second.public_id}/")
+    body = page.content.decode()
+    assert "1 consent records" in body or "1 consent record" in body
+    assert "1 personal notes" in body or "1 personal note" in body
+    assert body.count("1 touchpoints") == 2
+
+
+def test_not_the_same_person_removes_the_pair_for_good(
+    twins: tuple[Person, Person], client_for: Callable[[User], Client], admin_a: User
+) -> None:
+    first, second = twins
+    assert list_duplicate_candidates(user=admin_a) != []
+    response = client_for(admin_a).post(
+        f"/people/merge/{first.public_id}/{second.public_id}/distinct/"
+    )
+    assert response.status_code == 302
+    assert list_duplicate_candidates(user=admin_a) == []
+    assert AuditEvent.objects.filter(action="person.marked_distinct").count() == 2
+    # both records are untouched
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == second.status == PersonStatus.ACTIVE

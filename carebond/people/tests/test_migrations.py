@@ -66,9 +66,9 @@ def test_people_made_before_whole_names_and_death_dates_keep_theirs_and_the_name
 ):
     from django.db import IntegrityError, transaction
 
-    before = [("people", "0006_consentrecord_public_id_unique")]
-    after = [("people", "0007_name_text_other_names_deceased_date")]
-    # given a patient and an organisation-like referral source made before 0007
+    before = [("people", "0007_distinct_pairs")]
+    after = [("people", "0008_name_text_other_names_deceased_date")]
+    # given a patient made before 0008
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
@@ -77,7 +77,7 @@ def test_people_made_before_whole_names_and_death_dates_keep_theirs_and_the_name
     patient = people.create(
         organization=organization, kind="patient", given_name="Ada", family_name="Byrne"
     )
-    # when 0007 runs
+    # when 0008 runs
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(after)

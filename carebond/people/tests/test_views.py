@@ -16,6 +16,12 @@ from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
+from carebond.people.actions import (
+    PersonInput,
+    ReferralInput,
+    check_add_history_item,
+    check_create_person,
+)
 from carebond.people.models import ConsentRecord, Person, PersonalNote
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.touchpoints.actions import record_touchpoint
@@ -218,7 +224,8 @@ def test_panels_accept_notes_consent_family_history_and_care_team(
     )
     assert (
         client.post(
-            f"{base}/care-team/", {"staff_name": "Priya Ramen", "role": "Primary care physician"}
+            f"{base}/care-team/",
+            {"staff": str(staff.public_id), "role": "Primary care physician"},
         ).status_code
         == 302
     )
@@ -348,7 +355,7 @@ def test_editing_details_and_adding_a_phone(
         },
     )
     assert bad.status_code == 422
-    assert "not a language code" in bad.content.decode()
+    assert "neither a language we know" in bad.content.decode()
     saved = client.post(
         url,
         {
@@ -399,18 +406,33 @@ def test_flash_messages_with_names_stay_out_of_cookies(
     assert "Patientname" not in str(client.cookies)
 
 
-def test_care_team_finds_staff_among_namesake_patients(
-    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+def test_the_care_team_is_chosen_from_the_staff_list(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User, outsider_b: User
 ) -> None:
+    # given staff, and patients who share a staff member's name
     for _ in range(3):
         make_patient(org_a, "Priya", "Raman")
     staff = make_staff(org_a, "Priya", "Raman")
     patient = make_patient(org_a)
-    response = client_for(admin_a).post(
-        f"/people/{patient.public_id}/care-team/", {"staff_name": "Priya Raman", "role": "PCP"}
+    client = client_for(admin_a)
+    # the panel offers the staff members only, by name and job title
+    panels = client.get(f"/people/{patient.public_id}/panels/").content.decode()
+    assert f'<option value="{staff.public_id}">Priya Raman, Family physician</option>' in panels
+    assert panels.count("Priya Raman") == 1
+    # when one is chosen, they join the care team
+    response = client.post(
+        f"/people/{patient.public_id}/care-team/", {"staff": str(staff.public_id), "role": "PCP"}
     )
     assert response.status_code == 302
     assert patient.care_team.get().staff == staff
+    # and a patient's id (or another organisation's staff) is not a choice
+    namesake = Person.objects.filter(organization=org_a, kind="patient").first()
+    assert namesake is not None
+    refused = client.post(
+        f"/people/{patient.public_id}/care-team/", {"staff": str(namesake.public_id), "role": "x"}
+    )
+    assert refused.status_code == 400
+    assert patient.care_team.count() == 1
 
 
 def test_the_duplicates_page_says_how_many_pairs_it_hides_and_shows_them_all_on_request(
@@ -430,3 +452,130 @@ def test_the_duplicates_page_says_how_many_pairs_it_hides_and_shows_them_all_on_
     everything = client.get("/people/duplicates/", {"all": "1"}).content.decode()
     assert everything.count("Compare</a>") == 52
     assert 'data-testid="duplicates-shown"' not in everything
+
+
+def test_the_people_page_lists_by_kind_a_page_at_a_time(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    # given 55 patients and a referral source looked after by the liaison
+    for n in range(55):
+        make_patient(org_a, f"Given{n:02d}", f"Family{n:02d}")
+    liaison = users_a["liaison"]
+    check_create_person(
+        org_a,
+        PersonInput(
+            kind="referral_source",
+            given_name="Omar",
+            family_name="Haddad",
+            referral=ReferralInput(liaison=liaison),
+        ),
+        acting_user=None,
+    )
+    client = client_for(users_a["front_desk"])
+    # when the desk opens People without searching: patients, by name, 50 to a page
+    first = client.get("/people/", {"kind": "patient", "sort": "name"}).content.decode()
+    assert "Family00" in first
+    assert "Family49" in first
+    assert "Family50" not in first
+    assert "page=2" in first
+    second = client.get("/people/", {"kind": "patient", "sort": "name", "page": "2"})
+    assert "Family54" in second.content.decode()
+    # and the liaison starts with the referral sources they look after
+    own = client_for(liaison).get("/people/").content.decode()
+    assert "Omar Haddad" in own
+    assert "Family00" not in own
+
+
+def test_a_search_that_finds_more_than_it_shows_says_so(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    for n in range(52):
+        make_patient(org_a, "Sam", f"Okafor{n:02d}", birth_date=None)
+    page = client_for(admin_a).get("/people/", {"q": "sam"}).content.decode()
+    assert "Showing the first 50 matches; there are more." in page
+
+
+def test_a_phone_is_replaced_or_removed_and_an_address_edited(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a, phone="2175550111", email="maria@example.org")
+    client = client_for(admin_a)
+    base = f"/people/{person.public_id}"
+    # when the phone is replaced by a new number
+    changed = client.post(
+        f"{base}/contacts/",
+        {"system": "phone", "old_value": "+12175550111", "value": "217 555 0199", "use": "mobile"},
+    )
+    assert changed.status_code == 302
+    assert list(person.contact_points.values_list("system", "value", "use")) == [
+        ("email", "maria@example.org", "home"),
+        ("phone", "+12175550199", "mobile"),
+    ]
+    # and a bad number is refused beside its field, changing nothing
+    bad = client.post(
+        f"{base}/contacts/",
+        {"system": "phone", "old_value": "+12175550199", "value": "12", "use": "home"},
+    )
+    assert bad.status_code == 422
+    assert person.contact_points.filter(value="+12175550199").exists()
+    # when the email is removed
+    client.post(
+        f"{base}/contacts/", {"system": "email", "old_value": "maria@example.org", "remove": "1"}
+    )
+    assert not person.contact_points.filter(system="email").exists()
+    # when an address is added, then corrected, then removed
+    added = client.post(
+        f"{base}/addresses/0/", {"line1": "1 Elm St", "city": "Urbana", "country": "us"}
+    )
+    assert added.status_code == 302
+    client.post(
+        f"{base}/addresses/1/", {"line1": "1 Elm Street", "city": "Urbana", "country": "US"}
+    )
+    assert person.addresses.get().line1 == "1 Elm Street"
+    client.post(f"{base}/addresses/1/", {"remove": "1"})
+    assert not person.addresses.exists()
+    # and each change is in the audit trail
+    actions = set(
+        AuditEvent.objects.filter(target_id=str(person.public_id)).values_list("action", flat=True)
+    )
+    assert {
+        "person.contact_changed",
+        "person.contact_removed",
+        "person.address_added",
+        "person.address_changed",
+        "person.address_removed",
+    } <= actions
+
+
+def test_a_vaccine_given_every_year_shows_once_with_its_count_and_last_date(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    for year in (2022, 2023, 2024, 2025):
+        check_add_history_item(
+            person,
+            category="immunization",
+            display="Influenza, seasonal",
+            code_system="http://hl7.org/fhir/sid/cvx",
+            code="140",
+            onset=date(year, 10, 1),
+            acting_user=None,
+        )
+    panels = client_for(admin_a).get(f"/people/{person.public_id}/panels/").content.decode()
+    assert panels.count("Influenza, seasonal") == 1
+    assert "4 times, last 2025-10-01" in panels
+
+
+def test_an_imported_visit_says_where_it_came_from_not_who_ran_the_import(
+    client_for: Callable[[User], Client], org_a: Organization, admin_a: User
+) -> None:
+    person = make_patient(org_a)
+    touchpoint = record_touchpoint(
+        person, kind="visit", channel="in_person", direction="inbound", recorded_by=admin_a
+    )
+    Touchpoint.objects.filter(pk=touchpoint.pk).update(
+        origin_system="urn:ehr:riverbend-epic", origin_id="Encounter/1"
+    )
+    page = client_for(admin_a).get(f"/people/{person.public_id}/").content.decode()
+    assert "from the EHR (urn:ehr:riverbend-epic)" in page
+    assert f"logged by {admin_a.username}" not in page

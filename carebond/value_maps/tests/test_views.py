@@ -16,6 +16,8 @@ from carebond.core.permissions import Role
 from carebond.core.registry import navigation_for
 from carebond.people.tests.factories import make_patient
 from carebond.value_maps.access import VALUE_MAP_READERS
+from carebond.value_maps.actions import RungInput, check_add_ladder, check_create_respondent
+from carebond.value_maps.code_actions import check_create_code
 from carebond.value_maps.models import Code, Ladder, Respondent, Rung, Study
 from carebond.value_maps.tests.stored import WORKED_CSV, make_study, worked_example
 
@@ -693,3 +695,21 @@ def test_the_interviewer_finds_the_person_to_link_by_name_instead_of_pasting_an_
     short = client.get(url, {"find": "m"}).content.decode()
     assert "Type at least" in short
     assert 'data-testid="no-matches"' in client.get(url, {"find": "zzzyx"}).content.decode()
+
+
+def test_the_matrix_csv_never_hands_a_spreadsheet_a_formula(
+    org_a: Organization, manager_a: User, client_for: ClientFor
+) -> None:
+    # given codes whose ids and labels a spreadsheet would run as formulas
+    study = make_study(org_a, manager_a)
+    first = check_create_code(study, key="-2-3", label="=1+1", level="A", acting_user=manager_a)
+    second = check_create_code(study, key="-V1", label="+fine", level="V", acting_user=manager_a)
+    respondent = check_create_respondent(study, label="R1", segment=None, acting_user=manager_a)
+    check_add_ladder(
+        respondent, [RungInput(first, ""), RungInput(second, "")], acting_user=manager_a
+    )
+    # when the matrix is exported
+    csv = client_for(manager_a).get(f"/value-maps/{study.public_id}/matrix.csv")
+    # then every such cell, codes included, starts with a quote
+    row = csv.content.decode().splitlines()[1]
+    assert row == "'-2-3,'=1+1,A,'-V1,'+fine,V,1,0,1"

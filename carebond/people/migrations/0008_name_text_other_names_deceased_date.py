@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_imported_provenance'),
-        ('people', '0006_consentrecord_public_id_unique'),
+        ('people', '0007_distinct_pairs'),
     ]
 
     operations = [
