@@ -219,8 +219,17 @@ class PeopleWriting(UnitWriterBase):
         new_profiles: list[tuple[Any, ...]] = []
         new_links = []
         added: dict[int, set[str]] = defaultdict(set)
-        linked = set(
-            Relationship.objects.filter(related_id__in=ids).values_list("patient_id", "related_id")
+        family = {
+            targets[id(i)] for i in items if isinstance(i.record, PersonRecord) and i.record.patient
+        }
+        linked = (
+            set(
+                Relationship.objects.filter(related_id__in=family).values_list(
+                    "patient_id", "related_id"
+                )
+            )
+            if family
+            else set()
         )
         for item in items:
             record = item.record
