@@ -176,7 +176,9 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
             SourceKey.objects.filter(
                 organization=org, origin_system=system, target__in=replaced
             ).delete()
-        updated_targets = {i.target for i in done if i.outcome == "updated" and i.target}
+        updated_targets = {
+            i.target for i in done if (i.outcome == "updated" or i.record_only) and i.target
+        }
         if updated_targets:
             wanted -= set(
                 SourceKey.objects.filter(
@@ -233,7 +235,7 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
             ["content_hash", "target", "import_run", "imported_at", "source_updated", "superseded"],
             batch_size=500,
         )
-        self._write_keys(done)
+        self._write_keys(rewritten)
         self.write_business_identifiers(done)
         self.fill_waiting(done)
         self.record_waiting(done)
