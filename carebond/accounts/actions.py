@@ -422,6 +422,7 @@ def check_reset_password(uid: str, token: str, *, new: str) -> User:
     return user
 
 
+@transaction.atomic
 def check_change_role(user: User, *, role: str, acting_user: User) -> User:
     if role not in Role.values:
         raise InvalidInput(f"Unknown role {role!r}.", field="role")
@@ -431,14 +432,15 @@ def check_change_role(user: User, *, role: str, acting_user: User) -> User:
         )
     if role == user.role:
         raise RuleViolation(f"{user.username} already has this role.", code="same_role")
-    if (
-        user.role == Role.ADMIN
-        and not User.objects.filter(
-            organization_id=user.organization_id, role=Role.ADMIN, is_active=True
-        )
-        .exclude(pk=user.pk)
-        .exists()
-    ):
+    # Lock the organisation's administrators first: two administrators demoting each other at
+    # once would otherwise each see the other and leave none.
+    admins = list(
+        User.objects.select_for_update()
+        .filter(organization_id=user.organization_id, role=Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if user.role == Role.ADMIN and [pk for pk in admins if pk != user.pk] == []:
         raise RuleViolation("An organisation keeps at least one administrator.", code="last_admin")
     return do_change_role(user, role=role, acting_user=acting_user)
 

@@ -37,7 +37,7 @@ from carebond.accounts.selectors import list_api_tokens, list_users
 from carebond.audit.models import Outcome
 from carebond.core import clock
 from carebond.core.access import signed_in_user
-from carebond.core.errors import CareBondError, NotFound
+from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.forms import show_error
 from carebond.core.permissions import ADMINS, ANY_STAFF, PENDING_MFA, PUBLIC, page_policy
 
@@ -336,7 +336,7 @@ def user_action(request: HttpRequest, user_id: UUID, verb: str) -> HttpResponse:
     elif verb == "role":
         form = RoleForm(request.POST)
         if not form.is_valid():
-            raise NotFound("No such role.")
+            raise InvalidInput("Choose one of the roles.", field="role")
         actions.check_change_role(subject, role=form.cleaned_data["role"], acting_user=acting)
         messages.success(
             request, f"{subject.username} is now: {subject.get_role_display().lower()}."
