@@ -5,23 +5,21 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_decode
 from django.utils.text import slugify
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carebond.accounts.models import ApiToken, User, hash_token
-from carebond.audit.models import Outcome
+from carebond.accounts.selectors import locked_out_usernames
+from carebond.accounts.tasks import send_password_reset
+from carebond.audit.models import AuditEvent, Outcome
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput, RuleViolation
@@ -368,8 +366,8 @@ def find_user_for_password_reset(identifier: str) -> User | None:
 
 @transaction.atomic
 def do_send_password_reset(user: User, *, reset_url: str, acting_user: User | None) -> None:
-    """Audit: user.password_reset_sent. Side effect: after commit, an email with a link that
-    works once, for PASSWORD_RESET_TIMEOUT seconds (it dies when the password changes)."""
+    """Audit: user.password_reset_sent. Side effect: after commit, the worker emails a link
+    that works once, for PASSWORD_RESET_TIMEOUT seconds (accounts.tasks.send_password_reset)."""
     if not user.email:
         raise RuleViolation(
             f"{user.username} has no email address to send a link to.", code="no_email"
@@ -381,23 +379,22 @@ def do_send_password_reset(user: User, *, reset_url: str, acting_user: User | No
         organization=user.organization,
         actor_label=None if acting_user else "forgot-password page",
     )
-    link = reset_url.format(
-        uid=urlsafe_base64_encode(force_bytes(user.pk)),
-        token=default_token_generator.make_token(user),
-    )
-    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
-    body = (
-        f"Hello {user.first_name or user.username},\n\n"
-        f"Someone asked to reset the CareBond password of {user.username}. To choose a new "
-        f"password, open this link within {minutes} minutes:\n\n{link}\n\n"
-        "If you did not ask for this, ignore this email: your password stays as it is. "
-        "Your two-step sign-in is not changed by a new password.\n"
-    )
-    transaction.on_commit(
-        lambda: send_mail(
-            "Reset your CareBond password", body, None, [user.email], fail_silently=False
-        )
-    )
+    transaction.on_commit(lambda: send_password_reset.enqueue(user_id=user.pk, reset_url=reset_url))
+
+
+# A forgotten-password page cannot flood an inbox or the audit trail: a few links an hour.
+RESET_EMAILS_PER_HOUR = 3
+
+
+def check_request_password_reset(user: User, *, reset_url: str) -> None:
+    """The forgotten-password page: a link for the account, unless it had enough this hour
+    (nothing is said either way; the page answers the same)."""
+    since = clock.now() - timedelta(hours=1)
+    recent = AuditEvent.objects.filter(
+        action="user.password_reset_sent", target_id=str(user.public_id), occurred_at__gte=since
+    ).count()
+    if recent < RESET_EMAILS_PER_HOUR and user.email:
+        do_send_password_reset(user, reset_url=reset_url, acting_user=None)
 
 
 def user_from_reset_link(uid: str, token: str) -> User | None:
@@ -425,6 +422,7 @@ def check_reset_password(uid: str, token: str, *, new: str) -> User:
     return user
 
 
+@transaction.atomic
 def check_change_role(user: User, *, role: str, acting_user: User) -> User:
     if role not in Role.values:
         raise InvalidInput(f"Unknown role {role!r}.", field="role")
@@ -434,14 +432,15 @@ def check_change_role(user: User, *, role: str, acting_user: User) -> User:
         )
     if role == user.role:
         raise RuleViolation(f"{user.username} already has this role.", code="same_role")
-    if (
-        user.role == Role.ADMIN
-        and not User.objects.filter(
-            organization_id=user.organization_id, role=Role.ADMIN, is_active=True
-        )
-        .exclude(pk=user.pk)
-        .exists()
-    ):
+    # Lock the organisation's administrators first: two administrators demoting each other at
+    # once would otherwise each see the other and leave none.
+    admins = list(
+        User.objects.select_for_update()
+        .filter(organization_id=user.organization_id, role=Role.ADMIN, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if user.role == Role.ADMIN and [pk for pk in admins if pk != user.pk] == []:
         raise RuleViolation("An organisation keeps at least one administrator.", code="last_admin")
     return do_change_role(user, role=role, acting_user=acting_user)
 
@@ -459,13 +458,7 @@ def do_change_role(user: User, *, role: str, acting_user: User | None) -> User:
 
 
 def is_locked_out(user: User) -> bool:
-    cooloff_start = clock.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
-    locked: bool = AccessAttempt.objects.filter(
-        username=user.username,
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-        attempt_time__gte=cooloff_start,
-    ).exists()
-    return locked
+    return user.username in locked_out_usernames([user.username])
 
 
 @transaction.atomic

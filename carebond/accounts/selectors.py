@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carebond.accounts.models import ApiToken, User
@@ -33,21 +34,26 @@ class SecuritySummary:
     locked_out: list[str]
 
 
+def locked_out_usernames(usernames: Any) -> set[str]:
+    """The usernames locked out right now. The lockout counts a username's failures from every
+    address and browser together (django-axes keeps one row per address and browser), so the
+    rows are added up per username, as the lockout itself does."""
+    cooloff_start = clock.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    rows = (
+        AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=cooloff_start)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by()
+    )
+    return {row["username"] for row in rows}
+
+
 def get_security_summary(*, user: User) -> SecuritySummary:
     users = list_users(user=user)
     active = users.filter(is_active=True)
     enrolled = TOTPDevice.objects.filter(user__in=active, confirmed=True).values("user_id")
-    cooloff_start = clock.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
-    locked = (
-        AccessAttempt.objects.filter(
-            username__in=active.values("username"),
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-            attempt_time__gte=cooloff_start,
-        )
-        .values_list("username", flat=True)
-        .distinct()
-        .order_by("username")
-    )
+    locked = sorted(locked_out_usernames(active.values("username")))
     return SecuritySummary(
         active_users=active.count(),
         disabled_users=users.filter(is_active=False).count(),

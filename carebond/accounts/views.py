@@ -37,7 +37,7 @@ from carebond.accounts.selectors import list_api_tokens, list_users
 from carebond.audit.models import Outcome
 from carebond.core import clock
 from carebond.core.access import signed_in_user
-from carebond.core.errors import CareBondError, NotFound
+from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.forms import show_error
 from carebond.core.permissions import ADMINS, ANY_STAFF, PENDING_MFA, PUBLIC, page_policy
 
@@ -336,7 +336,7 @@ def user_action(request: HttpRequest, user_id: UUID, verb: str) -> HttpResponse:
     elif verb == "role":
         form = RoleForm(request.POST)
         if not form.is_valid():
-            raise NotFound("No such role.")
+            raise InvalidInput("Choose one of the roles.", field="role")
         actions.check_change_role(subject, role=form.cleaned_data["role"], acting_user=acting)
         messages.success(
             request, f"{subject.username} is now: {subject.get_role_display().lower()}."
@@ -351,9 +351,13 @@ def user_action(request: HttpRequest, user_id: UUID, verb: str) -> HttpResponse:
 
 
 def _reset_url(request: HttpRequest) -> str:
-    """The reset link's address, with {uid} and {token} left for the action to fill in."""
+    """The reset link's address, with {uid} and {token} left for the email to fill in. From
+    CAREBOND_BASE_URL when set (never from a Host header an attacker could send), else from
+    the request (whose host ALLOWED_HOSTS has checked)."""
     path = reverse("accounts:reset_password", kwargs={"uid": "UID", "token": "TOKEN"})
-    return request.build_absolute_uri(path).replace("UID", "{uid}").replace("TOKEN", "{token}")
+    base = settings.BASE_URL.rstrip("/")
+    url = base + path if base else request.build_absolute_uri(path)
+    return url.replace("UID", "{uid}").replace("TOKEN", "{token}")
 
 
 @page_policy(ANY_STAFF)
@@ -393,17 +397,28 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = actions.find_user_for_password_reset(form.cleaned_data["identifier"])
-        if user is not None and user.email:
-            actions.do_send_password_reset(user, reset_url=_reset_url(request), acting_user=None)
+        if user is not None:
+            actions.check_request_password_reset(user, reset_url=_reset_url(request))
         return render(request, "accounts/forgot_password_sent.html")
     status = 400 if form.is_bound else 200
     return render(request, "accounts/forgot_password.html", {"form": form}, status=status)
 
 
+RESET_SESSION_KEY = "password_reset_token"
+RESET_TOKEN_IN_SESSION = "set"  # noqa: S105  (a path word: the token is in the session)
+
+
 @page_policy(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def reset_password(request: HttpRequest, uid: str, token: str) -> HttpResponse:
-    """Choose a new password from an emailed link (it works once, for an hour)."""
+    """Choose a new password from an emailed link (it works once, for an hour). The token moves
+    from the address into the session at once, so it is never in a log line or a Referer."""
+    if token != RESET_TOKEN_IN_SESSION:
+        if actions.user_from_reset_link(uid, token) is None:
+            return render(request, "accounts/reset_password_expired.html", status=400)
+        request.session[RESET_SESSION_KEY] = token
+        return redirect("accounts:reset_password", uid=uid, token=RESET_TOKEN_IN_SESSION)
+    token = request.session.get(RESET_SESSION_KEY, "")
     if actions.user_from_reset_link(uid, token) is None:
         return render(request, "accounts/reset_password_expired.html", status=400)
     form = NewPasswordForm(request.POST or None)
@@ -416,6 +431,7 @@ def reset_password(request: HttpRequest, uid: str, token: str) -> HttpResponse:
                 show_error(form, error)
                 status = error.status
             else:
+                request.session.pop(RESET_SESSION_KEY, None)
                 messages.success(request, "Your password is changed. Sign in with it now.")
                 return redirect("accounts:login")
         else:

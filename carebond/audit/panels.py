@@ -21,5 +21,9 @@ def access_log_panel(page: PersonPage) -> Mapping[str, Any] | None:
     answered on the patient's own page, for those who may read the audit trail."""
     if page.person.kind != "patient":
         return None
-    events = list_patient_access(user=page.user, patient_public_id=str(page.person.public_id))
+    # records merged into this one (their events are about the same patient)
+    merged = [str(pid) for pid in page.person.merged_records.values_list("public_id", flat=True)]
+    events = list_patient_access(
+        user=page.user, patient_public_id=str(page.person.public_id), merged_ids=merged
+    )
     return {"rows": events, "patient_id": page.person.public_id}

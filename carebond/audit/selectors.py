@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 
 from carebond.audit.models import GENESIS_HASH, AuditEvent, Outcome
+from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.registry import audit_names
 
@@ -22,8 +23,9 @@ class AuditFilters:
     actor: str = ""
     target_type: str = ""
     patient_id: str = ""
-    # A name, MRN or birth date typed into the patient filter: the people it finds.
+    # A name, MRN or birth date typed into the patient filter, and the patients it found.
     patient: str = ""
+    patient_ids: tuple[str, ...] = ()
     outcome: str = ""
     since: date | None = None
     until: date | None = None
@@ -41,9 +43,7 @@ def list_audit_events(*, user: User, filters: AuditFilters) -> QuerySet[AuditEve
     if filters.patient_id:
         events = events.filter(patient_id=filters.patient_id)
     if filters.patient:
-        people = audit_names(PERSON)
-        found = people.find(user.organization_id, filters.patient) if people and people.find else []
-        events = events.filter(patient_id__in=found)
+        events = events.filter(patient_id__in=filters.patient_ids)
     if filters.outcome:
         events = events.filter(outcome=filters.outcome)
     if filters.since:
@@ -116,6 +116,17 @@ def get_audit_day(*, user: User) -> AuditDay:
 
 
 PERSON = "people.person"
+# A patient filter that finds this many patients may have found more: the page says so.
+PATIENTS_FOUND_AT_MOST = 100
+
+
+def find_patients(user: User, text: str) -> list[str]:
+    """The patients a name typed into the trail's filter finds. The search shows who was
+    looked at, so it is itself recorded (people.search, without the words typed)."""
+    people = audit_names(PERSON)
+    found = people.find(user.organization_id, text) if people and people.find else []
+    record_access(actor=user, target=None, action="people.search", organization=user.organization)
+    return found
 
 
 @dataclass(frozen=True)
@@ -162,13 +173,13 @@ def _actor_name(event: AuditEvent) -> str:
     return f"{full} ({actor.username})" if full else actor.username
 
 
-def list_patient_access(*, user: User, patient_public_id: str, limit: int = 20) -> list[NamedEvent]:
-    """Who opened or changed one patient's record lately (the person page's access log)."""
-    events = list(
-        AuditEvent.objects.filter(
-            organization_id=user.organization_id, patient_id=patient_public_id
-        )
-        .select_related("actor")
-        .order_by("-id")[:limit]
+def list_patient_access(
+    *, user: User, patient_public_id: str, merged_ids: list[str], limit: int = 20
+) -> list[NamedEvent]:
+    """Who opened or changed one patient's record lately (the person page's access log),
+    including the records merged into it (``merged_ids``)."""
+    about_patient = AuditEvent.objects.filter(
+        organization_id=user.organization_id, patient_id__in=[patient_public_id, *merged_ids]
     )
+    events = list(about_patient.select_related("actor").order_by("-id")[:limit])
     return name_events(events, organization_id=user.organization_id)

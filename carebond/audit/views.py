@@ -13,7 +13,13 @@ from carebond.audit.access import AUDIT_READERS
 from carebond.audit.actions import do_record_audit_export
 from carebond.audit.fhir import to_fhir
 from carebond.audit.forms import AuditFilterForm
-from carebond.audit.selectors import AuditFilters, list_audit_events, name_events
+from carebond.audit.selectors import (
+    PATIENTS_FOUND_AT_MOST,
+    AuditFilters,
+    find_patients,
+    list_audit_events,
+    name_events,
+)
 from carebond.core.access import signed_in_user
 from carebond.core.permissions import page_policy
 
@@ -21,7 +27,8 @@ PAGE_SIZE = 50
 
 
 def _read_filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters | None]:
-    """The filter form and what it asks for; None when a field is invalid."""
+    """The filter form and what it asks for; None when a field is invalid. A patient typed by
+    name is looked up here (an audited search), once per request."""
     form = AuditFilterForm(request.GET or None)
     if not form.is_bound:
         return form, AuditFilters()
@@ -34,6 +41,9 @@ def _read_filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters |
         target_type=data.get("target_type") or "",
         patient_id=str(data["patient_id"]) if data.get("patient_id") else "",
         patient=data.get("patient") or "",
+        patient_ids=tuple(find_patients(signed_in_user(request), data["patient"]))
+        if data.get("patient")
+        else (),
         outcome=data.get("outcome") or "",
         since=data.get("since"),
         until=data.get("until"),
@@ -60,6 +70,7 @@ def events(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
+            "patients_cut": len(filters.patient_ids) >= PATIENTS_FOUND_AT_MOST,
             "query": query.urlencode(),
         },
     )

@@ -793,20 +793,22 @@ def _clean_address(address: AddressInput) -> AddressInput:
     return cleaned
 
 
-def _address_at(person: Person, rank: int) -> Address:
+def _address_at(person: Person, rank: int, line1: str) -> Address:
+    """The address at a rank, if it is still the one the page showed (its street): a page left
+    open while a colleague removed an address must not change the wrong one."""
     address = Address.objects.filter(person=person, rank=rank).first()
-    if address is None:
-        raise InvalidInput("That address is no longer on the record; reload the page.")
+    if address is None or address.line1 != line1:
+        raise InvalidInput("That address changed since the page was opened; reload the page.")
     return address
 
 
 @transaction.atomic
 def check_change_address(
-    person: Person, *, rank: int, address: AddressInput, acting_user: User | None
+    person: Person, *, rank: int, line1_was: str, address: AddressInput, acting_user: User | None
 ) -> Address:
     """Audit: person.address_changed (a move, a corrected postcode)."""
     person = lock_live(person)
-    row = _address_at(person, rank)
+    row = _address_at(person, rank, line1_was)
     for name, value in vars(_clean_address(address)).items():
         setattr(row, name, value)
     row.save()
@@ -821,10 +823,12 @@ def check_change_address(
 
 
 @transaction.atomic
-def check_remove_address(person: Person, *, rank: int, acting_user: User | None) -> None:
+def check_remove_address(
+    person: Person, *, rank: int, line1_was: str, acting_user: User | None
+) -> None:
     """Audit: person.address_removed. The addresses after it move up one."""
     person = lock_live(person)
-    _address_at(person, rank).delete()
+    _address_at(person, rank, line1_was).delete()
     for position, row in enumerate(Address.objects.filter(person=person).order_by("rank"), 1):
         if row.rank != position:
             row.rank = position

@@ -248,6 +248,8 @@ class ChangeContactForm(forms.Form):
 
 
 class AddressForm(forms.Form):
+    # The street the page showed, so a change never lands on another address (blank: new).
+    line1_was = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
     line1 = forms.CharField(max_length=200, label="Street")
     line2 = forms.CharField(max_length=200, required=False, label="Street, second line")
     city = forms.CharField(max_length=100, required=False)

@@ -9,7 +9,7 @@ remembers each moved row's id, so that an undo moves back exactly those rows and
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -17,7 +17,16 @@ from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import RuleViolation
 from carebond.core.registry import PersonRelation, person_relations
-from carebond.people.models import DistinctPair, MergeRecord, Person, PersonKind, PersonStatus
+from carebond.people.models import (
+    Address,
+    ContactPoint,
+    ContactSystem,
+    DistinctPair,
+    MergeRecord,
+    Person,
+    PersonKind,
+    PersonStatus,
+)
 from carebond.people.search import index_person
 
 if TYPE_CHECKING:
@@ -72,6 +81,7 @@ def do_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -
     )
     duplicate.status, duplicate.merged_into = PersonStatus.MERGED, survivor
     duplicate.save(update_fields=["status", "merged_into", "updated_at"])
+    close_ranks(survivor)
     index_person(survivor)
     index_person(duplicate)
     patient = survivor if survivor.kind == PersonKind.PATIENT else None
@@ -91,6 +101,21 @@ def do_merge_people(survivor: Person, duplicate: Person, *, acting_user: User) -
         changed_fields=["status"],
     )
     return record
+
+
+def close_ranks(person: Person) -> None:
+    """Number a person's addresses, and phones and emails of each kind, 1, 2, 3 again after
+    rows came or went (the pages address them by their rank)."""
+    _renumber(Address, list(Address.objects.filter(person=person).order_by("rank", "id")))
+    for system in (ContactSystem.PHONE, ContactSystem.EMAIL):
+        points = ContactPoint.objects.filter(person=person, system=system).order_by("rank", "id")
+        _renumber(ContactPoint, list(points))
+
+
+def _renumber(model: type[Address] | type[ContactPoint], rows: list[Any]) -> None:
+    for rank, row in enumerate(rows, start=1):
+        if row.rank != rank:
+            model._default_manager.filter(pk=row.pk).update(rank=rank)
 
 
 def _rows_to_move(relation: PersonRelation, *, duplicate: Person, survivor: Person) -> list[int]:
@@ -140,6 +165,8 @@ def do_undo_merge(record: MergeRecord, *, acting_user: User) -> MergeRecord:
             model, field = relations[key].model, relations[key].field
             # Only rows still on the survivor: later changes elsewhere are not undone.
             model._default_manager.filter(pk__in=ids, **{field: survivor}).update(**{field: merged})
+    close_ranks(survivor)
+    close_ranks(merged)
     merged.status = record.moved.get("_status", [PersonStatus.ACTIVE])[0]
     merged.merged_into = None
     merged.save(update_fields=["status", "merged_into", "updated_at"])

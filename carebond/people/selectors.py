@@ -424,7 +424,8 @@ def person_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
 
 def find_patients_for_audit(organization_id: int, text: str) -> list[str]:
     """The public ids of the patients a name, MRN, phone or birth date finds (the audit
-    trail's patient filter), including records merged away since."""
+    trail's patient filter), including records merged away since. At most MAX_LIMIT patients:
+    the trail says so when a search finds that many."""
     ids = search_person_ids(organization_id, text, limit=MAX_LIMIT, kind=PersonKind.PATIENT)
     found = Person.objects.filter(organization_id=organization_id, pk__in=ids)
     merged_in = Person.objects.filter(organization_id=organization_id, merged_into__in=found)
@@ -454,6 +455,10 @@ def list_possible_duplicates(
             ).values("person_id")
             for person in live.filter(pk__in=shared)[:20]:
                 found.setdefault(person.pk, person)
+    if found:  # names and birth dates of other patients are shown: a PHI read like a search
+        record_access(
+            actor=user, target=None, action="people.search", organization=user.organization
+        )
     return sorted(found.values(), key=lambda p: (p.family_name, p.given_name))
 
 

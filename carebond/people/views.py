@@ -367,7 +367,10 @@ def _edit_page(
 
 
 def _address_fields(address: Any) -> dict[str, Any]:
-    return {name: getattr(address, name) for name in AddressForm.base_fields}
+    fields = {
+        name: getattr(address, name) for name in AddressForm.base_fields if name != "line1_was"
+    }
+    return {**fields, "line1_was": address.line1}
 
 
 @page_policy(PHI_READERS)
@@ -443,7 +446,9 @@ def change_address(request: HttpRequest, person_id: UUID, rank: int) -> HttpResp
     key = f"address:{rank}" if rank else "address_form"
     if "remove" in request.POST:
         try:
-            actions.check_remove_address(person, rank=rank, acting_user=user)
+            actions.check_remove_address(
+                person, rank=rank, line1_was=request.POST.get("line1_was", ""), acting_user=user
+            )
         except CareBondError as error:
             messages.error(request, error.message)
         else:
@@ -452,12 +457,14 @@ def change_address(request: HttpRequest, person_id: UUID, rank: int) -> HttpResp
     form = AddressForm(request.POST)
     if not form.is_valid():
         return _edit_page(request, person, status=400, **{key: form})
-    address = actions.AddressInput(
-        **{**form.cleaned_data, "use": form.cleaned_data["use"] or "home"}
-    )
+    fields = {**form.cleaned_data, "use": form.cleaned_data["use"] or "home"}
+    line1_was = fields.pop("line1_was")
+    address = actions.AddressInput(**fields)
     try:
         if rank:
-            actions.check_change_address(person, rank=rank, address=address, acting_user=user)
+            actions.check_change_address(
+                person, rank=rank, line1_was=line1_was, address=address, acting_user=user
+            )
         else:
             actions.check_add_address(person, address, acting_user=user)
     except CareBondError as error:

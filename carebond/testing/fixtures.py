@@ -163,3 +163,10 @@ def smtp_server(settings: Any) -> Iterator[Mailbox]:
         yield mailbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def tasks_run_now(settings: Any) -> None:
+    """Tasks run as soon as they are enqueued (after the transaction commits), as the worker
+    would run them a moment later."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

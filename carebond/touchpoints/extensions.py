@@ -43,7 +43,11 @@ def register() -> None:
     # The same interaction on both records (a visit logged twice, or sent by two feeds) stays
     # with the record merged away instead of showing twice on the survivor's timeline.
     register_person_relation(
-        PersonRelation(Touchpoint, "person", unique_with=("kind", "occurred_at", "channel"))
+        PersonRelation(
+            Touchpoint,
+            "person",
+            unique_with=("kind", "occurred_at", "channel", "direction", "summary"),
+        )
     )
     register_person_relation(PersonRelation(Touchpoint, "staff"))
     for kind in TouchpointKind:

@@ -201,6 +201,11 @@ EMAIL_PORT = env_int("CAREBOND_EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("CAREBOND_EMAIL_FROM", "CareBond <no-reply@carebond.invalid>")
 # A "forgot password" link works for an hour, once (it dies when the password changes).
 PASSWORD_RESET_TIMEOUT = 3600
+# Where CareBond is reached, for links in emails (https://crm.example.org); blank: the
+# request's own host (checked against ALLOWED_HOSTS).
+BASE_URL = env_str("CAREBOND_BASE_URL", "")
+# A mail server that hangs must not hang the worker.
+EMAIL_TIMEOUT = env_int("CAREBOND_EMAIL_TIMEOUT", 10)
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).

@@ -35,7 +35,7 @@ def test_every_role_changes_its_own_password(role: str, page: Page, live_server:
 
 
 def test_a_forgotten_password_is_reset_from_the_emailed_link(
-    page: Page, live_server: object, smtp_server: Mailbox
+    page: Page, live_server: object, smtp_server: Mailbox, tasks_run_now: None
 ) -> None:
     organization = make_organization("alder", "Alder Family Practice")
     user = make_user(organization, Role.CLINICIAN, "priya")
@@ -57,7 +57,7 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(
 
 
 def test_an_administrator_unlocks_changes_a_role_and_sends_a_reset_link(
-    page: Page, live_server: object, smtp_server: Mailbox
+    page: Page, live_server: object, smtp_server: Mailbox, tasks_run_now: None
 ) -> None:
     organization = make_organization("alder", "Alder Family Practice")
     admin = make_user(organization, Role.ADMIN, "avery")

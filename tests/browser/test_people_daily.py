@@ -139,3 +139,18 @@ def test_a_pair_found_to_be_two_people_leaves_the_duplicates_list(
     page.get_by_role("button", name="Not the same person").click()
     expect(page.get_by_text("are two people")).to_be_visible()
     assert DistinctPair.objects.count() == 1
+
+
+def test_enter_in_more_details_logs_the_kind_chosen_there(page: Page, live_server: object) -> None:
+    organization = make_organization("alder", "Alder Family Practice")
+    patient = make_patient(organization, "Ines", "Duarte")
+    clinician = make_user(organization, Role.CLINICIAN, "priya")
+    open_as(page, str(live_server), clinician, f"/people/{patient.public_id}/")
+    page.get_by_text("More details").click()
+    page.locator("#log_detailed_kind").select_option("visit")
+    page.get_by_label("Outcome").fill("Seen, follow-up in 2 weeks")
+    page.get_by_label("Outcome").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("logged")
+    assert list(Touchpoint.objects.filter(person=patient).values_list("kind", flat=True)) == [
+        "visit"
+    ]

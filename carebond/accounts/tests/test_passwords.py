@@ -64,8 +64,19 @@ def reset_link(mailbox: Mailbox, address: str) -> str:
     return found.group(1)
 
 
+def open_reset_link(client: Client, link: str) -> str:
+    """Follow the emailed link: the token moves into the session and the address loses it."""
+    response = client.get(link)
+    assert response.status_code == 302
+    assert link.rstrip("/").rsplit("/", 1)[-1] not in response["Location"]
+    return str(response["Location"])
+
+
 def test_a_forgotten_password_is_reset_from_an_emailed_link(
-    smtp_server: Mailbox, users_a: dict[str, User], django_capture_on_commit_callbacks: Any
+    smtp_server: Mailbox,
+    users_a: dict[str, User],
+    django_capture_on_commit_callbacks: Any,
+    tasks_run_now: None,
 ) -> None:
     frontdesk = users_a[Role.FRONT_DESK]
     client = Client()
@@ -76,17 +87,23 @@ def test_a_forgotten_password_is_reset_from_an_emailed_link(
     assert "a link to choose a new password is on its way" in response.content.decode()
     # then a real email arrived with a link, and the link sets a new password once
     link = reset_link(smtp_server, frontdesk.email)
-    assert client.get(link).status_code == 200
-    assert client.post(link, {"new_password": NEW_PASSWORD}).status_code == 302
+    form = open_reset_link(client, link)
+    assert client.get(form).status_code == 200
+    assert client.post(form, {"new_password": NEW_PASSWORD}).status_code == 302
     assert can_sign_in(frontdesk.username, NEW_PASSWORD)
-    again = client.post(link, {"new_password": "yet-another-passphrase-7"})
+    # the link works once: opening it again, or posting again, is refused
+    assert client.get(link).status_code == 400
+    again = client.post(form, {"new_password": "yet-another-passphrase-7"})
     assert again.status_code == 400
     assert "no longer works" in again.content.decode()
     assert can_sign_in(frontdesk.username, NEW_PASSWORD)
 
 
 def test_asking_for_an_unknown_account_says_the_same_and_sends_nothing(
-    smtp_server: Mailbox, users_a: dict[str, User], django_capture_on_commit_callbacks: Any
+    smtp_server: Mailbox,
+    users_a: dict[str, User],
+    django_capture_on_commit_callbacks: Any,
+    tasks_run_now: None,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         known = Client().post("/accounts/password/forgot/", {"identifier": "analyst-org-a"})
@@ -145,13 +162,16 @@ def test_an_administrator_emails_a_reset_link(
     users_a: dict[str, User],
     smtp_server: Mailbox,
     django_capture_on_commit_callbacks: Any,
+    tasks_run_now: None,
 ) -> None:
     admin, manager = users_a[Role.ADMIN], users_a[Role.MANAGER]
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(admin).post(f"/accounts/users/{manager.public_id}/send-reset/")
     assert response.status_code == 302
     link = reset_link(smtp_server, manager.email)
-    assert Client().post(link, {"new_password": NEW_PASSWORD}).status_code == 302
+    browser = Client()
+    form = open_reset_link(browser, link)
+    assert browser.post(form, {"new_password": NEW_PASSWORD}).status_code == 302
     assert can_sign_in(manager.username, NEW_PASSWORD)
 
 
@@ -175,3 +195,42 @@ def test_a_failed_sign_in_never_stores_what_was_typed_as_a_username(org_a: objec
     labels = set(AuditEvent.objects.values_list("actor_label", flat=True))
     assert "Tr0ub4dor&3-secret" not in labels
     assert "unknown username" in labels
+
+
+def test_a_lockout_from_many_browsers_is_seen_and_cleared_by_the_administrator(
+    client_for: Callable[[User], Client], users_a: dict[str, User]
+) -> None:
+    admin, clinician = users_a[Role.ADMIN], users_a[Role.CLINICIAN]
+    # given five wrong passwords, each from another browser (one attempt row each)
+    for n in range(5):
+        Client(HTTP_USER_AGENT=f"browser-{n}").post(
+            "/accounts/login/", {"username": clinician.username, "password": "wrong!"}
+        )
+    assert not can_sign_in(clinician.username, TEST_PASSWORD)
+    # then the administrator sees the lockout, on the user's page and on the home page
+    page = client_for(admin)
+    assert "locked out" in page.get(f"/accounts/users/{clinician.public_id}/").content.decode()
+    assert f"Locked out now:</strong> {clinician.username}" in page.get("/").content.decode()
+    # and Unlock lets them in again
+    page.post(f"/accounts/users/{clinician.public_id}/unlock/")
+    assert can_sign_in(clinician.username, TEST_PASSWORD)
+
+
+def test_a_mail_server_that_is_down_changes_nothing_on_the_page(
+    users_a: dict[str, User], settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given no mail server at all: the email waits for the worker, the page answers at once
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    with django_capture_on_commit_callbacks(execute=True):
+        known = Client().post("/accounts/password/forgot/", {"identifier": "manager-org-a"})
+        unknown = Client().post("/accounts/password/forgot/", {"identifier": "nobody-here"})
+    assert (known.status_code, unknown.status_code) == (200, 200)
+
+
+def test_the_forgotten_password_page_sends_a_few_links_an_hour_at_most(
+    users_a: dict[str, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post("/accounts/password/forgot/", {"identifier": "manager-org-a"})
+    assert AuditEvent.objects.filter(action="user.password_reset_sent").count() == 3

@@ -10,8 +10,10 @@ import pytest
 from django.test import Client
 
 from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
+from carebond.people.merge_actions import check_merge_people
 from carebond.people.tests.factories import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +53,23 @@ def test_the_patient_page_shows_its_access_log_to_administrators_only(
     assert f"/audit/?patient_id={patient.public_id}" in admin_panels
     clinician_panels = client_for(users_a[Role.CLINICIAN]).get(url).content.decode()
     assert "Access log" not in clinician_panels
+
+
+def test_a_patient_search_in_the_trail_is_itself_recorded(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    admin = users_a[Role.ADMIN]
+    make_patient(org_a, "Zofia", "Kowalczyk")
+    client_for(admin).get("/audit/", {"patient": "kowalczyk"})
+    assert AuditEvent.objects.filter(actor=admin, action="people.search").exists()
+
+
+def test_the_access_log_includes_the_records_merged_into_the_patient(
+    client_for: Callable[[User], Client], org_a: Organization, users_a: dict[str, User]
+) -> None:
+    survivor = make_patient(org_a, "Zofia", "Kowalczyk")
+    duplicate = make_patient(org_a, "Sofia", "Kowalczyk")
+    client_for(users_a[Role.LIAISON]).get(f"/people/{duplicate.public_id}/")
+    check_merge_people(survivor, duplicate, acting_user=users_a[Role.ADMIN])
+    panels = client_for(users_a[Role.ADMIN]).get(f"/people/{survivor.public_id}/panels/")
+    assert "liaison-org-a" in panels.content.decode()

@@ -16,8 +16,11 @@ from carebond.core.errors import RuleViolation
 from carebond.core.models import Organization
 from carebond.core.permissions import Role
 from carebond.people.actions import (
+    AddressInput,
+    check_add_address,
     check_add_personal_note,
     check_record_consent,
+    check_remove_address,
 )
 from carebond.people.merge_actions import check_merge_people, check_undo_merge
 from carebond.people.models import Person, PersonStatus
@@ -306,3 +309,54 @@ def test_not_the_same_person_removes_the_pair_for_good(
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == second.status == PersonStatus.ACTIVE
+
+
+def test_after_a_merge_each_address_and_phone_has_its_own_rank(
+    org_a: Organization, admin_a: User
+) -> None:
+    # given two records with one address and one phone each (both ranked first)
+    survivor = make_patient(org_a, "Ana", "Silva", birth_date=date(1970, 2, 3), phone="2175550101")
+    duplicate = make_patient(
+        org_a, "Anna", "Silva", birth_date=date(1970, 2, 3), phone="2175550102"
+    )
+    for person, street in ((survivor, "1 Survivor St"), (duplicate, "2 Duplicate Ave")):
+        check_add_address(person, AddressInput(line1=street), acting_user=admin_a)
+    # when they are merged
+    check_merge_people(survivor, duplicate, acting_user=admin_a)
+    # then the pages can tell them apart by rank, and removing the second removes the second
+    assert list(survivor.addresses.order_by("rank").values_list("rank", "line1")) == [
+        (1, "1 Survivor St"),
+        (2, "2 Duplicate Ave"),
+    ]
+    assert sorted(survivor.contact_points.values_list("rank", flat=True)) == [1, 2]
+    check_remove_address(survivor, rank=2, line1_was="2 Duplicate Ave", acting_user=admin_a)
+    assert list(survivor.addresses.values_list("line1", flat=True)) == ["1 Survivor St"]
+
+
+def test_two_different_calls_at_the_same_minute_both_reach_the_survivor(
+    org_a: Organization, admin_a: User
+) -> None:
+    survivor = make_patient(org_a, "Ana", "Silva", birth_date=date(1970, 2, 3))
+    duplicate = make_patient(org_a, "Anna", "Silva", birth_date=date(1970, 2, 3))
+    when = clock.now() - timedelta(hours=2)
+    record_touchpoint(
+        survivor,
+        kind="call",
+        channel="phone",
+        direction="outbound",
+        occurred_at=when,
+        summary="Lab results discussed",
+    )
+    record_touchpoint(
+        duplicate,
+        kind="call",
+        channel="phone",
+        direction="inbound",
+        occurred_at=when,
+        summary="Reports chest pain; told to go to ED",
+    )
+    check_merge_people(survivor, duplicate, acting_user=admin_a)
+    assert sorted(survivor.touchpoints.values_list("direction", flat=True)) == [
+        "inbound",
+        "outbound",
+    ]
