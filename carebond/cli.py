@@ -17,7 +17,8 @@ COMMANDS: dict[str, str] = {
     "check": "Check the configuration ('check --deploy' for production settings).",
     "import-csv": "Import patients or referral sources ('import-csv people FILE --dry-run').",
     "rotate-field-keys": "Re-encrypt encrypted fields with the newest CAREBOND_FIELD_KEYS key.",
-    "import-fhir": "Import FHIR R4 Bundles/NDJSON files or folders (--source SYSTEM).",
+    "import-fhir": "Import FHIR R4 Bundles/NDJSON files or folders (--source CONNECTION).",
+    "ehr-connection": "List or add EHR connections; tie an API token to one ('tie-token').",
     "export-fhir": "Export the organisation as FHIR R4 NDJSON files into a folder.",
     "ladder": "Analyse laddering interviews ('ladder analyze FILE.csv --json').",
 }
@@ -27,6 +28,7 @@ ALIASES: dict[str, str] = {
     "import-csv": "import_csv",
     "rotate-field-keys": "rotate_field_keys",
     "import-fhir": "import_fhir",
+    "ehr-connection": "ehr_connection",
     "export-fhir": "export_fhir",
 }
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("carebond.interop.urls")),
+    path("fhir/R4", include("carebond.interop.base_urls")),  # POST [base] without the slash
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

@@ -6,9 +6,45 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from carebond.accounts.models import ApiToken
 from carebond.core.fields import EncryptedTextField
 from carebond.core.models import ImportedModel, PublicIdModel, TenantModel, origin_constraint
 from carebond.people.models import Person
+
+
+class EhrConnection(PublicIdModel, TenantModel):
+    """A system that sends the organisation FHIR data: an EHR, an interface engine. Its
+    ``system`` URI is what everything imported from it carries as ``origin_system``, so the same
+    resource sent by the command line, the upload page or POST /fhir/R4 is recognised as the
+    same (one source record per connection and resource id)."""
+
+    name = models.CharField(max_length=100)
+    system = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="ehr_connection_name_once"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "system"], name="ehr_connection_system_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.system})"
+
+
+class EhrConnectionToken(TenantModel):
+    """An API token tied to a connection: what it posts to /fhir/R4 is that connection's."""
+
+    token = models.OneToOneField(ApiToken, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(EhrConnection, on_delete=models.CASCADE, related_name="tokens")
 
 
 class ImportVia(models.TextChoices):
@@ -35,6 +71,9 @@ class ImportRun(PublicIdModel, TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_system = models.CharField(max_length=200)
+    connection = models.ForeignKey(
+        EhrConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     # Moved on at every unit committed: a running import that stops moving was interrupted.
@@ -121,6 +160,10 @@ class SourceRecord(TenantModel):
     content_hash = models.CharField(max_length=32)
     # The resource's meta.lastUpdated when it had one: an older version never replaces a newer.
     source_updated = models.DateTimeField(null=True, blank=True)
+    # Versions that met this one in one import (the same resource in several files, none newer
+    # by meta.lastUpdated) and lost to a later file's: [[content hash, run public id], ...].
+    # Met again in a later import, they are not taken back: re-importing changes nothing.
+    superseded = models.JSONField(default=list, blank=True, db_default=[])
     target = models.CharField(max_length=40)  # "person:12", "location:3", "touchpoint:99"
     import_run = models.UUIDField()
     imported_at = models.DateTimeField()
@@ -130,6 +173,25 @@ class SourceRecord(TenantModel):
             models.UniqueConstraint(
                 fields=["organization", "origin_system", "origin_id"], name="source_record_once"
             )
+        ]
+
+
+class RecordIdentifier(TenantModel):
+    """Business identifiers (Encounter.identifier, Condition.identifier, Immunization.identifier
+    ...) of the visits, history items and kept resources imports wrote for patients. Another
+    resource with one of them, for the same patient, is that row again, whatever the connection
+    or the path it came by: never a second visit or history item."""
+
+    resource_type = models.CharField(max_length=40)
+    system = models.CharField(max_length=200)
+    value = models.CharField(max_length=100)
+    target = models.CharField(max_length=40)  # "touchpoint:12", "history:7", "stored:3"
+    content_hash = models.CharField(max_length=32)  # of the version the row holds
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "resource_type", "value"]),
+            models.Index(fields=["organization", "target"]),
         ]
 
 
@@ -147,14 +209,19 @@ class SourceKey(TenantModel):
 
 
 class PendingReference(TenantModel):
-    """An optional reference that pointed at nothing yet when its resource was imported (a
-    visit's practitioner or location sent in a later file or run). When a resource of the same
-    source arrives under one of these keys, the row's field is filled in and the entry goes."""
+    """A reference that pointed at nothing yet when its resource was imported, sent in a later
+    file or run: a visit's practitioner or location, a role's practitioner, a related person's
+    patient, the patient of a resource kept whole. When a resource of the same source arrives
+    under one of these keys, what waited gets it and the entry goes."""
 
     origin_system = models.CharField(max_length=200)
     key = models.CharField(max_length=400)  # as reference_keys gives it: "Practitioner/7"
-    holder = models.CharField(max_length=40)  # the row waiting: "touchpoint:99"
-    field = models.CharField(max_length=20)  # its field: "staff" or "location"
+    # What waits: "touchpoint:99" (field staff or location), "person:12" (a related person's
+    # patient), "stored:5" (a kept resource's patient), "role:<hash of its id>" (a role's
+    # practitioner, which has no row of its own: the payload carries its specialty).
+    holder = models.CharField(max_length=40)
+    field = models.CharField(max_length=20)  # staff, location, patient, stored_patient, role
+    payload = models.JSONField(default=dict, blank=True)  # what to fill in besides the link
 
     class Meta:
         indexes = [

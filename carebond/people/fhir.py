@@ -13,7 +13,14 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 
 from carebond.core.fhir.search import FilterBuilder, SearchParam, param, reference_ids
-from carebond.people.models import Person, PersonKind, PersonStatus, ReferralSourceType
+from carebond.people.models import (
+    Person,
+    PersonKind,
+    PersonStatus,
+    ReferralSourceType,
+    SearchTerm,
+)
+from carebond.people.search import name_words
 
 # A referral source is an Organization when its profile says so (or, without a profile, when it
 # has an organisation name and no family name): the rows behind ``fhir_type_of_person``.
@@ -82,3 +89,41 @@ def patient_params(person_path: str) -> tuple[SearchParam, ...]:
         param("patient", "reference", "The patient: Patient/<id> or <id>.", build),
         param("subject", "reference", "The same as patient (Patient/<id>).", build),
     )
+
+
+# What :exact compares, value for value (FHIR: the whole string, case and accents as written).
+_EXACT_NAME_FIELDS = (
+    "given_name",
+    "middle_name",
+    "family_name",
+    "preferred_name",
+    "maiden_name",
+    "name_text",
+    "organization_name",
+)
+
+
+def person_name_filter(organization_id: int, modifier: str, values: list[str]) -> Q:
+    """FHIR string search on every name a person has (official, preferred, maiden, old and other
+    names, a name sent whole, an organisation's name), ignoring case and accents: each word of
+    the value must start (with :contains, be inside) a word of one of them. These are the name
+    words people search indexes (``SearchTerm``), so /fhir/R4 finds who /api/v1 finds.
+    :exact compares whole names as written. Comma-separated values are OR."""
+    combined = Q(pk__in=[])
+    for value in values:
+        if modifier == "exact":
+            exact = value.strip()
+            if exact:
+                for name in _EXACT_NAME_FIELDS:
+                    combined |= Q(**{name: exact})
+            continue
+        words = name_words(value)
+        if not words:
+            continue
+        every = Q()
+        for word in words:
+            terms = SearchTerm.objects.filter(organization_id=organization_id, field="name")
+            lookup = "term__contains" if modifier == "contains" else "term__startswith"
+            every &= Q(pk__in=terms.filter(**{lookup: word[:100]}).values("person_id"))
+        combined |= every
+    return combined

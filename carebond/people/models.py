@@ -68,10 +68,18 @@ class Person(PublicIdModel, TimestampedModel, TenantModel, ImportedModel):
     suffix = models.CharField(max_length=40, blank=True)
     preferred_name = models.CharField(max_length=100, blank=True)
     maiden_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    # A name an EHR sent whole, without parts (FHIR HumanName.text alone): shown as written,
+    # never split into a guessed given and family name.
+    name_text = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # Other names the person was or is known by, as the EHR sent them (FHIR HumanName with use
+    # old, temp, anonymous...): [{"use": "old", "family": "...", "given": [...]}]. Searchable.
+    other_names = models.JSONField(default=list, blank=True, db_default=[])
     # Referral sources that are organisations have a name of their own instead.
     organization_name = models.CharField(max_length=200, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     birth_date = models.DateField(null=True, blank=True)
+    # When a deceased person died, when the record says (FHIR deceasedDateTime, as a date).
+    deceased_date = models.DateField(null=True, blank=True)
     # As the EHR says it: "" (not stated), "true"/"false", or the birth order ("2": second twin).
     multiple_birth = models.CharField(max_length=5, blank=True, default="", db_default="")
     administrative_gender = models.CharField(
@@ -99,7 +107,7 @@ class Person(PublicIdModel, TimestampedModel, TenantModel, ImportedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(given_name="", family_name="", organization_name=""),
+                condition=~Q(given_name="", family_name="", organization_name="", name_text=""),
                 name="person_has_a_name",
             ),
             origin_constraint("person_origin_once"),
@@ -113,13 +121,15 @@ class Person(PublicIdModel, TimestampedModel, TenantModel, ImportedModel):
         """The name staff use: the preferred name first (never the official one if it differs)."""
         if self.organization_name and not (self.given_name or self.family_name):
             return self.organization_name
+        if self.name_text and not (self.given_name or self.family_name):
+            return self.name_text
         first = self.preferred_name or self.given_name
         return " ".join(part for part in (first, self.family_name) if part)
 
     @property
     def official_name(self) -> str:
         parts = (self.prefix, self.given_name, self.middle_name, self.family_name, self.suffix)
-        return " ".join(p for p in parts if p) or self.organization_name
+        return " ".join(p for p in parts if p) or self.organization_name or self.name_text
 
     @property
     def initials(self) -> str:

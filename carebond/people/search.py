@@ -65,16 +65,34 @@ class PersonTerms:
 
 
 def full_names_of(
-    *, given: str, family: str, preferred: str = "", organization_name: str = ""
+    *,
+    given: str,
+    family: str,
+    preferred: str = "",
+    organization_name: str = "",
+    name_text: str = "",
 ) -> list[str]:
     """The whole names a person is searched by, as typed into the box: "maria lopez",
-    "lopez maria", "mari lopez" (preferred), or an organisation's name."""
+    "lopez maria", "mari lopez" (preferred), an organisation's name, or a name sent whole."""
     phrases = [f"{first} {family}" for first in (given, preferred) if first and family]
     if given and family:
         phrases.append(f"{family} {given}")
-    if organization_name:
-        phrases.append(organization_name)
+    phrases += [whole for whole in (organization_name, name_text) if whole]
     return phrases
+
+
+def other_name_parts(person: Person) -> list[str]:
+    """The words of the other names a person was known by (old, temporary...: ``other_names``,
+    as an EHR sent them)."""
+    parts: list[str] = []
+    for name in person.other_names if isinstance(person.other_names, list) else []:
+        if not isinstance(name, dict):
+            continue
+        for key in ("text", "family", "given"):
+            value = name.get(key)
+            values = value if isinstance(value, list) else [value]
+            parts += [v for v in values if isinstance(v, str) and v]
+    return parts
 
 
 def terms_for(
@@ -145,6 +163,7 @@ def _terms_of(
                 family=p.family_name,
                 preferred=p.preferred_name,
                 organization_name=p.organization_name,
+                name_text=p.name_text,
             )
         ],
         names=[
@@ -157,6 +176,8 @@ def _terms_of(
                 p.preferred_name,
                 p.organization_name,
                 p.maiden_name,
+                p.name_text,
+                *other_name_parts(p),
             )
         ],
         birth_date=people[0].birth_date,

@@ -247,5 +247,10 @@ LOGGING = {
 # Largest Bundle accepted by POST /fhir/R4 and the upload page (bigger sets: NDJSON or the CLI).
 FHIR_MAX_POST_BYTES = env_int("CAREBOND_FHIR_MAX_POST_BYTES", 64 * 1024 * 1024)
 FHIR_MAX_UPLOAD_BYTES = env_int("CAREBOND_FHIR_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+# Every file the import reads (upload, command line) and a gzip-encoded POST body are held to
+# these once decompressed: the longest NDJSON line (one resource) and the most one file may
+# expand to. A small .gz can hold gigabytes of one line; it is refused, not read into memory.
+FHIR_MAX_LINE_BYTES = env_int("CAREBOND_FHIR_MAX_LINE_BYTES", 64 * 1024 * 1024)
+FHIR_MAX_DECOMPRESSED_BYTES = env_int("CAREBOND_FHIR_MAX_DECOMPRESSED_BYTES", 8 * 1024**3)
 # Uploaded files wait here for the worker (PHI: private, encrypted storage).
 FHIR_UPLOAD_DIR = Path(env_str("CAREBOND_FHIR_UPLOAD_DIR", str(VAR_DIR / "fhir-uploads")))

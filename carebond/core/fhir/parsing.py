@@ -125,6 +125,23 @@ def first_coding(concept: Any, path: str) -> dict[str, str]:
     }
 
 
+def business_identifiers(resource: dict[str, Any], path: str) -> list[tuple[str, str]]:
+    """(system, value) of each ``identifier`` with both: what the sending system calls the
+    resource (an encounter's CSN, an immunization's record number), whatever its id."""
+    found: list[tuple[str, str]] = []
+    listed = resource.get("identifier")
+    for item in listed if isinstance(listed, list) else []:
+        if not isinstance(item, dict):
+            continue
+        system, value = item.get("system"), item.get("value")
+        if not (isinstance(system, str) and isinstance(value, str)):
+            continue  # only used to recognise the resource: an odd one is not a reason to refuse it
+        system, value = system.replace("\x00", "").strip(), value.replace("\x00", "").strip()
+        if 0 < len(system) <= 200 and 0 < len(value) <= 100 and (system, value) not in found:
+            found.append((system, value))
+    return found
+
+
 def reference(value: Any, path: str, *, type_hint: str = "") -> Ref | None:
     obj = as_object(value, path)
     if not obj:

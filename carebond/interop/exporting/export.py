@@ -22,6 +22,7 @@ from django.db import connection, transaction
 
 from carebond.core.fhir.search import InvalidSearch
 from carebond.interop.fhir_types import fhir_type, kept_whole_types, ranked_export_types
+from carebond.interop.private_files import make_private_folder, open_private
 
 NDJSON_SUFFIX = ".ndjson"
 
@@ -104,8 +105,9 @@ def write_ndjson_files(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[ExportedFile]:
     """Write ``<Type>.ndjson`` per type into ``directory``; types without resources get no
-    file. ``should_stop`` is asked between types (a cancelled $export stops early)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    file. ``should_stop`` is asked between types (a cancelled $export stops early). The files
+    hold PHI: 0600, in folders made 0700."""
+    make_private_folder(directory)
     written: list[ExportedFile] = []
     with _snapshot():
         for resource_type in types:
@@ -114,7 +116,7 @@ def write_ndjson_files(
             final = directory / f"{resource_type}{NDJSON_SUFFIX}"
             partial = final.with_name(final.name + ".part")
             count = 0
-            with partial.open("wb") as stream:
+            with open_private(partial) as stream:
                 for resource in iter_export_resources(organization_id, resource_type):
                     stream.write(orjson.dumps(resource) + b"\n")
                     count += 1

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -21,11 +21,14 @@ from carebond.core import clock
 from carebond.core.claims import claim
 from carebond.core.errors import InvalidInput
 from carebond.core.models import Organization
+from carebond.interop.importing.connection_actions import connection_for_source
 from carebond.interop.importing.units import Problem, UnitRejected
 from carebond.interop.models import (
+    EhrConnection,
     ImportRun,
     ImportStatus,
 )
+from carebond.interop.private_files import make_private_folder, open_private
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -51,6 +54,46 @@ class ImportContext:
     # Whether references of this source wait for their target (PendingReference): None until
     # asked, then kept up to date, so a run without any pays for one query.
     pending: bool | None = None
+    # Notes naming a file and its entries (never values): (file, path, message) -> entries.
+    notes: dict[tuple[str, str, str], NoteEntries] = field(default_factory=dict)
+
+    def add_note(self, note: Problem) -> None:
+        """A notice on the run about one entry of a file; alike notes of a file are one note
+        listing its entries (the first ``NOTE_ENTRIES`` of them, and how many more)."""
+        entries = self.notes.setdefault((note.file, note.path, note.message), NoteEntries())
+        if note.entry is None or note.entry == entries.last:
+            return  # (entries come in order: one entry, one mention)
+        entries.count, entries.last = entries.count + 1, note.entry
+        if len(entries.listed) < NOTE_ENTRIES:
+            entries.listed.append(note.entry)
+
+
+NOTE_ENTRIES = 20
+
+
+@dataclass
+class NoteEntries:
+    count: int = 0
+    listed: list[int] = field(default_factory=list)
+    last: int | None = None
+
+    def described(self, message: str) -> tuple[int | None, str]:
+        """(the entry, the message): one entry is the note's entry, several are listed."""
+        if self.count <= 1:
+            return (self.listed[0] if self.listed else None), message
+        shown = ", ".join(str(n) for n in self.listed)
+        more = self.count - len(self.listed)
+        return None, f"{message} (entries {shown}{f' and {more:,} more' if more else ''})"
+
+
+def render_notes(context: ImportContext) -> list[dict[str, Any]]:
+    found = []
+    for (file, path, message), entries in context.notes.items():
+        entry, text = entries.described(message)
+        found.append(
+            Problem(file=file, entry=entry, path=path, message=text).as_dict() | {"notice": True}
+        )
+    return found
 
 
 # --- run bookkeeping -----------------------------------------------------------------------
@@ -61,17 +104,23 @@ def do_start_import_run(
     organization: Organization,
     *,
     via: str,
-    source_system: str,
+    source_system: str = "",
     acting_user: User | None,
     files_total: int = 0,
     upload_dir: str = "",
+    connection: EhrConnection | None = None,
 ) -> ImportRun:
-    """Audit: interop.import_started. An upload waits for the worker: no heartbeat until then."""
+    """Audit: interop.import_started. An upload waits for the worker: no heartbeat until then.
+    The run imports for ``connection``, or for the one ``source_system`` names (created the
+    first time: see connection_actions)."""
+    if connection is None:
+        connection = connection_for_source(organization, source_system, acting_user=acting_user)
     now = clock.now()
     run = ImportRun.objects.create(
         organization=organization,
         via=via,
-        source_system=source_system,
+        source_system=connection.system,
+        connection=connection,
         started_by=acting_user,
         started_at=now,
         heartbeat_at=None if upload_dir else now,
@@ -88,6 +137,8 @@ def do_finish_import_run(context: ImportContext, *, failed: bool = False) -> Imp
     run = ImportRun.objects.select_for_update().get(pk=context.run.pk)
     run.status = ImportStatus.FAILED if failed else ImportStatus.FINISHED
     run.finished_at = clock.now()
+    if context.notes:
+        run.problems = [*run.problems, *render_notes(context)]
     if context.dangling or context.shared:
         run.problems = [
             *run.problems,
@@ -156,23 +207,29 @@ def check_queue_upload(
     organization: Organization,
     files: list[tuple[str, Iterable[bytes]]],
     *,
-    source_system: str,
+    source_system: str = "",
     acting_user: User,
     upload_root: Path,
+    connection: EhrConnection | None = None,
 ) -> ImportRun:
-    """Save the uploaded files under a folder of their own and queue their import.
+    """Save the uploaded files under a folder of their own and queue their import, for the
+    connection chosen (or the one ``source_system`` names, created the first time).
 
     Audit: interop.import_started. Side effect: the import task, after commit."""
     source_system = source_system.strip()
-    if not source_system or len(source_system) > 200:
-        raise InvalidInput("Name the sending system (1 to 200 characters).", field="source")
+    if connection is None and (not source_system or len(source_system) > 200):
+        raise InvalidInput(
+            "Choose the connection, or name a new one's system (1 to 200 characters).",
+            field="source",
+        )
+    if connection is not None and connection.organization_id != organization.pk:
+        raise InvalidInput("Choose one of this organisation's connections.", field="connection")
     if not files:
         raise InvalidInput("Choose at least one file.", field="files")
-    folder = upload_root / uuid.uuid4().hex
-    folder.mkdir(parents=True, mode=0o700)
+    folder = make_private_folder(upload_root / uuid.uuid4().hex)  # PHI: 0700, files 0600
     for number, (name, chunks) in enumerate(files, start=1):
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name)[-120:] or "upload.json"
-        with (folder / f"{number:04d}-{safe}").open("wb") as stream:
+        with open_private(folder / f"{number:04d}-{safe}") as stream:
             for chunk in chunks:
                 stream.write(chunk)
     with transaction.atomic():
@@ -183,6 +240,7 @@ def check_queue_upload(
             acting_user=acting_user,
             files_total=len(files),
             upload_dir=str(folder),
+            connection=connection,
         )
         from carebond.interop.importing.tasks import run_fhir_upload
 

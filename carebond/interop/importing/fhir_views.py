@@ -11,6 +11,7 @@ another system's requests.
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from carebond.interop.access import FHIR_IMPORTERS
 from carebond.interop.facade.http import fhir_endpoint, fhir_response, fhir_user, outcome_response
 from carebond.interop.importing import importer
 from carebond.interop.importing import selectors as import_selectors
+from carebond.interop.importing.connection_actions import CONNECTION_HEADER, connection_for_post
 from carebond.interop.importing.versions import detect_other_version
 from carebond.interop.models import ImportVia
 
@@ -57,7 +59,9 @@ def fhir_base(request: HttpRequest) -> HttpResponse:
                 "or use carebond import-fhir (NDJSON is read line by line)."
             ),
         )
-    body = request.read(limit + 1)
+    body = _decoded(request, request.read(limit + 1), limit)
+    if isinstance(body, HttpResponse):
+        return body
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -74,14 +78,19 @@ def fhir_base(request: HttpRequest) -> HttpResponse:
         )
     if problem:
         return outcome_response(400, code="structure", diagnostics=problem, expression=["Bundle"])
-    source = _source(document, user.username)
+    connection = connection_for_post(
+        user,
+        token_prefix=_token_prefix(request),
+        header=request.headers.get(CONNECTION_HEADER, "")[:200],
+        meta_source=_meta_source(document),
+    )
     context = importer.import_document(
         document,
         name="request body",
         organization=user.organization,
-        source_system=source,
         acting_user=user,
         via=ImportVia.API,
+        connection=connection,
     )
     run = context.run
     rejected = [p for p in run.problems if not p.get("notice")]
@@ -111,6 +120,35 @@ def fhir_base(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _decoded(request: HttpRequest, body: bytes, limit: int) -> bytes | HttpResponse:
+    """The body, inflated when sent gzip-encoded, never past the limit once decompressed (a
+    small gzip body can expand to gigabytes): 413 rather than reading on."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in {"", "identity"}:
+        return body
+    if encoding not in {"gzip", "x-gzip"}:
+        return outcome_response(
+            415, code="not-supported", diagnostics="Send the body plain or gzip-encoded."
+        )
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        return outcome_response(
+            400, code="structure", diagnostics="The body is not valid gzip (Content-Encoding)."
+        )
+    if len(data) > limit or inflater.unconsumed_tail:
+        return outcome_response(
+            413,
+            code="too-costly",
+            diagnostics=(
+                f"The body expands past the limit once decompressed; the limit is {limit:,} "
+                "bytes. Send smaller Bundles, or use carebond import-fhir."
+            ),
+        )
+    return data
+
+
 def _not_a_transaction(document: Any) -> str:
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         return "POST a Bundle of type transaction or batch to the base URL."
@@ -137,13 +175,21 @@ def _not_a_transaction(document: Any) -> str:
     return ""
 
 
-def _source(document: dict[str, Any], username: str) -> str:
-    """The sender: Bundle.meta.source when it says, else the API user."""
+def _meta_source(document: dict[str, Any]) -> str:
+    """Bundle.meta.source: the sending system's URI, when the Bundle says."""
     meta = document.get("meta") if isinstance(document.get("meta"), dict) else {}
     source = meta.get("source") if isinstance(meta, dict) else None
-    if isinstance(source, str) and 0 < len(source) <= 200:
-        return source
-    return f"urn:carebond:api-user:{username}"
+    if isinstance(source, str) and 0 < len(source.strip()) <= 200:
+        return source.strip()
+    return ""
+
+
+def _token_prefix(request: HttpRequest) -> str:
+    """The prefix of the Bearer token the request was authenticated with (a token may be tied
+    to a connection): "cb_<prefix>_<secret>"."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    parts = secret.strip().split("_", 2)
+    return parts[1] if scheme.lower() == "bearer" and len(parts) == 3 else ""
 
 
 def _entry_response(resource_type: str, outcome: str, location: str) -> dict[str, Any]:

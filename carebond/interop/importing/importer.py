@@ -30,7 +30,7 @@ from carebond.interop.importing.reading import (
 )
 from carebond.interop.importing.unit_actions import do_import_unit
 from carebond.interop.importing.units import UnitRejected
-from carebond.interop.models import ImportRun
+from carebond.interop.models import EhrConnection, ImportRun
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -63,8 +63,10 @@ def import_files(
     via: str,
     progress: ProgressCallback | None = None,
     run: ImportRun | None = None,
+    connection: EhrConnection | None = None,
 ) -> ImportRun:
-    """Import files and folders (Bundles and NDJSON, gzip or not) in dependency order."""
+    """Import files and folders (Bundles and NDJSON, gzip or not) in dependency order, for the
+    connection given (or the one ``source_system`` names: see connection_actions)."""
     files = import_order(find_files(paths))
     if run is None:
         run = do_start_import_run(
@@ -73,8 +75,9 @@ def import_files(
             source_system=source_system,
             acting_user=acting_user,
             files_total=len(files),
+            connection=connection,
         )
-    context = ImportContext(organization, run, source_system, acting_user)
+    context = ImportContext(organization, run, run.source_system, acting_user)
     sizes = {f: f.stat().st_size for f in files}
     state = Progress(len(files), 0, 0, 0, sum(sizes.values()), time.monotonic())
     try:
@@ -115,9 +118,10 @@ def import_document(
     *,
     name: str,
     organization: Organization,
-    source_system: str,
+    source_system: str = "",
     acting_user: User | None,
     via: str,
+    connection: EhrConnection | None = None,
 ) -> ImportContext:
     """One JSON document already parsed (POST /fhir/R4): one unit, one run. The context
     returned holds the run and what each entry became."""
@@ -127,6 +131,7 @@ def import_document(
         source_system=source_system,
         acting_user=acting_user,
         via=via,
+        connection=connection,
     )
 
 
@@ -134,9 +139,10 @@ def import_documents(
     documents: list[tuple[str, object]],
     *,
     organization: Organization,
-    source_system: str,
+    source_system: str = "",
     acting_user: User | None,
     via: str,
+    connection: EhrConnection | None = None,
 ) -> ImportContext:
     """Parsed JSON documents, one unit each, in one run (in the order given)."""
     run = do_start_import_run(
@@ -145,8 +151,9 @@ def import_documents(
         source_system=source_system,
         acting_user=acting_user,
         files_total=len(documents),
+        connection=connection,
     )
-    context = ImportContext(organization, run, source_system, acting_user)
+    context = ImportContext(organization, run, run.source_system, acting_user)
     try:
         for name, document in documents:
             import_unit(context, unit_from_document(document, name))

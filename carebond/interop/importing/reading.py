@@ -7,6 +7,10 @@ by line), so memory stays bounded by the largest Bundle, never by the folder.
 Files are ordered so that what others point at comes first: organisations, locations and
 practitioners (Synthea's provider bundles, or Organization.ndjson from a bulk export) before the
 patients' files that reference them.
+
+Reading is bounded once decompressed too: an NDJSON line longer than FHIR_MAX_LINE_BYTES, or a
+file expanding past FHIR_MAX_DECOMPRESSED_BYTES (settings), is refused with the file and the
+limit named, without holding more than the limit in memory (a 1.5 MB .gz can hold a 3 GB line).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import orjson
+from django.conf import settings
 
 from carebond.core.fhir.type_module import LATE_RANK
 from carebond.interop.fhir_types import imported_types
@@ -59,6 +64,7 @@ class Unit:
     bundle_type: str  # transaction, batch, collection, searchset, document, ndjson
     entries: list[Entry] = field(default_factory=list)
     problem: FileProblem | None = None  # set when the unit could not be read
+    notice: str = ""  # what was (not) done with a Bundle that is not plain data (a message)
 
 
 def find_files(paths: list[Path]) -> list[Path]:
@@ -120,7 +126,7 @@ def read_units(path: Path, *, label: str | None = None) -> Iterator[Unit]:
         return
     try:
         with _open(path) as stream:
-            data = stream.read(MAX_BUNDLE_BYTES + 1)
+            data = stream.read(min(MAX_BUNDLE_BYTES, settings.FHIR_MAX_DECOMPRESSED_BYTES) + 1)
     except gzip.BadGzipFile:
         yield Unit(name, "file", "", problem=FileProblem("not a gzip file (the name ends in .gz)"))
         return
@@ -149,6 +155,8 @@ def units_from_json(data: bytes, name: str) -> Unit:
                 "as NDJSON (one resource per line), which is read line by line"
             ),
         )
+    if len(data) > settings.FHIR_MAX_DECOMPRESSED_BYTES:
+        return Unit(name, "file", "", problem=FileProblem(_too_big()))
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as error:
@@ -203,7 +211,7 @@ def unit_from_document(document: Any, name: str) -> Unit:
             bundle_type,
             problem=FileProblem("Bundle.entry must be a list", path="Bundle.entry"),
         )
-    unit = Unit(name, "Bundle", bundle_type)
+    unit = Unit(name, "Bundle", bundle_type, notice=BUNDLE_NOTICES.get(bundle_type, ""))
     for index, raw in enumerate(entries):
         if not isinstance(raw, dict):
             unit.problem = FileProblem(
@@ -231,12 +239,77 @@ def unit_from_document(document: Any, name: str) -> Unit:
     return unit
 
 
+def size_text(limit: int) -> str:
+    """A limit as people write it: '64 MiB', '8 GiB', else bytes."""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if limit >= size and limit % size == 0:
+            return f"{limit // size} {unit}"
+    return f"{limit:,} bytes"
+
+
+def _too_long(number: int) -> str:
+    limit = settings.FHIR_MAX_LINE_BYTES
+    return (
+        f"line {number} is longer than {size_text(limit)} (the limit set by "
+        "CAREBOND_FHIR_MAX_LINE_BYTES); nothing from it on was read"
+    )
+
+
+def _too_big() -> str:
+    limit = settings.FHIR_MAX_DECOMPRESSED_BYTES
+    return (
+        f"the file expands to more than {size_text(limit)} (the limit set by "
+        "CAREBOND_FHIR_MAX_DECOMPRESSED_BYTES); nothing from there on was read"
+    )
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(number, line) with every line and the whole file held to the limits: a line over
+    FHIR_MAX_LINE_BYTES raises FileProblem after reading at most the limit (plus one byte)."""
+    longest, most = settings.FHIR_MAX_LINE_BYTES, settings.FHIR_MAX_DECOMPRESSED_BYTES
+    total = 0
+    number = 0
+    while True:
+        line = stream.readline(longest + 1)
+        if not line:
+            return
+        number += 1
+        total += len(line)
+        if len(line) > longest and not (len(line) == longest + 1 and line.endswith(b"\n")):
+            raise FileProblem(_too_long(number), entry=number - 1)
+        if total > most:
+            raise FileProblem(_too_big(), entry=number - 1)
+        yield number, line
+
+
+# Bundles that are not plain data: their resources are imported as a collection's are, and the
+# run says what was not done with the rest.
+BUNDLE_NOTICES = {
+    "message": (
+        "a FHIR message Bundle: the resources it carries were imported as a collection's are; "
+        "the message itself (MessageHeader) was not acted on and no response was sent"
+    ),
+    "transaction-response": (
+        "a transaction-response Bundle: the resources it returns were imported as sent; its "
+        "response statuses and locations were not read"
+    ),
+    "batch-response": (
+        "a batch-response Bundle: the resources it returns were imported as sent; its response "
+        "statuses and locations were not read"
+    ),
+    "history": (
+        "a history Bundle: its resources were imported as a collection's are (one version of "
+        "each; a resource listed twice rejects the Bundle)"
+    ),
+}
+
+
 def _ndjson_units(path: Path, name: str) -> Iterator[Unit]:
     unit = Unit(name, "lines 1-", "ndjson")
     first_line = 1
     try:
         with _open(path) as stream:
-            for number, line in enumerate(stream, start=1):
+            for number, line in _lines(stream):
                 if not line.strip():
                     continue
                 try:
@@ -266,6 +339,11 @@ def _ndjson_units(path: Path, name: str) -> Iterator[Unit]:
                     yield unit
                     first_line = number + 1
                     unit = Unit(name, f"lines {first_line}-", "ndjson")
+    except FileProblem as problem:
+        unit.problem = problem
+        unit.label = f"lines {first_line}-{(problem.entry or 0) + 1}"
+        yield unit
+        return
     except (OSError, EOFError) as error:
         unit.problem = FileProblem(
             f"cannot be read past line {first_line} "

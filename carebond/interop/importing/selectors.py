@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.db.models import F, Max
+
 from carebond.audit.recording import record_access
 from carebond.core.models import Location
 from carebond.interop.access import access_import_run
-from carebond.interop.models import ImportRun, StoredResource
+from carebond.interop.models import EhrConnection, ImportRun, StoredResource
 from carebond.people.models import Person
 from carebond.touchpoints.models import Touchpoint
 
@@ -25,7 +27,20 @@ _PERSON_TYPES = {
 
 
 def list_import_runs(user: User, *, limit: int = 20) -> list[ImportRun]:
-    return list(ImportRun.objects.filter(organization_id=user.organization_id)[:limit])
+    return list(
+        ImportRun.objects.filter(organization_id=user.organization_id).select_related("connection")[
+            :limit
+        ]
+    )
+
+
+def list_connections(user: User) -> list[EhrConnection]:
+    """The organisation's EHR connections, the most recently used first."""
+    return list(
+        EhrConnection.objects.filter(organization_id=user.organization_id)
+        .annotate(last_run=Max("runs__started_at"))
+        .order_by(F("last_run").desc(nulls_last=True), "name")
+    )
 
 
 def get_import_run(user: User, run_id: uuid.UUID) -> ImportRun:

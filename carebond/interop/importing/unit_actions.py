@@ -31,10 +31,11 @@ from carebond.core import clock
 from carebond.core.bulk import insert_rows
 from carebond.core.models import Location
 from carebond.interop.importing.actions import ImportContext, add_counts
+from carebond.interop.importing.copies import choose_version
 from carebond.interop.importing.reading import Unit
 from carebond.interop.importing.unit_patient_data import PatientDataWriting
 from carebond.interop.importing.unit_people import PeopleWriting
-from carebond.interop.importing.unit_references import chunks
+from carebond.interop.importing.unit_waiting import WaitingReferences
 from carebond.interop.importing.units import (
     PreparedResource,
     Problem,
@@ -44,7 +45,6 @@ from carebond.interop.importing.units import (
 )
 from carebond.interop.models import (
     ImportRun,
-    PendingReference,
     SourceKey,
     SourceRecord,
     StoredResource,
@@ -58,20 +58,22 @@ from carebond.people.search import index_new_people, reindex_people
 from carebond.touchpoints.models import Touchpoint
 
 
-class _UnitWriter(PeopleWriting, PatientDataWriting):
+class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
     def run(self) -> None:
         known = SourceRecord.objects.filter(
             organization=self.organization,
             origin_system=self.context.source_system,
             origin_id__in=[i.origin_id for i in self.items],
-        ).values_list("origin_id", "target", "content_hash", "source_updated")
-        previous = {origin: (target, digest, when) for origin, target, digest, when in known}
+        ).values_list(
+            "origin_id", "target", "content_hash", "source_updated", "import_run", "superseded"
+        )
+        previous = {origin: rest for origin, *rest in known}
         for item in self.items:
             if item.origin_id in previous:
                 item.recorded = True
-                item.existing, item.stored_hash, stored_updated = previous[item.origin_id]
-                if item.source_updated and stored_updated and item.source_updated < stored_updated:
-                    item.stored_hash = item.content_hash  # an older version: keep the newer
+                item.existing, item.stored_hash, when, run, superseded = previous[item.origin_id]
+                if item.stored_hash != item.content_hash:
+                    self._choose(item, when, run, superseded)
         self._check_targets()
         # In phases by the types' import rank: what others point at is written first.
         for rank in sorted({i.import_rank for i in self.items}):
@@ -86,6 +88,27 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
             self.prefetch(self._refs(todo))
             self._write(todo)
         self.write_bookkeeping()
+
+    def _choose(self, item: PreparedResource, when: Any, run: Any, superseded: Any) -> None:
+        """Another copy of a resource already imported: keep it or take this one (copies)."""
+        choice = choose_version(
+            content_hash=item.content_hash,
+            updated=item.source_updated,
+            stored_hash=item.stored_hash,
+            stored_updated=when,
+            stored_run=run,
+            superseded=superseded,
+            run=self.context.run.public_id,
+        )
+        if choice.keep_stored:
+            item.stored_hash = item.content_hash  # written as unchanged
+        item.superseded = choice.superseded
+        if choice.note:
+            self.notes.append(
+                Problem(
+                    self.unit.file, choice.note, entry=item.entry.index, path=item.resource_type
+                )
+            )
 
     def _write(self, items: list[PreparedResource]) -> None:
         """Each kind of record by its writer; the rest point at patients."""
@@ -153,7 +176,9 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
             SourceKey.objects.filter(
                 organization=org, origin_system=system, target__in=replaced
             ).delete()
-        updated_targets = {i.target for i in done if i.outcome == "updated" and i.target}
+        updated_targets = {
+            i.target for i in done if (i.outcome == "updated" or i.record_only) and i.target
+        }
         if updated_targets:
             wanted -= set(
                 SourceKey.objects.filter(
@@ -166,59 +191,20 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
             [(org.pk, system, key, target) for key, target in sorted(wanted)],
         )
 
-    def _fill_waiting_references(self, done: list[PreparedResource]) -> None:
-        """Visits imported earlier that waited for a practitioner or location now imported get
-        it. Audited per patient (interop.references_filled, naming the fields)."""
-        org, system = self.organization, self.context.source_system
-        if not self.references_may_wait():
-            return
-        arrived = {
-            key[:400]: item.target
-            for item in done
-            if item.target and item.target.startswith(("person:", "location:"))
-            for key in item.local_keys
-        }
-        filled: dict[tuple[str, int], set[int]] = defaultdict(set)  # (field, target) -> visits
-        for chunk in chunks(sorted(arrived)):
-            waiting = PendingReference.objects.filter(
-                organization=org, origin_system=system, key__in=chunk
-            ).values_list("key", "holder", "field")
-            for key, holder, field in waiting:
-                kind, _, number = arrived[key].partition(":")
-                if kind == ("location" if field == "location" else "person"):
-                    filled[(field, int(number))].add(int(holder.partition(":")[2]))
-        if not filled:
-            return
-        about: dict[int, set[str]] = defaultdict(set)  # patient -> fields filled
-        for (field, target), visits in filled.items():
-            rows = Touchpoint.objects.filter(organization=org, pk__in=visits, **{field: None})
-            for person_id in rows.values_list("person_id", flat=True):
-                about[person_id].add(f"visit.{field}")
-            rows.update(**{f"{field}_id": target})
-            PendingReference.objects.filter(
-                organization=org, holder__in=[f"touchpoint:{v}" for v in visits], field=field
-            ).delete()
-        patients = Person.objects.in_bulk(list(about))
-        record_audit_many(
-            actor=self.context.acting_user,
-            action="interop.references_filled",
-            organization=org,
-            targets=[(patients[pk], patients[pk], sorted(f)) for pk, f in about.items()],
-        )
-
     def write_bookkeeping(self) -> None:
         org, system = self.organization, self.context.source_system
         done = [i for i in self.items if i.outcome in {"imported", "updated"}]
+        rewritten = [*done, *(i for i in self.items if i.record_only)]
         changed_records = SourceRecord.objects.filter(
             organization=org,
             origin_system=system,
-            origin_id__in=[i.origin_id for i in done if i.recorded],
+            origin_id__in=[i.origin_id for i in rewritten if i.recorded],
         )
         by_origin = {r.origin_id: r for r in changed_records}
         fresh: list[tuple[Any, ...]] = []
         refreshed = []
         when_field = SourceRecord._meta.get_field("source_updated")
-        for item in done:
+        for item in rewritten:
             record = by_origin.get(item.origin_id)
             if record is None:
                 when = when_field.get_db_prep_save(item.source_updated, connection)
@@ -228,6 +214,8 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
                 record.content_hash, record.target = item.content_hash, item.target or ""
                 record.import_run, record.imported_at = self.context.run.public_id, self.now
                 record.source_updated = item.source_updated
+                if item.superseded is not None:
+                    record.superseded = item.superseded
                 refreshed.append(record)
         insert_rows(
             SourceRecord,
@@ -244,11 +232,13 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
         )
         SourceRecord.objects.bulk_update(
             refreshed,
-            ["content_hash", "target", "import_run", "imported_at", "source_updated"],
+            ["content_hash", "target", "import_run", "imported_at", "source_updated", "superseded"],
             batch_size=500,
         )
-        self._write_keys(done)
-        self._fill_waiting_references(done)
+        self._write_keys(rewritten)
+        self.write_business_identifiers(done)
+        self.fill_waiting(done)
+        self.record_waiting(done)
         reindex_people(self.reindex)
         index_new_people(self.index_new)
         actor = self.context.acting_user
@@ -262,6 +252,14 @@ class _UnitWriter(PeopleWriting, PatientDataWriting):
                 action="person.import_updated",
                 organization=org,
                 targets=self.updated_audit,
+            )
+        if self.filled:
+            filled = Person.objects.in_bulk(list(self.filled))
+            record_audit_many(
+                actor=actor,
+                action="interop.references_filled",
+                organization=org,
+                targets=[(filled[pk], filled[pk], sorted(f)) for pk, f in self.filled.items()],
             )
         if self.patients_touched:
             patients = Person.objects.in_bulk(list(self.patients_touched))
@@ -284,12 +282,13 @@ def do_import_unit(
 ) -> Counter[tuple[str, str]]:
     """Import one unit atomically. Returns counts by (type, outcome); raises UnitRejected.
     The file's last unit also counts the file done (one commit less per file)."""
-    items, skipped = prepare_unit(unit)
+    items, skipped, notes = prepare_unit(unit, region=context.organization.country)
     all_types: Counter[str] = Counter(i.resource_type for i in items) + skipped
     try:
         with transaction.atomic():
             writer = _UnitWriter(context, unit, items)
             writer.run()
+            notes += writer.notes
             counts = writer.counts + Counter({(t, "skipped"): n for t, n in skipped.items()})
             run = ImportRun.objects.select_for_update().get(pk=context.run.pk)
             run.resources_read += len(unit.entries)
@@ -325,6 +324,8 @@ def do_import_unit(
             all_types,
         ) from error
     context.run = run
+    for note in notes:
+        context.add_note(note)
     results = {i.entry.index: (i.resource_type, i.outcome, i.target or "") for i in items}
     context.last_unit = [
         (e.index, *results.get(e.index, (entry_type(e), "skipped", ""))) for e in unit.entries

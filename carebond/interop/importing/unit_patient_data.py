@@ -10,12 +10,11 @@ from typing import Any
 
 import orjson
 
-from carebond.core.bulk import insert_rows
 from carebond.core.fhir.parsing import Ref
 from carebond.interop.importing.selectors import facade_locations
-from carebond.interop.importing.unit_references import UnitWriterBase
+from carebond.interop.importing.unit_identifiers import BusinessIdentifiers
 from carebond.interop.importing.units import PreparedResource, body_refs, reference_keys
-from carebond.interop.models import PendingReference, StoredResource
+from carebond.interop.models import StoredResource
 from carebond.interop.resources.records import HistoryRecord, StoredRecord, TouchpointRecord
 from carebond.people.models import HistoryItem
 from carebond.touchpoints.actions import record_touchpoints
@@ -34,24 +33,31 @@ _TABLES: dict[str, Any] = {
 }
 
 
-class PatientDataWriting(UnitWriterBase):
+class PatientDataWriting(BusinessIdentifiers):
     # Items whose newer version becomes another kind of row: the old row's public id, so the
     # FHIR id stays the same (None for history items, whose ids derive from the row).
     taking_over: dict[int, uuid.UUID | None]
 
     def write_patient_data(self, items: list[PreparedResource]) -> None:
         self.load_people(self._refs(items))
-        self.taking_over = self._find_kind_changes(items)
+        patient_of: dict[int, int] = {}
         for item in items:
             record = item.record
             if isinstance(record, TouchpointRecord | HistoryRecord):
                 patient_id = self.resolve(record.patient, required=True, item=item, patient=True)
                 assert patient_id is not None
-                self.patients_touched[patient_id].add(item.resource_type)
+                patient_of[id(item)] = patient_id
             elif isinstance(record, StoredRecord):
                 patient_id = self.stored_patient(record)
                 if patient_id is not None:
-                    self.patients_touched[patient_id].add(item.resource_type)
+                    patient_of[id(item)] = patient_id
+        # Seen before under a business identifier (another connection, another id): that row.
+        same = {id(i) for i in self.match_business_identifiers(items, patient_of)}
+        items = [i for i in items if id(i) not in same]
+        for item in items:
+            if id(item) in patient_of:
+                self.patients_touched[patient_of[id(item)]].add(item.resource_type)
+        self.taking_over = self._find_kind_changes(items)
         self._write_rows(
             [i for i in items if isinstance(i.record, TouchpointRecord)],
             Touchpoint,
@@ -69,28 +75,10 @@ class PatientDataWriting(UnitWriterBase):
             self._load_public_ids(stored)
         self._write_rows(stored, StoredResource, "stored", self._stored_row)
         self._drop_replaced_rows(items)
-        self._record_waiting(items)
-
-    def _record_waiting(self, items: list[PreparedResource]) -> None:
-        """Visits whose practitioner or location is not imported yet wait for it (replacing what
-        the same visits waited for before)."""
-        org, system = self.organization, self.context.source_system
-        if self.references_may_wait():
-            holders = [i.target for i in items if i.target and i.target.startswith("touchpoint:")]
-            PendingReference.objects.filter(organization=org, holder__in=holders).delete()
-        rows = {
-            (key[:400], item.target, field)
-            for item, field, keys in self.waiting
-            if item.target
-            for key in keys
-        }
-        if rows:
-            insert_rows(
-                PendingReference,
-                ["organization_id", "origin_system", "key", "holder", "field"],
-                [(org.pk, system, key, holder, field) for key, holder, field in sorted(rows)],
-            )
-            self.context.pending = True
+        for item in stored:
+            record = item.record
+            if isinstance(record, StoredRecord) and self.stored_patient(record) is None:
+                self.wait_for(item, "stored_patient", record.patients)  # see unit_waiting
 
     def _find_kind_changes(self, items: list[PreparedResource]) -> dict[int, uuid.UUID | None]:
         """A resource seen before whose newer version maps to another kind of row: an Encounter
@@ -179,7 +167,7 @@ class PatientDataWriting(UnitWriterBase):
         row.person_id = self.resolve(  # type: ignore[assignment]
             record.patient, required=True, item=item, patient=True
         )
-        # Not imported yet: the visit waits for them (see _record_waiting).
+        # Not imported yet: the visit waits for them (see unit_waiting).
         row.staff_id = self.resolve(record.staff, waiting=(item, "staff"))
         row.location_id = self.resolve(record.location, waiting=(item, "location"))
         for name in (

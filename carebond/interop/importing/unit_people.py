@@ -38,8 +38,11 @@ _PERSON_FIELDS = (
     "suffix",
     "preferred_name",
     "maiden_name",
+    "name_text",
+    "other_names",
     "organization_name",
     "birth_date",
+    "deceased_date",
     "administrative_gender",
     "sex_assigned_at_birth",
     "preferred_language",
@@ -57,6 +60,7 @@ class PeopleWriting(UnitWriterBase):
         self._match_by_identifier([i for i in items if not i.existing])
         updates = [(int(i.existing.partition(":")[2]), i) for i in items if i.existing]
         people = Person.objects.in_bulk([pk for pk, _ in updates]) if updates else {}
+        changes: dict[int, list[str]] = {}
         for pk, item in updates:
             person = people[pk]
             record = item.record
@@ -65,7 +69,7 @@ class PeopleWriting(UnitWriterBase):
             changed = [
                 n
                 for n, v in record.fields.items()
-                if n in _PERSON_FIELDS and v not in ("", None) and getattr(person, n) != v
+                if n in _PERSON_FIELDS and v not in ("", None, []) and getattr(person, n) != v
             ]
             for name in changed:
                 setattr(person, name, record.fields[name])
@@ -73,22 +77,7 @@ class PeopleWriting(UnitWriterBase):
                 person.origin_system, person.origin_id = self.context.source_system, item.origin_id
             person.imported_at, person.import_run = self.now, self.context.run.public_id
             item.target, item.outcome = f"person:{person.pk}", "updated"
-            self.updated_audit.append(
-                (person, person if person.kind == "patient" else None, changed)
-            )
-        if updates:
-            Person.objects.bulk_update(
-                list(people.values()),
-                [
-                    *_PERSON_FIELDS,
-                    "origin_system",
-                    "origin_id",
-                    "imported_at",
-                    "import_run",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+            changes[pk] = changed
         creates = [i for i in items if not i.existing]
         new_people = []
         for item in creates:
@@ -121,7 +110,45 @@ class PeopleWriting(UnitWriterBase):
         for item in items:
             self._register(item)
         self.load_people(r.patient for i in items if (r := i.record).patient)  # type: ignore[union-attr]
-        self._write_person_details(items, people)
+        added = self._write_person_details(items, people)
+        self._finish_updates(updates, people, changes, added)
+
+    def _finish_updates(
+        self,
+        updates: list[tuple[int, PreparedResource]],
+        people: dict[int, Person],
+        changes: dict[int, list[str]],
+        added: dict[int, set[str]],
+    ) -> None:
+        """An update that changed nothing CareBond keeps (another copy of the resource that
+        differs in what is not imported: a usage counter) is unchanged: no row written, no
+        audit event. Its source record still moves on to the new content."""
+        changed_people = []
+        for pk, item in updates:
+            person = people[pk]
+            changed = [*changes[pk], *sorted(added.get(pk, ()))]
+            if not changed:
+                item.outcome, item.record_only = "unchanged", True
+                self.reindex.discard(pk)
+                continue
+            if pk in self.family_of:
+                self.patients_touched[self.family_of[pk]].add(item.resource_type)
+            changed_people.append(person)
+            self.updated_audit.append(
+                (person, person if person.kind == "patient" else None, changed)
+            )
+        Person.objects.bulk_update(
+            changed_people,
+            [
+                *_PERSON_FIELDS,
+                "origin_system",
+                "origin_id",
+                "imported_at",
+                "import_run",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
 
     def _match_by_identifier(self, items: list[PreparedResource]) -> None:
         """A resource not seen before, carrying an identifier CareBond has, is that person only
@@ -157,7 +184,9 @@ class PeopleWriting(UnitWriterBase):
 
     def _write_person_details(
         self, items: list[PreparedResource], people: dict[int, Person]
-    ) -> None:
+    ) -> dict[int, set[str]]:
+        """Identifiers, contacts, addresses, profiles and family links the people of this unit
+        bring that CareBond has not got yet. Returns what was added, per person."""
         org = self.organization
         targets = {id(i): int(i.target.partition(":")[2]) for i in items if i.target}
         ids = set(targets.values())
@@ -189,6 +218,19 @@ class PeopleWriting(UnitWriterBase):
         new_addresses: list[tuple[Any, ...]] = []
         new_profiles: list[tuple[Any, ...]] = []
         new_links = []
+        added: dict[int, set[str]] = defaultdict(set)
+        family = {
+            targets[id(i)] for i in items if isinstance(i.record, PersonRecord) and i.record.patient
+        }
+        linked = (
+            set(
+                Relationship.objects.filter(related_id__in=family).values_list(
+                    "patient_id", "related_id"
+                )
+            )
+            if family
+            else set()
+        )
         for item in items:
             record = item.record
             assert isinstance(record, PersonRecord)
@@ -202,6 +244,7 @@ class PeopleWriting(UnitWriterBase):
                     new_identifiers.append(
                         (org.pk, person_id, *(getattr(identifier, c) for c in _IDENTIFIER))
                     )
+                    added[person_id].add("identifier")
                 elif owner != person_id:
                     # Someone else has it: not enough to call them the same person. The
                     # identifier still resolves references within this source (SourceKey).
@@ -214,6 +257,7 @@ class PeopleWriting(UnitWriterBase):
                     new_contacts.append(
                         (org.pk, person_id, contact.system, contact.value, contact.use, rank)
                     )
+                    added[person_id].add("telecom")
             rank = len(addresses_had[person_id])
             for address in record.addresses:
                 if (address.line1, address.postal_code) not in addresses_had[person_id]:
@@ -222,6 +266,7 @@ class PeopleWriting(UnitWriterBase):
                     new_addresses.append(
                         (org.pk, person_id, rank, *(getattr(address, c) for c in _ADDRESS))
                     )
+                    added[person_id].add("address")
             if (
                 record.referral_type
                 and person_id not in profiles
@@ -232,12 +277,21 @@ class PeopleWriting(UnitWriterBase):
                 new_profiles.append(
                     (org.pk, person_id, record.referral_type, npi[:10], "", "", "", "")
                 )
+                added[person_id].add("referral_profile")
             if record.patient is not None:
                 patient_id = self._quiet(record.patient)
                 if self.person_kinds.get(patient_id or 0) != "patient":
                     self.context.dangling[record.patient.path] += 1
+                    if patient_id is None:  # not imported yet: the link waits (unit_waiting)
+                        self.wait_for(item, "patient", [record.patient])
                 elif patient_id is not None and patient_id != person_id:
-                    self.patients_touched[patient_id].add(item.resource_type)
+                    if (patient_id, person_id) not in linked:
+                        added[person_id].add("patient")
+                    # The patient's family changed when this person is new, or changed
+                    # (an update: told by _finish_updates).
+                    if item.outcome == "imported":
+                        self.patients_touched[patient_id].add(item.resource_type)
+                    self.family_of[person_id] = patient_id
                     new_links.append(
                         Relationship(
                             organization=org,
@@ -266,6 +320,7 @@ class PeopleWriting(UnitWriterBase):
             ReferralSourceProfile, [*held_by, *profile_columns, "preferred_contact"], new_profiles
         )
         Relationship.objects.bulk_create(new_links, ignore_conflicts=True)
+        return added
 
     # -- locations and roles
 
@@ -313,7 +368,8 @@ class PeopleWriting(UnitWriterBase):
         for item in items:
             record = item.record
             assert isinstance(record, RoleRecord)
-            person_id = self.resolve(record.practitioner)
+            # Not imported yet: the role waits for its practitioner (unit_waiting).
+            person_id = self.resolve(record.practitioner, waiting=(item, "role"))
             item.outcome = "updated" if item.existing else "imported"
             if person_id is None:
                 item.target = "role:-"
@@ -353,6 +409,8 @@ def _same_person(person: Person, record: PersonRecord, source_system: str, origi
     same_name = normalize(person.family_name) == normalize(
         fields.get("family_name", "")
     ) != "" and normalize(person.given_name) == normalize(fields.get("given_name", ""))
+    if not (fields.get("family_name") or fields.get("given_name")):  # a name sent whole
+        same_name = normalize(person.name_text) == normalize(fields.get("name_text", "")) != ""
     if record.kind in {"patient", "related"}:
         return (
             same_name

@@ -64,6 +64,9 @@ class UnitWriterBase:
         self.merged: dict[int, int] = {}  # merged-away person -> the record it went into
         # Optional references to nothing yet that may arrive later: (item, field, keys).
         self.waiting: list[tuple[PreparedResource, str, list[str]]] = []
+        self.notes: list[Problem] = []  # for the run, once the unit is committed
+        self.family_of: dict[int, int] = {}  # related person -> their patient (this unit)
+        self.filled: dict[int, set[str]] = defaultdict(set)  # patient -> references filled
         source = context.source_system
         self.base = source.rstrip("/") + "/" if source.startswith(("http://", "https://")) else ""
         # Types whose "Type/<CareBond id>" references name CareBond's own people or places.
@@ -79,6 +82,13 @@ class UnitWriterBase:
                 organization=self.organization, origin_system=self.context.source_system
             ).exists()
         return self.context.pending
+
+    def wait_for(self, item: PreparedResource, field: str, refs: list[Ref]) -> None:
+        """``item`` waits (as ``field``) for whichever of ``refs`` is imported first (see
+        unit_waiting)."""
+        keys = [key for ref in refs for key in reference_keys(ref, base=self.base)]
+        if keys:
+            self.waiting.append((item, field, keys))
 
     def _lookup(self, keys: list[str]) -> str | None:
         for key in keys:
@@ -279,8 +289,12 @@ class UnitWriterBase:
                 self.local[key] = item.target
 
     def _stamp(self, row: Any) -> None:
-        """Provenance of a row this unit writes (ImportedModel fields)."""
-        for name, value in self._provenance().items():
+        """Provenance of a row this unit writes (ImportedModel fields). A row another connection
+        wrote first (found by a business identifier) keeps saying where it came from."""
+        provenance = self._provenance()
+        if row.pk and row.origin_system and row.origin_system != provenance["origin_system"]:
+            del provenance["origin_system"]
+        for name, value in provenance.items():
             setattr(row, name, value)
 
     def _provenance(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import orjson
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 from carebond.core.errors import InvalidInput
@@ -30,6 +31,7 @@ from carebond.interop.resources.records import (
     Record,
 )
 from carebond.people import validation
+from carebond.people.actions import NPI_SYSTEM
 
 _ABSOLUTE = re.compile(
     r"^https?://.+?/([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$"
@@ -91,6 +93,10 @@ class PreparedResource:
     outcome: str = ""
     replaced: str | None = None  # the row it was, when a newer version became another kind
     import_rank: int = LATE_RANK  # when the unit writes it (its type module says)
+    # The source record's superseded versions, when choosing this copy changes them (copies)
+    superseded: list[list[str]] | None = None
+    # Written as unchanged (nothing CareBond keeps changed) but the source record moves on.
+    record_only: bool = False
 
     @property
     def label(self) -> str:
@@ -129,8 +135,12 @@ def where(
     }
 
 
-def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
-    """Check and map every entry. Raises UnitRejected naming the first bad entry."""
+def prepare_unit(
+    unit: Unit, *, region: str = "US"
+) -> tuple[list[PreparedResource], Counter[str], list[Problem]]:
+    """Check and map every entry. Raises UnitRejected naming the first bad entry. ``region``:
+    the organisation's country, for phone numbers written without a country code. Also
+    returns notes on entries imported with a change worth telling (never values)."""
     types: Counter[str] = Counter(entry_type(e) for e in unit.entries)
     if unit.problem is not None:
         raise UnitRejected(
@@ -140,6 +150,7 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
             types,
         )
     items: list[PreparedResource] = []
+    notes: list[Problem] = []
     skipped: Counter[str] = Counter()
     seen: dict[str, int] = {}
     imported = imported_types()
@@ -177,7 +188,16 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
                 raise ImproperlyConfigured(
                     f"{resource_type}: read() made no record the import writes."
                 )
-            _validate(record, resource_type)
+            # Found by the identifiers as sent (a conditional reference names what it was sent).
+            identifier_keys = []
+            if isinstance(record, PersonRecord | LocationRecord):
+                identifier_keys = [
+                    f"{resource_type}?identifier={i.system}|{i.value}" for i in record.identifiers
+                ]
+            notes += [
+                Problem(unit.file, message, entry=entry.index, path=path)
+                for path, message in _validate(record, resource_type, region)
+            ]
         except MappingError as error:
             raise UnitRejected(
                 Problem(
@@ -213,11 +233,6 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
                 types,
             )
         seen[origin_id] = entry.index
-        identifier_keys = []
-        if isinstance(record, PersonRecord | LocationRecord):
-            identifier_keys = [
-                f"{resource_type}?identifier={i.system}|{i.value}" for i in record.identifiers
-            ]
         local_keys = [origin_id, *identifier_keys]
         if entry.full_url:
             local_keys.append(entry.full_url)
@@ -227,7 +242,9 @@ def prepare_unit(unit: Unit) -> tuple[list[PreparedResource], Counter[str]]:
         item.source_updated = _last_updated(resource)
         item.import_rank = imported[resource_type].import_rank
         items.append(item)
-    return items, skipped
+    if unit.notice:
+        notes.append(Problem(unit.file, unit.notice, entry=0, path="Bundle.type"))
+    return items, skipped, notes
 
 
 def _last_updated(resource: dict[str, Any]) -> datetime | None:
@@ -240,10 +257,12 @@ def _last_updated(resource: dict[str, Any]) -> datetime | None:
         return None  # a version stamp we cannot read does not stop the import
 
 
-def _validate(record: Record, resource_type: str) -> None:
-    """The checks CareBond's own forms make, with FHIR paths in the message."""
+def _validate(record: Record, resource_type: str, region: str) -> list[tuple[str, str]]:
+    """The checks CareBond's own forms make, with FHIR paths in the message. What the form
+    would refuse but the EHR recorded is kept in a safe form, with a note (path, message)."""
     if not isinstance(record, PersonRecord):
-        return
+        return []
+    notes: list[tuple[str, str]] = []
     language = record.fields.get("preferred_language") or ""
     if language:
         try:
@@ -256,15 +275,70 @@ def _validate(record: Record, resource_type: str) -> None:
             validation.validate_birth_date(birth)
         except InvalidInput as error:
             raise MappingError(f"{resource_type}.birthDate", error.message) from error
+    # Numbers without a country code are read in the country of the person's address, else of
+    # the organisation: a Dutch patient's "020 555 1234" is Dutch even in a US practice.
+    country = next((a.country for a in record.addresses if a.country), "") or region
     for contact in record.contacts:
-        try:
-            if contact.system == "phone":
-                contact.value = validation.normalize_phone(contact.value, region="US")
+        if contact.system == "phone":
+            number = phone_number(contact.value, country)
+            if number is None:
+                # The EHR is the authority on what it recorded; keep it, never invent a number.
+                contact.value = contact.value[:254]
+                notes.append((f"{resource_type}.telecom", UNREADABLE_PHONE))
             else:
+                contact.value = number
+        else:
+            try:
                 contact.value = validation.normalize_email(contact.value)
-        except InvalidInput:
-            # The EHR is the authority on what it recorded; keep it as written.
-            contact.value = contact.value[:254]
+            except InvalidInput:
+                contact.value = contact.value[:254]
+    invalid_npis = [
+        i for i in record.identifiers if i.system == NPI_SYSTEM and not _is_npi(i.value)
+    ]
+    for identifier in invalid_npis:
+        identifier.system, identifier.label = NOT_AN_NPI_SYSTEM, "Sent as an NPI (not valid)"
+        identifier.type_code = "" if identifier.type_code == "NPI" else identifier.type_code
+    if invalid_npis:
+        notes.append((f"{resource_type}.identifier.value", NOT_AN_NPI))
+    return notes
+
+
+# Identifiers sent under the NPI system that are not NPIs (not 10 digits, or a wrong check
+# digit): kept, as the EHR recorded them, but never taken for an NPI.
+NOT_AN_NPI_SYSTEM = "urn:carebond:identifier:not-an-npi"
+NOT_AN_NPI = (
+    "identifier(s) sent as NPIs are not valid NPIs (10 digits with a check digit); kept as "
+    f"plain identifiers ({NOT_AN_NPI_SYSTEM}), not as NPIs"
+)
+UNREADABLE_PHONE = (
+    "a phone number is not a number of the country it was read in (the person's address's, "
+    "else the organisation's) and has no country code, or is no phone number; kept as written"
+)
+
+
+def _is_npi(value: str) -> bool:
+    try:
+        validation.validate_npi(value)
+    except InvalidInput:
+        return False
+    return True
+
+
+def phone_number(value: str, country: str) -> str | None:
+    """E.164, or None when the number cannot be read without inventing part of it. A number
+    with its own country code (+31..., or an international prefix) need only be possible; one
+    read in an assumed country must be a valid number there: "010 555 7788" is not made a US
+    number because the organisation is in the US."""
+    try:
+        number = phonenumbers.parse(value, country or None, keep_raw_input=True)
+    except phonenumbers.NumberParseException:
+        return None
+    assumed = number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+    if not phonenumbers.is_possible_number(number) or (
+        assumed and not phonenumbers.is_valid_number(number)
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 # --- reference resolution ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from carebond.interop.access import FHIR_IMPORTERS
 from carebond.interop.importing import selectors as import_selectors
 from carebond.interop.importing.actions import OUTCOMES, check_queue_upload
 from carebond.interop.importing.reading import FILE_SUFFIXES
+from carebond.interop.models import EhrConnection
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -43,15 +44,46 @@ class UploadForm(forms.Form):
             "Provider files are imported before patient files whatever the order."
         ),
     )
-    source = forms.CharField(
-        label="Sending system",
-        max_length=200,
-        initial="urn:carebond:source:upload",
+    connection = forms.ChoiceField(
+        label="EHR connection",
+        required=False,
         help_text=(
-            "Who sent these files, e.g. the EHR's FHIR address. Files from the same sender "
-            "update what it sent before instead of adding duplicates."
+            "Which system sent these files. Files from the same connection update what it "
+            "sent before instead of adding duplicates, whether they came by upload, the "
+            "command line or the FHIR API."
         ),
     )
+    source = forms.CharField(
+        label="Or a new connection: its system",
+        max_length=200,
+        required=False,
+        help_text=(
+            "A URI naming the sending system, e.g. its FHIR address (https://ehr.example.org/"
+            "fhir) or urn:ehr:epic-prod. Used when no connection is chosen above."
+        ),
+    )
+
+    def __init__(self, *args: Any, connections: list[EhrConnection], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections = {str(c.public_id): c for c in connections}
+        field = self.fields["connection"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", "A new connection (name its system below)"),
+            *((key, str(c)) for key, c in self.connections.items()),
+        ]
+        if connections:
+            field.initial = str(connections[0].public_id)
+        else:
+            self.fields["source"].initial = "urn:carebond:source:upload"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        chosen = cleaned.get("connection") or ""
+        cleaned["connection"] = self.connections.get(chosen)
+        if cleaned["connection"] is None and not (cleaned.get("source") or "").strip():
+            self.add_error("source", "Choose a connection, or name a new one's system.")
+        return cleaned
 
     def clean_fhir_files(self) -> list[Any]:
         uploads: list[Any] = self.cleaned_data["fhir_files"]
@@ -75,7 +107,11 @@ class UploadForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def fhir_import(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        connections=import_selectors.list_connections(user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             run = check_queue_upload(
@@ -84,6 +120,7 @@ def fhir_import(request: HttpRequest) -> HttpResponse:
                 source_system=form.cleaned_data["source"],
                 acting_user=user,
                 upload_root=settings.FHIR_UPLOAD_DIR,
+                connection=form.cleaned_data["connection"],
             )
         except InvalidInput as error:
             field = {"files": "fhir_files"}.get(error.field or "", error.field)

@@ -13,6 +13,7 @@ from carebond.core.fhir.parsing import (
     MappingError,
     as_list,
     as_object,
+    business_identifiers,
     first_coding,
     parse_datetime,
     reference,
@@ -117,6 +118,7 @@ def map_communication(resource: dict[str, Any]) -> TouchpointRecord:
         outcome=(categories[0]["display"] if categories else "")[:200],
         summary="\n".join(t for t in texts if t),
         details=details,
+        identifiers=business_identifiers(resource, path),
     )
 
 

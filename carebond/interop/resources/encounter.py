@@ -14,6 +14,7 @@ from carebond.core.fhir.parsing import (
     MappingError,
     as_list,
     as_object,
+    business_identifiers,
     first_coding,
     parse_datetime,
     reference,
@@ -22,7 +23,8 @@ from carebond.core.fhir.parsing import (
 from carebond.core.fhir.search import ID_PARAM
 from carebond.core.fhir.systems import V3_ACT_CODE, V3_PARTICIPATION_TYPE
 from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
-from carebond.interop.resources.kept_whole import map_stored
+from carebond.interop.models import StoredResource
+from carebond.interop.resources.kept_whole import map_stored, stored_resource_to_fhir, stored_rows
 from carebond.interop.resources.records import StoredRecord, TouchpointRecord
 from carebond.interop.resources.timeline import touchpoint_rows
 from carebond.people.fhir import patient_params, person_if_patient, person_reference
@@ -117,6 +119,7 @@ def map_encounter(resource: dict[str, Any]) -> TouchpointRecord | StoredRecord:
         outcome=(types[0]["display"] if types else "")[:200],
         summary="; ".join(r for r in reasons if r),
         details=details,
+        identifiers=business_identifiers(resource, path),
     )
 
 
@@ -205,6 +208,12 @@ def encounter_rows(organization_id: int) -> QuerySet[Touchpoint]:
     return touchpoint_rows(organization_id, ENCOUNTER_KINDS).filter(person__kind=PersonKind.PATIENT)
 
 
+def kept_encounter_rows(organization_id: int) -> QuerySet[StoredResource]:
+    """Encounters kept whole (no start time yet: planned ones) that belong to a patient, served
+    after the visits: one whose patient arrives later is served from then on."""
+    return stored_rows("Encounter")(organization_id).filter(person__kind=PersonKind.PATIENT)
+
+
 FHIR_TYPES = (
     FhirTypeModule(
         "Encounter",
@@ -216,8 +225,15 @@ FHIR_TYPES = (
                 params=(ID_PARAM, *patient_params("person")),
                 patient_of=person_if_patient,
             ),
+            FhirRows(
+                kept_encounter_rows,
+                stored_resource_to_fhir,
+                params=(ID_PARAM, *patient_params("person")),
+                patient_of=person_if_patient,
+            ),
         ),
-        documentation="Visits and telehealth visits from the timeline.",
+        documentation="Visits and telehealth visits from the timeline, then encounters kept "
+        "whole (planned, without a start time).",
         export_rank=60,
     ),
 )

@@ -26,6 +26,7 @@ from carebond.core.fhir.parsing import (
     MappingError,
     as_list,
     as_object,
+    business_identifiers,
     first_coding,
     parse_datetime,
     reference,
@@ -98,6 +99,7 @@ def map_history(resource: dict[str, Any]) -> HistoryRecord:
         display=(code["display"] or code["code"])[:300],
         is_active=status,
         onset=onset,
+        identifiers=business_identifiers(resource, path),
     )
 
 

@@ -16,7 +16,15 @@ import orjson
 from django.db.models import QuerySet
 
 from carebond.core.fhir.building import FhirResource, meta
-from carebond.core.fhir.parsing import Ref, as_list, as_object, parse_datetime, reference, text
+from carebond.core.fhir.parsing import (
+    Ref,
+    as_list,
+    as_object,
+    business_identifiers,
+    parse_datetime,
+    reference,
+    text,
+)
 from carebond.core.fhir.search import ID_PARAM
 from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
 from carebond.interop.models import StoredResource
@@ -53,6 +61,7 @@ def map_stored(resource: dict[str, Any]) -> StoredRecord:
         status=text(resource.get("status"), f"{path}.status", 40),
         occurred_at=occurred,
         body=resource,
+        identifiers=business_identifiers(resource, path),
     )
 
 

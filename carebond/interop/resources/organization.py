@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from carebond.core.fhir.building import FhirResource, compact, concept, meta, new_resource
 from carebond.core.fhir.parsing import MappingError, text
-from carebond.core.fhir.search import ID_PARAM, name_filter, param
+from carebond.core.fhir.search import ID_PARAM, param
 from carebond.core.fhir.systems import ORGANIZATION_TYPE
 from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
 from carebond.interop.resources.persons import (
@@ -20,7 +20,7 @@ from carebond.interop.resources.persons import (
     telecom_to_fhir,
 )
 from carebond.interop.resources.records import PersonRecord
-from carebond.people.fhir import REFERRING_ORGANIZATION
+from carebond.people.fhir import REFERRING_ORGANIZATION, person_name_filter
 from carebond.people.models import Person, PersonKind, PersonStatus
 
 
@@ -85,8 +85,8 @@ FHIR_TYPES = (
                     param(
                         "name",
                         "string",
-                        "Starts the organisation's name (case-insensitive).",
-                        name_filter(("organization_name",)),
+                        "Starts a word of the organisation's name, ignoring case and accents.",
+                        person_name_filter,
                         modifiers=frozenset({"exact", "contains"}),
                     ),
                 ),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
 
-from carebond.core.fhir.building import FhirResource, compact
+from carebond.core.fhir.building import FhirResource, compact, date_text
 from carebond.core.fhir.parsing import (
     MappingError,
     as_list,
@@ -21,6 +22,7 @@ from carebond.interop.resources.persons import (
     BIRTHDATE_PARAM,
     PERSON_PARAMS,
     gender_from_fhir,
+    has_a_name,
     language_to_fhir,
     names_from_fhir,
     people_rows,
@@ -40,7 +42,7 @@ def map_patient(resource: dict[str, Any]) -> PersonRecord:
     fields["administrative_gender"] = gender_from_fhir(resource, path)
     deceased = resource.get("deceasedBoolean") is True or resource.get("deceasedDateTime")
     if resource.get("deceasedDateTime"):
-        parse_datetime(resource["deceasedDateTime"], f"{path}.deceasedDateTime")
+        fields["deceased_date"] = _deceased_date(resource["deceasedDateTime"], path)
     fields["status"] = "deceased" if deceased else "active"
     if resource.get("active") is False and not deceased:
         fields["status"] = "inactive"
@@ -55,9 +57,19 @@ def map_patient(resource: dict[str, Any]) -> PersonRecord:
         fields["multiple_birth"] = str(order)
     fields["preferred_language"] = _language(resource, path)
     fields["sex_assigned_at_birth"] = _birth_sex(resource)
-    if not (fields["given_name"] or fields["family_name"]):
+    if not has_a_name(fields):
         raise MappingError(f"{path}.name", "a patient needs a name (given or family)")
     return person_record(resource, "patient", fields)
+
+
+def _deceased_date(value: Any, path: str) -> date:
+    """The day of death as the record wrote it: a dateTime's own date, not the UTC one (a death
+    at 23:30 in Chicago happened on that day)."""
+    where = f"{path}.deceasedDateTime"
+    parse_datetime(value, where)  # refuses what is not a FHIR dateTime
+    day = parse_date(str(value)[:10], where)
+    assert day is not None
+    return day
 
 
 def _language(resource: dict[str, Any], path: str) -> str:
@@ -83,7 +95,9 @@ def _birth_sex(resource: dict[str, Any]) -> str:
 def patient_to_fhir(person: Person) -> FhirResource:
     """Prefetch identifiers, contact_points, addresses. Deceased patients say so."""
     resource = person_resource("Patient", person)
-    if person.status == PersonStatus.DECEASED:
+    if person.deceased_date is not None:
+        resource["deceasedDateTime"] = date_text(person.deceased_date)
+    elif person.status == PersonStatus.DECEASED:
         resource["deceasedBoolean"] = True
     if person.multiple_birth in {"true", "false"}:
         resource["multipleBirthBoolean"] = person.multiple_birth == "true"

@@ -15,14 +15,13 @@ from carebond.core.fhir.parsing import MappingError, as_list, as_object, first_c
 from carebond.core.fhir.search import (
     ID_PARAM,
     date_filter,
-    name_filter,
     param,
     split_token,
 )
 from carebond.core.fhir.systems import BCP47, V2_IDENTIFIER_TYPE
 from carebond.interop.resources.records import PersonRecord
 from carebond.people.actions import NPI_SYSTEM, AddressInput, ContactInput, IdentifierInput
-from carebond.people.fhir import profile_of
+from carebond.people.fhir import person_name_filter, profile_of
 from carebond.people.models import AdministrativeGender, Identifier, Person, PersonStatus
 
 # --- reading from FHIR ----------------------------------------------------------------------
@@ -101,13 +100,16 @@ def addresses_from_fhir(resource: dict[str, Any], path: str) -> list[AddressInpu
     return [a for a in found if a is not None]
 
 
-def names_from_fhir(resource: dict[str, Any], path: str) -> dict[str, str]:
+def names_from_fhir(resource: dict[str, Any], path: str) -> dict[str, Any]:
     """Official (or usual, or first) name; a usual or nickname name becomes the preferred name;
-    the maiden name is kept. Names longer than the columns are refused, never cut."""
-    result = dict.fromkeys(
+    the maiden name is kept; every other name (old, temp, anonymous, a second official...) is
+    kept as sent in ``other_names``, so each HumanName stays searchable. A name sent only as
+    ``text`` is kept whole (``name_text``), never guessed into given and family parts. Names
+    longer than the columns are refused, never cut."""
+    result: dict[str, Any] = dict.fromkeys(
         ("given_name", "middle_name", "family_name", "prefix", "suffix", "preferred_name"), ""
     )
-    result["maiden_name"] = ""
+    result["maiden_name"] = result["name_text"] = ""
     names = [
         as_object(n, f"{path}.name[{i}]")
         for i, n in enumerate(as_list(resource.get("name"), f"{path}.name"))
@@ -119,6 +121,7 @@ def names_from_fhir(resource: dict[str, Any], path: str) -> dict[str, str]:
     )
     if chosen is None and names:
         chosen = 0
+    kept = {chosen}
 
     def given_of(i: int) -> list[str]:
         where = f"{path}.name[{i}].given"
@@ -131,7 +134,7 @@ def names_from_fhir(resource: dict[str, Any], path: str) -> dict[str, str]:
         result["middle_name"] = text(" ".join(given[1:]), f"{where}.given", 100, strict=True)
         result["family_name"] = text(name.get("family"), f"{where}.family", 100, strict=True)
         if not (result["given_name"] or result["family_name"]):
-            result["family_name"] = text(name.get("text"), f"{where}.text", 100, strict=True)
+            result["name_text"] = text(name.get("text"), f"{where}.text", 200, strict=True)
         for part in ("prefix", "suffix"):
             words = [text(w, f"{where}.{part}") for w in as_list(name.get(part), f"{where}.{part}")]
             result[part] = " ".join(words)[:40]
@@ -141,10 +144,32 @@ def names_from_fhir(resource: dict[str, Any], path: str) -> dict[str, str]:
             given = given_of(i)
             preferred = given[0] if given else text(names[i].get("text"), f"{where}.text")
             result["preferred_name"] = text(preferred, where, 100, strict=True)
-        elif use == "maiden":
+            kept.add(i)
+        elif use == "maiden" and not result["maiden_name"]:
             family = names[i].get("family") or names[i].get("text")
             result["maiden_name"] = text(family, f"{where}.family", 100, strict=True)
+            kept.add(i)
+    others = [_other_name(n, f"{path}.name[{i}]") for i, n in enumerate(names) if i not in kept]
+    result["other_names"] = [n for n in others if n][:MAX_OTHER_NAMES]
     return result
+
+
+MAX_OTHER_NAMES = 10
+
+
+def _other_name(name: dict[str, Any], where: str) -> dict[str, Any]:
+    """A HumanName kept as sent (its use and its parts), for search and to send back out."""
+    found: dict[str, Any] = {}
+    for key, limit in (("use", 20), ("text", 200), ("family", 100)):
+        value = text(name.get(key), f"{where}.{key}", limit, strict=key != "use")
+        if value:
+            found[key] = value
+    for key in ("given", "prefix", "suffix"):
+        where_part = f"{where}.{key}"
+        values = [text(v, where_part, 100, strict=True) for v in as_list(name.get(key), where_part)]
+        if any(values):
+            found[key] = [v for v in values if v]
+    return found if set(found) - {"use"} else {}
 
 
 def gender_from_fhir(resource: dict[str, Any], path: str) -> str:
@@ -182,7 +207,9 @@ _ADDRESS_USES = {"home", "work", "temp", "old", "billing"}
 
 def names_to_fhir(person: Person) -> list[dict[str, Any]]:
     names: list[dict[str, Any]] = []
-    if person.given_name or person.family_name:
+    if person.name_text and not (person.given_name or person.family_name):
+        names.append({"text": person.name_text})
+    elif person.given_name or person.family_name:
         official = compact(
             {
                 "use": "official",
@@ -203,7 +230,13 @@ def names_to_fhir(person: Person) -> list[dict[str, Any]]:
         )
     if person.maiden_name:
         names.append({"use": "maiden", "family": person.maiden_name})
+    names += [n for n in (person.other_names or []) if isinstance(n, dict)]
     return names
+
+
+def has_a_name(fields: dict[str, Any]) -> bool:
+    """A person needs a given or family name, or a name sent whole."""
+    return bool(fields.get("given_name") or fields.get("family_name") or fields.get("name_text"))
 
 
 def identifiers_to_fhir(person: Person) -> list[dict[str, Any]]:
@@ -330,11 +363,10 @@ IDENTIFIER_PARAM = param(
 PERSON_NAME_PARAM = param(
     "name",
     "string",
-    "Starts a given, middle, family or preferred name (case-insensitive); several words "
-    "must each match a part. Modifiers :exact and :contains.",
-    name_filter(
-        ("given_name", "middle_name", "family_name", "preferred_name", "organization_name")
-    ),
+    "Starts a word of any of the person's names (official, preferred, maiden, old and other "
+    "names), ignoring case and accents; several words must each match. Modifiers :exact "
+    "(a whole name as written) and :contains.",
+    person_name_filter,
     modifiers=frozenset({"exact", "contains"}),
 )
 BIRTHDATE_PARAM = param(

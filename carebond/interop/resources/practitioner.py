@@ -13,6 +13,7 @@ from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
 from carebond.interop.resources.persons import (
     PERSON_PARAMS,
     gender_from_fhir,
+    has_a_name,
     language_to_fhir,
     names_from_fhir,
     people_rows,
@@ -31,7 +32,7 @@ def map_practitioner(resource: dict[str, Any]) -> PersonRecord:
     fields["administrative_gender"] = gender_from_fhir(resource, path)
     fields["birth_date"] = parse_date(resource.get("birthDate"), f"{path}.birthDate")
     fields["status"] = "inactive" if resource.get("active") is False else "active"
-    if not (fields["given_name"] or fields["family_name"]):
+    if not has_a_name(fields):
         raise MappingError(f"{path}.name", "a practitioner needs a name")
     return person_record(resource, "referral_source", fields, referral_type="practitioner")
 

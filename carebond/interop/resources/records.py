@@ -55,6 +55,8 @@ class TouchpointRecord:
     outcome: str
     summary: str
     details: dict[str, Any]
+    # Business identifiers (system, value): the same one for the same patient is the same row.
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +68,8 @@ class HistoryRecord:
     display: str
     is_active: bool
     onset: date | None
+    # Business identifiers (system, value): the same one for the same patient is the same row.
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +78,8 @@ class StoredRecord:
     status: str
     occurred_at: datetime | None
     body: dict[str, Any]
+    # Business identifiers (system, value): the same one for the same patient is the same row.
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
 
 
 Record = (

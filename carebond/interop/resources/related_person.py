@@ -16,6 +16,7 @@ from carebond.interop.resources.persons import (
     BIRTHDATE_PARAM,
     PERSON_PARAMS,
     gender_from_fhir,
+    has_a_name,
     language_to_fhir,
     names_from_fhir,
     people_rows,
@@ -39,7 +40,7 @@ def map_related_person(resource: dict[str, Any]) -> PersonRecord:
     fields["birth_date"] = parse_date(resource.get("birthDate"), f"{path}.birthDate")
     fields["administrative_gender"] = gender_from_fhir(resource, path)
     fields["status"] = "inactive" if resource.get("active") is False else "active"
-    if not (fields["given_name"] or fields["family_name"]):
+    if not has_a_name(fields):
         raise MappingError(f"{path}.name", "a related person needs a name")
     relationship = RelationshipType.OTHER
     for n, found in enumerate(as_list(resource.get("relationship"), f"{path}.relationship")):

@@ -58,3 +58,38 @@ def test_consent_records_made_before_public_ids_each_get_their_own() -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_people_made_before_whole_names_and_death_dates_keep_theirs_and_the_name_check_holds() -> (
+    None
+):
+    from django.db import IntegrityError, transaction
+
+    before = [("people", "0007_distinct_pairs")]
+    after = [("people", "0008_name_text_other_names_deceased_date")]
+    # given a patient made before 0008
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    organization = old.get_model("core", "Organization").objects.create(slug="w", name="W")
+    people = old.get_model("people", "Person").objects
+    patient = people.create(
+        organization=organization, kind="patient", given_name="Ada", family_name="Byrne"
+    )
+    # when 0008 runs
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    # then they have no whole name, no other names and no date of death
+    new = executor.loader.project_state(after).apps.get_model("people", "Person").objects
+    row = new.get(pk=patient.pk)
+    assert (row.name_text, row.other_names, row.deceased_date) == ("", [], None)
+    # and a whole name alone is a name, while no name at all is still refused
+    new.create(organization_id=organization.pk, kind="referral_source", name_text="Dr. A. Okoye")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        new.create(organization_id=organization.pk, kind="patient")
+    # and the schema is back at the newest migrations for the tests that follow
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

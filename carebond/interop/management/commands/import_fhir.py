@@ -25,11 +25,13 @@ from rich.progress import (
 from rich.table import Table
 
 from carebond.core.command_options import organization_option
+from carebond.core.errors import CareBondError
 from carebond.interop.importing import importer
 from carebond.interop.importing.actions import OUTCOMES
+from carebond.interop.importing.connection_actions import DEFAULT_SYSTEM, connection_for_source
 from carebond.interop.models import ImportRun, ImportVia
 
-DEFAULT_SOURCE = "urn:carebond:source:fhir-import"
+DEFAULT_SOURCE = DEFAULT_SYSTEM
 
 
 class Command(BaseCommand):
@@ -42,8 +44,9 @@ class Command(BaseCommand):
             "--source",
             default=DEFAULT_SOURCE,
             help=(
-                "The sending system, e.g. the EHR's FHIR base URL. Re-imports from the same "
-                f"source update in place. Default: {DEFAULT_SOURCE}"
+                "The EHR connection, by name or system URI (e.g. the EHR's FHIR base URL); "
+                "created the first time it is named. Re-imports from the same connection "
+                f"update in place, whatever the path. Default: {DEFAULT_SOURCE}"
             ),
         )
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
@@ -58,6 +61,10 @@ class Command(BaseCommand):
         source = options["source"].strip()
         if not source or len(source) > 200:
             raise CommandError("--source must be 1 to 200 characters.")
+        try:
+            connection = connection_for_source(organization, source, acting_user=None)
+        except CareBondError as error:
+            raise CommandError(f"--source: {error.message}") from error
         console = Console(file=sys.stderr, highlight=False)
         show = not options["quiet"] and console.is_terminal
         with Progress(
@@ -86,10 +93,11 @@ class Command(BaseCommand):
             run = importer.import_files(
                 paths,
                 organization=organization,
-                source_system=source,
+                source_system=connection.system,
                 acting_user=None,
                 via=ImportVia.CLI,
                 progress=progress,
+                connection=connection,
             )
         self.stdout.write(render_summary(run), ending="")
         if run.bundles_rejected:
@@ -106,6 +114,8 @@ def render_summary(run: ImportRun) -> str:
     for resource_type, counts in run.counts.items():
         table.add_row(resource_type, *(str(counts.get(o, 0)) for o in OUTCOMES))
     console.print(table)
+    if run.connection is not None:
+        console.print(f"Connection: {run.connection.name} ({run.connection.system})")
     elapsed = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     rate = run.resources_read / elapsed if elapsed else 0.0
     console.print(
@@ -124,5 +134,8 @@ def render_summary(run: ImportRun) -> str:
             problems.add_row(p["file"], entry, p["resource"], p["path"], p["message"])
         console.print(problems)
     for notice in notices:
-        console.print(f"Note: {notice['path']}: {notice['message']}")
+        where = [notice["file"]] if notice.get("file") else []
+        where += [f"entry {notice['entry']}"] if notice.get("entry") is not None else []
+        where += [notice["path"]] if notice.get("path") else []
+        console.print(f"Note: {', '.join(where)}: {notice['message']}")
     return buffer.getvalue()
