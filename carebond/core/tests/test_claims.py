@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from carebond.core.claims import claim
 from carebond.core.models import Organization
+from carebond.testing.concurrency import at_once
 
 
 @pytest.mark.django_db
@@ -33,28 +31,15 @@ def test_a_claim_must_change_something() -> None:
 def test_two_claims_at_the_same_moment_have_one_winner() -> None:
     # given a free row and two workers released together
     organization = Organization.objects.create(slug="race", name="Race", country="US")
-    start = threading.Barrier(2)
     results: list[bool] = []
 
-    def worker() -> None:
-        try:
-            start.wait()
-            results.append(
-                claim(
-                    Organization,
-                    organization.pk,
-                    where={"country": "US"},
-                    change={"country": "CA"},
-                )
-            )
-        finally:
-            connections.close_all()
+    def claim_it() -> None:
+        results.append(
+            claim(Organization, organization.pk, where={"country": "US"}, change={"country": "CA"})
+        )
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    # when both claim it at once
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # when two workers claim it at once
+    errors = at_once(claim_it)
+    assert errors == []
     # then exactly one of them won
     assert sorted(results) == [False, True]

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from carebond.accounts.models import User
 from carebond.audit.models import AuditEvent
@@ -18,6 +17,7 @@ from carebond.interop.exporting import actions
 from carebond.interop.exporting.export import ExportedFile, write_ndjson_files
 from carebond.interop.models import BulkExport, ExportStatus
 from carebond.people.tests.factories import make_patient
+from carebond.testing.concurrency import at_once
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,24 +44,8 @@ def test_two_workers_given_one_export_at_once_write_it_once(
         return write_ndjson_files(*args, **kwargs)
 
     monkeypatch.setattr(actions, "write_ndjson_files", counted)
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            start.wait()
-            actions.run_bulk_export_job(export.pk)
-        except BaseException as error:  # reported to the test below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
     # when two workers run the job at the same moment
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = at_once(lambda: actions.run_bulk_export_job(export.pk))
 
     # then exactly one of them wrote the files and recorded the export
     assert errors == []

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from carebond.accounts.models import User
 from carebond.audit.models import AuditEvent
@@ -21,28 +19,7 @@ from carebond.interop.importing.tasks import run_fhir_upload
 from carebond.interop.models import ImportRun, ImportVia
 from carebond.interop.testing import synthea_subset
 from carebond.people.models import Person
-
-
-def _at_once(work: Callable[[], None], workers: int = 2) -> list[BaseException]:
-    """Run ``work`` in several threads released together; the errors they raised."""
-    start = threading.Barrier(workers)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            start.wait()
-            work()
-        except BaseException as error:  # reported to the test below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+from carebond.testing.concurrency import at_once
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,7 +58,7 @@ def test_two_workers_given_one_upload_at_once_import_it_once(
     monkeypatch.setattr(importer, "import_files", counted)
 
     # when two workers run the task for it at the same moment
-    errors = _at_once(work)
+    errors = at_once(work)
 
     # then exactly one of them imported it, once
     assert errors == []
