@@ -11,8 +11,8 @@ from django.db.models import F, Max
 from carebond.audit.recording import record_access
 from carebond.core.models import Location
 from carebond.interop.access import access_import_run
-from carebond.interop.models import EhrConnection, ImportRun, StoredResource
-from carebond.people.models import Person
+from carebond.interop.models import EhrConnection, ImportRun, SourceRecord, StoredResource
+from carebond.people.models import Person, PersonKind
 from carebond.touchpoints.models import Touchpoint
 
 if TYPE_CHECKING:
@@ -86,3 +86,21 @@ def facade_locations(organization_id: int, targets: Iterable[str]) -> dict[str, 
     ).values_list("pk", "resource_type", "public_id"):
         found[f"stored:{pk}"] = f"{resource_type}/{public_id}"
     return found
+
+
+def list_patients_of_run(
+    user: User, run: ImportRun, *, limit: int = 50
+) -> tuple[int, list[Person]]:
+    """The patients a run imported or updated (how many, and the first by name), so the run's
+    page leads to them. Read within the run's own audited read (importrun.read)."""
+    targets = SourceRecord.objects.filter(
+        organization_id=user.organization_id,
+        import_run=run.public_id,
+        origin_id__startswith="Patient/",
+        target__startswith="person:",
+    ).values_list("target", flat=True)
+    ids = {int(target.split(":", 1)[1]) for target in targets}
+    patients = Person.objects.filter(
+        organization_id=user.organization_id, pk__in=ids, kind=PersonKind.PATIENT
+    ).order_by("family_name", "given_name")
+    return len(ids), list(patients[:limit])

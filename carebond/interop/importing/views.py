@@ -136,8 +136,12 @@ def fhir_import(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def fhir_import_run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
     """The progress page: refreshes itself while the import runs."""
-    run = import_selectors.get_import_run(signed_in_user(request), run_id)
+    user = signed_in_user(request)
+    run = import_selectors.get_import_run(user, run_id)
     rows = [(t, [c.get(o, 0) for o in OUTCOMES]) for t, c in run.counts.items()]
+    patient_count, patients = (
+        import_selectors.list_patients_of_run(user, run) if run.status != "running" else (0, [])
+    )
     context = {
         "run": run,
         "outcomes": OUTCOMES,
@@ -145,5 +149,7 @@ def fhir_import_run(request: HttpRequest, run_id: uuid.UUID) -> HttpResponse:
         "rejected": [p for p in run.problems if not p.get("notice")],
         "notices": [p for p in run.problems if p.get("notice")],
         "running": run.status == "running",
+        "patients": patients,
+        "patient_count": patient_count,
     }
     return render(request, "interop/fhir_import_run.html", context)

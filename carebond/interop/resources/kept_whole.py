@@ -27,8 +27,10 @@ from carebond.core.fhir.parsing import (
 )
 from carebond.core.fhir.search import ID_PARAM
 from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
+from carebond.core.permissions import PHI_READERS, AccessPolicy
 from carebond.interop.models import StoredResource
 from carebond.interop.resources.records import StoredRecord
+from carebond.people.access import HISTORY_READERS
 from carebond.people.fhir import patient_params, person_if_patient
 
 
@@ -107,12 +109,15 @@ def kept_whole_rows(resource_type: str) -> FhirRows:
     )
 
 
-def kept_whole(resource_type: str, *, in_facade: bool = True) -> FhirTypeModule:
+def kept_whole(
+    resource_type: str, *, in_facade: bool = True, policy: AccessPolicy = PHI_READERS
+) -> FhirTypeModule:
     return FhirTypeModule(
         resource_type,
         read=map_stored,
         sources=(kept_whole_rows(resource_type),),
         in_facade=in_facade,
+        policy=policy,
         documentation="Kept as imported (references point at CareBond ids).",
         kept_whole=True,
     )
@@ -122,7 +127,9 @@ FHIR_TYPES = (
     kept_whole("Appointment"),
     kept_whole("ServiceRequest"),
     kept_whole("Task"),
-    kept_whole("QuestionnaireResponse"),
+    # Answers to health questionnaires (a PHQ-9, an intake form) are clinical: minimum
+    # necessary, as the medical-history summary.
+    kept_whole("QuestionnaireResponse", policy=HISTORY_READERS),
     # Kept and exported, but not served by the facade.
     kept_whole("Questionnaire", in_facade=False),
 )

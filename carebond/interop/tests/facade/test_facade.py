@@ -553,3 +553,15 @@ def test_a_browser_session_must_send_the_csrf_token_to_write(
     assert response.status_code == 403
     assert _issue(response)["code"] == "forbidden"
     assert not ImportRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.CLINICIAN, 200), (Role.MANAGER, 200), (Role.FRONT_DESK, 403), (Role.LIAISON, 403)],
+)
+def test_questionnaire_answers_are_for_clinical_roles_only(
+    role: str, status: int, fhir_for: Callable[[User], Client], users_a: dict[str, User]
+) -> None:
+    # minimum necessary: answers to health questionnaires are clinical, as the history is
+    response = fhir_for(users_a[role]).get(BASE + "QuestionnaireResponse")
+    assert response.status_code == status

@@ -64,6 +64,15 @@ def test_uploaded_files_are_imported_in_the_background_and_the_run_shows_it(
     page = client.get(response["Location"])
     assert b'http-equiv="refresh"' not in page.content
     assert b"Patient" in page.content
+    # the finished run leads to the patient it brought in
+    patient = Person.objects.get(organization=org_a, kind="patient")
+    body = page.content.decode()
+    assert "1 patient imported or updated" in body
+    assert f'href="/people/{patient.public_id}/"' in body
+    # and its notes say what happened in words, the FHIR path as the detail after them
+    notes = body.split('data-testid="import-notes"')[1].split("</ul>")[0]
+    assert "A phone number is not a number of the country it was read in" in notes
+    assert notes.index("A phone number") < notes.index("<code>Patient.telecom</code>")
     listing = client.get(URL)
     assert str(run.public_id).encode() in listing.content
 
@@ -81,6 +90,9 @@ def test_a_rejected_bundle_is_listed_with_its_reason(
 
     assert b"is not a FHIR R4 resource type" in page.content
     assert b"visit.json" in page.content
+    # said in words first; the FHIR path is the detail, in its own column
+    row = page.content.decode().split('data-testid="import-problems"')[1].split("</tr>")[1]
+    assert row.index("is not a FHIR R4 resource type") < row.index("<code")
     # file names can carry patients' names: opening the run is an audited read
     read = AuditEvent.objects.filter(action="importrun.read", target_id=str(run.public_id))
     assert read.get().actor == manager_a
