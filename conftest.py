@@ -9,7 +9,7 @@ from django.conf import settings
 
 BROWSER_TESTS = Path(__file__).resolve().parent / "tests" / "browser"
 
-pytest_plugins = ["carebond.testing.fixtures"]
+pytest_plugins = ["carebond.testing.fixtures", "carebond.testing.sms_provider"]
 
 
 def pytest_report_header() -> str:

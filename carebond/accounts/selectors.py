@@ -19,6 +19,16 @@ def list_users(*, user: User) -> QuerySet[User]:
     return User.objects.filter(organization_id=user.organization_id).order_by("username")
 
 
+def list_colleagues(user: User) -> list[User]:
+    """Active accounts of the user's organisation that serve people (work can be handed to
+    them): everyone but the analyst."""
+    return list(
+        User.objects.filter(organization_id=user.organization_id, is_active=True)
+        .exclude(role="analyst")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def list_api_tokens(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 

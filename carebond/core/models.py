@@ -39,6 +39,8 @@ class Organization(PublicIdModel, TimestampedModel):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     # ISO 3166 alpha-2: how phone numbers written without a country code are read.
     country = models.CharField(max_length=2, default="US")
+    # BCP-47: the language of messages to people whose own language has no template.
+    default_language = models.CharField(max_length=35, default="en")
 
     class Meta:
         ordering = ["name"]

@@ -219,6 +219,7 @@ class Purpose(models.TextChoices):
     CARE = "care", "Care and results"
     SURVEY = "survey", "Surveys and feedback"
     MARKETING = "marketing", "News and marketing"
+    WORK = "work", "Work messages (staff, referral partners)"
 
 
 class ConsentStatus(models.TextChoices):
@@ -228,6 +229,10 @@ class ConsentStatus(models.TextChoices):
 
 class ConsentMethod(models.TextChoices):
     VERBAL = "verbal", "Verbal, recorded by staff"
+    PHONE = "phone", "By phone, recorded by staff"
+    EMAIL = "email", "By email, recorded by staff"
+    TEXT_REPLY = "text_reply", "Text reply, confirmed by staff"
+    PROVIDER = "provider", "Opted out with the text provider"
     WRITTEN = "written", "Signed form"
     PORTAL = "portal", "Patient portal"
     SMS_KEYWORD = "sms_keyword", "Text keyword (e.g. STOP)"

@@ -19,6 +19,7 @@ from carebond.core.permissions import PHI_ROLES
 from carebond.core.registry import person_relations
 from carebond.people.access import access_person, may_read_history, may_read_notes
 from carebond.people.models import (
+    Address,
     CareTeamMember,
     ConsentRecord,
     ConsentStatus,
@@ -583,3 +584,41 @@ def group_history(items: Iterable[HistoryItem]) -> list[HistoryGroup]:
             )
         )
     return sorted(rows, key=lambda g: (g.category, not g.is_active, g.display.casefold()))
+
+
+# Reads for other apps that contact people (messaging): the ledger and the contact points, with
+# no access check of their own: the caller already holds the person through its own access rules.
+
+
+def consent_in_force(person_id: int, *, channel: str, purpose: str) -> ConsentRecord | None:
+    """The newest decision about this channel and purpose, or None when there is none."""
+    return (
+        ConsentRecord.objects.filter(person_id=person_id, channel=channel, purpose=purpose)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+
+
+def contact_address(person: Person, *, system: str) -> str:
+    """The first-ranked phone (E.164) or email of a person, or "" when there is none."""
+    point = ContactPoint.objects.filter(person=person, system=system).order_by("rank", "id").first()
+    return point.value if point else ""
+
+
+def people_reached_at(organization_id: int, *, system: str, value: str) -> list[Person]:
+    """The live people of an organisation who have this phone number or email (a household
+    may share one). Merged records are left out: their contacts moved to the survivor."""
+    return list(
+        Person.objects.live()
+        .filter(
+            organization_id=organization_id,
+            contact_points__system=system,
+            contact_points__value=value,
+        )
+        .distinct()
+        .order_by("id")
+    )
+
+
+def first_address(person: Person) -> Address | None:
+    return Address.objects.filter(person=person).order_by("rank", "id").first()

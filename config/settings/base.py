@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "carebond.audit",
     "carebond.people",
     "carebond.touchpoints",
+    "carebond.messaging",
     "carebond.value_maps",
     "carebond.interop",
     "carebond.demo",
@@ -206,6 +207,31 @@ PASSWORD_RESET_TIMEOUT = 3600
 BASE_URL = env_str("CAREBOND_BASE_URL", "")
 # A mail server that hangs must not hang the worker.
 EMAIL_TIMEOUT = env_int("CAREBOND_EMAIL_TIMEOUT", 10)
+
+# --- messaging (docs/messaging.md) -----------------------------------------------------------
+# Which plug-in carries each channel (carebond/messaging/channels/<kind>/): email goes through
+# Django's email backend above; texts through a Twilio-compatible REST API, or the console.
+MESSAGING_CHANNELS = {
+    "email": env_str("CAREBOND_EMAIL_CHANNEL", "email"),
+    "sms": env_str("CAREBOND_SMS_CHANNEL", "console"),
+}
+TWILIO_ACCOUNT_SID = env_str("CAREBOND_TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("CAREBOND_TWILIO_AUTH_TOKEN", "")
+# The provider's API root: Twilio's, or any compatible provider's.
+TWILIO_BASE_URL = env_str("CAREBOND_TWILIO_BASE_URL", "https://api.twilio.com")
+# Where the console channel writes the texts it "sends" (the demo reads them there).
+SMS_FILE_PATH = Path(env_str("CAREBOND_SMS_FILE_PATH", str(VAR_DIR / "sms-outbox")))
+# Recipient's local hours in which non-urgent messages may go (stricter states narrow it).
+MESSAGING_QUIET_HOURS = (8, 21)
+# Per person and purpose: at most N messages in D days (None: no cap beyond the law's).
+MESSAGING_CAPS: dict[str, tuple[int, int]] = {
+    "marketing": (2, 30),
+    "survey": (1, 30),
+}
+# Sending attempts before a transient failure becomes a permanent one.
+MESSAGING_MAX_ATTEMPTS = env_int("CAREBOND_MESSAGING_MAX_ATTEMPTS", 8)
+# A message a worker claimed and has not finished after this long is looked at again.
+MESSAGING_CLAIM_SECONDS = env_int("CAREBOND_MESSAGING_CLAIM_SECONDS", 120)
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).

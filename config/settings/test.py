@@ -33,6 +33,7 @@ FHIR_EXPORT_DIR = TEST_FILES / "fhir-exports"
 FHIR_UPLOAD_DIR = TEST_FILES / "fhir-uploads"
 AUDIT_CHECKPOINT_FILE = str(TEST_FILES / "audit-checkpoints.jsonl")
 EMAIL_FILE_PATH = TEST_FILES / "outbox"
+SMS_FILE_PATH = TEST_FILES / "sms-outbox"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # (the suite's own database is in memory; this only keeps the name out of var/ too)
     DATABASES["default"]["NAME"] = str(TEST_FILES / "carebond.sqlite3")  # noqa: F405

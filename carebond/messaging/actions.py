@@ -1,0 +1,468 @@
+"""Writes of the messaging app: templates, queueing a message (the outbox row, written in the
+caller's transaction), and what staff do in the inbox. Sending is the worker's (dispatch.py);
+what comes in is inbound.py's."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+
+from carebond.audit.recording import record_audit
+from carebond.core import clock
+from carebond.core.errors import InvalidFields, InvalidInput, RuleViolation
+from carebond.core.models import Organization
+from carebond.messaging import compliance
+from carebond.messaging.builtin import BUILT_IN
+from carebond.messaging.models import (
+    Campaign,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    InboxNote,
+    Message,
+    MessageChannel,
+    MessagePurpose,
+    MessageStatus,
+    MessageTemplate,
+    Sender,
+)
+from carebond.messaging.wording import lint_template, render
+from carebond.people.models import ContactSystem, Person, PersonKind
+from carebond.people.selectors import contact_address
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+SYSTEM_FOR_CHANNEL = {
+    MessageChannel.SMS: ContactSystem.PHONE,
+    MessageChannel.EMAIL: ContactSystem.EMAIL,
+}
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+def ensure_built_in_templates(organization: Organization) -> int:
+    """Add the built-in templates an organisation lacks (never overwrite its edits)."""
+    have = set(
+        MessageTemplate.objects.filter(organization=organization).values_list(
+            "key", "channel", "language"
+        )
+    )
+    missing = [
+        MessageTemplate(
+            organization=organization,
+            key=b.key,
+            name=b.name,
+            purpose=b.purpose,
+            channel=b.channel,
+            language=b.language,
+            subject=b.subject,
+            body_text=b.body_text,
+            body_html=b.body_html,
+            built_in=True,
+        )
+        for b in BUILT_IN
+        if (b.key, b.channel, b.language) not in have
+    ]
+    MessageTemplate.objects.bulk_create(missing)
+    return len(missing)
+
+
+def check_save_template(
+    template: MessageTemplate, *, subject: str, body_text: str, body_html: str, acting_user: User
+) -> MessageTemplate:
+    """Refuse a template the linter finds fault with, naming every problem at its part."""
+    if not body_text.strip():
+        raise InvalidInput("A template needs its text.", field="body_text")
+    result = lint_template(
+        purpose=template.purpose, subject=subject, body_text=body_text, body_html=body_html
+    )
+    if not result.ok:
+        raise InvalidFields([InvalidInput(p.message, field=p.part) for p in result.problems])
+    return do_save_template(
+        template, subject=subject, body_text=body_text, body_html=body_html, acting_user=acting_user
+    )
+
+
+@transaction.atomic
+def do_save_template(
+    template: MessageTemplate, *, subject: str, body_text: str, body_html: str, acting_user: User
+) -> MessageTemplate:
+    """Audit: message_template.changed."""
+    changed = [
+        name
+        for name, value in (
+            ("subject", subject),
+            ("body_text", body_text),
+            ("body_html", body_html),
+        )
+        if getattr(template, name) != value
+    ]
+    template.subject, template.body_text, template.body_html = subject, body_text, body_html
+    template.save()
+    record_audit(
+        actor=acting_user,
+        action="message_template.changed",
+        target=template,
+        changed_fields=changed,
+    )
+    return template
+
+
+def find_template(
+    organization: Organization, *, key: str, channel: str, language: str
+) -> MessageTemplate:
+    """The template in the person's language, else the organisation's default, else English."""
+    primary = (language or "").split("-")[0].lower()
+    wanted = [lang for lang in (primary, organization.default_language, "en") if lang]
+    found = {
+        t.language: t
+        for t in MessageTemplate.objects.filter(
+            organization=organization, key=key, channel=channel, language__in=wanted
+        )
+    }
+    for language_tag in wanted:
+        if language_tag in found:
+            return found[language_tag]
+    raise InvalidInput(
+        f"There is no {MessageChannel(channel).label.lower()} template {key!r}.", field="template"
+    )
+
+
+# --- merge values ----------------------------------------------------------------------------
+
+_DAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+}
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+}
+
+
+def format_time(moment: datetime, *, zone: ZoneInfo, language: str) -> str:
+    """A date and time as the recipient reads it, in their own time zone."""
+    local = moment.astimezone(zone)
+    if language == "es":
+        day, month = _DAYS["es"][local.weekday()], _MONTHS["es"][local.month - 1]
+        return f"{day} {local.day} {month} a las {local:%H:%M}"
+    day, month = _DAYS["en"][local.weekday()], _MONTHS["en"][local.month - 1]
+    hour = local.hour % 12 or 12
+    return f"{day} {local.day} {month} at {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def merge_values(
+    person: Person, *, language: str, sender: Sender | None, extra: dict[str, object]
+) -> dict[str, str]:
+    organization = person.organization
+    zone = ZoneInfo(person.time_zone or organization.time_zone)
+    values: dict[str, str] = {
+        "preferred_name": person.preferred_name or person.given_name or person.display_name,
+        "organization": organization.name,
+        "call_back_number": _call_back_number(organization),
+    }
+    for name, value in extra.items():
+        if isinstance(value, datetime):
+            values[name] = format_time(value, zone=zone, language=language)
+        elif value is not None:
+            values[name] = str(value)
+    return values
+
+
+def _call_back_number(organization: Organization) -> str:
+    from carebond.core.models import Location
+
+    location = (
+        Location.objects.filter(organization=organization).exclude(phone="").order_by("id").first()
+    )
+    return location.phone if location else ""
+
+
+# --- queueing --------------------------------------------------------------------------------
+
+
+def pick_sender(organization_id: int, *, channel: str, purpose: str) -> Sender | None:
+    for sender in Sender.objects.filter(organization_id=organization_id, channel=channel).order_by(
+        "id"
+    ):
+        if purpose in sender.purposes:
+            return sender
+    return None
+
+
+@transaction.atomic
+def check_queue_message(
+    person: Person,
+    *,
+    purpose: str,
+    channel: str,
+    template_key: str,
+    idempotency_key: str,
+    extra: dict[str, object] | None = None,
+    urgent: bool = False,
+    acting_user: User | None,
+    campaign: Campaign | None = None,
+) -> Message:
+    """Write the outbox row for one message from a template, in the caller's transaction.
+
+    The same idempotency key twice gives the first row back (no second message). A message the
+    rules refuse is written too, as ``blocked`` with the reason, so staff see why it never went.
+    Audit: message.queued or message.blocked."""
+    existing = Message.objects.filter(
+        organization_id=person.organization_id, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        return existing
+    if purpose not in MessagePurpose.values or channel not in MessageChannel.values:
+        raise InvalidInput("Unknown purpose or channel.", field="purpose")
+    template = find_template(
+        person.organization, key=template_key, channel=channel, language=person.preferred_language
+    )
+    if template.purpose != purpose:
+        raise InvalidInput(
+            f"Template {template_key!r} is for {template.get_purpose_display().lower()} messages.",
+            field="template",
+        )
+    sender = pick_sender(person.organization_id, channel=channel, purpose=purpose)
+    rendered = render(
+        subject=template.subject,
+        body_text=template.body_text,
+        body_html=template.body_html,
+        values=merge_values(person, language=template.language, sender=sender, extra=extra or {}),
+    )
+    return do_queue_message(
+        person,
+        purpose=purpose,
+        channel=channel,
+        sender=sender,
+        subject=rendered.subject,
+        body=rendered.body_text,
+        body_html=rendered.body_html,
+        template_key=template.key,
+        language=template.language,
+        idempotency_key=idempotency_key,
+        urgent=urgent,
+        acting_user=acting_user,
+        campaign=campaign,
+    )
+
+
+@transaction.atomic
+def do_queue_message(
+    person: Person,
+    *,
+    purpose: str,
+    channel: str,
+    sender: Sender | None,
+    subject: str,
+    body: str,
+    body_html: str = "",
+    template_key: str = "",
+    language: str = "",
+    idempotency_key: str,
+    urgent: bool = False,
+    acting_user: User | None,
+    campaign: Campaign | None = None,
+    conversation: Conversation | None = None,
+    replying: bool = False,
+) -> Message:
+    """Audit: message.queued or message.blocked. The row is the outbox: the worker sends it."""
+    now = clock.now()
+    address = contact_address(person, system=SYSTEM_FOR_CHANNEL[channel])
+    decision = compliance.decide(
+        person,
+        channel=channel,
+        purpose=purpose,
+        body=body,
+        at=now,
+        urgent=urgent,
+        replying=replying,
+    )
+    status, reason = MessageStatus.QUEUED, ""
+    if not address:
+        status = MessageStatus.BLOCKED
+        reason = f"No {'phone number' if channel == MessageChannel.SMS else 'email address'}."
+    elif sender is None:
+        status = MessageStatus.BLOCKED
+        reason = f"No sender is set up for {purpose} {MessageChannel(channel).label.lower()}s."
+    elif not decision.allowed:
+        status, reason = MessageStatus.BLOCKED, decision.reason
+    elif decision.send_at and decision.send_at > now:
+        reason = "Held for the recipient's quiet hours."
+    message = Message(
+        organization_id=person.organization_id,
+        person=person,
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        purpose=purpose,
+        sender=sender,
+        to_address=address,
+        from_address=sender.address if sender else "",
+        subject=subject,
+        body=body,
+        body_html=body_html,
+        template_key=template_key,
+        language=language,
+        exempt=decision.exempt,
+        urgent=urgent,
+        status=status,
+        status_reason=reason,
+        error_code=decision.code if status == MessageStatus.BLOCKED else "",
+        idempotency_key=idempotency_key,
+        due_at=decision.send_at or now,
+        created_at=now,
+        created_by=acting_user,
+        campaign=campaign,
+    )
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        # Another request queued the same key a moment ago: theirs is the message.
+        return Message.objects.get(
+            organization_id=person.organization_id, idempotency_key=idempotency_key
+        )
+    record_audit(
+        actor=acting_user,
+        action="message.queued" if status == MessageStatus.QUEUED else "message.blocked",
+        target=message,
+        organization=person.organization,
+        patient=person if person.kind == PersonKind.PATIENT else None,
+    )
+    return message
+
+
+# --- the inbox -------------------------------------------------------------------------------
+
+
+def check_reply(conversation: Conversation, *, body: str, acting_user: User) -> Message:
+    """A staff reply in a conversation, by the conversation's channel, from its sender."""
+    from carebond.messaging.wording import reply_health_words
+
+    body = body.strip()
+    if not body:
+        raise InvalidInput("Write a reply first.", field="body")
+    if conversation.person is None:
+        raise RuleViolation(
+            "This conversation is not linked to a person yet: link it first.",
+            code="conversation_unlinked",
+        )
+    found = reply_health_words(body)
+    if found:
+        raise InvalidInput(
+            f"The reply may reveal health information ({', '.join(found)}). Texts and emails "
+            "are not private: send the care-message template, which gives a secure link, or "
+            "call instead.",
+            field="body",
+        )
+    if conversation.channel == MessageChannel.SMS and len(body) > 1600:
+        raise InvalidInput("A text reply can be at most 1,600 characters.", field="body")
+    return do_reply(conversation, body=body, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_reply(conversation: Conversation, *, body: str, acting_user: User) -> Message:
+    """Audit: message.queued. Answering marks the conversation read and no longer waiting."""
+    person = conversation.person
+    assert person is not None
+    message = do_queue_message(
+        person,
+        purpose=MessagePurpose.CARE,
+        channel=conversation.channel,
+        sender=conversation.sender,
+        subject="Re: your message",
+        body=body,
+        idempotency_key=f"reply:{conversation.public_id}:{clock.now().isoformat()}",
+        acting_user=acting_user,
+        conversation=conversation,
+        replying=True,
+        urgent=True,
+    )
+    if message.status == MessageStatus.BLOCKED:
+        raise RuleViolation(f"Not sent: {message.status_reason}", code=message.error_code)
+    # A reply goes to the address the conversation is with, not the person's first one.
+    Message.objects.filter(pk=message.pk).update(to_address=conversation.address)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        unread=0, waiting_since=None, last_message_at=message.created_at
+    )
+    return message
+
+
+@transaction.atomic
+def do_assign_conversation(
+    conversation: Conversation, *, assignee: User | None, acting_user: User
+) -> Conversation:
+    """Audit: conversation.assigned."""
+    if assignee is not None and assignee.organization_id != conversation.organization_id:
+        raise InvalidInput("Choose someone of your organisation.", field="assignee")
+    conversation.assigned_to = assignee
+    conversation.save(update_fields=["assigned_to", "updated_at"])
+    record_audit(
+        actor=acting_user,
+        action="conversation.assigned",
+        target=conversation,
+        changed_fields=["assigned_to"],
+    )
+    return conversation
+
+
+@transaction.atomic
+def do_set_conversation_status(
+    conversation: Conversation, *, status: str, until: datetime | None = None, acting_user: User
+) -> Conversation:
+    """Close, snooze until a time, or reopen. Audit: conversation.<status>."""
+    if status not in ConversationStatus.values:
+        raise InvalidInput("Unknown status.", field="status")
+    if status == ConversationStatus.SNOOZED:
+        if until is None or until <= clock.now():
+            raise InvalidInput("Snooze until a time in the future.", field="until")
+        if until > clock.now() + timedelta(days=90):
+            raise InvalidInput("Snooze for at most 90 days.", field="until")
+    conversation.status = status
+    conversation.snoozed_until = until if status == ConversationStatus.SNOOZED else None
+    if status == ConversationStatus.CLOSED:
+        conversation.unread, conversation.waiting_since = 0, None
+    conversation.save()
+    record_audit(
+        actor=acting_user,
+        action=f"conversation.{status}",
+        target=conversation,
+        changed_fields=["status"],
+    )
+    return conversation
+
+
+@transaction.atomic
+def do_add_inbox_note(conversation: Conversation, *, text: str, acting_user: User) -> InboxNote:
+    """Audit: conversation.note_added (the words are encrypted, never in the audit)."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Write the note first.", field="text")
+    note = InboxNote.objects.create(
+        organization_id=conversation.organization_id,
+        conversation=conversation,
+        author=acting_user,
+        text=text,
+        created_at=clock.now(),
+    )
+    record_audit(
+        actor=acting_user,
+        action="conversation.note_added",
+        target=conversation,
+        changed_fields=["notes"],
+    )
+    return note
+
+
+def mark_viewing(conversation: Conversation, *, user: User) -> None:
+    """Show others that this user has the conversation open (a marker, not a lock), and mark its
+    messages read."""
+    Conversation.objects.filter(pk=conversation.pk).update(
+        viewing_by=user, viewing_since=clock.now(), unread=0
+    )

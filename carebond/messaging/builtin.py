@@ -1,0 +1,352 @@
+"""The templates every organisation starts with, in English and Spanish. Organisations edit
+their copies; ``ensure_built_in_templates`` adds what is missing and never overwrites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from carebond.messaging.models import MessageChannel, MessagePurpose
+
+SMS, EMAIL = MessageChannel.SMS, MessageChannel.EMAIL
+
+
+@dataclass(frozen=True)
+class BuiltIn:
+    key: str
+    name: str
+    purpose: str
+    channel: str
+    language: str
+    body_text: str
+    subject: str = ""
+    body_html: str = ""
+
+
+def _email(key: str, name: str, purpose: str, language: str, subject: str, text: str) -> BuiltIn:
+    html = "".join(f"<p>{paragraph}</p>" for paragraph in text.split("\n\n"))
+    return BuiltIn(key, name, purpose, EMAIL, language, text, subject, html)
+
+
+A, C, S, R, M = (
+    MessagePurpose.APPOINTMENT,
+    MessagePurpose.CARE,
+    MessagePurpose.SURVEY,
+    MessagePurpose.SERVICE_RECOVERY,
+    MessagePurpose.MARKETING,
+)
+ST, RF, RE = MessagePurpose.STAFF, MessagePurpose.REFERRAL, MessagePurpose.REPLY
+
+BUILT_IN: tuple[BuiltIn, ...] = (
+    # Appointments: the minimum necessary (no specialty, procedure or reason), under 160 chars.
+    BuiltIn(
+        "appointment_reminder",
+        "Appointment reminder",
+        A,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, a reminder of your visit at {{ location }} on "
+        "{{ appointment_time }}. Reply C to confirm or call {{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "appointment_reminder",
+        "Appointment reminder",
+        A,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, le recordamos su cita en {{ location }} el "
+        "{{ appointment_time }}. Responda C para confirmar o llame al {{ call_back_number }}.",
+    ),
+    _email(
+        "appointment_reminder",
+        "Appointment reminder",
+        A,
+        "en",
+        "Your visit at {{ organization }}",
+        "Hello {{ preferred_name }},\n\nThis is a reminder of your visit at {{ location }} on "
+        "{{ appointment_time }}.\n\nTo change it, call {{ call_back_number }} or open "
+        "{{ link }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "appointment_reminder",
+        "Appointment reminder",
+        A,
+        "es",
+        "Su cita en {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nLe recordamos su cita en {{ location }} el "
+        "{{ appointment_time }}.\n\nPara cambiarla, llame al {{ call_back_number }} o abra "
+        "{{ link }}.\n\n{{ organization }}",
+    ),
+    BuiltIn(
+        "care_message",
+        "New message from your care team",
+        C,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, {{ organization }} has a message for you. Open it securely: "
+        "{{ link }}",
+    ),
+    BuiltIn(
+        "care_message",
+        "New message from your care team",
+        C,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, {{ organization }} tiene un mensaje para usted. Ábralo de "
+        "forma segura: {{ link }}",
+    ),
+    _email(
+        "care_message",
+        "New message from your care team",
+        C,
+        "en",
+        "A message from {{ organization }}",
+        "Hello {{ preferred_name }},\n\nYour care team at {{ organization }} sent you a "
+        "message. Open it securely (we will ask your birth date): {{ link }}\n\n"
+        "Questions? Call {{ call_back_number }}.",
+    ),
+    _email(
+        "care_message",
+        "New message from your care team",
+        C,
+        "es",
+        "Un mensaje de {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nSu equipo de atención en {{ organization }} le envió un "
+        "mensaje. Ábralo de forma segura (le pediremos su fecha de nacimiento): {{ link }}\n\n"
+        "¿Preguntas? Llame al {{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "survey_invitation",
+        "How was your visit?",
+        S,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, how was your visit to {{ organization }}? Two minutes: "
+        "{{ link }} Reply STOP to opt out.",
+    ),
+    BuiltIn(
+        "survey_invitation",
+        "How was your visit?",
+        S,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, ¿cómo fue su visita a {{ organization }}? Dos minutos: "
+        "{{ link }} Responda ALTO para no recibir más.",
+    ),
+    _email(
+        "survey_invitation",
+        "How was your visit?",
+        S,
+        "en",
+        "How was your visit to {{ organization }}?",
+        "Hello {{ preferred_name }},\n\nWe would like to hear how your visit went. It takes "
+        "about two minutes: {{ link }}\n\nTo stop these emails: {{ unsubscribe_link }}",
+    ),
+    _email(
+        "survey_invitation",
+        "How was your visit?",
+        S,
+        "es",
+        "¿Cómo fue su visita a {{ organization }}?",
+        "Hola {{ preferred_name }}:\n\nNos gustaría saber cómo fue su visita. Toma unos dos "
+        "minutos: {{ link }}\n\nPara no recibir estos correos: {{ unsubscribe_link }}",
+    ),
+    BuiltIn(
+        "service_recovery",
+        "We are sorry",
+        R,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, this is {{ staff_name }} at {{ organization }}. We are sorry "
+        "your visit fell short. May we call you? {{ call_back_number }}",
+    ),
+    BuiltIn(
+        "service_recovery",
+        "We are sorry",
+        R,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, soy {{ staff_name }} de {{ organization }}. Sentimos que "
+        "su visita no fuera buena. ¿Podemos llamarle? {{ call_back_number }}",
+    ),
+    _email(
+        "service_recovery",
+        "We are sorry",
+        R,
+        "en",
+        "We are sorry, {{ preferred_name }}",
+        "Hello {{ preferred_name }},\n\nI am {{ staff_name }} at {{ organization }}. You told "
+        "us your visit fell short, and I would like to put it right. Please call me on "
+        "{{ call_back_number }} or reply to this email.\n\nTo stop these emails: "
+        "{{ unsubscribe_link }}",
+    ),
+    _email(
+        "service_recovery",
+        "We are sorry",
+        R,
+        "es",
+        "Lo sentimos, {{ preferred_name }}",
+        "Hola {{ preferred_name }}:\n\nSoy {{ staff_name }} de {{ organization }}. Nos dijo que "
+        "su visita no fue buena y quiero arreglarlo. Llámeme al {{ call_back_number }} o "
+        "responda a este correo.\n\nPara no recibir estos correos: {{ unsubscribe_link }}",
+    ),
+    BuiltIn(
+        "recall",
+        "Time for a check-up",
+        M,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, it has been a while since your last visit to "
+        "{{ organization }}. Book a check-up: {{ link }} Reply STOP to opt out.",
+    ),
+    BuiltIn(
+        "recall",
+        "Time for a check-up",
+        M,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, hace tiempo de su última visita a {{ organization }}. "
+        "Reserve una revisión: {{ link }} Responda ALTO para no recibir más.",
+    ),
+    _email(
+        "recall",
+        "Time for a check-up",
+        M,
+        "en",
+        "Time for a check-up at {{ organization }}",
+        "Hello {{ preferred_name }},\n\nIt has been a while since your last visit. Book a "
+        "check-up when it suits you: {{ link }}\n\nTo stop these emails: {{ unsubscribe_link }}",
+    ),
+    _email(
+        "recall",
+        "Time for a check-up",
+        M,
+        "es",
+        "Es hora de una revisión en {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nHace tiempo de su última visita. Reserve una revisión "
+        "cuando le convenga: {{ link }}\n\nPara no recibir estos correos: {{ unsubscribe_link }}",
+    ),
+    _email(
+        "staff_notice",
+        "Staff notice",
+        ST,
+        "en",
+        "{{ organization }}: a note for the team",
+        "Hello {{ preferred_name }},\n\n{{ free_text }}\n\n{{ staff_name }}",
+    ),
+    _email(
+        "staff_notice",
+        "Staff notice",
+        ST,
+        "es",
+        "{{ organization }}: una nota para el equipo",
+        "Hola {{ preferred_name }}:\n\n{{ free_text }}\n\n{{ staff_name }}",
+    ),
+    _email(
+        "referral_update",
+        "Referral update",
+        RF,
+        "en",
+        "An update on your referral to {{ organization }}",
+        "Hello {{ preferred_name }},\n\nThank you for your referral. {{ free_text }}\n\n"
+        "{{ staff_name }}, {{ organization }}, {{ call_back_number }}",
+    ),
+    _email(
+        "referral_update",
+        "Referral update",
+        RF,
+        "es",
+        "Novedades de su derivación a {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nGracias por su derivación. {{ free_text }}\n\n"
+        "{{ staff_name }}, {{ organization }}, {{ call_back_number }}",
+    ),
+    # Automatic replies to a person's own text.
+    BuiltIn(
+        "opt_out_confirmation",
+        "Opt-out confirmation",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: you will get no more texts from this number. Reply START to "
+        "receive them again.",
+    ),
+    BuiltIn(
+        "opt_out_confirmation",
+        "Opt-out confirmation",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: no recibirá más mensajes de este número. Responda START para "
+        "volver a recibirlos.",
+    ),
+    BuiltIn(
+        "opt_in_confirmation",
+        "Opt-in confirmation",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: you will receive texts from this number again. Reply STOP to end.",
+    ),
+    BuiltIn(
+        "opt_in_confirmation",
+        "Opt-in confirmation",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: volverá a recibir mensajes de este número. Responda ALTO para "
+        "terminar.",
+    ),
+    BuiltIn(
+        "help_reply",
+        "Help",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: for help call {{ call_back_number }}. Reply STOP to end texts. "
+        "In an emergency call 911.",
+    ),
+    BuiltIn(
+        "help_reply",
+        "Help",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: para ayuda llame al {{ call_back_number }}. Responda ALTO para no "
+        "recibir más. En una emergencia llame al 911.",
+    ),
+    BuiltIn(
+        "which_person",
+        "Which person?",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: more than one person uses this number. Please reply with the name "
+        "and birth date of the person your message is about.",
+    ),
+    BuiltIn(
+        "which_person",
+        "Which person?",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: más de una persona usa este número. Responda con el nombre y la "
+        "fecha de nacimiento de la persona de su mensaje.",
+    ),
+    BuiltIn(
+        "after_hours",
+        "After hours",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: our office is closed; we will answer when we open. In an "
+        "emergency call 911.",
+    ),
+    BuiltIn(
+        "after_hours",
+        "After hours",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: la oficina está cerrada; responderemos al abrir. En una "
+        "emergencia llame al 911.",
+    ),
+)

@@ -1,0 +1,52 @@
+"""What every channel plug-in offers the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message as a provider sees it (built by the outbox from a Message row)."""
+
+    public_id: str
+    to: str
+    sender: str
+    text: str
+    subject: str = ""
+    html: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Where the provider reports delivery (SMS status callbacks).
+    status_callback: str = ""
+
+
+class SendFailure(Exception):
+    """The provider did not take the message. ``transient``: try again later (a timeout, a
+    busy server); otherwise never (an invalid number, a refused address). ``revoked``: the
+    provider says the recipient opted out with it, which CareBond records as a revocation."""
+
+    def __init__(
+        self, reason: str, *, transient: bool, code: str = "", revoked: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+        self.code = code
+        self.revoked = revoked
+
+
+class Channel(Protocol):
+    # Whether ``find_accepted`` can answer: a provider with an API can be asked what it took; a
+    # plain SMTP server cannot.
+    can_reconcile: bool
+
+    def send(self, message: Outgoing) -> str:
+        """Hand the message over; return the provider's id for it. Raises SendFailure."""
+        ...
+
+    def find_accepted(self, message: Outgoing, *, since: datetime) -> str | None:
+        """The provider's id of this message if it took it after ``since``; None if it did not.
+        Used after a worker stopped between handing over and writing down the answer."""
+        ...

@@ -1,0 +1,77 @@
+"""Texts through a Twilio-compatible REST API (the ``twilio`` package), at
+``settings.TWILIO_BASE_URL`` so that another compatible provider, or the local fake provider
+the tests start, can stand in for Twilio."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import requests
+from django.conf import settings
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from carebond.messaging.channels.base import Outgoing, SendFailure
+
+# Provider error codes that mean the recipient opted out with the provider (its own STOP
+# handling): recorded as a revocation, never retried.
+OPTED_OUT_CODES = frozenset({21610})
+# Codes that will never succeed for this number.
+PERMANENT_CODES = frozenset({21211, 21612, 21614, 21408, 21606})
+
+
+class TwilioChannel:
+    can_reconcile = True
+
+    def __init__(self) -> None:
+        if not settings.TWILIO_ACCOUNT_SID or not settings.TWILIO_AUTH_TOKEN:
+            raise SendFailure(
+                "Texts are not configured: set CAREBOND_TWILIO_ACCOUNT_SID and "
+                "CAREBOND_TWILIO_AUTH_TOKEN.",
+                transient=True,
+                code="not_configured",
+            )
+        self.client = Client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=TwilioHttpClient(timeout=10),
+        )
+        self.client.api.base_url = settings.TWILIO_BASE_URL.rstrip("/")
+
+    def send(self, message: Outgoing) -> str:
+        options = {"to": message.to, "from_": message.sender, "body": message.text}
+        if message.status_callback:
+            options["status_callback"] = message.status_callback
+        try:
+            created = self.client.messages.create(**options)
+        except TwilioRestException as error:
+            code = error.code or 0
+            transient = error.status == 429 or error.status >= 500
+            raise SendFailure(
+                f"The text provider refused the message ({error.status}, code {code}).",
+                transient=transient and code not in PERMANENT_CODES | OPTED_OUT_CODES,
+                code=str(code),
+                revoked=code in OPTED_OUT_CODES,
+            ) from None
+        except (TwilioException, requests.RequestException, OSError):
+            raise SendFailure("The text provider could not be reached.", transient=True) from None
+        return str(created.sid)
+
+    def find_accepted(self, message: Outgoing, *, since: datetime) -> str | None:
+        """Ask the provider for texts to this number from this sender since the claim, and
+        match the body: the same words to the same number in those minutes are this message."""
+        try:
+            sent = self.client.messages.list(
+                to=message.to, from_=message.sender, date_sent_after=since, limit=50
+            )
+        except (TwilioException, requests.RequestException, OSError):
+            raise SendFailure("The text provider could not be reached.", transient=True) from None
+        for candidate in sent:
+            if candidate.body == message.text:
+                return str(candidate.sid)
+        return None
+
+
+def make_channel() -> TwilioChannel:
+    return TwilioChannel()

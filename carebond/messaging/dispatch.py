@@ -1,0 +1,273 @@
+"""The worker's half of the outbox: claim due messages, check the rules once more, hand each to
+its channel, and write down the answer.
+
+Exactly once up to the provider's acceptance:
+- a message is claimed by one conditional UPDATE (``queued`` -> ``sending``), committed before
+  anything is sent, so two workers never hold the same row;
+- after the provider takes it, ``sending`` -> ``sent`` with the provider's id, in one
+  transaction with its touchpoint and audit event;
+- a worker killed between the two leaves the row ``sending``: ``scan_stale_sends`` asks the
+  provider whether it took it (by its id for texts), and marks it sent or queues it again; a
+  channel that cannot be asked (plain SMTP) marks it ``uncertain`` for staff: never sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from carebond.audit.recording import record_audit
+from carebond.core import clock
+from carebond.core.claims import claim
+from carebond.messaging import compliance
+from carebond.messaging.channels import channel_for
+from carebond.messaging.channels.base import Channel, Outgoing, SendFailure
+from carebond.messaging.models import Direction, Message, MessagePurpose, MessageStatus
+from carebond.people.models import PersonKind
+from carebond.touchpoints.actions import record_touchpoint
+from carebond.touchpoints.models import MomentOfTruth
+
+logger = logging.getLogger("carebond.messaging")
+
+BATCH = 100
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential backoff with jitter: about 30 s, 1, 2, 4 min... capped at an hour."""
+    ceiling = min(3600.0, 30.0 * 2 ** max(0, attempt - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (jitter)
+
+
+def claim_due(limit: int = BATCH) -> list[int]:
+    """Take up to ``limit`` due messages for this worker (SKIP LOCKED on PostgreSQL; SQLite
+    runs one writing transaction at a time, so the select and update cannot interleave)."""
+    now = clock.now()
+    with transaction.atomic():
+        due = Message.objects.filter(status=MessageStatus.QUEUED, due_at__lte=now).order_by(
+            "due_at", "id"
+        )
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        Message.objects.filter(id__in=ids, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return ids
+
+
+def dispatch_due_messages(*, budget_seconds: float = 10.0) -> int:
+    """Send what is due, batch after batch, until nothing is due or the budget is spent (the
+    worker's other duties get their turn). Returns how many messages were handled."""
+    deadline = time.monotonic() + budget_seconds
+    handled = 0
+    channels: dict[str, Channel | SendFailure] = {}
+    while time.monotonic() < deadline:
+        ids = claim_due()
+        if not ids:
+            break
+        for message in Message.objects.filter(id__in=ids).select_related(
+            "person", "person__organization", "sender", "organization"
+        ):
+            send_one(message, channels)
+            handled += 1
+    return handled
+
+
+def _channel(kind: str, channels: dict[str, Channel | SendFailure]) -> Channel:
+    if kind not in channels:
+        try:
+            channels[kind] = channel_for(kind)
+        except SendFailure as failure:
+            channels[kind] = failure
+    found = channels[kind]
+    if isinstance(found, SendFailure):
+        raise found
+    return found
+
+
+def outgoing(message: Message) -> Outgoing:
+    headers = {"Message-ID": message.message_id_header} if message.message_id_header else {}
+    return Outgoing(
+        public_id=str(message.public_id),
+        to=message.to_address,
+        sender=message.from_address,
+        text=message.body,
+        subject=message.subject,
+        html=message.body_html,
+        headers=headers,
+        status_callback=status_callback_url(message),
+    )
+
+
+def status_callback_url(message: Message) -> str:
+    if message.channel != "sms" or not settings.BASE_URL:
+        return ""
+    return f"{settings.BASE_URL.rstrip('/')}/messaging/sms/status"
+
+
+def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> None:
+    """Send one claimed message, or put it back, or give up on it, with the reason."""
+    if message.status != MessageStatus.SENDING:
+        return
+    now = clock.now()
+    person = message.person
+    if person is not None and message.purpose != MessagePurpose.REPLY:
+        # A revocation, a death or a merge since the message was queued wins.
+        verdict = compliance.decide(
+            person,
+            channel=message.channel,
+            purpose=message.purpose,
+            body=message.body,
+            at=now,
+            urgent=message.urgent,
+            replying=message.conversation_id is not None,
+            count_caps=False,
+        )
+        if not verdict.allowed:
+            _finish(message, MessageStatus.BLOCKED, reason=verdict.reason, code=verdict.code)
+            return
+        if verdict.send_at and verdict.send_at > now:
+            _requeue(message, at=verdict.send_at, reason="Held for the recipient's quiet hours.")
+            return
+    try:
+        channel = _channel(message.channel, channels)
+        provider_id = channel.send(outgoing(message))
+    except SendFailure as failure:
+        _failed(message, failure)
+        return
+    mark_sent(message, provider_id=provider_id)
+
+
+def _requeue(message: Message, *, at: datetime, reason: str) -> None:
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.QUEUED, due_at=at, status_reason=reason, claimed_at=None
+    )
+
+
+def _failed(message: Message, failure: SendFailure) -> None:
+    if failure.revoked and message.person is not None:
+        from carebond.messaging.inbound import record_provider_opt_out
+
+        record_provider_opt_out(message)
+    if failure.transient and message.attempts < settings.MESSAGING_MAX_ATTEMPTS:
+        _requeue(
+            message,
+            at=clock.now() + backoff(message.attempts),
+            reason=f"Attempt {message.attempts} failed: {failure.reason} Trying again.",
+        )
+        return
+    if failure.transient:
+        reason = f"Gave up after {message.attempts} attempts: {failure.reason}"
+    else:
+        reason = failure.reason
+    _finish(message, MessageStatus.FAILED, reason=reason, code=failure.code)
+
+
+@transaction.atomic
+def _finish(message: Message, status: str, *, reason: str, code: str) -> None:
+    """Audit: message.failed or message.blocked (the reason, never the words)."""
+    changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=status, status_reason=reason[:300], error_code=code[:40]
+    )
+    if changed:
+        record_audit(
+            actor=None,
+            action=f"message.{status}",
+            target=message,
+            organization=message.organization,
+            patient=_patient(message),
+        )
+
+
+@transaction.atomic
+def mark_sent(message: Message, *, provider_id: str) -> bool:
+    """``sending`` -> ``sent``, with its touchpoint and audit event, all or nothing.
+    Audit: message.sent."""
+    now = clock.now()
+    changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SENT, provider_id=provider_id[:100], sent_at=now, status_reason=""
+    )
+    if not changed:
+        return False
+    if message.person is not None:
+        record_touchpoint(
+            message.person,
+            kind="message",
+            channel=message.channel,
+            direction=Direction.OUTBOUND,
+            occurred_at=now,
+            moment_of_truth=MomentOfTruth.COMMUNICATIONS,
+            summary=_summary(message),
+            source=message,
+            recorded_by=message.created_by,
+        )
+    record_audit(
+        actor=None,
+        action="message.sent",
+        target=message,
+        organization=message.organization,
+        patient=_patient(message),
+    )
+    return True
+
+
+def _summary(message: Message) -> str:
+    what = MessagePurpose(message.purpose).label if message.purpose else "Message"
+    how = "text" if message.channel == "sms" else "email"
+    return f"{what} {how} sent" + (f" ({message.template_key})" if message.template_key else "")
+
+
+def _patient(message: Message) -> object:
+    person = message.person
+    return person if person is not None and person.kind == PersonKind.PATIENT else None
+
+
+def scan_stale_sends() -> int:
+    """Messages a worker claimed and never finished (it was killed): ask the provider."""
+    cutoff = clock.now() - timedelta(seconds=settings.MESSAGING_CLAIM_SECONDS)
+    stale = Message.objects.filter(
+        status=MessageStatus.SENDING, claimed_at__lt=cutoff
+    ).select_related("person", "organization")
+    handled = 0
+    channels: dict[str, Channel | SendFailure] = {}
+    for message in stale[:500]:
+        claimed_at = message.claimed_at
+        assert claimed_at is not None
+        # Take the row back from the dead worker first, so that two scans never both act on it.
+        if not claim(
+            Message,
+            message.pk,
+            where={"status": MessageStatus.SENDING, "claimed_at": claimed_at},
+            change={"claimed_at": clock.now()},
+        ):
+            continue
+        handled += 1
+        try:
+            channel = _channel(message.channel, channels)
+            if not channel.can_reconcile:
+                _finish(
+                    message,
+                    MessageStatus.UNCERTAIN,
+                    reason="The sending worker stopped while handing this message to the mail "
+                    "server, which cannot be asked whether it took it. Check with the "
+                    "recipient before sending it again.",
+                    code="uncertain",
+                )
+                continue
+            provider_id = channel.find_accepted(
+                outgoing(message), since=claimed_at - timedelta(minutes=1)
+            )
+        except SendFailure:
+            Message.objects.filter(pk=message.pk).update(claimed_at=claimed_at)
+            continue
+        if provider_id:
+            mark_sent(message, provider_id=provider_id)
+        else:
+            _requeue(message, at=clock.now(), reason="Sent again: the provider never took it.")
+    return handled

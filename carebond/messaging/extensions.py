@@ -1,0 +1,60 @@
+"""What the messaging app adds to core's registry: the inbox and outreach pages, the home panel
+of messages to answer, a person's messages on their page, the person links a merge moves, the
+worker's sending scans, and how the audit trail names messages and conversations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from carebond.core.registry import (
+    AuditNames,
+    HomePanel,
+    NavEntry,
+    PersonPanel,
+    PersonRelation,
+    ScanEntry,
+    register_audit_names,
+    register_home_panel,
+    register_navigation,
+    register_person_panel,
+    register_person_relation,
+    register_scan,
+)
+from carebond.messaging.access import INBOX_USERS, OUTREACH_MANAGERS
+from carebond.messaging.dispatch import dispatch_due_messages, scan_stale_sends
+from carebond.messaging.models import Conversation, Message, RevocationRequest
+from carebond.messaging.panels import person_messages_panel, to_answer_panel
+from carebond.messaging.selectors import conversation_names, message_names
+
+
+def register() -> None:
+    register_navigation(NavEntry("Inbox", "messaging:inbox", INBOX_USERS, order=25))
+    register_navigation(NavEntry("Outreach", "messaging:templates", OUTREACH_MANAGERS, order=55))
+    register_home_panel(
+        HomePanel(
+            key="messaging.to_answer",
+            title="Messages to answer",
+            template="messaging/panels/to_answer.html",
+            policy=INBOX_USERS,
+            context=to_answer_panel,
+            order=5,
+        )
+    )
+    register_person_panel(
+        PersonPanel(
+            key="messaging.messages",
+            title="Messages",
+            template="messaging/panels/messages.html",
+            policy=INBOX_USERS,
+            context=person_messages_panel,
+            order=15,
+        )
+    )
+    register_person_relation(PersonRelation(Message, "person"))
+    register_person_relation(PersonRelation(Conversation, "person"))
+    register_person_relation(PersonRelation(RevocationRequest, "person"))
+    # Sending runs every turn of the worker's loop (the outbox must not wait a minute).
+    register_scan(ScanEntry("dispatch_messages", dispatch_due_messages, timedelta(0)))
+    register_scan(ScanEntry("scan_stale_sends", scan_stale_sends, timedelta(minutes=1)))
+    register_audit_names(AuditNames("messaging.message", message_names))
+    register_audit_names(AuditNames("messaging.conversation", conversation_names))

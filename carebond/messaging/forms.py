@@ -1,0 +1,44 @@
+"""Forms of the inbox and the template editor: they parse; the actions validate."""
+
+from __future__ import annotations
+
+from django import forms
+
+from carebond.messaging.models import ConversationStatus
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 3}), max_length=1600)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Private note (never sent)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label="Assigned to", required=False)
+
+    def __init__(self, *args: object, people: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["assignee"].choices = [("", "Nobody"), *people]  # type: ignore[attr-defined]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ConversationStatus.choices)
+    until = forms.DateTimeField(
+        label="Snooze until",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class TemplateForm(forms.Form):
+    subject = forms.CharField(max_length=200, required=False)
+    body_text = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 6}))
+    body_html = forms.CharField(
+        label="HTML (emails)", widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )

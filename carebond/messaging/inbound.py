@@ -1,0 +1,311 @@
+"""What comes in: texts from the provider's webhook and delivery reports.
+
+An inbound text is never lost: it is stored first, in its conversation (a triage one when the
+number is nobody's, or several people's), and only then read for keywords. STOP and its
+variants revoke consent in the same transaction as the webhook call (well within FCC's 60
+seconds) and queue one confirmation; START re-subscribes; HELP answers with the organisation's
+contact; text that only reads like a revocation waits for staff.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from carebond.audit.recording import record_audit
+from carebond.core import clock
+from carebond.messaging.actions import find_template, merge_values
+from carebond.messaging.keywords import Intent, read_intent
+from carebond.messaging.models import (
+    CONSENT_PURPOSE,
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    MessageChannel,
+    MessagePurpose,
+    MessageStatus,
+    RevocationRequest,
+    Sender,
+)
+from carebond.messaging.wording import render
+from carebond.people.actions import check_record_consent
+from carebond.people.models import (
+    ConsentMethod,
+    ConsentStatus,
+    ContactSystem,
+    Person,
+    PersonKind,
+)
+from carebond.people.selectors import consent_in_force, people_reached_at
+from carebond.touchpoints.actions import record_touchpoint
+from carebond.touchpoints.models import MomentOfTruth
+
+
+# Whether the text provider's own opt-out handling already confirms a STOP (Twilio Advanced
+# Opt-Out does): then CareBond must not send a second confirmation.
+def provider_confirms_opt_out() -> bool:
+    return bool(getattr(settings, "MESSAGING_PROVIDER_CONFIRMS_OPT_OUT", False))
+
+
+def sender_for_number(number: str) -> Sender | None:
+    return (
+        Sender.objects.filter(channel=MessageChannel.SMS, address=number)
+        .select_related("organization")
+        .first()
+    )
+
+
+@transaction.atomic
+def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id: str) -> Message:
+    """Store an inbound text in its conversation, then act on what it asks.
+    Audit: message.received (and consent.revoked / consent.granted for keywords)."""
+    key = f"inbound:sms:{provider_id}"
+    existing = Message.objects.filter(
+        organization_id=sender.organization_id, idempotency_key=key
+    ).first()
+    if existing is not None:  # the provider retried its webhook
+        return existing
+    now = clock.now()
+    people = people_reached_at(
+        sender.organization_id, system=ContactSystem.PHONE, value=from_number
+    )
+    person = people[0] if len(people) == 1 else None
+    conversation = _conversation(sender, address=from_number, person=person)
+    message = Message.objects.create(
+        organization_id=sender.organization_id,
+        person=person,
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        channel=MessageChannel.SMS,
+        sender=sender,
+        to_address=sender.address,
+        from_address=from_number,
+        body=body[:5000],
+        status=MessageStatus.RECEIVED,
+        idempotency_key=key,
+        provider_id=provider_id[:100],
+        due_at=now,
+        created_at=now,
+        sent_at=now,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=now,
+        unread=conversation.unread + 1,
+        waiting_since=conversation.waiting_since or now,
+        status=ConversationStatus.OPEN,
+        snoozed_until=None,
+    )
+    record_audit(
+        actor=None,
+        action="message.received",
+        target=message,
+        organization=sender.organization,
+        patient=person if person is not None and person.kind == PersonKind.PATIENT else None,
+    )
+    if person is not None:
+        record_touchpoint(
+            person,
+            kind="message",
+            channel=MessageChannel.SMS,
+            direction=Direction.INBOUND,
+            occurred_at=now,
+            moment_of_truth=MomentOfTruth.COMMUNICATIONS,
+            summary="Text received",
+            source=message,
+        )
+    _act_on(message, sender=sender, people=people, conversation=conversation)
+    return message
+
+
+def _conversation(sender: Sender, *, address: str, person: Person | None) -> Conversation:
+    """One conversation per outside number and sending number; a closed one opens again."""
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(
+            organization_id=sender.organization_id,
+            channel=MessageChannel.SMS,
+            address=address,
+            sender=sender,
+        )
+        .first()
+    )
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            organization_id=sender.organization_id,
+            person=person,
+            channel=MessageChannel.SMS,
+            address=address,
+            sender=sender,
+        )
+    elif conversation.person_id is None and person is not None:
+        conversation.person = person
+        conversation.save(update_fields=["person", "updated_at"])
+    return conversation
+
+
+def _act_on(
+    message: Message, *, sender: Sender, people: list[Person], conversation: Conversation
+) -> None:
+    intent = read_intent(message.body)
+    if intent in (Intent.STOP, Intent.STOP_ALL):
+        purposes = _consent_purposes(sender, everything=intent is Intent.STOP_ALL)
+        changed = _record(people, purposes, ConsentStatus.REVOKED, message)
+        _cancel_queued(people, purposes)
+        if changed and not provider_confirms_opt_out():
+            _auto_reply(message, conversation, people, "opt_out_confirmation")
+    elif intent is Intent.START:
+        purposes = _consent_purposes(sender, everything=False)
+        if _record(people, purposes, ConsentStatus.GRANTED, message):
+            _auto_reply(message, conversation, people, "opt_in_confirmation")
+    elif intent is Intent.HELP:
+        _auto_reply(message, conversation, people, "help_reply")
+    elif intent is Intent.MAYBE_STOP:
+        RevocationRequest.objects.create(
+            organization_id=message.organization_id,
+            person=people[0] if len(people) == 1 else None,
+            message=message,
+        )
+    elif len(people) > 1:
+        _auto_reply(message, conversation, people, "which_person")
+
+
+def _consent_purposes(sender: Sender, *, everything: bool) -> list[str]:
+    purposes = MessagePurpose.values if everything else sender.purposes
+    return sorted({CONSENT_PURPOSE[p] for p in purposes if p != MessagePurpose.REPLY})
+
+
+def _record(people: list[Person], purposes: list[str], status: str, message: Message) -> bool:
+    """Write the decision for each person on this number, where it changes anything."""
+    changed = False
+    evidence = (
+        f"Text {read_intent(message.body).value.upper()} from {message.from_address} to "
+        f"{message.to_address} at {message.created_at.isoformat()} (provider id "
+        f"{message.provider_id})."
+    )
+    for person in people:
+        for purpose in purposes:
+            current = consent_in_force(person.pk, channel="sms", purpose=purpose)
+            if current is not None and current.status == status:
+                continue
+            if current is None and status == ConsentStatus.GRANTED:
+                # START after nothing at all is not a consent we can stand on without a record.
+                continue
+            check_record_consent(
+                person,
+                channel="sms",
+                purpose=purpose,
+                status=status,
+                method=ConsentMethod.SMS_KEYWORD,
+                evidence=evidence,
+                acting_user=None,
+            )
+            changed = True
+    return changed
+
+
+def _cancel_queued(people: list[Person], purposes: list[str]) -> None:
+    message_purposes = [p for p, c in CONSENT_PURPOSE.items() if c in purposes]
+    Message.objects.filter(
+        person__in=people,
+        channel=MessageChannel.SMS,
+        purpose__in=message_purposes,
+        status=MessageStatus.QUEUED,
+    ).update(status=MessageStatus.CANCELLED, status_reason="The person opted out.")
+
+
+def _auto_reply(
+    message: Message, conversation: Conversation, people: list[Person], template_key: str
+) -> Message | None:
+    """One automatic answer per inbound message (its key says so), in the person's language."""
+    sender = message.sender
+    assert sender is not None
+    organization = sender.organization
+    language = people[0].preferred_language if len(people) == 1 else ""
+    template = find_template(
+        organization, key=template_key, channel=MessageChannel.SMS, language=language
+    )
+    values = (
+        merge_values(people[0], language=template.language, sender=sender, extra={})
+        if len(people) == 1
+        else {"organization": organization.name}
+    )
+    rendered = render(subject="", body_text=template.body_text, body_html="", values=values)
+    now = clock.now()
+    reply, _ = Message.objects.get_or_create(
+        organization_id=organization.pk,
+        idempotency_key=f"auto:{template_key}:{message.public_id}",
+        defaults={
+            "person": people[0] if len(people) == 1 else None,
+            "conversation": conversation,
+            "direction": Direction.OUTBOUND,
+            "channel": MessageChannel.SMS,
+            "purpose": MessagePurpose.REPLY,
+            "sender": sender,
+            "to_address": message.from_address,
+            "from_address": sender.address,
+            "body": rendered.body_text,
+            "template_key": template_key,
+            "language": template.language,
+            "urgent": True,
+            "status": MessageStatus.QUEUED,
+            "due_at": now,
+            "created_at": now,
+        },
+    )
+    return reply
+
+
+@transaction.atomic
+def do_record_delivery(
+    organization_id: int, *, provider_id: str, status: str, error_code: str
+) -> Message | None:
+    """A provider's delivery report: delivered, or failed with the carrier's error code."""
+    message = (
+        Message.objects.select_for_update()
+        .filter(organization_id=organization_id, provider_id=provider_id)
+        .select_related("person", "organization")
+        .first()
+    )
+    if message is None:
+        return None
+    if status == "delivered":
+        message.status, message.delivered_at = MessageStatus.DELIVERED, clock.now()
+    elif status in ("failed", "undelivered"):
+        message.status = MessageStatus.FAILED
+        message.error_code = error_code[:40]
+        message.status_reason = f"The carrier could not deliver it (error {error_code})."
+    else:
+        return message
+    message.save(update_fields=["status", "delivered_at", "error_code", "status_reason"])
+    record_audit(
+        actor=None,
+        action=f"message.{message.status}",
+        target=message,
+        organization=message.organization,
+    )
+    if error_code == "21610":
+        record_provider_opt_out(message)
+    return message
+
+
+def record_provider_opt_out(message: Message) -> None:
+    """The provider says the number opted out with it: record it as a revocation."""
+    person = message.person
+    sender = message.sender
+    if person is None or sender is None:
+        return
+    for purpose in _consent_purposes(sender, everything=False):
+        current = consent_in_force(person.pk, channel="sms", purpose=purpose)
+        if current is not None and current.status == ConsentStatus.REVOKED:
+            continue
+        check_record_consent(
+            person,
+            channel="sms",
+            purpose=purpose,
+            status=ConsentStatus.REVOKED,
+            method=ConsentMethod.PROVIDER,
+            evidence=f"The text provider refused message {message.public_id}: the number "
+            f"opted out with the provider.",
+            acting_user=None,
+        )

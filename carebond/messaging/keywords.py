@@ -1,0 +1,73 @@
+"""Reading an inbound text for the words that change consent (FCC 24-18: revocation by any
+reasonable means). Keywords act at once; free text that only reads like a revocation goes to
+staff, who decide."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import Enum
+
+
+class Intent(Enum):
+    STOP = "stop"  # end texts from this sender's purposes
+    STOP_ALL = "stop_all"  # end every text from the organisation
+    START = "start"
+    HELP = "help"
+    MAYBE_STOP = "maybe_stop"  # reads like a revocation: staff decide
+    NONE = "none"
+
+
+STOP_WORDS = frozenset(
+    {"STOP", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPT OUT", "OPTOUT"}
+    | {"ALTO", "PARAR", "CANCELAR"}
+)
+STOP_ALL_WORDS = frozenset({"STOPALL", "STOP ALL"})
+# "YES" is left out: it confirms appointments.
+START_WORDS = frozenset({"START", "UNSTOP", "SUBSCRIBE", "COMENZAR", "INICIO"})
+HELP_WORDS = frozenset({"HELP", "INFO", "AYUDA"})
+# Phrases that mean "stop" without being the keyword, in English and Spanish.
+MAYBE_STOP_PATTERNS = [
+    re.compile(pattern)
+    for pattern in (
+        r"\bno more (text|message|sms)",
+        r"\b(stop|quit) (texting|messaging|sending|contacting)",
+        r"\bdon ?t (text|message|contact|send)",
+        r"\bdo not (text|message|contact|send)",
+        r"\bleave me alone\b",
+        r"\bremove me\b",
+        r"\btake me off\b",
+        r"\bunsubscribe me\b",
+        r"\bwrong (number|person)\b",
+        r"\bno mas\b",
+        r"\bno me (escriba|envie|mande|contacte)",
+        r"\bnumero equivocado\b",
+        r"\bdejen de\b",
+    )
+]
+
+
+def normalise(text: str) -> str:
+    """Upper case, accents and punctuation gone, spaces collapsed: "  Stop. " -> "STOP"."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    words = re.sub(r"[^\w\s]", " ", folded).split()
+    return " ".join(words).upper()
+
+
+def read_intent(text: str) -> Intent:
+    """What an inbound text asks for. Only a message that is the keyword alone (in any case,
+    spacing and trailing punctuation) acts at once."""
+    word = normalise(text)
+    if word in STOP_ALL_WORDS:
+        return Intent.STOP_ALL
+    if word in STOP_WORDS:
+        return Intent.STOP
+    if word in START_WORDS:
+        return Intent.START
+    if word in HELP_WORDS:
+        return Intent.HELP
+    lower = word.lower()
+    if any(pattern.search(lower) for pattern in MAYBE_STOP_PATTERNS):
+        return Intent.MAYBE_STOP
+    return Intent.NONE

@@ -1,0 +1,33 @@
+"""The messaging app's panels: "messages to answer" on the home page of those who answer them,
+and a person's recent messages on their page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from carebond.core.registry import PersonPage
+from carebond.messaging.selectors import (
+    count_waiting,
+    list_conversations,
+    list_messages_of_person,
+    list_pending_revocations,
+)
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+HOME_CONVERSATIONS = 5
+
+
+def to_answer_panel(user: User) -> Mapping[str, Any] | None:
+    waiting = list_conversations(user, view="waiting", limit=HOME_CONVERSATIONS)
+    revocations = list_pending_revocations(user)
+    if not waiting and not revocations:
+        return None
+    return {"waiting": waiting, "count": count_waiting(user), "revocations": len(revocations)}
+
+
+def person_messages_panel(page: PersonPage) -> Mapping[str, Any] | None:
+    messages = list_messages_of_person(page.person.pk)
+    return {"messages": messages} if messages else None

@@ -1,0 +1,144 @@
+"""Reads of the messaging app: the inbox, a thread, templates, and counts for home panels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from carebond.audit.recording import record_access
+from carebond.core import clock
+from carebond.messaging.models import (
+    Conversation,
+    ConversationStatus,
+    InboxNote,
+    Message,
+    MessageTemplate,
+    RevocationRequest,
+    RevocationStatus,
+)
+from carebond.people.models import PersonKind
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+INBOX_VIEWS = ("waiting", "mine", "triage", "all", "closed")
+
+
+def list_conversations(
+    user: User, *, view: str = "waiting", limit: int = 100
+) -> list[Conversation]:
+    """The shared inbox. ``waiting``: open conversations with a message to answer, oldest wait
+    first; ``mine``: assigned to the user; ``triage``: from numbers nobody or several people
+    have; ``closed``. Snoozed conversations come back when their time is up."""
+    now = clock.now()
+    base = Conversation.objects.filter(organization_id=user.organization_id).select_related(
+        "person", "assigned_to", "sender", "viewing_by"
+    )
+    awake = Q(status=ConversationStatus.OPEN) | Q(
+        status=ConversationStatus.SNOOZED, snoozed_until__lte=now
+    )
+    chosen: QuerySet[Conversation]
+    if view == "waiting":
+        chosen = base.filter(awake, waiting_since__isnull=False).order_by("waiting_since", "id")
+    elif view == "mine":
+        chosen = base.filter(awake, assigned_to=user)
+    elif view == "triage":
+        chosen = base.filter(awake, person__isnull=True)
+    elif view == "closed":
+        chosen = base.filter(status=ConversationStatus.CLOSED)
+    else:
+        chosen = base.filter(awake)
+    return list(chosen[:limit])
+
+
+def count_waiting(user: User) -> int:
+    now = clock.now()
+    return (
+        Conversation.objects.filter(
+            organization_id=user.organization_id, waiting_since__isnull=False
+        )
+        .filter(
+            Q(status=ConversationStatus.OPEN)
+            | Q(status=ConversationStatus.SNOOZED, snoozed_until__lte=now)
+        )
+        .count()
+    )
+
+
+@dataclass
+class Thread:
+    conversation: Conversation
+    messages: list[Message]
+    notes: list[InboxNote]
+    revocations: list[RevocationRequest]
+
+
+def get_thread(user: User, conversation: Conversation) -> Thread:
+    """A conversation's messages and notes, oldest first. An audited PHI read."""
+    person = conversation.person
+    record_access(
+        actor=user,
+        action="conversation.viewed",
+        target=conversation,
+        patient=person if person is not None and person.kind == PersonKind.PATIENT else None,
+    )
+    messages = list(
+        Message.objects.filter(conversation=conversation).order_by("created_at", "id")[:500]
+    )
+    return Thread(
+        conversation=conversation,
+        messages=messages,
+        notes=list(conversation.notes.select_related("author")),
+        revocations=list(
+            RevocationRequest.objects.filter(
+                message__conversation=conversation, status=RevocationStatus.PENDING
+            ).select_related("message")
+        ),
+    )
+
+
+def list_templates(organization_id: int) -> list[MessageTemplate]:
+    return list(MessageTemplate.objects.filter(organization_id=organization_id))
+
+
+def list_pending_revocations(user: User) -> list[RevocationRequest]:
+    return list(
+        RevocationRequest.objects.filter(
+            organization_id=user.organization_id, status=RevocationStatus.PENDING
+        ).select_related("person", "message", "message__conversation")
+    )
+
+
+def conversation_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    """How the audit trail names conversations: with the person's name, or the number."""
+    conversations = Conversation.objects.filter(
+        organization_id=organization_id, public_id__in=public_ids
+    ).select_related("person")
+    return {
+        str(c.public_id): f"Conversation with {c.person.display_name if c.person else c.address}"
+        for c in conversations
+    }
+
+
+def message_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
+    """How the audit trail names messages: what and to or from whom (never the words)."""
+    messages = Message.objects.filter(
+        organization_id=organization_id, public_id__in=public_ids
+    ).select_related("person")
+    names = {}
+    for m in messages:
+        who = m.person.display_name if m.person else (m.to_address or m.from_address)
+        what = m.get_purpose_display() or "Message"
+        way = "to" if m.direction == "outbound" else "from"
+        names[str(m.public_id)] = f"{what} {m.get_channel_display().lower()} {way} {who}"
+    return names
+
+
+def list_messages_of_person(person_id: int, *, limit: int = 10) -> list[Message]:
+    return list(
+        Message.objects.filter(person_id=person_id)
+        .select_related("conversation")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -1,0 +1,19 @@
+from django.urls import URLPattern, URLResolver, path
+
+from carebond.messaging import views, webhooks
+
+app_name = "messaging"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<uuid:conversation_id>/", views.conversation, name="conversation"),
+    path("inbox/<uuid:conversation_id>/reply/", views.reply, name="reply"),
+    path("inbox/<uuid:conversation_id>/note/", views.add_note, name="add_note"),
+    path("inbox/<uuid:conversation_id>/assign/", views.assign, name="assign"),
+    path("inbox/<uuid:conversation_id>/status/", views.set_status, name="set_status"),
+    path("revocations/<uuid:request_id>/", views.decide_revocation, name="decide_revocation"),
+    path("templates/", views.templates, name="templates"),
+    path("templates/<uuid:template_id>/", views.edit_template, name="edit_template"),
+    path("sms/inbound", webhooks.sms_inbound, name="sms_inbound"),
+    path("sms/status", webhooks.sms_status, name="sms_status"),
+]

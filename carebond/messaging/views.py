@@ -1,0 +1,213 @@
+"""Messaging pages: the shared inbox, a conversation, and the template editor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carebond.accounts.selectors import list_colleagues
+from carebond.core.access import signed_in_user
+from carebond.core.errors import CareBondError, InvalidInput
+from carebond.core.forms import show_error
+from carebond.core.permissions import page_policy
+from carebond.messaging import actions
+from carebond.messaging.access import (
+    INBOX_USERS,
+    OUTREACH_MANAGERS,
+    access_conversation,
+    access_revocation_request,
+    access_template,
+)
+from carebond.messaging.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TemplateForm
+from carebond.messaging.revocations import check_decide_revocation
+from carebond.messaging.selectors import INBOX_VIEWS, get_thread, list_conversations, list_templates
+from carebond.messaging.templates_preview import preview_template
+
+
+@page_policy(INBOX_USERS)
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    view = request.GET.get("view", "waiting")
+    if view not in INBOX_VIEWS:
+        view = "waiting"
+    return render(
+        request,
+        "messaging/inbox.html",
+        {"conversations": list_conversations(user, view=view), "view": view, "views": INBOX_VIEWS},
+    )
+
+
+def _colleagues(user) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(str(u.pk), u.get_full_name() or u.username) for u in list_colleagues(user)]
+
+
+@page_policy(INBOX_USERS)
+@require_GET
+def conversation(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    found = access_conversation(user, conversation_id)
+    other_viewer = (
+        found.viewing_by if found.viewing_by_id and found.viewing_by_id != user.pk else None
+    )
+    actions.mark_viewing(found, user=user)
+    return _conversation_page(request, found, other_viewer=other_viewer)
+
+
+def _conversation_page(  # type: ignore[no-untyped-def]
+    request: HttpRequest, found, *, status: int = 200, other_viewer=None, **forms
+) -> HttpResponse:
+    user = signed_in_user(request)
+    assignee = str(found.assigned_to_id or "")
+    context = {
+        "conversation": found,
+        "thread": get_thread(user, found),
+        "other_viewer": other_viewer,
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "status_form": forms.get("status_form") or StatusForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(initial={"assignee": assignee}, people=_colleagues(user)),
+    }
+    return render(request, "messaging/conversation.html", context, status=status)
+
+
+@page_policy(INBOX_USERS)
+@require_POST
+def reply(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    found = access_conversation(user, conversation_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.check_reply(found, body=form.cleaned_data["body"], acting_user=user)
+        except CareBondError as error:
+            show_error(form, error)
+            return _conversation_page(request, found, status=error.status, reply_form=form)
+        messages.success(request, "Reply queued; it goes out within a minute.")
+        return redirect("messaging:conversation", conversation_id=found.public_id)
+    return _conversation_page(request, found, status=400, reply_form=form)
+
+
+@page_policy(INBOX_USERS)
+@require_POST
+def add_note(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    found = access_conversation(user, conversation_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_add_inbox_note(found, text=form.cleaned_data["text"], acting_user=user)
+        except CareBondError as error:
+            show_error(form, error)
+            return _conversation_page(request, found, status=error.status, note_form=form)
+        messages.success(request, "Note added.")
+        return redirect("messaging:conversation", conversation_id=found.public_id)
+    return _conversation_page(request, found, status=400, note_form=form)
+
+
+@page_policy(INBOX_USERS)
+@require_POST
+def assign(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    found = access_conversation(user, conversation_id)
+    form = AssignForm(request.POST, people=_colleagues(user))
+    if form.is_valid():
+        chosen = form.cleaned_data["assignee"]
+        assignee = next((u for u in list_colleagues(user) if str(u.pk) == chosen), None)
+        actions.do_assign_conversation(found, assignee=assignee, acting_user=user)
+        who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
+        messages.success(request, f"Assigned to {who}.")
+        return redirect("messaging:conversation", conversation_id=found.public_id)
+    return _conversation_page(request, found, status=400, assign_form=form)
+
+
+@page_policy(INBOX_USERS)
+@require_POST
+def set_status(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    found = access_conversation(user, conversation_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        until: datetime | None = form.cleaned_data["until"]
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=ZoneInfo(user.organization.time_zone))
+        try:
+            actions.do_set_conversation_status(
+                found, status=form.cleaned_data["status"], until=until, acting_user=user
+            )
+        except CareBondError as error:
+            show_error(form, error)
+            return _conversation_page(request, found, status=error.status, status_form=form)
+        messages.success(request, f"Conversation {found.get_status_display().lower()}.")
+        return redirect("messaging:inbox")
+    return _conversation_page(request, found, status=400, status_form=form)
+
+
+@page_policy(INBOX_USERS)
+@require_POST
+def decide_revocation(request: HttpRequest, request_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    found = access_revocation_request(user, request_id)
+    decision = request.POST.get("decision", "")
+    try:
+        check_decide_revocation(found, decision=decision, acting_user=user)
+    except InvalidInput as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            "Recorded as an opt-out." if decision == "confirm" else "Kept: not an opt-out.",
+        )
+    conversation_id = found.message.conversation.public_id  # type: ignore[union-attr]
+    return redirect("messaging:conversation", conversation_id=conversation_id)
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+@page_policy(OUTREACH_MANAGERS)
+@require_GET
+def templates(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    return render(
+        request, "messaging/templates.html", {"templates": list_templates(user.organization_id)}
+    )
+
+
+@page_policy(OUTREACH_MANAGERS)
+@require_http_methods(["GET", "POST"])
+def edit_template(request: HttpRequest, template_id: UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    template = access_template(user, template_id)
+    initial = {
+        "subject": template.subject,
+        "body_text": template.body_text,
+        "body_html": template.body_html,
+    }
+    form = TemplateForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.check_save_template(template, acting_user=user, **form.cleaned_data)
+            except CareBondError as error:
+                show_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, f"Template “{template.name}” saved.")
+                return redirect("messaging:edit_template", template_id=template.public_id)
+        else:
+            status = 400
+    return render(
+        request,
+        "messaging/edit_template.html",
+        {"template": template, "form": form, "preview": preview_template(user, template)},
+        status=status,
+    )

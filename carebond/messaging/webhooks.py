@@ -1,0 +1,81 @@
+"""The text provider's webhooks: inbound texts and delivery reports. Public URLs (the provider
+has no session), so every call must carry the provider's signature (X-Twilio-Signature: an
+HMAC of the URL and the posted fields with the account's auth token)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from carebond.core.permissions import PUBLIC, page_policy
+from carebond.messaging.inbound import do_receive_text, do_record_delivery, sender_for_number
+
+logger = logging.getLogger("carebond.messaging")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _signed(request: HttpRequest) -> bool:
+    if not settings.TWILIO_AUTH_TOKEN:
+        return False
+    url = (
+        settings.BASE_URL.rstrip("/") + request.get_full_path()
+        if settings.BASE_URL
+        else request.build_absolute_uri()
+    )
+    signature = request.headers.get("X-Twilio-Signature", "")
+    params = {key: request.POST.get(key, "") for key in request.POST}
+    return bool(RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature))
+
+
+def _problem(status: int, text: str) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@page_policy(PUBLIC)
+@require_POST
+def sms_inbound(request: HttpRequest) -> HttpResponse:
+    if not _signed(request):
+        return _problem(403, "The request's X-Twilio-Signature does not match.")
+    missing = [name for name in ("From", "To", "MessageSid") if not request.POST.get(name)]
+    if missing:
+        return _problem(400, f"Missing field(s): {', '.join(missing)}.")
+    sender = sender_for_number(request.POST["To"])
+    if sender is None:
+        return _problem(404, "No organisation sends from the number in To.")
+    message = do_receive_text(
+        sender,
+        from_number=request.POST["From"][:254],
+        body=request.POST.get("Body", ""),
+        provider_id=request.POST["MessageSid"],
+    )
+    logger.info("Inbound text %s stored", message.public_id)
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@page_policy(PUBLIC)
+@require_POST
+def sms_status(request: HttpRequest) -> HttpResponse:
+    if not _signed(request):
+        return _problem(403, "The request's X-Twilio-Signature does not match.")
+    missing = [
+        name for name in ("From", "MessageSid", "MessageStatus") if not request.POST.get(name)
+    ]
+    if missing:
+        return _problem(400, f"Missing field(s): {', '.join(missing)}.")
+    sender = sender_for_number(request.POST["From"])
+    if sender is None:
+        return _problem(404, "No organisation sends from the number in From.")
+    do_record_delivery(
+        sender.organization_id,
+        provider_id=request.POST["MessageSid"],
+        status=request.POST["MessageStatus"],
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)

@@ -1,0 +1,133 @@
+"""A local text provider speaking Twilio's REST API (the part CareBond uses: create a message,
+list messages), on a free port of 127.0.0.1, so that tests send real HTTP requests through the
+``twilio`` package. Tests can make it refuse numbers or fail for a while."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from carebond.core import clock
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # noqa: S105 (the fake provider's)
+
+
+@dataclass
+class SmsProvider:
+    base_url: str = ""
+    accepted: list[dict[str, str]] = field(default_factory=list)
+    # number -> (HTTP status, Twilio error code) to answer for sends to it
+    refuse: dict[str, tuple[int, int]] = field(default_factory=dict)
+    fail_next: int = 0  # answer 503 to this many sends first
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def to(self, number: str) -> list[dict[str, str]]:
+        return [m for m in self.accepted if m["to"] == number]
+
+
+def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            if not self.path.endswith("/Messages.json"):
+                self._answer(404, {"code": 20404, "message": "Not found", "status": 404})
+                return
+            with provider.lock:
+                if provider.fail_next > 0:
+                    provider.fail_next -= 1
+                    self._answer(503, {"code": 20503, "message": "Busy", "status": 503})
+                    return
+                refused = provider.refuse.get(form.get("To", ""))
+                if refused:
+                    status, code = refused
+                    self._answer(status, {"code": code, "message": "Refused", "status": status})
+                    return
+                message = {
+                    "sid": "SM" + uuid.uuid4().hex,
+                    "to": form.get("To", ""),
+                    "from": form.get("From", ""),
+                    "body": form.get("Body", ""),
+                    "status": "queued",
+                    "status_callback": form.get("StatusCallback", ""),
+                    "date_created": format_datetime(clock.now()),
+                    "date_sent": format_datetime(clock.now()),
+                    "account_sid": ACCOUNT_SID,
+                }
+                provider.accepted.append(message)
+            self._answer(201, message)
+
+        def do_GET(self) -> None:
+            query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+            with provider.lock:
+                found = [
+                    m
+                    for m in provider.accepted
+                    if m["to"] == query.get("To", m["to"])
+                    and m["from"] == query.get("From", m["from"])
+                ]
+            self._answer(
+                200,
+                {
+                    "messages": found,
+                    "next_page_uri": None,
+                    "page": 0,
+                    "page_size": 50,
+                    "uri": self.path,
+                    "start": 0,
+                    "end": len(found),
+                    "first_page_uri": self.path,
+                    "previous_page_uri": None,
+                },
+            )
+
+    return Handler
+
+
+@pytest.fixture
+def sms_provider(settings: Any) -> Iterator[SmsProvider]:
+    """Texts go through the twilio package to a provider the test started."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    provider = SmsProvider(base_url=f"http://127.0.0.1:{port}")
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(provider))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.MESSAGING_CHANNELS = {**settings.MESSAGING_CHANNELS, "sms": "sms"}
+    settings.TWILIO_BASE_URL = provider.base_url
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    try:
+        yield provider
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def provider_signature(url: str, params: dict[str, str]) -> str:
+    """The X-Twilio-Signature the provider would put on a webhook call."""
+    return str(RequestValidator(AUTH_TOKEN).compute_signature(url, params))
