@@ -320,6 +320,9 @@ def do_queue_message(
         created_by=acting_user,
         campaign=campaign,
     )
+    if channel == MessageChannel.EMAIL and sender is not None:
+        domain = sender.address.rsplit("@", 1)[-1]
+        message.message_id_header = f"<{message.public_id}@{domain}>"
     try:
         with transaction.atomic():
             message.save(force_insert=True)

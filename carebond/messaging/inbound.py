@@ -205,7 +205,10 @@ def _record(people: list[Person], purposes: list[str], status: str, message: Mes
 
 
 def _cancel_queued(people: list[Person], purposes: list[str]) -> None:
-    message_purposes = [p for p, c in CONSENT_PURPOSE.items() if c in purposes]
+    # Automatic replies are answers to the person's own texts (this STOP's confirmation too).
+    message_purposes = [
+        p for p, c in CONSENT_PURPOSE.items() if c in purposes and p != MessagePurpose.REPLY
+    ]
     Message.objects.filter(
         person__in=people,
         channel=MessageChannel.SMS,

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_organization_default_language'),
-        ('people', '0009_alter_consentrecord_method_and_more'),
+        ('people', '0009_consent_work_purpose_and_staff_methods'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

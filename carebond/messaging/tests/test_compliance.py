@@ -1,0 +1,232 @@
+"""The rules every send passes: consent or the healthcare exemption, opt-outs, deaths and
+merges, caps, and quiet hours in the recipient's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carebond.core import clock
+from carebond.messaging.compliance import decide, first_time_in_window, in_window
+from carebond.messaging.models import Message, MessageStatus
+from carebond.people.actions import check_record_consent
+from carebond.people.models import Address, Person, PersonStatus
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def grant(person: Person, purpose: str, channel: str = "sms") -> None:
+    check_record_consent(
+        person,
+        channel=channel,
+        purpose=purpose,
+        status="granted",
+        method="written",
+        acting_user=None,
+    )
+
+
+def revoke(person: Person, purpose: str, channel: str = "sms") -> None:
+    check_record_consent(
+        person,
+        channel=channel,
+        purpose=purpose,
+        status="revoked",
+        method="sms_keyword",
+        acting_user=None,
+    )
+
+
+def test_marketing_needs_a_consent_record(patient: Person, afternoon: object) -> None:
+    verdict = decide(patient, channel="sms", purpose="marketing", body="Hi", at=clock.now())
+    assert (verdict.allowed, verdict.code) == (False, "no_consent")
+    grant(patient, "marketing")
+    assert decide(patient, channel="sms", purpose="marketing", body="Hi", at=clock.now()).allowed
+
+
+def test_a_short_appointment_reminder_goes_under_the_exemption(
+    patient: Person, afternoon: object
+) -> None:
+    verdict = decide(patient, channel="sms", purpose="appointment", body="x" * 160, at=clock.now())
+    assert (verdict.allowed, verdict.code) == (True, "exempt")
+    too_long = decide(patient, channel="sms", purpose="appointment", body="x" * 161, at=clock.now())
+    assert (too_long.allowed, too_long.code) == (False, "too_long")
+
+
+def test_surveys_billing_and_marketing_never_qualify_for_the_exemption(
+    patient: Person, afternoon: object
+) -> None:
+    for purpose in ("survey", "marketing", "recovery"):
+        assert not decide(
+            patient, channel="sms", purpose=purpose, body="Hi", at=clock.now()
+        ).allowed
+
+
+def _sent_exempt(patient: Person, at: datetime) -> None:
+    Message.objects.create(
+        organization_id=patient.organization_id,
+        person=patient,
+        direction="outbound",
+        channel="sms",
+        purpose="appointment",
+        to_address="+1",
+        from_address="+1",
+        body="x",
+        exempt=True,
+        status=MessageStatus.SENT,
+        idempotency_key=f"k{at.isoformat()}",
+        due_at=at,
+        created_at=at,
+    )
+
+
+def test_the_exemption_allows_one_a_day_and_three_a_week(
+    patient: Person, afternoon: object
+) -> None:
+    now = clock.now()
+    _sent_exempt(patient, now - timedelta(hours=2))
+    today = decide(patient, channel="sms", purpose="appointment", body="Hi", at=now)
+    assert (today.allowed, today.code) == (False, "cap")
+    tomorrow = now + timedelta(days=1)
+    assert decide(patient, channel="sms", purpose="appointment", body="Hi", at=tomorrow).allowed
+    _sent_exempt(patient, now - timedelta(days=2))
+    _sent_exempt(patient, now - timedelta(days=4))
+    week = decide(patient, channel="sms", purpose="appointment", body="Hi", at=tomorrow)
+    assert (week.allowed, week.reason) == (
+        False,
+        "Already three reminders without consent this week.",
+    )
+
+
+def test_a_revocation_wins_over_the_exemption_and_over_older_consent(
+    patient: Person, afternoon: object
+) -> None:
+    grant(patient, "appointment")
+    revoke(patient, "appointment")
+    verdict = decide(patient, channel="sms", purpose="appointment", body="Hi", at=clock.now())
+    assert (verdict.allowed, verdict.code) == (False, "opted_out")
+    # other channels and purposes are untouched
+    assert decide(
+        patient, channel="email", purpose="appointment", body="Hi", at=clock.now()
+    ).allowed
+
+
+def test_deceased_and_merged_people_never_receive(patient: Person, afternoon: object) -> None:
+    grant(patient, "care")
+    Person.objects.filter(pk=patient.pk).update(deceased_date=date(2026, 1, 2))
+    patient.refresh_from_db()
+    assert (
+        decide(patient, channel="sms", purpose="care", body="Hi", at=clock.now()).code == "deceased"
+    )
+    Person.objects.filter(pk=patient.pk).update(deceased_date=None, status=PersonStatus.MERGED)
+    patient.refresh_from_db()
+    assert (
+        decide(patient, channel="sms", purpose="care", body="Hi", at=clock.now()).code == "merged"
+    )
+
+
+def test_the_frequency_cap_per_person_and_purpose(
+    patient: Person, afternoon: object, settings: object
+) -> None:
+    grant(patient, "marketing")
+    settings.MESSAGING_CAPS = {"marketing": (1, 30)}  # type: ignore[attr-defined]
+    now = clock.now()
+    Message.objects.create(
+        organization_id=patient.organization_id,
+        person=patient,
+        direction="outbound",
+        channel="sms",
+        purpose="marketing",
+        to_address="+1",
+        from_address="+1",
+        body="x",
+        status=MessageStatus.SENT,
+        idempotency_key="m1",
+        due_at=now - timedelta(days=3),
+        created_at=now,
+    )
+    verdict = decide(patient, channel="sms", purpose="marketing", body="Hi", at=now)
+    assert (verdict.allowed, verdict.code) == (False, "cap")
+
+
+def test_quiet_hours_defer_to_eight_in_the_morning_local_time(patient: Person) -> None:
+    grant(patient, "care")
+    late = datetime(2026, 3, 4, 22, 30, tzinfo=CHICAGO)
+    verdict = decide(patient, channel="sms", purpose="care", body="Hi", at=late)
+    assert verdict.allowed
+    assert verdict.send_at == datetime(2026, 3, 5, 8, 0, tzinfo=CHICAGO)
+    urgent = decide(patient, channel="sms", purpose="care", body="Hi", at=late, urgent=True)
+    assert urgent.send_at == late
+
+
+def test_florida_marketing_stops_at_eight_in_the_evening(patient: Person) -> None:
+    grant(patient, "marketing")
+    Person.objects.filter(pk=patient.pk).update(time_zone="America/New_York")
+    patient.refresh_from_db()
+    Address.objects.create(
+        organization_id=patient.organization_id,
+        person=patient,
+        line1="1 Ocean Dr",
+        city="Miami",
+        state="FL",
+        country="US",
+    )
+    evening = datetime(2026, 3, 4, 20, 30, tzinfo=ZoneInfo("America/New_York"))
+    marketing = decide(patient, channel="sms", purpose="marketing", body="Hi", at=evening)
+    care = decide(patient, channel="sms", purpose="care", body="Hi", at=evening)
+    assert marketing.send_at == datetime(2026, 3, 5, 8, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert care.code == "no_consent" or care.send_at == evening
+
+
+def test_an_unknown_time_zone_takes_the_most_restrictive_window(patient: Person) -> None:
+    grant(patient, "care")
+    Person.objects.filter(pk=patient.pk).update(time_zone="")
+    patient.refresh_from_db()
+    # 9:00 in New York is 3:00 in Honolulu: too early for someone who might be there.
+    morning_east = datetime(2026, 3, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    verdict = decide(patient, channel="sms", purpose="care", body="Hi", at=morning_east)
+    honolulu = verdict.send_at.astimezone(ZoneInfo("Pacific/Honolulu"))  # type: ignore[union-attr]
+    new_york = verdict.send_at.astimezone(ZoneInfo("America/New_York"))  # type: ignore[union-attr]
+    assert honolulu.time() >= time(8)
+    assert new_york.time() < time(21)
+
+
+ZONES = st.sampled_from(
+    [
+        "America/New_York",
+        "America/Chicago",
+        "America/Los_Angeles",
+        "Pacific/Honolulu",
+        "Europe/Madrid",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    at=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)
+    ),
+    zones=st.lists(ZONES, min_size=1, max_size=3, unique=True),
+    start=st.integers(min_value=7, max_value=9),
+    end=st.integers(min_value=19, max_value=21),
+)
+def test_no_non_urgent_send_falls_in_quiet_hours_across_zones_and_dst(
+    at: datetime, zones: list[str], start: int, end: int
+) -> None:
+    tzs = tuple(ZoneInfo(z) for z in zones)
+    window = (time(start), time(end))
+    try:
+        chosen = first_time_in_window(at, tzs, window)
+    except ValueError:
+        return  # zones so far apart that no moment suits them all
+    assert chosen >= at
+    assert in_window(chosen, tzs, window)
+    # and it is the first such moment: five minutes earlier was still quiet somewhere
+    earlier = chosen - timedelta(minutes=5)
+    assert chosen == at or earlier < at or not in_window(earlier, tzs, window)

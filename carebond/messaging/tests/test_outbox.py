@@ -1,0 +1,231 @@
+"""The outbox: a message is a row written with the action, sent once by the worker through a
+real SMTP server or the local text provider, retried when the failure is transient, given up
+with a reason when not, and reconciled after a worker dies mid-send."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from carebond.audit.models import AuditEvent
+from carebond.core import clock
+from carebond.messaging.actions import check_queue_message
+from carebond.messaging.dispatch import claim_due, dispatch_due_messages, scan_stale_sends
+from carebond.messaging.models import Message, MessageStatus
+from carebond.messaging.tests.conftest import PATIENT_PHONE
+from carebond.people.actions import check_record_consent
+from carebond.people.models import ConsentRecord, Person
+from carebond.testing.fixtures import Mailbox
+from carebond.testing.sms_provider import SmsProvider
+from carebond.touchpoints.models import Touchpoint
+
+
+def reminder(patient: Person, key: str = "appt-1:72h") -> Message:
+    return check_queue_message(
+        patient,
+        purpose="appointment",
+        channel="sms",
+        template_key="appointment_reminder",
+        idempotency_key=key,
+        extra={"location": "Main clinic", "appointment_time": clock.now() + timedelta(days=3)},
+        acting_user=None,
+    )
+
+
+def test_a_reminder_is_sent_once_through_the_provider_and_lands_on_the_timeline(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given
+    message = reminder(patient)
+    assert reminder(patient).pk == message.pk  # the same key never makes a second message
+    # when
+    dispatch_due_messages()
+    dispatch_due_messages()
+    # then
+    message.refresh_from_db()
+    sent = sms_provider.to(PATIENT_PHONE)
+    assert len(sent) == 1
+    assert sent[0]["body"].startswith("Hi Rosa, a reminder of your visit at Main clinic on ")
+    assert message.status == MessageStatus.SENT
+    assert message.provider_id == sent[0]["sid"]
+    assert message.exempt  # no consent record: the healthcare exemption
+    touchpoint = Touchpoint.objects.get(person=patient, source_id=str(message.public_id))
+    assert (touchpoint.kind, touchpoint.channel, touchpoint.direction) == (
+        "message",
+        "sms",
+        "outbound",
+    )
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(message.public_id)).values_list("action", flat=True)
+    )
+    assert actions == ["message.queued", "message.sent"]
+
+
+def test_the_reminder_is_in_the_persons_language(
+    org_a: object, patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    Person.objects.filter(pk=patient.pk).update(preferred_language="es-MX")
+    patient.refresh_from_db()
+    reminder(patient)
+    dispatch_due_messages()
+    assert sms_provider.to(PATIENT_PHONE)[0]["body"].startswith("Hola Rosa, le recordamos su cita")
+
+
+def test_email_goes_through_a_real_smtp_server(
+    patient: Person, smtp_server: Mailbox, afternoon: object
+) -> None:
+    message = check_queue_message(
+        patient,
+        purpose="appointment",
+        channel="email",
+        template_key="appointment_reminder",
+        idempotency_key="appt-1:email",
+        extra={"location": "Main clinic"},
+        acting_user=None,
+    )
+    dispatch_due_messages()
+    message.refresh_from_db()
+    [received] = smtp_server.to("rosa.diaz@example.org")
+    assert received["Subject"] == f"Your visit at {patient.organization.name}"
+    assert received["Message-ID"] == message.message_id_header  # replies thread on it
+    assert message.message_id_header.endswith("@example.org>")
+    assert message.status == MessageStatus.SENT
+
+
+def test_a_transient_failure_is_retried_later_with_backoff(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    message = reminder(patient)
+    sms_provider.fail_next = 1
+    dispatch_due_messages()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED
+    assert "Attempt 1 failed" in message.status_reason
+    delay = message.due_at - clock.now()
+    assert timedelta(seconds=10) < delay <= timedelta(seconds=30)
+    with time_machine.travel(message.due_at + timedelta(seconds=1)):
+        dispatch_due_messages()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert len(sms_provider.to(PATIENT_PHONE)) == 1
+
+
+def test_an_invalid_number_is_given_up_at_once_with_the_reason(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    sms_provider.refuse[PATIENT_PHONE] = (400, 21211)
+    message = reminder(patient)
+    dispatch_due_messages()
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == (MessageStatus.FAILED, "21211")
+    assert message.status_reason == "The text provider refused the message (400, code 21211)."
+
+
+def test_the_providers_opt_out_error_is_recorded_as_a_revocation(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    sms_provider.refuse[PATIENT_PHONE] = (400, 21610)
+    reminder(patient)
+    dispatch_due_messages()
+    revoked = ConsentRecord.objects.filter(person=patient, channel="sms", status="revoked")
+    assert set(revoked.values_list("purpose", flat=True)) == {"appointment", "care", "survey"}
+    assert set(revoked.values_list("method", flat=True)) == {"provider"}
+    # and the next reminder is blocked before it reaches the provider
+    blocked = reminder(patient, key="appt-2:72h")
+    assert (blocked.status, blocked.error_code) == (MessageStatus.BLOCKED, "opted_out")
+
+
+def test_an_opt_out_after_queueing_stops_the_message_before_sending(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    message = reminder(patient)
+    check_record_consent(
+        patient,
+        channel="sms",
+        purpose="appointment",
+        status="revoked",
+        method="phone",
+        acting_user=None,
+    )
+    dispatch_due_messages()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.BLOCKED
+    assert sms_provider.accepted == []
+
+
+def test_a_message_the_rules_refuse_is_kept_as_blocked_with_the_reason(
+    patient: Person, afternoon: object
+) -> None:
+    message = check_queue_message(
+        patient,
+        purpose="marketing",
+        channel="sms",
+        template_key="recall",
+        idempotency_key="recall-1",
+        acting_user=None,
+    )
+    assert message.status == MessageStatus.BLOCKED
+    assert message.status_reason == "No consent for marketing by text message."
+
+
+def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given: a worker claimed the message and handed it over, then died before writing it down
+    message = reminder(patient)
+    assert claim_due() == [message.pk]
+    from carebond.messaging.channels import channel_for
+    from carebond.messaging.dispatch import outgoing
+
+    message.refresh_from_db()
+    sid = channel_for("sms").send(outgoing(message))
+    # when: the stale-send scan runs once the claim has expired
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
+    # then
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, sid)
+    assert len(sms_provider.to(PATIENT_PHONE)) == 1
+
+
+def test_a_worker_killed_before_handing_a_text_over_sends_it_after_all(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    message = reminder(patient)
+    claim_due()
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert len(sms_provider.to(PATIENT_PHONE)) == 1
+
+
+def test_an_email_interrupted_mid_send_is_marked_uncertain_never_resent(
+    patient: Person, smtp_server: Mailbox, afternoon: object
+) -> None:
+    message = check_queue_message(
+        patient,
+        purpose="appointment",
+        channel="email",
+        template_key="appointment_reminder",
+        idempotency_key="appt-1:email",
+        acting_user=None,
+    )
+    claim_due()
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.UNCERTAIN
+    assert smtp_server.messages == []
+
+
+@pytest.mark.django_db
+def test_two_claimers_never_take_the_same_message(patient: Person, afternoon: object) -> None:
+    message = reminder(patient)
+    first, second = claim_due(), claim_due()
+    assert (first, second) == ([message.pk], [])
