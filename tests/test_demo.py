@@ -9,6 +9,7 @@ import pytest
 
 from carebond.demo.builder import build_demo
 from carebond.interop.models import ImportRun, StoredResource
+from carebond.messaging.models import Conversation, Message, MessageStatus, RevocationRequest
 from carebond.people.models import Person
 from carebond.touchpoints.models import Touchpoint
 
@@ -63,6 +64,7 @@ def test_building_the_demo_twice_changes_nothing() -> None:
         Touchpoint.objects.count(),
         ImportRun.objects.count(),
         StoredResource.objects.count(),
+        Message.objects.count(),
     )
 
     second = build_demo(seed=42)
@@ -73,4 +75,26 @@ def test_building_the_demo_twice_changes_nothing() -> None:
         Touchpoint.objects.count(),
         ImportRun.objects.count(),
         StoredResource.objects.count(),
+        Message.objects.count(),
     ) == counts
+
+
+@pytest.mark.django_db
+def test_the_demo_inbox_has_texts_to_answer_a_stop_spanish_and_triage() -> None:
+    build_demo(seed=42)
+    waiting = Conversation.objects.filter(waiting_since__isnull=False)
+    assert waiting.count() >= 6
+    assert waiting.filter(person__isnull=True).count() == 1  # a number nobody has
+    bodies = [m.body for m in Message.objects.filter(direction="inbound")]
+    assert any(body.startswith("¿Puedo cambiar mi cita") for body in bodies)
+    stop = Message.objects.get(provider_id="SMdemo-stop")
+    assert stop.person is not None
+    assert stop.person.consents.filter(
+        channel="sms", status="revoked", method="sms_keyword"
+    ).exists()
+    assert Message.objects.filter(template_key="opt_out_confirmation").count() == 1
+    assert RevocationRequest.objects.filter(status="pending").count() == 1
+    reminders = Message.objects.filter(template_key="appointment_reminder")
+    assert reminders.count() == 4
+    for reminder in reminders:  # on their way, or held back with the reason why
+        assert reminder.status == MessageStatus.QUEUED or reminder.status_reason

@@ -16,6 +16,7 @@ from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.registry import PersonRelation, person_link_exemptions, person_relations
 from carebond.interop.models import StoredResource
+from carebond.messaging.models import Conversation, Message, RevocationRequest
 from carebond.people.merge_actions import check_merge_people, check_undo_merge
 from carebond.people.models import (
     Address,
@@ -107,6 +108,23 @@ def _study_respondent(person: Person, org: Organization, user: User) -> models.M
 
 
 # Which kind of record each relation hangs off, and how to give the duplicate one row of it.
+def _message(person: Person, organization: Organization) -> Message:
+    now = clock.now()
+    return Message.objects.create(
+        organization=organization,
+        person=person,
+        direction="inbound",
+        channel="sms",
+        to_address="+13125550100",
+        from_address="+13125550123",
+        body="Running late",
+        status="received",
+        idempotency_key=f"inbound:{Message.objects.count()}:{person.pk}",
+        due_at=now,
+        created_at=now,
+    )
+
+
 ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
     "people.ConsentRecord.person": (
         "patient",
@@ -182,6 +200,19 @@ ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
     "touchpoints.Touchpoint.person": ("patient", lambda p, o, u: _touchpoint(p, o)),
     "touchpoints.Touchpoint.staff": ("staff", lambda p, o, u: _touchpoint(_patient(o), o, staff=p)),
     "value_maps.Respondent.person": ("patient", _study_respondent),
+    "messaging.Message.person": ("patient", lambda p, o, u: _message(p, o)),
+    "messaging.Conversation.person": (
+        "patient",
+        lambda p, o, u: Conversation.objects.create(
+            organization=o, person=p, channel="sms", address=f"+1217555{p.pk:04d}"
+        ),
+    ),
+    "messaging.RevocationRequest.person": (
+        "patient",
+        lambda p, o, u: RevocationRequest.objects.create(
+            organization=o, person=p, message=_message(p, o)
+        ),
+    ),
     "interop.StoredResource.person": (
         "patient",
         lambda p, o, u: StoredResource.objects.create(

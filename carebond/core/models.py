@@ -40,7 +40,7 @@ class Organization(PublicIdModel, TimestampedModel):
     # ISO 3166 alpha-2: how phone numbers written without a country code are read.
     country = models.CharField(max_length=2, default="US")
     # BCP-47: the language of messages to people whose own language has no template.
-    default_language = models.CharField(max_length=35, default="en")
+    default_language = models.CharField(max_length=35, default="en", db_default="en")
 
     class Meta:
         ordering = ["name"]

@@ -22,6 +22,7 @@ from carebond.core import clock
 from carebond.core.models import Department, Location, Organization
 from carebond.core.permissions import Role
 from carebond.demo.fhir import build_fhir_feed
+from carebond.demo.messaging import build_messaging
 from carebond.demo.people import DemoPeople, build_people
 from carebond.demo.value_maps import build_value_maps
 
@@ -122,6 +123,12 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         rng=random.Random(f"{seed}-fhir"),
         people=result.people,
         now=clock.now(),
+    )
+    build_messaging(
+        organization,
+        rng=random.Random(f"{seed}-messaging"),
+        people=result.people,
+        users=users,
     )
 
     # A second tenant shows that nothing crosses organisations.

@@ -21,7 +21,7 @@ from carebond.core.registry import (
     register_scan,
 )
 from carebond.messaging.access import INBOX_USERS, OUTREACH_MANAGERS
-from carebond.messaging.dispatch import dispatch_due_messages, scan_stale_sends
+from carebond.messaging.dispatch_actions import dispatch_due_messages, scan_stale_sends
 from carebond.messaging.models import Conversation, Message, RevocationRequest
 from carebond.messaging.panels import person_messages_panel, to_answer_panel
 from carebond.messaging.selectors import conversation_names, message_names

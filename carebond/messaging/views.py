@@ -25,7 +25,7 @@ from carebond.messaging.access import (
     access_template,
 )
 from carebond.messaging.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TemplateForm
-from carebond.messaging.revocations import check_decide_revocation
+from carebond.messaging.revocation_actions import check_decide_revocation
 from carebond.messaging.selectors import INBOX_VIEWS, get_thread, list_conversations, list_templates
 from carebond.messaging.templates_preview import preview_template
 

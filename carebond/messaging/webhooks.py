@@ -13,7 +13,11 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from carebond.core.permissions import PUBLIC, page_policy
-from carebond.messaging.inbound import do_receive_text, do_record_delivery, sender_for_number
+from carebond.messaging.inbound_actions import (
+    do_receive_text,
+    do_record_delivery,
+    sender_for_number,
+)
 
 logger = logging.getLogger("carebond.messaging")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from carebond.messaging.dispatch import dispatch_due_messages
+from carebond.messaging.dispatch_actions import dispatch_due_messages
 from carebond.messaging.models import (
     Conversation,
     Message,

@@ -12,7 +12,7 @@ import time_machine
 from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.messaging.actions import check_queue_message
-from carebond.messaging.dispatch import claim_due, dispatch_due_messages, scan_stale_sends
+from carebond.messaging.dispatch_actions import claim_due, dispatch_due_messages, scan_stale_sends
 from carebond.messaging.models import Message, MessageStatus
 from carebond.messaging.tests.conftest import PATIENT_PHONE
 from carebond.people.actions import check_record_consent
@@ -177,7 +177,7 @@ def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
     message = reminder(patient)
     assert claim_due() == [message.pk]
     from carebond.messaging.channels import channel_for
-    from carebond.messaging.dispatch import outgoing
+    from carebond.messaging.dispatch_actions import outgoing
 
     message.refresh_from_db()
     sid = channel_for("sms").send(outgoing(message))

@@ -152,7 +152,7 @@ def _requeue(message: Message, *, at: datetime, reason: str) -> None:
 
 def _failed(message: Message, failure: SendFailure) -> None:
     if failure.revoked and message.person is not None:
-        from carebond.messaging.inbound import record_provider_opt_out
+        from carebond.messaging.inbound_actions import record_provider_opt_out
 
         record_provider_opt_out(message)
     if failure.transient and message.attempts < settings.MESSAGING_MAX_ATTEMPTS:

@@ -1,0 +1,116 @@
+"""The demo's messaging: senders, the built-in templates in English and Spanish, reminders on
+their way through the outbox, and an inbox with unanswered texts, a STOP, a reply in Spanish,
+a reply that reads like an opt-out and a number nobody has. Every inbound text goes through
+the same code as the provider's webhook."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from carebond.accounts.models import User
+from carebond.core import clock
+from carebond.core.models import Organization
+from carebond.demo.people import DemoPeople
+from carebond.messaging.actions import check_queue_message, ensure_built_in_templates
+from carebond.messaging.inbound_actions import do_receive_text
+from carebond.messaging.models import MessageChannel, MessagePurpose, Sender
+from carebond.people.models import ContactSystem, Person
+
+CLINIC_LINE = "+12175550100"
+NEWS_LINE = "+12175550177"
+
+EN_REPLIES = (
+    "Running about 10 minutes late, sorry!",
+    "Can I move my appointment to next week?",
+    "Do I need to bring anything for my visit?",
+    "Is there parking at the clinic?",
+)
+SPANISH_REPLY = "¿Puedo cambiar mi cita para el jueves por la tarde? Gracias"
+
+
+def _phone(person: Person) -> str:
+    point = person.contact_points.filter(system=ContactSystem.PHONE).order_by("rank").first()
+    return point.value if point else ""
+
+
+def build_messaging(
+    organization: Organization, *, rng: random.Random, people: DemoPeople, users: dict[str, User]
+) -> None:
+    ensure_built_in_templates(organization)
+    if Sender.objects.filter(organization=organization).exists():
+        return  # built before: the demo is built once
+    clinic = Sender.objects.create(
+        organization=organization,
+        channel=MessageChannel.SMS,
+        address=CLINIC_LINE,
+        label="Clinic line",
+        purposes=[
+            MessagePurpose.APPOINTMENT,
+            MessagePurpose.CARE,
+            MessagePurpose.SURVEY,
+            MessagePurpose.SERVICE_RECOVERY,
+            MessagePurpose.REPLY,
+        ],
+        per_second=1,
+    )
+    Sender.objects.create(
+        organization=organization,
+        channel=MessageChannel.SMS,
+        address=NEWS_LINE,
+        label="News and recalls",
+        purposes=[MessagePurpose.MARKETING],
+        per_second=1,
+    )
+    Sender.objects.create(
+        organization=organization,
+        channel=MessageChannel.EMAIL,
+        address="hello@riverbend.example",
+        label="Riverbend email",
+        purposes=[p for p in MessagePurpose.values if p != MessagePurpose.REPLY],
+        per_second=10,
+    )
+    patients = [p for p in people.patients if _phone(p)]
+    chosen = rng.sample(patients, k=min(8, len(patients)))
+    now = clock.now()
+    # Reminders for the coming days: the worker sends them (held until morning at night).
+    for index, patient in enumerate(chosen[:4]):
+        check_queue_message(
+            patient,
+            purpose=MessagePurpose.APPOINTMENT,
+            channel=MessageChannel.SMS,
+            template_key="appointment_reminder",
+            idempotency_key=f"demo-reminder-{index}",
+            extra={
+                "location": "Riverbend Main Clinic",
+                "appointment_time": (now + timedelta(days=index + 2)).replace(
+                    hour=14 + index, minute=0, second=0, microsecond=0
+                ),
+            },
+            acting_user=users["frontdesk"],
+        )
+    # The inbox: texts waiting for an answer.
+    for index, patient in enumerate(chosen[:3]):
+        do_receive_text(
+            clinic,
+            from_number=_phone(patient),
+            body=EN_REPLIES[index],
+            provider_id=f"SMdemo{index}",
+        )
+    spanish = next((p for p in patients if p.preferred_language.startswith("es")), chosen[3])
+    do_receive_text(
+        clinic, from_number=_phone(spanish), body=SPANISH_REPLY, provider_id="SMdemo-es"
+    )
+    do_receive_text(clinic, from_number=_phone(chosen[4]), body="STOP", provider_id="SMdemo-stop")
+    do_receive_text(
+        clinic,
+        from_number=_phone(chosen[5]),
+        body="Please no more texts, I get my reminders by email",
+        provider_id="SMdemo-maybe",
+    )
+    do_receive_text(
+        clinic,
+        from_number="+12175558888",
+        body="Hi, this is Dana's daughter, can someone call me about her visit?",
+        provider_id="SMdemo-unknown",
+    )
