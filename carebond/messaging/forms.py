@@ -8,7 +8,9 @@ from carebond.messaging.models import ConversationStatus
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 3}), max_length=1600)
+    body = forms.CharField(
+        label="Your reply", widget=forms.Textarea(attrs={"rows": 3}), max_length=1600
+    )
 
 
 class NoteForm(forms.Form):

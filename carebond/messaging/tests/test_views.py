@@ -1,0 +1,87 @@
+"""Who reaches the inbox and the templates; another organisation's conversation looks missing;
+a bad form field comes back at its field, and nothing is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from carebond.accounts.models import User
+from carebond.messaging.inbound_actions import do_receive_text
+from carebond.messaging.models import Conversation, Message, Sender
+from carebond.messaging.tests.conftest import PATIENT_PHONE
+from carebond.people.models import Person
+
+
+@pytest.fixture
+def conversation(patient: Person, senders: dict[str, Sender]) -> Conversation:
+    do_receive_text(senders["care"], from_number=PATIENT_PHONE, body="Hello", provider_id="SM1")
+    return Conversation.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("role", "inbox", "templates"),
+    [
+        ("admin", 200, 200),
+        ("manager", 200, 200),
+        ("clinician", 200, 403),
+        ("front_desk", 200, 403),
+        ("liaison", 200, 403),
+        ("analyst", 403, 403),
+    ],
+)
+def test_each_role_reaches_what_it_should(
+    role: str,
+    inbox: int,
+    templates: int,
+    users_a: dict[str, User],
+    conversation: Conversation,
+    client_for: Callable[[User], Client],
+) -> None:
+    client = client_for(users_a[role])
+    assert client.get("/messaging/inbox/").status_code == inbox
+    assert client.get(f"/messaging/inbox/{conversation.public_id}/").status_code == inbox
+    assert client.get("/messaging/templates/").status_code == templates
+
+
+def test_another_organisations_conversation_looks_missing_and_takes_no_reply(
+    conversation: Conversation, outsider_b: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(outsider_b)
+    assert client.get(f"/messaging/inbox/{conversation.public_id}/").status_code == 404
+    response = client.post(f"/messaging/inbox/{conversation.public_id}/reply/", {"body": "hi"})
+    assert response.status_code == 404
+    assert not Message.objects.filter(direction="outbound").exists()
+
+
+def test_an_empty_reply_and_a_past_snooze_are_refused_at_their_fields(
+    conversation: Conversation, users_a: dict[str, User], client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(users_a["front_desk"])
+    url = f"/messaging/inbox/{conversation.public_id}"
+    empty = client.post(f"{url}/reply/", {"body": "   "})
+    assert empty.status_code == 400
+    assert "This field is required" in empty.content.decode()
+    snooze = client.post(f"{url}/status/", {"status": "snoozed", "until": "2001-01-01T09:00"})
+    assert snooze.status_code == 422
+    assert "Snooze until a time in the future." in snooze.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.status == "open"
+
+
+def test_opening_a_conversation_is_an_audited_read_and_shows_who_else_has_it_open(
+    conversation: Conversation, users_a: dict[str, User], client_for: Callable[[User], Client]
+) -> None:
+    client_for(users_a["clinician"]).get(f"/messaging/inbox/{conversation.public_id}/")
+    page = client_for(users_a["front_desk"]).get(f"/messaging/inbox/{conversation.public_id}/")
+    assert "has this conversation open too" in page.content.decode()
+    from carebond.audit.models import AuditEvent
+
+    assert (
+        AuditEvent.objects.filter(
+            action="conversation.viewed", target_id=str(conversation.public_id)
+        ).count()
+        == 2
+    )

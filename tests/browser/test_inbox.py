@@ -1,0 +1,134 @@
+"""The shared inbox in a browser: the front desk answers from the home panel, adds a note,
+takes the conversation, decides a possible opt-out and closes it; a reply naming a diagnosis is
+stopped at its field; a manager edits a template and sees the linter and the preview."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from carebond.core.models import Location
+from carebond.core.permissions import Role
+from carebond.messaging.actions import ensure_built_in_templates
+from carebond.messaging.inbound_actions import do_receive_text
+from carebond.messaging.models import (
+    Conversation,
+    InboxNote,
+    Message,
+    MessageTemplate,
+    RevocationRequest,
+    Sender,
+)
+from carebond.people.models import Person
+from carebond.people.selectors import consent_in_force
+from carebond.people.tests.factories import make_patient
+from carebond.testing.fixtures import make_organization, make_user
+from tests.browser.conftest import open_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _clinic() -> tuple[object, Sender, Person]:
+    organization = make_organization("alder", "Alder Family Practice")
+    Location.objects.create(organization=organization, name="Main", phone="+1 312 555 0100")
+    ensure_built_in_templates(organization)
+    sender = Sender.objects.create(
+        organization=organization,
+        channel="sms",
+        address="+13125550100",
+        label="Clinic line",
+        purposes=["appointment", "care", "survey", "reply"],
+    )
+    patient = make_patient(organization, "Ines", "Duarte", phone="+13125550123")
+    return organization, sender, patient
+
+
+def test_the_front_desk_answers_notes_takes_and_closes_a_conversation(
+    page: Page, live_server: object
+) -> None:
+    organization, sender, patient = _clinic()
+    do_receive_text(sender, from_number="+13125550123", body="Can I come at 4?", provider_id="SM1")
+    desk = make_user(organization, Role.FRONT_DESK, "jordan")
+    open_as(page, str(live_server), desk)
+    # from the home panel to the conversation
+    page.get_by_test_id("to-answer").get_by_role("link", name="Ines Duarte").click()
+    expect(page.get_by_test_id("thread")).to_contain_text("Can I come at 4?")
+    # a reply naming a diagnosis is stopped at its field, nothing queued
+    page.get_by_label("Your reply").fill("Your biopsy came back fine, see you at 4")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_text("may reveal health information")).to_be_visible()
+    assert not Message.objects.filter(direction="outbound").exists()
+    # an ordinary reply is queued to the number the text came from
+    page.get_by_label("Your reply").fill("Yes, 4 pm is fine. See you then!")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Reply queued")
+    reply = Message.objects.get(direction="outbound")
+    assert (reply.body, reply.to_address, reply.status) == (
+        "Yes, 4 pm is fine. See you then!",
+        "+13125550123",
+        "queued",
+    )
+    # a private note
+    page.get_by_label("Private note (never sent)").fill("Prefers afternoons")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_test_id("notes")).to_contain_text("Prefers afternoons")
+    assert InboxNote.objects.get().text == "Prefers afternoons"
+    # take it
+    page.get_by_label("Assigned to").select_option(str(desk.pk))
+    page.get_by_role("button", name="Assign").click()
+    expect(page.get_by_role("status")).to_contain_text("Assigned to")
+    assert Conversation.objects.get().assigned_to == desk
+    # close it
+    page.get_by_label("Status").select_option("closed")
+    page.get_by_role("button", name="Change status").click()
+    expect(page.get_by_role("status")).to_contain_text("closed")
+    assert Conversation.objects.get().status == "closed"
+
+
+@pytest.mark.parametrize(
+    ("button", "revoked"), [("Record opt-out", True), ("Not an opt-out", False)]
+)
+def test_staff_decide_a_reply_that_reads_like_an_opt_out(
+    button: str, revoked: bool, page: Page, live_server: object
+) -> None:
+    organization, sender, patient = _clinic()
+    do_receive_text(sender, from_number="+13125550123", body="no more texts pls", provider_id="SM2")
+    conversation = Conversation.objects.get()
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/messaging/inbox/{conversation.public_id}/",
+    )
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_role("status")).to_be_visible()
+    assert RevocationRequest.objects.get().status == ("confirmed" if revoked else "dismissed")
+    record = consent_in_force(patient.pk, channel="sms", purpose="appointment")
+    assert (record is not None and record.status == "revoked") is revoked
+
+
+def test_a_manager_edits_a_template_with_the_linter_and_a_preview(
+    page: Page, live_server: object
+) -> None:
+    organization, _, _ = _clinic()
+    template = MessageTemplate.objects.get(
+        organization=organization, key="appointment_reminder", channel="sms", language="en"
+    )
+    open_as(page, str(live_server), make_user(organization, Role.MANAGER, "morgan"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Outreach").click()
+    rows = page.get_by_test_id("templates").locator("tbody tr")
+    row = rows.filter(has_text="Appointment reminder").filter(has_text="Text message")
+    row.filter(has=page.get_by_role("cell", name="en", exact=True)).get_by_role("link").click()
+    expect(page.get_by_test_id("segments")).to_contain_text("1 SMS segment")
+    expect(page.get_by_test_id("preview")).to_contain_text("Hi Ines")
+    text = page.get_by_label("Text")
+    text.fill("Hi {{ preferred_name }}, your {{ specialty }} visit is {{ appointment_time }}.")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.get_by_text("reveals health information")).to_be_visible()
+    template.refresh_from_db()
+    assert "specialty" not in template.body_text
+    text.fill("Hi {{ preferred_name }}, see you {{ appointment_time }}.")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    template.refresh_from_db()
+    assert template.body_text == "Hi {{ preferred_name }}, see you {{ appointment_time }}."
