@@ -46,7 +46,7 @@ def _clinic() -> tuple[object, Sender, Person]:
 def test_the_front_desk_answers_notes_takes_and_closes_a_conversation(
     page: Page, live_server: object
 ) -> None:
-    organization, sender, patient = _clinic()
+    organization, sender, _ = _clinic()
     do_receive_text(sender, from_number="+13125550123", body="Can I come at 4?", provider_id="SM1")
     desk = make_user(organization, Role.FRONT_DESK, "jordan")
     open_as(page, str(live_server), desk)
