@@ -36,7 +36,7 @@ from carebond.people.selectors import contact_address
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
-SYSTEM_FOR_CHANNEL = {
+SYSTEM_FOR_CHANNEL: dict[str, str] = {
     MessageChannel.SMS: ContactSystem.PHONE,
     MessageChannel.EMAIL: ContactSystem.EMAIL,
 }

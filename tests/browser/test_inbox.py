@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from carebond.core.models import Location
+from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
 from carebond.messaging.actions import ensure_built_in_templates
 from carebond.messaging.inbound_actions import do_receive_text
@@ -28,7 +28,7 @@ from tests.browser.conftest import open_as
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _clinic() -> tuple[object, Sender, Person]:
+def _clinic() -> tuple[Organization, Sender, Person]:
     organization = make_organization("alder", "Alder Family Practice")
     Location.objects.create(organization=organization, name="Main", phone="+1 312 555 0100")
     ensure_built_in_templates(organization)
