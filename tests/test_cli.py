@@ -207,7 +207,12 @@ def test_the_demo_serves_with_a_worker_and_stopping_it_stops_both(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**cli_env, "CAREBOND_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    # its own var/ too: a demo before it left its own audit checkpoints (and texts) there
+    env = {
+        **cli_env,
+        "CAREBOND_VAR_DIR": str(tmp_path),
+        "CAREBOND_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+    }
     demo = subprocess.Popen(
         [*CAREBOND, "demo", "--seed", "3", "--port", str(port)],
         cwd=ROOT,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +31,10 @@ from carebond.messaging.forms import AssignForm, NoteForm, ReplyForm, StatusForm
 from carebond.messaging.revocation_actions import check_decide_revocation
 from carebond.messaging.selectors import INBOX_VIEWS, get_thread, list_conversations, list_templates
 from carebond.messaging.templates_preview import preview_template
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+    from carebond.messaging.models import Conversation
 
 
 @page_policy(INBOX_USERS)
@@ -78,38 +85,56 @@ def _conversation_page(  # type: ignore[no-untyped-def]
     return render(request, "messaging/conversation.html", context, status=status)
 
 
+def _conversation_form(
+    request: HttpRequest,
+    conversation_id: UUID,
+    form_class: type[forms.Form],
+    form_key: str,
+    act: Callable[[Conversation, dict[str, Any], User], object],
+    done: str,
+) -> HttpResponse:
+    """A form on the conversation page: parse it, call the action, and show the page again
+    with the error beside its field, or go back to the conversation with ``done``."""
+    user = signed_in_user(request)
+    found = access_conversation(user, conversation_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _conversation_page(request, found, status=400, **{form_key: form})
+    try:
+        act(found, form.cleaned_data, user)
+    except CareBondError as error:
+        show_error(form, error)
+        return _conversation_page(request, found, status=error.status, **{form_key: form})
+    messages.success(request, done)
+    return redirect("messaging:conversation", conversation_id=found.public_id)
+
+
 @page_policy(INBOX_USERS)
 @require_POST
 def reply(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
-    user = signed_in_user(request)
-    found = access_conversation(user, conversation_id)
-    form = ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.check_reply(found, body=form.cleaned_data["body"], acting_user=user)
-        except CareBondError as error:
-            show_error(form, error)
-            return _conversation_page(request, found, status=error.status, reply_form=form)
-        messages.success(request, "Reply queued; it goes out within a minute.")
-        return redirect("messaging:conversation", conversation_id=found.public_id)
-    return _conversation_page(request, found, status=400, reply_form=form)
+    return _conversation_form(
+        request,
+        conversation_id,
+        ReplyForm,
+        "reply_form",
+        lambda found, data, user: actions.check_reply(found, body=data["body"], acting_user=user),
+        "Reply queued; it goes out within a minute.",
+    )
 
 
 @page_policy(INBOX_USERS)
 @require_POST
 def add_note(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
-    user = signed_in_user(request)
-    found = access_conversation(user, conversation_id)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_add_inbox_note(found, text=form.cleaned_data["text"], acting_user=user)
-        except CareBondError as error:
-            show_error(form, error)
-            return _conversation_page(request, found, status=error.status, note_form=form)
-        messages.success(request, "Note added.")
-        return redirect("messaging:conversation", conversation_id=found.public_id)
-    return _conversation_page(request, found, status=400, note_form=form)
+    return _conversation_form(
+        request,
+        conversation_id,
+        NoteForm,
+        "note_form",
+        lambda found, data, user: actions.do_add_inbox_note(
+            found, text=data["text"], acting_user=user
+        ),
+        "Note added.",
+    )
 
 
 @page_policy(INBOX_USERS)
