@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidFields, InvalidInput, RuleViolation
-from carebond.core.models import Organization
+from carebond.core.models import Location, Organization
 from carebond.messaging import compliance
 from carebond.messaging.builtin import BUILT_IN
 from carebond.messaging.models import (
@@ -119,15 +119,19 @@ def find_template(
     """The template in the person's language, else the organisation's default, else English."""
     primary = (language or "").split("-")[0].lower()
     wanted = [lang for lang in (primary, organization.default_language, "en") if lang]
-    found = {
-        t.language: t
-        for t in MessageTemplate.objects.filter(
-            organization=organization, key=key, channel=channel, language__in=wanted
-        )
-    }
-    for language_tag in wanted:
-        if language_tag in found:
-            return found[language_tag]
+    for attempt in range(2):
+        found = {
+            t.language: t
+            for t in MessageTemplate.objects.filter(
+                organization=organization, key=key, channel=channel, language__in=wanted
+            )
+        }
+        for language_tag in wanted:
+            if language_tag in found:
+                return found[language_tag]
+        # An organisation gets the built-in templates the first time it needs one.
+        if attempt == 0 and not ensure_built_in_templates(organization):
+            break
     raise InvalidInput(
         f"There is no {MessageChannel(channel).label.lower()} template {key!r}.", field="template"
     )
@@ -175,8 +179,6 @@ def merge_values(
 
 
 def _call_back_number(organization: Organization) -> str:
-    from carebond.core.models import Location
-
     location = (
         Location.objects.filter(organization=organization).exclude(phone="").order_by("id").first()
     )
@@ -270,10 +272,13 @@ def do_queue_message(
     campaign: Campaign | None = None,
     conversation: Conversation | None = None,
     replying: bool = False,
+    to_address: str = "",
 ) -> Message:
-    """Audit: message.queued or message.blocked. The row is the outbox: the worker sends it."""
+    """Audit: message.queued or message.blocked. The row is the outbox: the worker sends it.
+    ``to_address``: a reply goes to the number or address the conversation is with, not
+    necessarily the person's first one."""
     now = clock.now()
-    address = contact_address(person, system=SYSTEM_FOR_CHANNEL[channel])
+    address = to_address or contact_address(person, system=SYSTEM_FOR_CHANNEL[channel])
     decision = compliance.decide(
         person,
         channel=channel,
@@ -386,11 +391,10 @@ def do_reply(conversation: Conversation, *, body: str, acting_user: User) -> Mes
         conversation=conversation,
         replying=True,
         urgent=True,
+        to_address=conversation.address,
     )
     if message.status == MessageStatus.BLOCKED:
         raise RuleViolation(f"Not sent: {message.status_reason}", code=message.error_code)
-    # A reply goes to the address the conversation is with, not the person's first one.
-    Message.objects.filter(pk=message.pk).update(to_address=conversation.address)
     Conversation.objects.filter(pk=conversation.pk).update(
         unread=0, waiting_since=None, last_message_at=message.created_at
     )

@@ -9,11 +9,14 @@ contact; text that only reads like a revocation waits for staff.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
+from carebond.core.errors import InvalidInput
 from carebond.messaging.actions import find_template, merge_values
 from carebond.messaging.keywords import Intent, read_intent
 from carebond.messaging.models import (
@@ -40,6 +43,8 @@ from carebond.people.models import (
 from carebond.people.selectors import consent_in_force, people_reached_at
 from carebond.touchpoints.actions import record_touchpoint
 from carebond.touchpoints.models import MomentOfTruth
+
+logger = logging.getLogger("carebond.messaging")
 
 
 # Whether the text provider's own opt-out handling already confirms a STOP (Twilio Advanced
@@ -225,9 +230,14 @@ def _auto_reply(
     assert sender is not None
     organization = sender.organization
     language = people[0].preferred_language if len(people) == 1 else ""
-    template = find_template(
-        organization, key=template_key, channel=MessageChannel.SMS, language=language
-    )
+    try:
+        template = find_template(
+            organization, key=template_key, channel=MessageChannel.SMS, language=language
+        )
+    except InvalidInput:
+        # Never lose the inbound text over a missing answer: it is stored and in the inbox.
+        logger.warning("No %s template in organisation %s", template_key, organization.pk)
+        return None
     values = (
         merge_values(people[0], language=template.language, sender=sender, extra={})
         if len(people) == 1

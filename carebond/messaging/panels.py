@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from carebond.core.registry import PersonPage
 from carebond.messaging.selectors import (
     count_waiting,
-    list_conversations,
     list_messages_of_person,
     list_pending_revocations,
+    oldest_waiting,
 )
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ HOME_CONVERSATIONS = 5
 
 
 def to_answer_panel(user: User) -> Mapping[str, Any] | None:
-    waiting = list_conversations(user, view="waiting", limit=HOME_CONVERSATIONS)
+    waiting = oldest_waiting(user, limit=HOME_CONVERSATIONS)
     revocations = list_pending_revocations(user)
     if not waiting and not revocations:
         return None

@@ -29,6 +29,22 @@ INBOX_VIEWS = ("waiting", "mine", "triage", "all", "closed")
 def list_conversations(
     user: User, *, view: str = "waiting", limit: int = 100
 ) -> list[Conversation]:
+    """The inbox page's list: an audited read (names and numbers of the people writing in)."""
+    found = _conversations(user, view=view, limit=limit)
+    if found:
+        record_access(
+            actor=user, target=None, action="conversations.listed", organization=user.organization
+        )
+    return found
+
+
+def oldest_waiting(user: User, *, limit: int) -> list[Conversation]:
+    """The few conversations waiting longest, for the home panel (the way into the inbox, as the
+    patients-you-worked-with panel is into People)."""
+    return _conversations(user, view="waiting", limit=limit)
+
+
+def _conversations(user: User, *, view: str, limit: int) -> list[Conversation]:
     """The shared inbox. ``waiting``: open conversations with a message to answer, oldest wait
     first; ``mine``: assigned to the user; ``triage``: from numbers nobody or several people
     have; ``closed``. Snoozed conversations come back when their time is up."""

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carebond.accounts.selectors import list_colleagues
 from carebond.core.access import signed_in_user
-from carebond.core.errors import CareBondError, InvalidInput
+from carebond.core.errors import CareBondError
 from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
 from carebond.messaging import actions
@@ -183,7 +183,7 @@ def decide_revocation(request: HttpRequest, request_id: UUID) -> HttpResponse:
     decision = request.POST.get("decision", "")
     try:
         check_decide_revocation(found, decision=decision, acting_user=user)
-    except InvalidInput as error:
+    except CareBondError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -201,6 +201,7 @@ def decide_revocation(request: HttpRequest, request_id: UUID) -> HttpResponse:
 @require_GET
 def templates(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    actions.ensure_built_in_templates(user.organization)  # a new organisation's first visit
     return render(
         request, "messaging/templates.html", {"templates": list_templates(user.organization_id)}
     )

@@ -43,9 +43,11 @@ def _clinic() -> tuple[Organization, Sender, Person]:
     return organization, sender, patient
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 def test_the_front_desk_answers_notes_takes_and_closes_a_conversation(
-    page: Page, live_server: object
+    width: int, page: Page, live_server: object
 ) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     organization, sender, _ = _clinic()
     do_receive_text(sender, from_number="+13125550123", body="Can I come at 4?", provider_id="SM1")
     desk = make_user(organization, Role.FRONT_DESK, "jordan")
@@ -85,12 +87,14 @@ def test_the_front_desk_answers_notes_takes_and_closes_a_conversation(
     assert Conversation.objects.get().status == "closed"
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize(
     ("button", "revoked"), [("Record opt-out", True), ("Not an opt-out", False)]
 )
 def test_staff_decide_a_reply_that_reads_like_an_opt_out(
-    button: str, revoked: bool, page: Page, live_server: object
+    button: str, revoked: bool, width: int, page: Page, live_server: object
 ) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     organization, sender, patient = _clinic()
     do_receive_text(sender, from_number="+13125550123", body="no more texts pls", provider_id="SM2")
     conversation = Conversation.objects.get()
@@ -107,14 +111,18 @@ def test_staff_decide_a_reply_that_reads_like_an_opt_out(
     assert (record is not None and record.status == "revoked") is revoked
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 def test_a_manager_edits_a_template_with_the_linter_and_a_preview(
-    page: Page, live_server: object
+    width: int, page: Page, live_server: object
 ) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     organization, _, _ = _clinic()
     template = MessageTemplate.objects.get(
         organization=organization, key="appointment_reminder", channel="sms", language="en"
     )
     open_as(page, str(live_server), make_user(organization, Role.MANAGER, "morgan"))
+    if width < 600:  # the navigation folds behind its Menu button on a phone
+        page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Outreach").click()
     rows = page.get_by_test_id("templates").locator("tbody tr")
     row = rows.filter(has_text="Appointment reminder").filter(has_text="Text message")

@@ -229,3 +229,28 @@ def test_two_claimers_never_take_the_same_message(patient: Person, afternoon: ob
     message = reminder(patient)
     first, second = claim_due(), claim_due()
     assert (first, second) == ([message.pk], [])
+
+
+def test_a_new_organisation_gets_the_built_in_templates_when_it_first_needs_one(
+    db: None, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given an organisation made after the built-ins shipped, with no template rows yet
+    from carebond.messaging.models import MessageTemplate, Sender
+    from carebond.people.tests.factories import make_patient
+    from carebond.testing.fixtures import make_organization
+
+    organization = make_organization("birch", "Birch Clinic")
+    Sender.objects.create(
+        organization=organization,
+        channel="sms",
+        address="+13125550111",
+        label="Line",
+        purposes=["appointment"],
+    )
+    patient = make_patient(organization, "Ana", "Ruiz", phone="+13125550133")
+    assert not MessageTemplate.objects.filter(organization=organization).exists()
+    # when a reminder is queued
+    message = reminder(patient)
+    # then it is written from the built-in template, and every built-in is there now
+    assert message.body.startswith("Hi Ana, a reminder of your visit")
+    assert MessageTemplate.objects.filter(organization=organization, built_in=True).count() > 20

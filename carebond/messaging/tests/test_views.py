@@ -85,3 +85,33 @@ def test_opening_a_conversation_is_an_audited_read_and_shows_who_else_has_it_ope
         ).count()
         == 2
     )
+
+
+def test_a_reply_goes_to_the_number_the_conversation_is_with(
+    conversation: Conversation,
+    patient: Person,
+    users_a: dict[str, User],
+    client_for: Callable[[User], Client],
+) -> None:
+    # given the person's phone was removed from their record since they wrote in
+    patient.contact_points.filter(system="phone").delete()
+    # when staff answer
+    response = client_for(users_a["front_desk"]).post(
+        f"/messaging/inbox/{conversation.public_id}/reply/", {"body": "See you at 4."}
+    )
+    # then the reply is queued to the number that wrote
+    assert response.status_code == 302
+    reply = Message.objects.get(direction="outbound")
+    assert (reply.to_address, reply.status) == (PATIENT_PHONE, "queued")
+
+
+def test_the_inbox_list_is_an_audited_read(
+    conversation: Conversation, users_a: dict[str, User], client_for: Callable[[User], Client]
+) -> None:
+    from carebond.audit.models import AuditEvent
+
+    page = client_for(users_a["clinician"]).get("/messaging/inbox/")
+    assert "Rosa Diaz" in page.content.decode()
+    assert AuditEvent.objects.filter(
+        action="conversations.listed", actor=users_a["clinician"]
+    ).exists()
