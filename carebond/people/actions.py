@@ -380,18 +380,26 @@ def do_update_person(
         setattr(person, name, value)
     person.save(update_fields=[*changes, "updated_at"])
     index_person(person)
-    record_audit(
-        actor=acting_user,
-        action="person.updated",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=list(changes),
-    )
+    _audit_change(person, "person.updated", list(changes), acting_user=acting_user)
     return person
 
 
 def _patient_of(person: Person) -> Person | None:
     return person if person.kind == PersonKind.PATIENT else None
+
+
+def _audit_change(
+    person: Person, action: str, changed_fields: list[str], *, acting_user: User | None
+) -> None:
+    """One audit event for a change to a person's record, naming the parts changed (never
+    their values), linked to the patient when the person is one."""
+    record_audit(
+        actor=acting_user,
+        action=action,
+        target=person,
+        patient=_patient_of(person),
+        changed_fields=changed_fields,
+    )
 
 
 @transaction.atomic
@@ -410,12 +418,8 @@ def check_add_contact_point(
         rank=cleaned.rank,
     )
     index_person(person)
-    record_audit(
-        actor=acting_user,
-        action="person.contact_added",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=[f"contact.{cleaned.system}"],
+    _audit_change(
+        person, "person.contact_added", [f"contact.{cleaned.system}"], acting_user=acting_user
     )
     return point
 
@@ -445,13 +449,7 @@ def check_change_contact_point(
     point.value, point.use = cleaned.value, cleaned.use
     point.save(update_fields=["value", "use"])
     index_person(person)
-    record_audit(
-        actor=acting_user,
-        action="person.contact_changed",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=[f"contact.{system}"],
-    )
+    _audit_change(person, "person.contact_changed", [f"contact.{system}"], acting_user=acting_user)
     return point
 
 
@@ -469,13 +467,7 @@ def check_remove_contact_point(
             point.rank = rank
             point.save(update_fields=["rank"])
     index_person(person)
-    record_audit(
-        actor=acting_user,
-        action="person.contact_removed",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=[f"contact.{system}"],
-    )
+    _audit_change(person, "person.contact_removed", [f"contact.{system}"], acting_user=acting_user)
 
 
 @transaction.atomic
@@ -498,13 +490,7 @@ def check_add_identifier(
     except IntegrityError as error:
         raise _identifier_taken() from error
     index_person(person)
-    record_audit(
-        actor=acting_user,
-        action="person.identifier_added",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=["identifier"],
-    )
+    _audit_change(person, "person.identifier_added", ["identifier"], acting_user=acting_user)
     return row
 
 
@@ -564,13 +550,7 @@ def do_record_consent(
         recorded_by=acting_user,
         evidence=evidence,
     )
-    record_audit(
-        actor=acting_user,
-        action=f"consent.{status}",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=[f"{channel}.{purpose}"],
-    )
+    _audit_change(person, f"consent.{status}", [f"{channel}.{purpose}"], acting_user=acting_user)
     return record
 
 
@@ -693,13 +673,7 @@ def check_add_history_item(
         is_active=is_active,
         recorded_by=acting_user,
     )
-    record_audit(
-        actor=acting_user,
-        action="person.history_added",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=[f"history.{category}"],
-    )
+    _audit_change(person, "person.history_added", [f"history.{category}"], acting_user=acting_user)
     return item
 
 
@@ -720,13 +694,7 @@ def check_add_personal_note(person: Person, *, text: str, acting_user: User) -> 
         author=acting_user,
         created_at=clock.now(),
     )
-    record_audit(
-        actor=acting_user,
-        action="person.note_added",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=["personal_notes"],
-    )
+    _audit_change(person, "person.note_added", ["personal_notes"], acting_user=acting_user)
     return note
 
 
@@ -753,13 +721,7 @@ def check_add_address(
     row = Address.objects.create(
         organization_id=person.organization_id, person=person, rank=rank, **vars(cleaned)
     )
-    record_audit(
-        actor=acting_user,
-        action="person.address_added",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=["address"],
-    )
+    _audit_change(person, "person.address_added", ["address"], acting_user=acting_user)
     return row
 
 
@@ -812,13 +774,7 @@ def check_change_address(
     for name, value in vars(_clean_address(address)).items():
         setattr(row, name, value)
     row.save()
-    record_audit(
-        actor=acting_user,
-        action="person.address_changed",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=["address"],
-    )
+    _audit_change(person, "person.address_changed", ["address"], acting_user=acting_user)
     return row
 
 
@@ -833,13 +789,7 @@ def check_remove_address(
         if row.rank != position:
             row.rank = position
             row.save(update_fields=["rank"])
-    record_audit(
-        actor=acting_user,
-        action="person.address_removed",
-        target=person,
-        patient=_patient_of(person),
-        changed_fields=["address"],
-    )
+    _audit_change(person, "person.address_removed", ["address"], acting_user=acting_user)
 
 
 @transaction.atomic
