@@ -65,22 +65,27 @@ def test_surveys_billing_and_marketing_never_qualify_for_the_exemption(
         ).allowed
 
 
-def _sent_exempt(patient: Person, at: datetime) -> None:
+def _sent(patient: Person, at: datetime, *, purpose: str, exempt: bool) -> None:
+    """A text already sent to the patient at ``at`` (what the caps count)."""
     Message.objects.create(
         organization_id=patient.organization_id,
         person=patient,
         direction="outbound",
         channel="sms",
-        purpose="appointment",
+        purpose=purpose,
         to_address="+1",
         from_address="+1",
         body="x",
-        exempt=True,
+        exempt=exempt,
         status=MessageStatus.SENT,
-        idempotency_key=f"k{at.isoformat()}",
+        idempotency_key=f"{purpose}:{at.isoformat()}",
         due_at=at,
         created_at=at,
     )
+
+
+def _sent_exempt(patient: Person, at: datetime) -> None:
+    _sent(patient, at, purpose="appointment", exempt=True)
 
 
 def test_the_exemption_allows_one_a_day_and_three_a_week(
@@ -134,20 +139,7 @@ def test_the_frequency_cap_per_person_and_purpose(
     grant(patient, "marketing")
     settings.MESSAGING_CAPS = {"marketing": (1, 30)}  # type: ignore[attr-defined]
     now = clock.now()
-    Message.objects.create(
-        organization_id=patient.organization_id,
-        person=patient,
-        direction="outbound",
-        channel="sms",
-        purpose="marketing",
-        to_address="+1",
-        from_address="+1",
-        body="x",
-        status=MessageStatus.SENT,
-        idempotency_key="m1",
-        due_at=now - timedelta(days=3),
-        created_at=now,
-    )
+    _sent(patient, now - timedelta(days=3), purpose="marketing", exempt=False)
     verdict = decide(patient, channel="sms", purpose="marketing", body="Hi", at=now)
     assert (verdict.allowed, verdict.code) == (False, "cap")
 
