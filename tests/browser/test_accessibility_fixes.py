@@ -297,5 +297,6 @@ def test_on_a_phone_the_person_page_and_wide_tables_fit_the_window(
     box.focus()
     audit.keyboard.press("ArrowRight")
     expect(box).to_be_focused()
-    assert box.evaluate("(el) => el.scrollLeft") > 0
+    # (a browser may animate a keyboard scroll, so wait for it to move)
+    audit.wait_for_function("(el) => el.scrollLeft > 0", arg=box.element_handle())
     admin_phone.close()
