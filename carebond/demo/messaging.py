@@ -12,7 +12,11 @@ from carebond.accounts.models import User
 from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.demo.people import DemoPeople
-from carebond.messaging.actions import check_queue_message, ensure_built_in_templates
+from carebond.messaging.actions import (
+    check_add_sender,
+    check_queue_message,
+    ensure_built_in_templates,
+)
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.messaging.models import MessageChannel, MessagePurpose, Sender
 from carebond.people.models import ContactSystem, Person
@@ -40,8 +44,8 @@ def build_messaging(
     ensure_built_in_templates(organization)
     if Sender.objects.filter(organization=organization).exists():
         return  # built before: the demo is built once
-    clinic = Sender.objects.create(
-        organization=organization,
+    clinic = check_add_sender(
+        organization,
         channel=MessageChannel.SMS,
         address=CLINIC_LINE,
         label="Clinic line",
@@ -54,16 +58,16 @@ def build_messaging(
         ],
         per_second=1,
     )
-    Sender.objects.create(
-        organization=organization,
+    check_add_sender(
+        organization,
         channel=MessageChannel.SMS,
         address=NEWS_LINE,
         label="News and recalls",
         purposes=[MessagePurpose.MARKETING],
         per_second=1,
     )
-    Sender.objects.create(
-        organization=organization,
+    check_add_sender(
+        organization,
         channel=MessageChannel.EMAIL,
         address="hello@riverbend.example",
         label="Riverbend email",

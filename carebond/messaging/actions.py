@@ -32,6 +32,7 @@ from carebond.messaging.models import (
 from carebond.messaging.wording import lint_template, render
 from carebond.people.models import ContactSystem, Person, PersonKind
 from carebond.people.selectors import contact_address
+from carebond.people.validation import normalize_email, normalize_phone
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -40,6 +41,60 @@ SYSTEM_FOR_CHANNEL: dict[str, str] = {
     MessageChannel.SMS: ContactSystem.PHONE,
     MessageChannel.EMAIL: ContactSystem.EMAIL,
 }
+
+
+# --- senders -----------------------------------------------------------------------------------
+
+
+def check_add_sender(
+    organization: Organization,
+    *,
+    channel: str,
+    address: str,
+    label: str,
+    purposes: list[str],
+    per_second: int = 1,
+) -> Sender:
+    """A number or address to send from. A text number belongs to one organisation only: the
+    provider's webhook finds the organisation by it."""
+    errors: list[InvalidInput] = []
+    if channel not in MessageChannel.values:
+        raise InvalidInput(
+            f"{channel!r} is not a channel ({', '.join(MessageChannel.values)}).", field="channel"
+        )
+    try:
+        if channel == MessageChannel.SMS:
+            address = normalize_phone(address, region=organization.country, field="address")
+        else:
+            address = normalize_email(address, field="address")
+    except InvalidInput as error:
+        errors.append(error)
+    unknown = sorted(set(purposes) - set(MessagePurpose.values))
+    if unknown:
+        errors.append(InvalidInput(f"Unknown purpose(s): {', '.join(unknown)}.", field="purposes"))
+    elif not purposes:
+        errors.append(InvalidInput("Choose at least one purpose.", field="purposes"))
+    if not 1 <= per_second <= 100:
+        errors.append(
+            InvalidInput("Messages per second must be between 1 and 100.", field="per_second")
+        )
+    if not label.strip():
+        errors.append(InvalidInput("Give the sender a name staff recognise.", field="label"))
+    if errors:
+        raise InvalidFields(errors)
+    taken = Sender.objects.filter(channel=channel, address=address)
+    if channel == MessageChannel.SMS and taken.exists():
+        raise InvalidInput(f"{address} is already a sending number.", field="address")
+    if taken.filter(organization=organization).exists():
+        raise InvalidInput(f"{address} is already a sender here.", field="address")
+    return Sender.objects.create(
+        organization=organization,
+        channel=channel,
+        address=address,
+        label=label.strip()[:100],
+        purposes=sorted(set(purposes)),
+        per_second=per_second,
+    )
 
 
 # --- templates ---------------------------------------------------------------------------------

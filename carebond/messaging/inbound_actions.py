@@ -18,6 +18,7 @@ from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.messaging.actions import find_template, merge_values
+from carebond.messaging.compliance import EXEMPT_PURPOSES
 from carebond.messaging.keywords import Intent, read_intent
 from carebond.messaging.models import (
     CONSENT_PURPOSE,
@@ -35,16 +36,19 @@ from carebond.messaging.wording import render
 from carebond.people.actions import check_record_consent
 from carebond.people.models import (
     ConsentMethod,
+    ConsentRecord,
     ConsentStatus,
     ContactSystem,
     Person,
     PersonKind,
 )
-from carebond.people.selectors import consent_in_force, people_reached_at
+from carebond.people.selectors import consent_before, consent_in_force, people_reached_at
 from carebond.touchpoints.actions import record_touchpoint
 from carebond.touchpoints.models import MomentOfTruth
 
 logger = logging.getLogger("carebond.messaging")
+
+EXEMPT_CONSENT_PURPOSES = frozenset(CONSENT_PURPOSE[p] for p in EXEMPT_PURPOSES)
 
 
 # Whether the text provider's own opt-out handling already confirms a STOP (Twilio Advanced
@@ -119,7 +123,15 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
             summary="Text received",
             source=message,
         )
-    _act_on(message, sender=sender, people=people, conversation=conversation)
+    try:
+        with transaction.atomic():  # what the text asks is undone alone if it fails
+            _act_on(message, sender=sender, people=people, conversation=conversation)
+    except Exception as error:  # the text itself is kept, waiting for staff in the inbox
+        logger.error(
+            "Acting on inbound message %s failed (%s); it waits in the inbox",
+            message.public_id,
+            type(error).__name__,
+        )
     return message
 
 
@@ -193,8 +205,7 @@ def _record(people: list[Person], purposes: list[str], status: str, message: Mes
             current = consent_in_force(person.pk, channel="sms", purpose=purpose)
             if current is not None and current.status == status:
                 continue
-            if current is None and status == ConsentStatus.GRANTED:
-                # START after nothing at all is not a consent we can stand on without a record.
+            if status == ConsentStatus.GRANTED and not _restorable(current):
                 continue
             check_record_consent(
                 person,
@@ -207,6 +218,19 @@ def _record(people: list[Person], purposes: list[str], status: str, message: Mes
             )
             changed = True
     return changed
+
+
+def _restorable(current: ConsentRecord | None) -> bool:
+    """START undoes a text opt-out: it gives back a consent the person had before they texted
+    STOP (or opted out with the provider), and the appointment and care texts that needed no
+    consent (asking for them back is consent enough). Never a marketing or survey consent they
+    did not give: staff record those, with their evidence."""
+    if current is None or current.method not in (ConsentMethod.SMS_KEYWORD, ConsentMethod.PROVIDER):
+        return False
+    before = consent_before(current)
+    if before is None:
+        return current.purpose in EXEMPT_CONSENT_PURPOSES
+    return before.status == ConsentStatus.GRANTED
 
 
 def _cancel_queued(people: list[Person], purposes: list[str]) -> None:

@@ -51,6 +51,10 @@ CONSENT_PURPOSE: dict[str, str] = {
 }
 
 
+# A provider's message id (a Twilio SID is 34 characters); longer ones are refused, not cut.
+PROVIDER_ID_LENGTH = 100
+
+
 class Sender(PublicIdModel, TenantModel):
     """A number or address the organisation sends from, for some purposes only: STOP sent to the
     marketing number ends marketing texts, never appointment reminders from another number."""
@@ -66,6 +70,12 @@ class Sender(PublicIdModel, TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "channel", "address"], name="sender_address_once"
+            ),
+            # The provider's webhook finds the organisation by the number a text went to.
+            models.UniqueConstraint(
+                fields=["address"],
+                condition=models.Q(channel="sms"),
+                name="sms_sender_number_in_one_organization",
             ),
         ]
 
@@ -189,7 +199,7 @@ class Message(PublicIdModel, TenantModel):
     due_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    provider_id = models.CharField(max_length=100, blank=True)
+    provider_id = models.CharField(max_length=PROVIDER_ID_LENGTH, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

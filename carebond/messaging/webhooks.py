@@ -18,6 +18,7 @@ from carebond.messaging.inbound_actions import (
     do_record_delivery,
     sender_for_number,
 )
+from carebond.messaging.models import PROVIDER_ID_LENGTH
 
 logger = logging.getLogger("carebond.messaging")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -49,6 +50,8 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
     missing = [name for name in ("From", "To", "MessageSid") if not request.POST.get(name)]
     if missing:
         return _problem(400, f"Missing field(s): {', '.join(missing)}.")
+    if len(request.POST["MessageSid"]) > PROVIDER_ID_LENGTH:
+        return _problem(400, f"MessageSid is longer than {PROVIDER_ID_LENGTH} characters.")
     sender = sender_for_number(request.POST["To"])
     if sender is None:
         return _problem(404, "No organisation sends from the number in To.")
@@ -73,6 +76,8 @@ def sms_status(request: HttpRequest) -> HttpResponse:
     ]
     if missing:
         return _problem(400, f"Missing field(s): {', '.join(missing)}.")
+    if len(request.POST["MessageSid"]) > PROVIDER_ID_LENGTH:
+        return _problem(400, f"MessageSid is longer than {PROVIDER_ID_LENGTH} characters.")
     sender = sender_for_number(request.POST["From"])
     if sender is None:
         return _problem(404, "No organisation sends from the number in From.")

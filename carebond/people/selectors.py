@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from rapidfuzz import fuzz
 
 from carebond.audit.recording import record_access
@@ -594,6 +594,22 @@ def consent_in_force(person_id: int, *, channel: str, purpose: str) -> ConsentRe
     """The newest decision about this channel and purpose, or None when there is none."""
     return (
         ConsentRecord.objects.filter(person_id=person_id, channel=channel, purpose=purpose)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+
+
+def consent_before(record: ConsentRecord) -> ConsentRecord | None:
+    """The decision this one replaced (same person, channel and purpose), or None."""
+    return (
+        ConsentRecord.objects.filter(
+            person_id=record.person_id, channel=record.channel, purpose=record.purpose
+        )
+        .exclude(pk=record.pk)
+        .filter(
+            Q(recorded_at__lt=record.recorded_at)
+            | Q(recorded_at=record.recorded_at, id__lt=record.pk)
+        )
         .order_by("-recorded_at", "-id")
         .first()
     )

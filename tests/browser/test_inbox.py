@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
-from carebond.messaging.actions import ensure_built_in_templates
+from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.messaging.models import (
     Conversation,
@@ -32,8 +32,8 @@ def _clinic() -> tuple[Organization, Sender, Person]:
     organization = make_organization("alder", "Alder Family Practice")
     Location.objects.create(organization=organization, name="Main", phone="+1 312 555 0100")
     ensure_built_in_templates(organization)
-    sender = Sender.objects.create(
-        organization=organization,
+    sender = check_add_sender(
+        organization,
         channel="sms",
         address="+13125550100",
         label="Clinic line",

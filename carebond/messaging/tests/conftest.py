@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from carebond.core.models import Location, Organization
-from carebond.messaging.actions import ensure_built_in_templates
+from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
 from carebond.messaging.models import MessageChannel, MessagePurpose, Sender
 from carebond.people.models import Person
 from carebond.people.tests.factories import make_patient
@@ -34,8 +34,8 @@ def senders(org_a: Organization) -> dict[str, Sender]:
     Location.objects.create(organization=org_a, name="Main clinic", phone="+1 312 555 0100")
     ensure_built_in_templates(org_a)
     return {
-        "care": Sender.objects.create(
-            organization=org_a,
+        "care": check_add_sender(
+            org_a,
             channel=MessageChannel.SMS,
             address=CARE_NUMBER,
             label="Clinic line",
@@ -47,15 +47,15 @@ def senders(org_a: Organization) -> dict[str, Sender]:
                 MessagePurpose.REPLY,
             ],
         ),
-        "marketing": Sender.objects.create(
-            organization=org_a,
+        "marketing": check_add_sender(
+            org_a,
             channel=MessageChannel.SMS,
             address=MARKETING_NUMBER,
             label="News line",
             purposes=[MessagePurpose.MARKETING],
         ),
-        "email": Sender.objects.create(
-            organization=org_a,
+        "email": check_add_sender(
+            org_a,
             channel=MessageChannel.EMAIL,
             address="clinic@example.org",
             label="Clinic email",

@@ -27,6 +27,13 @@ from carebond.testing.sms_provider import SmsProvider, provider_signature
 URL = "http://testserver/messaging/sms/inbound"
 
 
+def decided(patient: Person, purpose: str, status: str, *, method: str) -> None:
+    """A decision about texts recorded by staff."""
+    check_record_consent(
+        patient, channel="sms", purpose=purpose, status=status, method=method, acting_user=None
+    )
+
+
 def text_in(body: str, *, to: str = CARE_NUMBER, sender: str = PATIENT_PHONE, sid: str = "") -> int:
     params = {
         "From": sender,
@@ -103,14 +110,7 @@ def test_stop_revokes_at_once_and_confirms_exactly_once(
 def test_stop_to_the_marketing_number_leaves_appointment_reminders_alone(
     patient: Person, sms_provider: SmsProvider, afternoon: object
 ) -> None:
-    check_record_consent(
-        patient,
-        channel="sms",
-        purpose="marketing",
-        status="granted",
-        method="written",
-        acting_user=None,
-    )
+    decided(patient, "marketing", "granted", method="written")
     text_in("STOP", to=MARKETING_NUMBER)
     marketing = consent_in_force(patient.pk, channel="sms", purpose="marketing")
     assert marketing is not None
@@ -141,6 +141,42 @@ def test_start_resubscribes_what_stop_ended(
     bodies = [m["body"] for m in sms_provider.to(PATIENT_PHONE)]
     assert len(bodies) == 2
     assert "again" in bodies[1]
+
+
+def test_start_gives_back_only_what_stop_took(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given written consent to surveys, none to marketing, STOPALL, then START to the number
+    # that sends everything
+    decided(patient, "survey", "granted", method="written")
+    text_in("STOPALL")
+    text_in("START")
+    # then surveys and the appointment texts that needed no consent are back, and no marketing
+    # consent appeared from nowhere
+    survey = consent_in_force(patient.pk, channel="sms", purpose="survey")
+    marketing = consent_in_force(patient.pk, channel="sms", purpose="marketing")
+    appointment = consent_in_force(patient.pk, channel="sms", purpose="appointment")
+    assert survey is not None
+    assert marketing is not None
+    assert appointment is not None
+    assert (survey.status, survey.method) == ("granted", "sms_keyword")
+    assert appointment.status == "granted"
+    assert marketing.status == "revoked"
+
+
+def test_start_does_not_undo_an_opt_out_staff_recorded(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given the patient told the front desk to stop texting, then texts START
+    decided(patient, "appointment", "granted", method="written")
+    decided(patient, "appointment", "revoked", method="verbal")
+    text_in("START")
+    dispatch_due_messages()
+    # then the desk's record stands and no confirmation claims otherwise
+    record = consent_in_force(patient.pk, channel="sms", purpose="appointment")
+    assert record is not None
+    assert (record.status, record.method) == ("revoked", "verbal")
+    assert sms_provider.to(PATIENT_PHONE) == []
 
 
 def test_help_answers_with_the_organisations_number(
@@ -189,3 +225,25 @@ def test_the_providers_own_confirmation_is_not_doubled(
     text_in("STOP")
     dispatch_due_messages()
     assert sms_provider.accepted == []
+
+
+def test_a_text_is_kept_when_acting_on_it_fails(
+    patient: Person, senders: dict[str, Sender], sms_provider: SmsProvider
+) -> None:
+    # given a sending number whose stored purposes went bad
+    Sender.objects.filter(pk=senders["care"].pk).update(purposes=["no-such-purpose"])
+    # when the patient texts STOP to it
+    assert text_in("STOP") == 200
+    # then the text waits in the inbox for staff, and nothing half-done was written
+    message = Message.objects.get(direction="inbound")
+    assert message.body == "STOP"
+    assert message.conversation is not None
+    assert message.conversation.waiting_since is not None
+    assert not ConsentRecord.objects.filter(person=patient).exists()
+
+
+def test_a_message_id_longer_than_any_provider_gives_is_refused(
+    patient: Person, sms_provider: SmsProvider
+) -> None:
+    assert text_in("hello", sid="SM" + "0" * 200) == 400
+    assert not Message.objects.exists()

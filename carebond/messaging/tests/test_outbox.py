@@ -11,7 +11,7 @@ import time_machine
 
 from carebond.audit.models import AuditEvent
 from carebond.core import clock
-from carebond.messaging.actions import check_queue_message
+from carebond.messaging.actions import check_add_sender, check_queue_message
 from carebond.messaging.dispatch_actions import claim_due, dispatch_due_messages, scan_stale_sends
 from carebond.messaging.models import Message, MessageStatus
 from carebond.messaging.tests.conftest import PATIENT_PHONE
@@ -235,13 +235,13 @@ def test_a_new_organisation_gets_the_built_in_templates_when_it_first_needs_one(
     db: None, sms_provider: SmsProvider, afternoon: object
 ) -> None:
     # given an organisation made after the built-ins shipped, with no template rows yet
-    from carebond.messaging.models import MessageTemplate, Sender
+    from carebond.messaging.models import MessageTemplate
     from carebond.people.tests.factories import make_patient
     from carebond.testing.fixtures import make_organization
 
     organization = make_organization("birch", "Birch Clinic")
-    Sender.objects.create(
-        organization=organization,
+    check_add_sender(
+        organization,
         channel="sms",
         address="+13125550111",
         label="Line",
