@@ -45,8 +45,9 @@ def backoff(attempt: int) -> timedelta:
 
 
 def claim_due(limit: int = BATCH) -> list[int]:
-    """Take up to ``limit`` due messages for this worker (SKIP LOCKED on PostgreSQL; SQLite
-    runs one writing transaction at a time, so the select and update cannot interleave)."""
+    """Take up to ``limit`` due messages for this worker: each by its own conditional UPDATE,
+    so the list holds only the rows this worker changed (SKIP LOCKED keeps PostgreSQL workers
+    off each other's rows; SQLite runs one writing transaction at a time)."""
     now = clock.now()
     with transaction.atomic():
         due = Message.objects.filter(status=MessageStatus.QUEUED, due_at__lte=now).order_by(
@@ -54,11 +55,20 @@ def claim_due(limit: int = BATCH) -> list[int]:
         )
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("id", flat=True)[:limit])
-        Message.objects.filter(id__in=ids, status=MessageStatus.QUEUED).update(
-            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    return ids
+        return [
+            pk
+            for pk in due.values_list("id", flat=True)[:limit]
+            if claim(
+                Message,
+                pk,
+                where={"status": MessageStatus.QUEUED},
+                change={
+                    "status": MessageStatus.SENDING,
+                    "claimed_at": now,
+                    "attempts": F("attempts") + 1,
+                },
+            )
+        ]
 
 
 def dispatch_due_messages(*, budget_seconds: float = 10.0) -> int:
@@ -71,12 +81,46 @@ def dispatch_due_messages(*, budget_seconds: float = 10.0) -> int:
         ids = claim_due()
         if not ids:
             break
-        for message in Message.objects.filter(id__in=ids).select_related(
+        batch = Message.objects.filter(id__in=ids).select_related(
             "person", "person__organization", "sender", "organization"
-        ):
-            send_one(message, channels)
+        )
+        for message in batch.order_by("due_at", "id"):
+            if time.monotonic() >= deadline:
+                _release(message)  # the budget is spent: the next round sends it
+                continue
+            try:
+                send_one(message, channels)
+            except Exception as error:
+                # The row stays ``sending``: the stale-send scan asks the provider about it.
+                logger.error(
+                    "Sending message %s failed unexpectedly (%s)",
+                    message.public_id,
+                    type(error).__name__,
+                )
             handled += 1
     return handled
+
+
+def _release(message: Message) -> None:
+    """Give back a claimed message that was not tried (the claim's attempt is not counted)."""
+    Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    ).update(status=MessageStatus.QUEUED, claimed_at=None, attempts=F("attempts") - 1)
+
+
+def _hold(message: Message) -> bool:
+    """Renew this worker's claim just before sending. False when the claim was lost (the
+    stale-send scan took the row back from a worker it thought dead): then leave it alone."""
+    now = clock.now()
+    if not claim(
+        Message,
+        message.pk,
+        where={"status": MessageStatus.SENDING, "claimed_at": message.claimed_at},
+        change={"claimed_at": now},
+    ):
+        return False
+    message.claimed_at = now
+    return True
 
 
 def _channel(kind: str, channels: dict[str, Channel | SendFailure]) -> Channel:
@@ -113,7 +157,7 @@ def status_callback_url(message: Message) -> str:
 
 def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> None:
     """Send one claimed message, or put it back, or give up on it, with the reason."""
-    if message.status != MessageStatus.SENDING:
+    if message.status != MessageStatus.SENDING or not _hold(message):
         return
     now = clock.now()
     person = message.person
@@ -268,6 +312,13 @@ def scan_stale_sends() -> int:
             continue
         if provider_id:
             mark_sent(message, provider_id=provider_id)
+        elif message.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
+            _finish(
+                message,
+                MessageStatus.FAILED,
+                reason=f"Gave up after {message.attempts} attempts: sending never finished.",
+                code="stalled",
+            )
         else:
             _requeue(message, at=clock.now(), reason="Sent again: the provider never took it.")
     return handled

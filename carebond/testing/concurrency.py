@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.db import OperationalError, connections
 
 
-def at_once(work: Callable[[], None], workers: int = 2) -> list[BaseException]:
+def at_once(work: Callable[[], object], workers: int = 2) -> list[BaseException]:
     """Run ``work`` in ``workers`` threads released together; the errors they raised.
 
     The suite's SQLite database lives in memory, shared between connections, and there a

@@ -5,18 +5,28 @@ with a reason when not, and reconciled after a worker dies mid-send."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
 
 from carebond.audit.models import AuditEvent
 from carebond.core import clock
+from carebond.core.models import Organization
+from carebond.messaging import compliance
 from carebond.messaging.actions import check_add_sender, check_queue_message
-from carebond.messaging.dispatch_actions import claim_due, dispatch_due_messages, scan_stale_sends
-from carebond.messaging.models import Message, MessageStatus
+from carebond.messaging.dispatch_actions import (
+    claim_due,
+    dispatch_due_messages,
+    scan_stale_sends,
+    send_one,
+)
+from carebond.messaging.models import Message, MessageStatus, Sender
 from carebond.messaging.tests.conftest import PATIENT_PHONE
 from carebond.people.actions import check_record_consent
 from carebond.people.models import ConsentRecord, Person
+from carebond.people.tests.factories import make_patient
+from carebond.testing.concurrency import at_once
 from carebond.testing.fixtures import Mailbox
 from carebond.testing.sms_provider import SmsProvider
 from carebond.touchpoints.models import Touchpoint
@@ -229,6 +239,75 @@ def test_two_claimers_never_take_the_same_message(patient: Person, afternoon: ob
     message = reminder(patient)
     first, second = claim_due(), claim_due()
     assert (first, second) == ([message.pk], [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_dispatching_at_once_send_each_message_once(
+    org_a: Organization, senders: dict[str, Sender], sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given twenty patients with a reminder each
+    phones = [f"+1312555{2000 + n:04d}" for n in range(20)]
+    for n, phone in enumerate(phones):
+        reminder(make_patient(org_a, f"Pat{n}", "Lee", phone=phone), key=f"appt-{n}:72h")
+    # when two workers dispatch at the same moment
+    errors = at_once(dispatch_due_messages)
+    # then every reminder went exactly once
+    assert errors == []
+    assert sorted(m["to"] for m in sms_provider.accepted) == phones
+    assert Message.objects.filter(status=MessageStatus.SENT).count() == 20
+
+
+def test_a_worker_whose_claim_was_taken_back_does_not_send(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given a worker that claimed a reminder, then stalled past the claim's time
+    reminder(patient)
+    [pk] = claim_due()
+    stalled = Message.objects.get(pk=pk)
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()  # the provider never took it: queued again
+        # when the stalled worker wakes up and carries on with what it held
+        send_one(stalled, {})
+        dispatch_due_messages()  # and a live worker sends the queued one
+    # then the patient got it once
+    assert len(sms_provider.to(PATIENT_PHONE)) == 1
+
+
+def test_a_message_that_breaks_sending_does_not_stop_the_others_and_is_given_up_in_time(
+    org_a: Organization,
+    patient: Person,
+    sms_provider: SmsProvider,
+    afternoon: object,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    # given two reminders, and a fault that breaks the rules check for one patient only
+    other = make_patient(org_a, "Ben", "Okoro", phone="+13125550177")
+    reminder(patient)
+    reminder(other, key="appt-2:72h")
+    real_decide = compliance.decide
+
+    def broken_for_rosa(person: Person, **kwargs: Any) -> compliance.Decision:
+        if person.pk == patient.pk:
+            raise RuntimeError("fault")
+        return real_decide(person, **kwargs)
+
+    monkeypatch.setattr(compliance, "decide", broken_for_rosa)
+    # when the worker dispatches
+    dispatch_due_messages()
+    # then the other reminder went, and the broken one waits for the stale-send scan
+    assert [m["to"] for m in sms_provider.accepted] == ["+13125550177"]
+    broken = Message.objects.get(person=patient)
+    assert broken.status == MessageStatus.SENDING
+    # and after the attempts run out it is given up with the reason, never left looping
+    settings.MESSAGING_MAX_ATTEMPTS = 2
+    for minutes in (5, 10):
+        with time_machine.travel(clock.now() + timedelta(minutes=minutes)):
+            scan_stale_sends()
+            dispatch_due_messages()
+    broken.refresh_from_db()
+    assert broken.status == MessageStatus.FAILED
+    assert broken.status_reason == "Gave up after 2 attempts: sending never finished."
 
 
 def test_a_new_organisation_gets_the_built_in_templates_when_it_first_needs_one(
