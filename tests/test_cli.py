@@ -221,6 +221,8 @@ def test_the_demo_serves_with_a_worker_and_stopping_it_stops_both(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job
+        # as a shell's background job starts it: Ctrl+C ignored unless the demo listens for it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     seen: list[str] = []
     try:

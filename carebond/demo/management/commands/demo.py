@@ -82,7 +82,10 @@ class Command(BaseCommand):
             if options["no_worker"]
             else subprocess.Popen([sys.executable, "-m", "carebond.cli", "worker"])
         )
-        # SIGTERM (kill, a process manager) ends the server like Ctrl+C, so the worker goes too.
+        # Ctrl+C and SIGTERM (kill, a process manager) end the server, so the worker goes too.
+        # Ctrl+C explicitly: a shell that starts the demo as a background job makes it ignore
+        # SIGINT, and Python then never turns it into KeyboardInterrupt.
+        signal.signal(signal.SIGINT, _exit_on_signal)
         signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             call_command("serve", host=options["host"], port=options["port"])
