@@ -91,8 +91,12 @@ class Thread:
     revocations: list[RevocationRequest]
 
 
+# A conversation page shows its newest messages; older ones stay stored (and on the timeline).
+THREAD_LENGTH = 500
+
+
 def get_thread(user: User, conversation: Conversation) -> Thread:
-    """A conversation's messages and notes, oldest first. An audited PHI read."""
+    """A conversation's newest messages and its notes, oldest first. An audited PHI read."""
     person = conversation.person
     record_access(
         actor=user,
@@ -100,9 +104,8 @@ def get_thread(user: User, conversation: Conversation) -> Thread:
         target=conversation,
         patient=person if person is not None and person.kind == PersonKind.PATIENT else None,
     )
-    messages = list(
-        Message.objects.filter(conversation=conversation).order_by("created_at", "id")[:500]
-    )
+    newest = Message.objects.filter(conversation=conversation).order_by("-created_at", "-id")
+    messages = list(reversed(newest[:THREAD_LENGTH]))
     return Thread(
         conversation=conversation,
         messages=messages,

@@ -115,3 +115,21 @@ def test_the_inbox_list_is_an_audited_read(
     assert AuditEvent.objects.filter(
         action="conversations.listed", actor=users_a["clinician"]
     ).exists()
+
+
+def test_a_long_conversation_shows_its_newest_messages(
+    conversation: Conversation,
+    senders: dict[str, Sender],
+    users_a: dict[str, User],
+    client_for: Callable[[User], Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("carebond.messaging.selectors.THREAD_LENGTH", 3)
+    for n in range(2, 6):
+        do_receive_text(
+            senders["care"], from_number=PATIENT_PHONE, body=f"Text {n}", provider_id=f"SM{n}"
+        )
+    page = client_for(users_a["front_desk"]).get(f"/messaging/inbox/{conversation.public_id}/")
+    text = page.content.decode()
+    assert [f"Text {n}" in text for n in range(2, 6)] == [False, True, True, True]
+    assert text.index("Text 3") < text.index("Text 5")
