@@ -26,6 +26,11 @@ STOP_ALL_WORDS = frozenset({"STOPALL", "STOP ALL"})
 # "YES" is left out: it confirms appointments.
 START_WORDS = frozenset({"START", "UNSTOP", "SUBSCRIBE", "COMENZAR", "INICIO"})
 HELP_WORDS = frozenset({"HELP", "INFO", "AYUDA"})
+# A keyword inside a longer text ("stop please", "STOP!! who is this") goes to staff; the
+# everyday words among the keywords ("cancel my appointment", "end") do not.
+STOP_IN_A_SENTENCE = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "REVOKE", "OPTOUT", "ALTO"})
+# ...except a visit: "can I stop by at 3?"
+VISITING = frozenset({"BY", "IN", "OVER"})
 # Phrases that mean "stop" without being the keyword, in English and Spanish.
 MAYBE_STOP_PATTERNS = [
     re.compile(pattern)
@@ -59,6 +64,9 @@ def read_intent(text: str) -> Intent:
     """What an inbound text asks for. Only a message that is the keyword alone (in any case,
     spacing and trailing punctuation) acts at once."""
     word = normalise(text)
+    words = word.split()
+    if len(words) > 1 and len(set(words)) == 1:  # "STOP STOP": the keyword, insisted on
+        word = words[0]
     if word in STOP_ALL_WORDS:
         return Intent.STOP_ALL
     if word in STOP_WORDS:
@@ -68,6 +76,13 @@ def read_intent(text: str) -> Intent:
     if word in HELP_WORDS:
         return Intent.HELP
     lower = word.lower()
-    if any(pattern.search(lower) for pattern in MAYBE_STOP_PATTERNS):
+    if _keyword_in_a_sentence(words) or any(p.search(lower) for p in MAYBE_STOP_PATTERNS):
         return Intent.MAYBE_STOP
     return Intent.NONE
+
+
+def _keyword_in_a_sentence(words: list[str]) -> bool:
+    return any(
+        word in STOP_IN_A_SENTENCE and (word != "STOP" or following not in VISITING)
+        for word, following in zip(words, [*words[1:], ""], strict=True)
+    )

@@ -23,6 +23,16 @@ def test_stop_all(text: str) -> None:
     assert read_intent(text) is Intent.STOP_ALL
 
 
+@pytest.mark.parametrize("text", ["STOP STOP", "stop. stop!", "CANCEL CANCEL CANCEL"])
+def test_a_keyword_insisted_on_is_the_keyword(text: str) -> None:
+    assert read_intent(text) is Intent.STOP
+
+
+@pytest.mark.parametrize("text", ["STOPALL STOPALL"])
+def test_stop_all_insisted_on(text: str) -> None:
+    assert read_intent(text) is Intent.STOP_ALL
+
+
 @pytest.mark.parametrize("text", ["start", "UNSTOP", "Comenzar"])
 def test_start(text: str) -> None:
     assert read_intent(text) is Intent.START
@@ -43,6 +53,9 @@ def test_help(text: str) -> None:
         "número equivocado",
         "Stop texting me!!",
         "please remove me from this list",
+        "stop please",
+        "Please STOP",
+        "Unsubscribe!! who is this",
     ],
 )
 def test_phrases_that_read_like_a_revocation_go_to_staff(text: str) -> None:
