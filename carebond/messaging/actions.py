@@ -27,12 +27,23 @@ from carebond.messaging.models import (
     MessagePurpose,
     MessageStatus,
     MessageTemplate,
+    OptedOutNumber,
     Sender,
 )
 from carebond.messaging.wording import lint_template, render
-from carebond.people.models import ContactSystem, Person, PersonKind
-from carebond.people.selectors import contact_address
+from carebond.people.actions import check_record_consent
+from carebond.people.models import (
+    ConsentMethod,
+    ConsentStatus,
+    ContactSystem,
+    Person,
+    PersonKind,
+    PersonStatus,
+)
+from carebond.people.selectors import consent_in_force, contact_address
 from carebond.people.validation import normalize_email, normalize_phone
+from carebond.touchpoints.actions import record_touchpoint
+from carebond.touchpoints.models import MomentOfTruth
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -342,6 +353,7 @@ def do_queue_message(
         at=now,
         urgent=urgent,
         replying=replying,
+        address=address,
     )
     status, reason = MessageStatus.QUEUED, ""
     if not address:
@@ -454,6 +466,74 @@ def do_reply(conversation: Conversation, *, body: str, acting_user: User) -> Mes
         unread=0, waiting_since=None, last_message_at=message.created_at
     )
     return message
+
+
+@transaction.atomic
+def check_link_conversation(
+    conversation: Conversation, *, person: Person, acting_user: User
+) -> Conversation:
+    """Say whose a triage conversation is: its texts join the person's timeline, and a STOP
+    the number sent before anyone knew is recorded on their consent ledger.
+    Audit: conversation.linked."""
+    if conversation.person_id is not None:
+        raise RuleViolation(
+            "This conversation is already linked to a person.", code="conversation_linked"
+        )
+    if (
+        person.organization_id != conversation.organization_id
+        or person.status == PersonStatus.MERGED
+    ):
+        raise InvalidInput("Choose a current record of your organisation.", field="person")
+    conversation.person = person
+    conversation.save(update_fields=["person", "updated_at"])
+    unlinked = Message.objects.filter(conversation=conversation, person=None)
+    for message in unlinked.filter(
+        status__in=[MessageStatus.RECEIVED, MessageStatus.SENT, MessageStatus.DELIVERED]
+    ):
+        inbound = message.direction == Direction.INBOUND
+        record_touchpoint(
+            person,
+            kind="message",
+            channel=message.channel,
+            direction=message.direction,
+            occurred_at=message.sent_at or message.created_at,
+            moment_of_truth=MomentOfTruth.COMMUNICATIONS,
+            summary="Text received" if inbound else "Text sent",
+            source=message,
+        )
+    unlinked.update(person=person)
+    _record_number_opt_outs(conversation, person, acting_user=acting_user)
+    record_audit(
+        actor=acting_user,
+        action="conversation.linked",
+        target=conversation,
+        patient=person if person.kind == PersonKind.PATIENT else None,
+        changed_fields=["person"],
+    )
+    return conversation
+
+
+def _record_number_opt_outs(
+    conversation: Conversation, person: Person, *, acting_user: User
+) -> None:
+    for stopped in OptedOutNumber.objects.filter(
+        organization_id=conversation.organization_id, address=conversation.address
+    ):
+        current = consent_in_force(person.pk, channel=conversation.channel, purpose=stopped.purpose)
+        if current is not None and current.status == ConsentStatus.REVOKED:
+            continue
+        check_record_consent(
+            person,
+            channel=conversation.channel,
+            purpose=stopped.purpose,
+            status=ConsentStatus.REVOKED,
+            method=ConsentMethod.SMS_KEYWORD,
+            evidence=(
+                f"Text STOP from {conversation.address} at {stopped.created_at.isoformat()}, "
+                "before the number was known to be this person's (linked by staff)."
+            ),
+            acting_user=acting_user,
+        )
 
 
 @transaction.atomic

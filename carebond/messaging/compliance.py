@@ -20,6 +20,7 @@ from carebond.messaging.models import (
     MessageChannel,
     MessagePurpose,
     MessageStatus,
+    OptedOutNumber,
 )
 from carebond.people.models import ConsentStatus, Person, PersonStatus
 from carebond.people.selectors import consent_in_force, first_address
@@ -77,16 +78,27 @@ def decide(
     urgent: bool = False,
     replying: bool = False,
     count_caps: bool = True,
+    address: str = "",
 ) -> Decision:
     """May this message go to this person, and when? Checked in the order a person would ask.
 
     ``replying``: staff answer a message the person sent (no consent record needed, but an
     opt-out still wins). ``count_caps``: off for the re-check just before sending, when the
-    message itself is already one of those counted."""
+    message itself is already one of those counted. ``address``: the number it goes to, which
+    may have texted STOP before anyone knew whose it was."""
     if person.status == PersonStatus.MERGED:
         return refuse("merged", "The record was merged into another; send to the survivor.")
     if person.status == PersonStatus.DECEASED or person.deceased_date is not None:
         return refuse("deceased", "The person has died.")
+    if channel == MessageChannel.SMS and address and purpose != MessagePurpose.REPLY:
+        stopped = OptedOutNumber.objects.filter(
+            organization_id=person.organization_id,
+            address=address,
+            purpose=CONSENT_PURPOSE[purpose],
+        ).first()
+        if stopped is not None:
+            when = stopped.created_at.date().isoformat()
+            return refuse("opted_out", f"The number {address} texted STOP on {when}.")
     basis = _basis(
         person,
         channel=channel,

@@ -172,6 +172,7 @@ def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> No
             urgent=message.urgent,
             replying=message.conversation_id is not None,
             count_caps=False,
+            address=message.to_address,
         )
         if not verdict.allowed:
             _finish(message, MessageStatus.BLOCKED, reason=verdict.reason, code=verdict.code)

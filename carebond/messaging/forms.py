@@ -21,6 +21,14 @@ class NoteForm(forms.Form):
     )
 
 
+class LinkForm(forms.Form):
+    person = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class FindPersonForm(forms.Form):
+    find = forms.CharField(label="Find the person (name, phone, email or date of birth)")
+
+
 class AssignForm(forms.Form):
     assignee = forms.ChoiceField(label="Assigned to", required=False)
 

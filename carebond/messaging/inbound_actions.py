@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
@@ -29,6 +30,7 @@ from carebond.messaging.models import (
     MessageChannel,
     MessagePurpose,
     MessageStatus,
+    OptedOutNumber,
     RevocationRequest,
     Sender,
 )
@@ -110,7 +112,7 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
         action="message.received",
         target=message,
         organization=sender.organization,
-        patient=person if person is not None and person.kind == PersonKind.PATIENT else None,
+        patient=_patient_of(person),
     )
     if person is not None:
         record_touchpoint(
@@ -168,12 +170,14 @@ def _act_on(
     if intent in (Intent.STOP, Intent.STOP_ALL):
         purposes = _consent_purposes(sender, everything=intent is Intent.STOP_ALL)
         changed = _record(people, purposes, ConsentStatus.REVOKED, message)
-        _cancel_queued(people, purposes)
+        changed = _stop_number(message, purposes) or changed
+        _cancel_queued(message, people, purposes)
         if changed and not provider_confirms_opt_out():
             _auto_reply(message, conversation, people, "opt_out_confirmation")
     elif intent is Intent.START:
         purposes = _consent_purposes(sender, everything=False)
-        if _record(people, purposes, ConsentStatus.GRANTED, message):
+        changed = _record(people, purposes, ConsentStatus.GRANTED, message)
+        if _start_number(message, purposes) or changed:
             _auto_reply(message, conversation, people, "opt_in_confirmation")
     elif intent is Intent.HELP:
         _auto_reply(message, conversation, people, "help_reply")
@@ -233,17 +237,60 @@ def _restorable(current: ConsentRecord | None) -> bool:
     return before.status == ConsentStatus.GRANTED
 
 
-def _cancel_queued(people: list[Person], purposes: list[str]) -> None:
+def _stop_number(message: Message, purposes: list[str]) -> bool:
+    """The number itself stops, whoever has it: a STOP from a number nobody in the records has
+    (yet) is kept by address. True when it changed anything."""
+    made = 0
+    for purpose in purposes:
+        _, created = OptedOutNumber.objects.get_or_create(
+            organization_id=message.organization_id,
+            address=message.from_address,
+            purpose=purpose,
+            defaults={"message": message, "created_at": message.created_at},
+        )
+        made += created
+    return made > 0
+
+
+def _start_number(message: Message, purposes: list[str]) -> bool:
+    removed, _ = OptedOutNumber.objects.filter(
+        organization_id=message.organization_id,
+        address=message.from_address,
+        purpose__in=purposes,
+    ).delete()
+    return removed > 0
+
+
+def _cancel_queued(message: Message, people: list[Person], purposes: list[str]) -> None:
+    """Queued texts of the ended purposes, to these people or to this number, are cancelled.
+    Audit: message.cancelled."""
     # Automatic replies are answers to the person's own texts (this STOP's confirmation too).
     message_purposes = [
         p for p, c in CONSENT_PURPOSE.items() if c in purposes and p != MessagePurpose.REPLY
     ]
-    Message.objects.filter(
-        person__in=people,
+    queued = Message.objects.filter(
+        Q(person__in=people) | Q(to_address=message.from_address),
+        organization_id=message.organization_id,
         channel=MessageChannel.SMS,
         purpose__in=message_purposes,
         status=MessageStatus.QUEUED,
-    ).update(status=MessageStatus.CANCELLED, status_reason="The person opted out.")
+    ).select_related("person", "organization")
+    for cancelled in queued:
+        changed = Message.objects.filter(pk=cancelled.pk, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.CANCELLED, status_reason="The person opted out."
+        )
+        if changed:
+            record_audit(
+                actor=None,
+                action="message.cancelled",
+                target=cancelled,
+                organization=cancelled.organization,
+                patient=_patient_of(cancelled.person),
+            )
+
+
+def _patient_of(person: Person | None) -> Person | None:
+    return person if person is not None and person.kind == PersonKind.PATIENT else None
 
 
 def _auto_reply(
@@ -269,7 +316,7 @@ def _auto_reply(
     )
     rendered = render(subject="", body_text=template.body_text, body_html="", values=values)
     now = clock.now()
-    reply, _ = Message.objects.get_or_create(
+    reply, created = Message.objects.get_or_create(
         organization_id=organization.pk,
         idempotency_key=f"auto:{template_key}:{message.public_id}",
         defaults={
@@ -290,6 +337,14 @@ def _auto_reply(
             "created_at": now,
         },
     )
+    if created:
+        record_audit(
+            actor=None,
+            action="message.queued",
+            target=reply,
+            organization=organization,
+            patient=_patient_of(reply.person),
+        )
     return reply
 
 

@@ -254,6 +254,24 @@ class RevocationRequest(PublicIdModel, TenantModel):
     decided_at = models.DateTimeField(null=True, blank=True)
 
 
+class OptedOutNumber(TenantModel):
+    """A STOP from a number no person in the records has: texts of that purpose to the number
+    stop anyway, whoever it later turns out to be (linking the conversation also records the
+    opt-out on the person's consent ledger)."""
+
+    address = models.CharField(max_length=254)
+    purpose = models.CharField(max_length=12, help_text="the consent purpose it ended")
+    message = models.ForeignKey(Message, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "address", "purpose"], name="opted_out_number_once"
+            ),
+        ]
+
+
 class InboxNote(PublicIdModel, TenantModel):
     """A private note between staff on a conversation; never sent."""
 

@@ -14,11 +14,13 @@ from carebond.messaging.models import (
     ConversationStatus,
     InboxNote,
     Message,
+    MessageChannel,
     MessageTemplate,
     RevocationRequest,
     RevocationStatus,
 )
-from carebond.people.models import PersonKind
+from carebond.people.models import ContactSystem, Person, PersonKind
+from carebond.people.selectors import people_reached_at
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -160,4 +162,14 @@ def list_messages_of_person(person_id: int, *, limit: int = 10) -> list[Message]
         Message.objects.filter(person_id=person_id)
         .select_related("conversation")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def people_on_the_number(conversation: Conversation) -> list[Person]:
+    """Who a triage conversation might be with: the people who have its number (a household
+    shares one). Their names are shown to inbox users only, on the conversation page."""
+    if conversation.channel != MessageChannel.SMS:
+        return []
+    return people_reached_at(
+        conversation.organization_id, system=ContactSystem.PHONE, value=conversation.address
     )

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/<uuid:conversation_id>/reply/", views.reply, name="reply"),
     path("inbox/<uuid:conversation_id>/note/", views.add_note, name="add_note"),
     path("inbox/<uuid:conversation_id>/assign/", views.assign, name="assign"),
+    path("inbox/<uuid:conversation_id>/link/", views.link, name="link"),
     path("inbox/<uuid:conversation_id>/status/", views.set_status, name="set_status"),
     path("revocations/<uuid:request_id>/", views.decide_revocation, name="decide_revocation"),
     path("templates/", views.templates, name="templates"),

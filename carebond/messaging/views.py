@@ -27,10 +27,26 @@ from carebond.messaging.access import (
     access_revocation_request,
     access_template,
 )
-from carebond.messaging.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TemplateForm
+from carebond.messaging.forms import (
+    AssignForm,
+    FindPersonForm,
+    LinkForm,
+    NoteForm,
+    ReplyForm,
+    StatusForm,
+    TemplateForm,
+)
 from carebond.messaging.revocation_actions import check_decide_revocation
-from carebond.messaging.selectors import INBOX_VIEWS, get_thread, list_conversations, list_templates
+from carebond.messaging.selectors import (
+    INBOX_VIEWS,
+    get_thread,
+    list_conversations,
+    list_templates,
+    people_on_the_number,
+)
 from carebond.messaging.templates_preview import preview_template
+from carebond.people.access import access_person
+from carebond.people.selectors import SearchResult, search_people
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -79,10 +95,30 @@ def _conversation_page(  # type: ignore[no-untyped-def]
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "status_form": forms.get("status_form") or StatusForm(),
+        "link_form": forms.get("link_form"),
         "assign_form": forms.get("assign_form")
         or AssignForm(initial={"assignee": assignee}, people=_colleagues(user)),
     }
+    if found.person_id is None:
+        context.update(_triage(request, found))
     return render(request, "messaging/conversation.html", context, status=status)
+
+
+def _triage(request: HttpRequest, found: Conversation) -> dict[str, Any]:
+    """Who an unlinked conversation may be with: the people on its number, and a search."""
+    user = signed_in_user(request)
+    find_form = FindPersonForm(request.GET or None)
+    found_people: list[SearchResult] = []
+    if find_form.is_valid():
+        try:
+            found_people = search_people(user=user, q=find_form.cleaned_data["find"])
+        except CareBondError as error:
+            show_error(find_form, error, aliases={"q": "find"})
+    return {
+        "on_the_number": people_on_the_number(found),
+        "find_form": find_form,
+        "found_people": found_people,
+    }
 
 
 def _conversation_form(
@@ -134,6 +170,21 @@ def add_note(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
             found, text=data["text"], acting_user=user
         ),
         "Note added.",
+    )
+
+
+@page_policy(INBOX_USERS)
+@require_POST
+def link(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
+    return _conversation_form(
+        request,
+        conversation_id,
+        LinkForm,
+        "link_form",
+        lambda found, data, user: actions.check_link_conversation(
+            found, person=access_person(user, data["person"]), acting_user=user
+        ),
+        "Linked: the conversation is on the person's timeline now.",
     )
 
 

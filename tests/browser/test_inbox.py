@@ -23,6 +23,7 @@ from carebond.people.models import Person
 from carebond.people.selectors import consent_in_force
 from carebond.people.tests.factories import make_patient
 from carebond.testing.fixtures import make_organization, make_user
+from tests.browser.accessibility import axe_violations, horizontal_overflow
 from tests.browser.conftest import open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,6 +42,20 @@ def _clinic() -> tuple[Organization, Sender, Person]:
     )
     patient = make_patient(organization, "Ines", "Duarte", phone="+13125550123")
     return organization, sender, patient
+
+
+def open_the_conversation(
+    page: Page, live_server: object, organization: Organization
+) -> Conversation:
+    """The front desk opens the organisation's one conversation."""
+    conversation = Conversation.objects.get()
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/messaging/inbox/{conversation.public_id}/",
+    )
+    return conversation
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -97,13 +112,7 @@ def test_staff_decide_a_reply_that_reads_like_an_opt_out(
     page.set_viewport_size({"width": width, "height": 900})
     organization, sender, patient = _clinic()
     do_receive_text(sender, from_number="+13125550123", body="no more texts pls", provider_id="SM2")
-    conversation = Conversation.objects.get()
-    open_as(
-        page,
-        str(live_server),
-        make_user(organization, Role.FRONT_DESK, "jordan"),
-        f"/messaging/inbox/{conversation.public_id}/",
-    )
+    open_the_conversation(page, live_server, organization)
     page.get_by_role("button", name=button).click()
     expect(page.get_by_role("status")).to_be_visible()
     assert RevocationRequest.objects.get().status == ("confirmed" if revoked else "dismissed")
@@ -140,3 +149,29 @@ def test_a_manager_edits_a_template_with_the_linter_and_a_preview(
     expect(page.get_by_role("status")).to_contain_text("saved")
     template.refresh_from_db()
     assert template.body_text == "Hi {{ preferred_name }}, see you {{ appointment_time }}."
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_desk_finds_who_an_unknown_number_is_and_links_the_conversation(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, sender, _ = _clinic()
+    lena = make_patient(organization, "Lena", "Hart")
+    do_receive_text(sender, from_number="+13125550188", body="New number, Lena", provider_id="SM3")
+    conversation = open_the_conversation(page, live_server, organization)
+    # the triage page passes the accessibility gate at this width
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # a search too short is explained; a real one finds her
+    page.get_by_label("Find the person").fill("L")
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(page.get_by_text("Type at least")).to_be_visible()
+    page.get_by_label("Find the person").fill("Lena Hart")
+    page.get_by_role("button", name="Find", exact=True).click()
+    page.get_by_role("button", name="Link to Lena Hart").click()
+    expect(page.get_by_role("status")).to_contain_text("Linked")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lena Hart")
+    conversation.refresh_from_db()
+    assert conversation.person == lena
+    assert lena.touchpoints.filter(kind="message").count() == 1
