@@ -305,12 +305,13 @@ def scan_stale_sends() -> int:
                     code="uncertain",
                 )
                 continue
-            provider_id = channel.find_accepted(
+            candidates = channel.find_accepted(
                 outgoing(message), since=claimed_at - timedelta(minutes=1)
             )
         except SendFailure:
             Message.objects.filter(pk=message.pk).update(claimed_at=claimed_at)
             continue
+        provider_id = _not_yet_recorded(message, candidates)
         if provider_id:
             mark_sent(message, provider_id=provider_id)
         elif message.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
@@ -323,3 +324,14 @@ def scan_stale_sends() -> int:
         else:
             _requeue(message, at=clock.now(), reason="Sent again: the provider never took it.")
     return handled
+
+
+def _not_yet_recorded(message: Message, candidates: list[str]) -> str | None:
+    """The first of the provider's ids that no other message has: two identical texts to one
+    number in the same minutes must not both claim the same one."""
+    recorded = set(
+        Message.objects.filter(
+            organization_id=message.organization_id, provider_id__in=candidates
+        ).values_list("provider_id", flat=True)
+    )
+    return next((c for c in candidates if c not in recorded), None)

@@ -10,7 +10,8 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.utils import format_datetime
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -35,6 +36,13 @@ class SmsProvider:
 
     def to(self, number: str) -> list[dict[str, str]]:
         return [m for m in self.accepted if m["to"] == number]
+
+
+def _sent_on_or_after(message: dict[str, str], after: str) -> bool:
+    """Twilio's DateSent> filter compares days (the tests' reconciliation must not rely on
+    the provider for the time of day)."""
+    sent = parsedate_to_datetime(message["date_sent"])
+    return sent.date() >= datetime.fromisoformat(after.replace("Z", "+00:00")).date()
 
 
 def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
@@ -82,12 +90,14 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+            after = query.get("DateSent>")
             with provider.lock:
                 found = [
                     m
-                    for m in provider.accepted
+                    for m in reversed(provider.accepted)  # newest first, as Twilio lists them
                     if m["to"] == query.get("To", m["to"])
                     and m["from"] == query.get("From", m["from"])
+                    and (after is None or _sent_on_or_after(m, after))
                 ]
             self._answer(
                 200,

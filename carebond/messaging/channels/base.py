@@ -46,7 +46,8 @@ class Channel(Protocol):
         """Hand the message over; return the provider's id for it. Raises SendFailure."""
         ...
 
-    def find_accepted(self, message: Outgoing, *, since: datetime) -> str | None:
-        """The provider's id of this message if it took it after ``since``; None if it did not.
-        Used after a worker stopped between handing over and writing down the answer."""
+    def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:
+        """The provider's ids of what it took after ``since`` that may be this message (same
+        words, same number), newest first; empty if none. Used after a worker stopped between
+        handing over and writing down the answer (the caller skips ids already recorded)."""
         ...

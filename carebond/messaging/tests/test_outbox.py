@@ -214,6 +214,47 @@ def test_a_worker_killed_before_handing_a_text_over_sends_it_after_all(
     assert len(sms_provider.to(PATIENT_PHONE)) == 1
 
 
+def test_a_twin_text_already_recorded_is_not_taken_for_the_one_that_never_went(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given two texts with the same words to one number: the first sent and recorded, the
+    # second claimed by a worker that died before handing it over
+    check_record_consent(
+        patient,
+        channel="sms",
+        purpose="care",
+        status="granted",
+        method="written",
+        acting_user=None,
+    )
+    first, second = (
+        check_queue_message(
+            patient,
+            purpose="care",
+            channel="sms",
+            template_key="care_message",
+            idempotency_key=f"care-{n}",
+            extra={"message": "Your forms are ready at the front desk."},
+            acting_user=None,
+        )
+        for n in (1, 2)
+    )
+    assert claim_due(limit=1) == [first.pk]
+    first.refresh_from_db()
+    send_one(first, {})
+    assert claim_due() == [second.pk]
+    # when the stale-send scan asks the provider about the second
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
+    # then the second is sent after all, under its own id
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.status == MessageStatus.SENT
+    assert second.provider_id != first.provider_id
+    assert len(sms_provider.to(PATIENT_PHONE)) == 2
+
+
 def test_an_email_interrupted_mid_send_is_marked_uncertain_never_resent(
     patient: Person, smtp_server: Mailbox, afternoon: object
 ) -> None:

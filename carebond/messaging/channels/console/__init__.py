@@ -34,12 +34,12 @@ class ConsoleChannel:
             texts.write(json.dumps(line) + "\n")
         return provider_id
 
-    def find_accepted(self, message: Outgoing, *, since: datetime) -> str | None:
+    def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:
         provider_id = f"console-{message.public_id}"
         if not self.path.exists():
-            return None
+            return []
         with self.path.open(encoding="utf-8") as texts:
-            return provider_id if any(provider_id in line for line in texts) else None
+            return [provider_id] if any(provider_id in line for line in texts) else []
 
 
 def make_channel() -> ConsoleChannel:

@@ -47,7 +47,7 @@ class EmailChannel:
             raise SendFailure("The mail server could not be reached.", transient=True) from None
         return message.headers.get("Message-ID", message.public_id)
 
-    def find_accepted(self, message: Outgoing, *, since: datetime) -> str | None:
+    def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:
         raise NotImplementedError("An SMTP server cannot be asked what it accepted.")
 
 

@@ -58,19 +58,22 @@ class TwilioChannel:
             raise SendFailure("The text provider could not be reached.", transient=True) from None
         return str(created.sid)
 
-    def find_accepted(self, message: Outgoing, *, since: datetime) -> str | None:
+    def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:
         """Ask the provider for texts to this number from this sender since the claim, and
-        match the body: the same words to the same number in those minutes are this message."""
+        keep those with the same words. The provider may filter by day only: the time is
+        checked here too."""
         try:
             sent = self.client.messages.list(
                 to=message.to, from_=message.sender, date_sent_after=since, limit=50
             )
         except (TwilioException, requests.RequestException, OSError):
             raise SendFailure("The text provider could not be reached.", transient=True) from None
-        for candidate in sent:
-            if candidate.body == message.text:
-                return str(candidate.sid)
-        return None
+        return [
+            str(candidate.sid)
+            for candidate in sent
+            if candidate.body == message.text
+            and (candidate.date_created or candidate.date_sent or since) >= since
+        ]
 
 
 def make_channel() -> TwilioChannel:
