@@ -416,8 +416,11 @@ def do_queue_message(
 # --- the inbox -------------------------------------------------------------------------------
 
 
-def check_reply(conversation: Conversation, *, body: str, acting_user: User) -> Message:
-    """A staff reply in a conversation, by the conversation's channel, from its sender."""
+def check_reply(
+    conversation: Conversation, *, body: str, acting_user: User, key: str = ""
+) -> Message:
+    """A staff reply in a conversation, by the conversation's channel, from its sender.
+    ``key``: the reply form's one-time key, so that a double click queues one reply."""
     from carebond.messaging.wording import reply_health_words
 
     body = body.strip()
@@ -438,11 +441,11 @@ def check_reply(conversation: Conversation, *, body: str, acting_user: User) -> 
         )
     if conversation.channel == MessageChannel.SMS and len(body) > 1600:
         raise InvalidInput("A text reply can be at most 1,600 characters.", field="body")
-    return do_reply(conversation, body=body, acting_user=acting_user)
+    return do_reply(conversation, body=body, acting_user=acting_user, key=key)
 
 
 @transaction.atomic
-def do_reply(conversation: Conversation, *, body: str, acting_user: User) -> Message:
+def do_reply(conversation: Conversation, *, body: str, acting_user: User, key: str = "") -> Message:
     """Audit: message.queued. Answering marks the conversation read and no longer waiting."""
     person = conversation.person
     assert person is not None
@@ -453,7 +456,7 @@ def do_reply(conversation: Conversation, *, body: str, acting_user: User) -> Mes
         sender=conversation.sender,
         subject="Re: your message",
         body=body,
-        idempotency_key=f"reply:{conversation.public_id}:{clock.now().isoformat()}",
+        idempotency_key=f"reply:{conversation.public_id}:{key or clock.now().isoformat()}",
         acting_user=acting_user,
         conversation=conversation,
         replying=True,

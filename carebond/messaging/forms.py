@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 
 from carebond.messaging.models import ConversationStatus
@@ -11,6 +13,8 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label="Your reply", widget=forms.Textarea(attrs={"rows": 3}), max_length=1600
     )
+    # One key per form shown: pressing Send twice queues one reply.
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
 class NoteForm(forms.Form):

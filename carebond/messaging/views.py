@@ -153,7 +153,9 @@ def reply(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
         conversation_id,
         ReplyForm,
         "reply_form",
-        lambda found, data, user: actions.check_reply(found, body=data["body"], acting_user=user),
+        lambda found, data, user: actions.check_reply(
+            found, body=data["body"], acting_user=user, key=str(data["key"])
+        ),
         "Reply queued; it goes out within a minute.",
     )
 

@@ -14,6 +14,8 @@ from carebond.messaging.models import Conversation, Message, Sender
 from carebond.messaging.tests.conftest import PATIENT_PHONE
 from carebond.people.models import Person
 
+KEY = "4f6c1b0e-5d1a-4a57-9d3c-2f1e8a7b6c5d"  # the reply form's one-time key
+
 
 @pytest.fixture
 def conversation(patient: Person, senders: dict[str, Sender]) -> Conversation:
@@ -51,7 +53,9 @@ def test_another_organisations_conversation_looks_missing_and_takes_no_reply(
 ) -> None:
     client = client_for(outsider_b)
     assert client.get(f"/messaging/inbox/{conversation.public_id}/").status_code == 404
-    response = client.post(f"/messaging/inbox/{conversation.public_id}/reply/", {"body": "hi"})
+    response = client.post(
+        f"/messaging/inbox/{conversation.public_id}/reply/", {"body": "hi", "key": KEY}
+    )
     assert response.status_code == 404
     assert not Message.objects.filter(direction="outbound").exists()
 
@@ -61,7 +65,7 @@ def test_an_empty_reply_and_a_past_snooze_are_refused_at_their_fields(
 ) -> None:
     client = client_for(users_a["front_desk"])
     url = f"/messaging/inbox/{conversation.public_id}"
-    empty = client.post(f"{url}/reply/", {"body": "   "})
+    empty = client.post(f"{url}/reply/", {"body": "   ", "key": KEY})
     assert empty.status_code == 400
     assert "This field is required" in empty.content.decode()
     snooze = client.post(f"{url}/status/", {"status": "snoozed", "until": "2001-01-01T09:00"})
@@ -97,7 +101,7 @@ def test_a_reply_goes_to_the_number_the_conversation_is_with(
     patient.contact_points.filter(system="phone").delete()
     # when staff answer
     response = client_for(users_a["front_desk"]).post(
-        f"/messaging/inbox/{conversation.public_id}/reply/", {"body": "See you at 4."}
+        f"/messaging/inbox/{conversation.public_id}/reply/", {"body": "See you at 4.", "key": KEY}
     )
     # then the reply is queued to the number that wrote
     assert response.status_code == 302
@@ -133,3 +137,16 @@ def test_a_long_conversation_shows_its_newest_messages(
     text = page.content.decode()
     assert [f"Text {n}" in text for n in range(2, 6)] == [False, True, True, True]
     assert text.index("Text 3") < text.index("Text 5")
+
+
+def test_pressing_send_twice_queues_one_reply(
+    conversation: Conversation, users_a: dict[str, User], client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(users_a["front_desk"])
+    url = f"/messaging/inbox/{conversation.public_id}/reply/"
+    for _ in range(2):
+        assert client.post(url, {"body": "See you at 4.", "key": KEY}).status_code == 302
+    assert Message.objects.filter(direction="outbound").count() == 1
+    # and the next reply (a new form, a new key) is its own message
+    client.post(url, {"body": "Bring your card.", "key": "0b7f5e9a-2c64-4d1b-8f3a-6e2d9c1a4b70"})
+    assert Message.objects.filter(direction="outbound").count() == 2
