@@ -20,6 +20,7 @@ from carebond.messaging.actions import (
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.messaging.models import MessageChannel, MessagePurpose, Sender
 from carebond.people.models import ContactSystem, Person
+from carebond.people.selectors import contact_address
 
 CLINIC_LINE = "+12175550100"
 NEWS_LINE = "+12175550177"
@@ -34,8 +35,7 @@ SPANISH_REPLY = "¿Puedo cambiar mi cita para el jueves por la tarde? Gracias"
 
 
 def _phone(person: Person) -> str:
-    point = person.contact_points.filter(system=ContactSystem.PHONE).order_by("rank").first()
-    return point.value if point else ""
+    return contact_address(person, system=ContactSystem.PHONE)
 
 
 def build_messaging(

@@ -226,9 +226,7 @@ def format_time(moment: datetime, *, zone: ZoneInfo, language: str) -> str:
     return f"{day} {local.day} {month} at {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
 
 
-def merge_values(
-    person: Person, *, language: str, sender: Sender | None, extra: dict[str, object]
-) -> dict[str, str]:
+def merge_values(person: Person, *, language: str, extra: dict[str, object]) -> dict[str, str]:
     organization = person.organization
     zone = ZoneInfo(person.time_zone or organization.time_zone)
     values: dict[str, str] = {
@@ -301,7 +299,7 @@ def check_queue_message(
         subject=template.subject,
         body_text=template.body_text,
         body_html=template.body_html,
-        values=merge_values(person, language=template.language, sender=sender, extra=extra or {}),
+        values=merge_values(person, language=template.language, extra=extra or {}),
     )
     return do_queue_message(
         person,

@@ -310,7 +310,7 @@ def _auto_reply(
         logger.warning("No %s template in organisation %s", template_key, organization.pk)
         return None
     values = (
-        merge_values(people[0], language=template.language, sender=sender, extra={})
+        merge_values(people[0], language=template.language, extra={})
         if len(people) == 1
         else {"organization": organization.name}
     )

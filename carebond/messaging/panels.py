@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from carebond.core.registry import PersonPage
 from carebond.messaging.selectors import (
+    count_pending_revocations,
     count_waiting,
     list_messages_of_person,
-    list_pending_revocations,
     oldest_waiting,
 )
 
@@ -22,10 +22,10 @@ HOME_CONVERSATIONS = 5
 
 def to_answer_panel(user: User) -> Mapping[str, Any] | None:
     waiting = oldest_waiting(user, limit=HOME_CONVERSATIONS)
-    revocations = list_pending_revocations(user)
+    revocations = count_pending_revocations(user)
     if not waiting and not revocations:
         return None
-    return {"waiting": waiting, "count": count_waiting(user), "revocations": len(revocations)}
+    return {"waiting": waiting, "count": count_waiting(user), "revocations": revocations}
 
 
 def person_messages_panel(page: PersonPage) -> Mapping[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -54,9 +55,7 @@ def _conversations(user: User, *, view: str, limit: int) -> list[Conversation]:
     base = Conversation.objects.filter(organization_id=user.organization_id).select_related(
         "person", "assigned_to", "sender", "viewing_by"
     )
-    awake = Q(status=ConversationStatus.OPEN) | Q(
-        status=ConversationStatus.SNOOZED, snoozed_until__lte=now
-    )
+    awake = _awake(now)
     chosen: QuerySet[Conversation]
     if view == "waiting":
         chosen = base.filter(awake, waiting_since__isnull=False).order_by("waiting_since", "id")
@@ -71,18 +70,17 @@ def _conversations(user: User, *, view: str, limit: int) -> list[Conversation]:
     return list(chosen[:limit])
 
 
-def count_waiting(user: User) -> int:
-    now = clock.now()
-    return (
-        Conversation.objects.filter(
-            organization_id=user.organization_id, waiting_since__isnull=False
-        )
-        .filter(
-            Q(status=ConversationStatus.OPEN)
-            | Q(status=ConversationStatus.SNOOZED, snoozed_until__lte=now)
-        )
-        .count()
+def _awake(now: datetime) -> Q:
+    """Open, or snoozed until a time now past."""
+    return Q(status=ConversationStatus.OPEN) | Q(
+        status=ConversationStatus.SNOOZED, snoozed_until__lte=now
     )
+
+
+def count_waiting(user: User) -> int:
+    return Conversation.objects.filter(
+        _awake(clock.now()), organization_id=user.organization_id, waiting_since__isnull=False
+    ).count()
 
 
 @dataclass
@@ -124,12 +122,11 @@ def list_templates(organization_id: int) -> list[MessageTemplate]:
     return list(MessageTemplate.objects.filter(organization_id=organization_id))
 
 
-def list_pending_revocations(user: User) -> list[RevocationRequest]:
-    return list(
-        RevocationRequest.objects.filter(
-            organization_id=user.organization_id, status=RevocationStatus.PENDING
-        ).select_related("person", "message", "message__conversation")
-    )
+def count_pending_revocations(user: User) -> int:
+    """Replies that read like an opt-out and wait for staff (a count: no PHI is read)."""
+    return RevocationRequest.objects.filter(
+        organization_id=user.organization_id, status=RevocationStatus.PENDING
+    ).count()
 
 
 def conversation_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:

@@ -54,7 +54,6 @@ def preview_template(user: User, template: MessageTemplate) -> Preview:
         values = merge_values(
             person,
             language=template.language,
-            sender=None,
             extra={
                 "location": "Main clinic",
                 "appointment_time": clock.now().replace(hour=15, minute=30),
