@@ -9,7 +9,12 @@ from uuid import UUID
 from carebond.core.access import one_or_not_found
 from carebond.core.errors import NotFound
 from carebond.core.permissions import AccessPolicy, Role
-from carebond.messaging.models import Conversation, MessageTemplate, RevocationRequest
+from carebond.messaging.models import (
+    Campaign,
+    Conversation,
+    MessageTemplate,
+    RevocationRequest,
+)
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -56,4 +61,15 @@ def access_revocation_request(user: User, public_id: UUID | str) -> RevocationRe
             organization_id=user.organization_id, public_id=public_id
         ).select_related("person", "message", "message__sender"),
         "No such request.",
+    )
+
+
+def access_campaign(user: User, public_id: UUID | str) -> Campaign:
+    if not OUTREACH_MANAGERS.allows(user.role):
+        raise NotFound("No such campaign.")
+    return one_or_not_found(
+        Campaign.objects.filter(
+            organization_id=user.organization_id, public_id=public_id
+        ).select_related("organization", "created_by"),
+        "No such campaign.",
     )

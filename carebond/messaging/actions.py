@@ -273,8 +273,10 @@ def check_queue_message(
     urgent: bool = False,
     acting_user: User | None,
     campaign: Campaign | None = None,
+    not_before: datetime | None = None,
 ) -> Message:
     """Write the outbox row for one message from a template, in the caller's transaction.
+    ``not_before``: not sent before this time (a scheduled campaign's slot).
 
     The same idempotency key twice gives the first row back (no second message). A message the
     rules refuse is written too, as ``blocked`` with the reason, so staff see why it never went.
@@ -315,6 +317,7 @@ def check_queue_message(
         urgent=urgent,
         acting_user=acting_user,
         campaign=campaign,
+        not_before=not_before,
     )
 
 
@@ -337,18 +340,20 @@ def do_queue_message(
     conversation: Conversation | None = None,
     replying: bool = False,
     to_address: str = "",
+    not_before: datetime | None = None,
 ) -> Message:
     """Audit: message.queued or message.blocked. The row is the outbox: the worker sends it.
     ``to_address``: a reply goes to the number or address the conversation is with, not
     necessarily the person's first one."""
     now = clock.now()
+    at = max(now, not_before) if not_before else now
     address = to_address or contact_address(person, system=SYSTEM_FOR_CHANNEL[channel])
     decision = compliance.decide(
         person,
         channel=channel,
         purpose=purpose,
         body=body,
-        at=now,
+        at=at,
         urgent=urgent,
         replying=replying,
         address=address,
@@ -362,7 +367,7 @@ def do_queue_message(
         reason = f"No sender is set up for {purpose} {MessageChannel(channel).label.lower()}s."
     elif not decision.allowed:
         status, reason = MessageStatus.BLOCKED, decision.reason
-    elif decision.send_at and decision.send_at > now:
+    elif decision.send_at and decision.send_at > at:
         reason = "Held for the recipient's quiet hours."
     message = Message(
         organization_id=person.organization_id,
@@ -385,7 +390,7 @@ def do_queue_message(
         status_reason=reason,
         error_code=decision.code if status == MessageStatus.BLOCKED else "",
         idempotency_key=idempotency_key,
-        due_at=decision.send_at or now,
+        due_at=decision.send_at or at,
         created_at=now,
         created_by=acting_user,
         campaign=campaign,

@@ -21,6 +21,7 @@ from carebond.core.registry import (
     register_scan,
 )
 from carebond.messaging.access import INBOX_USERS, OUTREACH_MANAGERS
+from carebond.messaging.campaign_actions import scan_finished_campaigns
 from carebond.messaging.dispatch_actions import dispatch_due_messages, scan_stale_sends
 from carebond.messaging.models import Conversation, Message, RevocationRequest
 from carebond.messaging.panels import person_messages_panel, to_answer_panel
@@ -29,7 +30,7 @@ from carebond.messaging.selectors import conversation_names, message_names
 
 def register() -> None:
     register_navigation(NavEntry("Inbox", "messaging:inbox", INBOX_USERS, order=25))
-    register_navigation(NavEntry("Outreach", "messaging:templates", OUTREACH_MANAGERS, order=55))
+    register_navigation(NavEntry("Outreach", "messaging:campaigns", OUTREACH_MANAGERS, order=55))
     register_home_panel(
         HomePanel(
             key="messaging.to_answer",
@@ -56,5 +57,8 @@ def register() -> None:
     # Sending runs every turn of the worker's loop (the outbox must not wait a minute).
     register_scan(ScanEntry("dispatch_messages", dispatch_due_messages, timedelta(0)))
     register_scan(ScanEntry("scan_stale_sends", scan_stale_sends, timedelta(minutes=1)))
+    register_scan(
+        ScanEntry("scan_finished_campaigns", scan_finished_campaigns, timedelta(minutes=1))
+    )
     register_audit_names(AuditNames("messaging.message", message_names))
     register_audit_names(AuditNames("messaging.conversation", conversation_names))

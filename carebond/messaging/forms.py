@@ -7,6 +7,7 @@ import uuid
 from django import forms
 
 from carebond.messaging.models import ConversationStatus
+from carebond.messaging.segments import AGE_BANDS
 
 
 class ReplyForm(forms.Form):
@@ -55,4 +56,45 @@ class TemplateForm(forms.Form):
     body_text = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 6}))
     body_html = forms.CharField(
         label="HTML (emails)", widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="Staff see it; recipients never do.")
+    template = forms.ChoiceField(label="Message", help_text="Sent in each person's language.")
+    no_visit_months = forms.IntegerField(
+        label="Last visit more than … months ago",
+        required=False,
+        min_value=1,
+        max_value=120,
+        help_text="Leave empty for everyone.",
+    )
+    language = forms.ChoiceField(
+        label="Preferred language",
+        required=False,
+        choices=[("", "Any"), ("en", "English"), ("es", "Spanish")],
+    )
+    age_band = forms.ChoiceField(
+        label="Age",
+        required=False,
+        choices=[("", "Any"), *[(band, band) for band in AGE_BANDS]],
+    )
+    link = forms.CharField(
+        label="Link for {{ link }}",
+        required=False,
+        max_length=200,
+        help_text="An https:// address on your own website (no public link shorteners).",
+    )
+
+    def __init__(self, *args: object, templates: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["template"].choices = templates  # type: ignore[attr-defined]
+
+
+class LaunchForm(forms.Form):
+    start_at = forms.DateTimeField(
+        label="Start sending at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty to start now. Each person still gets it only in their daytime.",
     )

@@ -286,19 +286,39 @@ class InboxNote(PublicIdModel, TenantModel):
         ordering = ["created_at", "id"]
 
 
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"  # its messages are queued for their times
+    FINISHED = "finished", "Finished"  # nothing of it is left to send
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class Campaign(PublicIdModel, TenantModel, TimestampedModel):
-    """A recall or outreach sent to a segment at a set time, throttled to the sender's limit."""
+    """A recall or outreach sent to a segment at a set time, throttled to the sender's limit.
+    Each recipient's message is an ordinary outbox row (``Message.campaign``), checked by the
+    same rules when queued and again when sent."""
 
     name = models.CharField(max_length=200)
     template_key = models.SlugField(max_length=60)
     channel = models.CharField(max_length=5, choices=MessageChannel.choices)
     purpose = models.CharField(max_length=12, choices=MessagePurpose.choices)
     segment = models.JSONField(default=dict, help_text="the segment's rules")
+    link = models.URLField(blank=True, help_text="the {{ link }} merge field")
+    status = models.CharField(
+        max_length=10,
+        choices=CampaignStatus.choices,
+        default=CampaignStatus.DRAFT,
+        db_default=CampaignStatus.DRAFT,
+    )
     scheduled_for = models.DateTimeField(null=True, blank=True)
     launched_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.messaging import views, webhooks
+from carebond.messaging import campaign_views, views, webhooks
 
 app_name = "messaging"
 
@@ -13,6 +13,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/<uuid:conversation_id>/link/", views.link, name="link"),
     path("inbox/<uuid:conversation_id>/status/", views.set_status, name="set_status"),
     path("revocations/<uuid:request_id>/", views.decide_revocation, name="decide_revocation"),
+    path("campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("campaigns/new/", campaign_views.new_campaign, name="new_campaign"),
+    path("campaigns/<uuid:campaign_id>/", campaign_views.campaign, name="campaign"),
+    path(
+        "campaigns/<uuid:campaign_id>/launch/",
+        campaign_views.launch_campaign,
+        name="launch_campaign",
+    ),
+    path(
+        "campaigns/<uuid:campaign_id>/cancel/",
+        campaign_views.cancel_campaign,
+        name="cancel_campaign",
+    ),
     path("templates/", views.templates, name="templates"),
     path("templates/<uuid:template_id>/", views.edit_template, name="edit_template"),
     path("sms/inbound", webhooks.sms_inbound, name="sms_inbound"),

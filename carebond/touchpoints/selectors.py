@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from carebond.audit.recording import record_access
@@ -143,3 +143,14 @@ def list_people_recently_worked_with(*, user: User, limit: int = 8) -> list[Rece
         )
         for row in rows
     ]
+
+
+def people_with_touchpoints(
+    organization_id: int, *, kinds: list[str], since: datetime | None = None
+) -> QuerySet[Touchpoint, int]:
+    """The ids of people with a touchpoint of these kinds (since a time): a subquery for
+    segments such as "no visit in 12 months". Ids only: nothing of the touchpoints is read."""
+    found = Touchpoint.objects.filter(organization_id=organization_id, kind__in=kinds)
+    if since is not None:
+        found = found.filter(occurred_at__gte=since)
+    return found.values_list("person_id", flat=True)

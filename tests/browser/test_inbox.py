@@ -133,6 +133,7 @@ def test_a_manager_edits_a_template_with_the_linter_and_a_preview(
     if width < 600:  # the navigation folds behind its Menu button on a phone
         page.get_by_role("button", name="Menu").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Outreach").click()
+    page.get_by_role("navigation", name="Outreach").get_by_role("link", name="Templates").click()
     rows = page.get_by_test_id("templates").locator("tbody tr")
     row = rows.filter(has_text="Appointment reminder").filter(has_text="Text message")
     row.filter(has=page.get_by_role("cell", name="en", exact=True)).get_by_role("link").click()
