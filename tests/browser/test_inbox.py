@@ -4,14 +4,19 @@ stopped at its field; a manager edits a template and sees the linter and the pre
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from carebond.core import clock
 from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
 from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.messaging.models import (
+    Campaign,
     Conversation,
     InboxNote,
     Message,
@@ -176,3 +181,83 @@ def test_the_desk_finds_who_an_unknown_number_is_and_links_the_conversation(
     conversation.refresh_from_db()
     assert conversation.person == lena
     assert lena.touchpoints.filter(kind="message").count() == 1
+
+
+def _recall_patients(organization: Organization) -> None:
+    """Two patients last seen 18 months ago: one who agreed to news texts, one who did not."""
+    from carebond.people.actions import check_record_consent
+    from carebond.touchpoints.actions import record_touchpoint
+
+    check_add_sender(
+        organization,
+        channel="sms",
+        address="+13125550199",
+        label="News line",
+        purposes=["marketing"],
+    )
+    for given, phone, agreed in (("Ada", "+13125550201", True), ("Ben", "+13125550202", False)):
+        person = make_patient(organization, given, "Cole", phone=phone, time_zone="America/Chicago")
+        record_touchpoint(
+            person,
+            kind="visit",
+            channel="in_person",
+            direction="inbound",
+            occurred_at=clock.now() - timedelta(days=540),
+        )
+        if agreed:
+            check_record_consent(
+                person,
+                channel="sms",
+                purpose="marketing",
+                status="granted",
+                method="written",
+                acting_user=None,
+            )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_manager_builds_previews_launches_and_cancels_a_recall(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, _, _ = _clinic()
+    _recall_patients(organization)
+    open_as(page, str(live_server), make_user(organization, Role.MANAGER, "morgan"))
+    if width < 600:
+        page.get_by_role("button", name="Menu").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Outreach").click()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="New campaign").click()
+    assert axe_violations(page) == []
+    # a public shortener is refused at its field
+    page.get_by_label("Name").fill("Check-up recall")
+    page.get_by_label("Message").select_option("recall:sms")
+    page.get_by_label("Last visit more than").fill("12")
+    page.get_by_label("Link for").fill("https://bit.ly/x")
+    page.get_by_role("button", name="Save and preview").click()
+    expect(page.get_by_text("bit.ly is a public link shortener")).to_be_visible()
+    assert not Campaign.objects.exists()
+    page.get_by_label("Link for").fill("https://alder.example/book")
+    page.get_by_role("button", name="Save and preview").click()
+    # the preview: one will get it, one is left out for want of consent
+    expect(page.get_by_test_id("preview-summary")).to_contain_text("1 will get it")
+    expect(page.get_by_test_id("exclusions")).to_contain_text("No consent on record.")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # preview at a later time, then launch for that time
+    start = (clock.now() + timedelta(days=2)).astimezone(ZoneInfo(organization.time_zone))
+    page.get_by_label("Start sending at").fill(start.strftime("%Y-%m-%dT10:00"))
+    page.get_by_role("button", name="Preview at this time").click()
+    page.get_by_role("button", name="Launch at").click()
+    expect(page.get_by_role("status")).to_contain_text("Launched: 1 message queued")
+    campaign = Campaign.objects.get()
+    queued = Message.objects.get(campaign=campaign, status="queued")
+    assert queued.due_at.astimezone(ZoneInfo(organization.time_zone)).hour == 10
+    expect(page.get_by_test_id("results")).to_be_visible()
+    # cancel it before it goes
+    page.get_by_role("button", name="Cancel campaign").click()
+    expect(page.get_by_role("status")).to_contain_text("Cancelled")
+    queued.refresh_from_db()
+    assert queued.status == "cancelled"
+    campaign.refresh_from_db()
+    assert campaign.status == "cancelled"
