@@ -92,9 +92,30 @@ def test_the_demo_inbox_has_texts_to_answer_a_stop_spanish_and_triage() -> None:
     assert stop.person.consents.filter(
         channel="sms", status="revoked", method="sms_keyword"
     ).exists()
-    assert Message.objects.filter(template_key="opt_out_confirmation").count() == 1
+    confirmations = Message.objects.filter(template_key="opt_out_confirmation")
+    assert confirmations.filter(conversation=stop.conversation).count() == 1
     assert RevocationRequest.objects.filter(status="pending").count() == 1
     reminders = Message.objects.filter(template_key="appointment_reminder")
     assert reminders.count() == 4
     for reminder in reminders:  # on their way, or held back with the reason why
         assert reminder.status == MessageStatus.QUEUED or reminder.status_reason
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_finished_recall_with_results_on_the_managers_home(
+    client_for: Any,
+) -> None:
+    from carebond.accounts.models import User
+    from carebond.messaging.campaign_selectors import campaign_results
+    from carebond.messaging.models import Campaign
+
+    build_demo(seed=42)
+    recall = Campaign.objects.get(organization__slug="riverbend")
+    assert recall.status == "finished"
+    results = campaign_results(recall)
+    assert results.sent >= 5
+    assert results.by_status.get("blocked", 0) >= 1  # left out, each with its reason
+    assert results.by_status.get("failed") == 1  # the landline
+    assert (results.replied, results.opted_out) == (2, 1)
+    home = client_for(User.objects.get(username="manager")).get("/").content.decode()
+    assert "Check-up recall: no visit in 6 months" in home

@@ -1,7 +1,8 @@
 """The demo's messaging: senders, the built-in templates in English and Spanish, reminders on
 their way through the outbox, and an inbox with unanswered texts, a STOP, a reply in Spanish,
-a reply that reads like an opt-out and a number nobody has. Every inbound text goes through
-the same code as the provider's webhook."""
+a reply that reads like an opt-out and a number nobody has; and this morning's check-up recall,
+finished, with its results. Every inbound text goes through the same code as the provider's
+webhook."""
 
 from __future__ import annotations
 
@@ -17,8 +18,21 @@ from carebond.messaging.actions import (
     check_queue_message,
     ensure_built_in_templates,
 )
-from carebond.messaging.inbound_actions import do_receive_text
-from carebond.messaging.models import MessageChannel, MessagePurpose, Sender
+from carebond.messaging.campaign_actions import (
+    check_create_campaign,
+    check_launch_campaign,
+    scan_finished_campaigns,
+)
+from carebond.messaging.dispatch_actions import mark_sent
+from carebond.messaging.inbound_actions import do_receive_text, do_record_delivery
+from carebond.messaging.models import (
+    Message,
+    MessageChannel,
+    MessagePurpose,
+    MessageStatus,
+    Sender,
+)
+from carebond.people.actions import check_record_consent
 from carebond.people.models import ContactSystem, Person
 from carebond.people.selectors import contact_address
 
@@ -118,3 +132,53 @@ def build_messaging(
         body="Hi, this is Dana's daughter, can someone call me about her visit?",
         provider_id="SMdemo-unknown",
     )
+    _recall_campaign(organization, rng=rng, patients=patients, manager=users["manager"])
+
+
+def _recall_campaign(
+    organization: Organization, *, rng: random.Random, patients: list[Person], manager: User
+) -> None:
+    """This morning's check-up recall, finished: most of those not seen for a year had signed
+    the news-texts form; the carrier reported deliveries and one landline; two people answered,
+    one with STOP."""
+    for patient in patients:
+        if rng.random() < 0.6:
+            check_record_consent(
+                patient,
+                channel="sms",
+                purpose="marketing",
+                status="granted",
+                method="written",
+                evidence="Signed the news-and-recall texts form at check-in.",
+                acting_user=None,
+            )
+    campaign = check_create_campaign(
+        organization,
+        name="Check-up recall: no visit in 6 months",
+        template_key="recall",
+        channel=MessageChannel.SMS,
+        segment={"no_visit_months": 6},
+        link="https://riverbend.example/book",
+        acting_user=manager,
+    )
+    check_launch_campaign(campaign, start_at=None, acting_user=manager)
+    # What the worker and the carrier did with it (the demo plays it out at once).
+    sent = list(Message.objects.filter(campaign=campaign, status=MessageStatus.QUEUED))
+    for index, message in enumerate(sent):
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING)
+        message.status = MessageStatus.SENDING
+        mark_sent(message, provider_id=f"SMdemo-recall-{index}")
+        landline = index == len(sent) - 1
+        do_record_delivery(
+            organization.pk,
+            provider_id=f"SMdemo-recall-{index}",
+            status="undelivered" if landline else "delivered",
+            error_code="30006" if landline else "",
+        )
+    news = Sender.objects.get(organization=organization, address=NEWS_LINE)
+    answers = ["Yes! Can I come in next Tuesday morning?", "STOP"]
+    for index, (message, body) in enumerate(zip(sent, answers, strict=False)):
+        do_receive_text(
+            news, from_number=message.to_address, body=body, provider_id=f"SMdemo-recall-re{index}"
+        )
+    scan_finished_campaigns()

@@ -24,7 +24,7 @@ from carebond.messaging.access import INBOX_USERS, OUTREACH_MANAGERS
 from carebond.messaging.campaign_actions import scan_finished_campaigns
 from carebond.messaging.dispatch_actions import dispatch_due_messages, scan_stale_sends
 from carebond.messaging.models import Conversation, Message, RevocationRequest
-from carebond.messaging.panels import person_messages_panel, to_answer_panel
+from carebond.messaging.panels import campaigns_panel, person_messages_panel, to_answer_panel
 from carebond.messaging.selectors import conversation_names, message_names
 
 
@@ -39,6 +39,16 @@ def register() -> None:
             policy=INBOX_USERS,
             context=to_answer_panel,
             order=5,
+        )
+    )
+    register_home_panel(
+        HomePanel(
+            key="messaging.campaigns",
+            title="Campaigns",
+            template="messaging/panels/campaigns.html",
+            policy=OUTREACH_MANAGERS,
+            context=campaigns_panel,
+            order=40,
         )
     )
     register_person_panel(
