@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
@@ -30,6 +31,7 @@ from carebond.messaging.models import (
     OptedOutNumber,
     Sender,
 )
+from carebond.messaging.unsubscribe_links import unsubscribe_url
 from carebond.messaging.wording import lint_template, render
 from carebond.people.actions import check_record_consent
 from carebond.people.models import (
@@ -297,11 +299,14 @@ def check_queue_message(
             field="template",
         )
     sender = pick_sender(person.organization_id, channel=channel, purpose=purpose)
+    values = extra or {}
+    if channel == MessageChannel.EMAIL:
+        values = {**values, "unsubscribe_link": unsubscribe_url(person, purpose)}
     rendered = render(
         subject=template.subject,
         body_text=template.body_text,
         body_html=template.body_html,
-        values=merge_values(person, language=template.language, extra=extra or {}),
+        values=merge_values(person, language=template.language, extra=values),
     )
     return do_queue_message(
         person,
@@ -414,6 +419,30 @@ def do_queue_message(
         patient=person if person.kind == PersonKind.PATIENT else None,
     )
     return message
+
+
+def cancel_queued_messages(messages: QuerySet[Message], *, reason: str) -> int:
+    """Cancel these messages where they are still queued (the worker may be sending one this
+    moment: that one goes). Audit: message.cancelled, each."""
+    cancelled = 0
+    for message in messages.filter(status=MessageStatus.QUEUED).select_related(
+        "person", "organization"
+    ):
+        if Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.CANCELLED, status_reason=reason
+        ):
+            cancelled += 1
+            person = message.person
+            record_audit(
+                actor=None,
+                action="message.cancelled",
+                target=message,
+                organization=message.organization,
+                patient=person
+                if person is not None and person.kind == PersonKind.PATIENT
+                else None,
+            )
+    return cancelled
 
 
 # --- the inbox -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from carebond.messaging import compliance
 from carebond.messaging.channels import channel_for
 from carebond.messaging.channels.base import Channel, Outgoing, SendFailure
 from carebond.messaging.models import Direction, Message, MessagePurpose, MessageStatus
+from carebond.messaging.unsubscribe_links import unsubscribe_headers
 from carebond.people.models import PersonKind
 from carebond.touchpoints.actions import record_touchpoint
 from carebond.touchpoints.models import MomentOfTruth
@@ -137,6 +138,10 @@ def _channel(kind: str, channels: dict[str, Channel | SendFailure]) -> Channel:
 
 def outgoing(message: Message) -> Outgoing:
     headers = {"Message-ID": message.message_id_header} if message.message_id_header else {}
+    # Every email but an automatic reply can be unsubscribed from in one click (RFC 8058).
+    unsubscribable = message.purpose not in ("", MessagePurpose.REPLY)
+    if message.channel == "email" and message.person is not None and unsubscribable:
+        headers |= unsubscribe_headers(message.person, message.purpose)
     return Outgoing(
         public_id=str(message.public_id),
         to=message.to_address,

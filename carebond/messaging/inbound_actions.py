@@ -18,7 +18,7 @@ from django.db.models import Q
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
-from carebond.messaging.actions import find_template, merge_values
+from carebond.messaging.actions import cancel_queued_messages, find_template, merge_values
 from carebond.messaging.compliance import EXEMPT_PURPOSES
 from carebond.messaging.keywords import Intent, read_intent
 from carebond.messaging.models import (
@@ -262,31 +262,20 @@ def _start_number(message: Message, purposes: list[str]) -> bool:
 
 
 def _cancel_queued(message: Message, people: list[Person], purposes: list[str]) -> None:
-    """Queued texts of the ended purposes, to these people or to this number, are cancelled.
-    Audit: message.cancelled."""
+    """Queued texts of the ended purposes, to these people or to this number, are cancelled."""
     # Automatic replies are answers to the person's own texts (this STOP's confirmation too).
     message_purposes = [
         p for p, c in CONSENT_PURPOSE.items() if c in purposes and p != MessagePurpose.REPLY
     ]
-    queued = Message.objects.filter(
-        Q(person__in=people) | Q(to_address=message.from_address),
-        organization_id=message.organization_id,
-        channel=MessageChannel.SMS,
-        purpose__in=message_purposes,
-        status=MessageStatus.QUEUED,
-    ).select_related("person", "organization")
-    for cancelled in queued:
-        changed = Message.objects.filter(pk=cancelled.pk, status=MessageStatus.QUEUED).update(
-            status=MessageStatus.CANCELLED, status_reason="The person opted out."
-        )
-        if changed:
-            record_audit(
-                actor=None,
-                action="message.cancelled",
-                target=cancelled,
-                organization=cancelled.organization,
-                patient=_patient_of(cancelled.person),
-            )
+    cancel_queued_messages(
+        Message.objects.filter(
+            Q(person__in=people) | Q(to_address=message.from_address),
+            organization_id=message.organization_id,
+            channel=MessageChannel.SMS,
+            purpose__in=message_purposes,
+        ),
+        reason="The person opted out.",
+    )
 
 
 def _patient_of(person: Person | None) -> Person | None:

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.messaging import campaign_views, views, webhooks
+from carebond.messaging import campaign_views, unsubscribe_views, views, webhooks
 
 app_name = "messaging"
 
@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("templates/", views.templates, name="templates"),
     path("templates/<uuid:template_id>/", views.edit_template, name="edit_template"),
+    path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe, name="unsubscribe"),
     path("sms/inbound", webhooks.sms_inbound, name="sms_inbound"),
     path("sms/status", webhooks.sms_status, name="sms_status"),
 ]
