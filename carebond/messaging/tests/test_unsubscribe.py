@@ -46,7 +46,8 @@ def _email_consent(patient: Person) -> None:
 
 def _link(mailbox: Mailbox) -> str:
     [email] = mailbox.messages
-    return re.findall(r"<([^>]+)>", email["List-Unsubscribe"])[0]
+    found: list[str] = re.findall(r"<([^>]+)>", email["List-Unsubscribe"])
+    return found[0]
 
 
 def test_a_mail_clients_one_click_post_unsubscribes_that_purpose_at_once(
@@ -61,7 +62,9 @@ def test_a_mail_clients_one_click_post_unsubscribes_that_purpose_at_once(
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = _link(smtp_server)
     assert link.startswith("https://crm.alder.example/messaging/unsubscribe/")
-    assert link in email.get_body(preferencelist=("plain",)).get_content()
+    body = email.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert link in body.get_content()
     # given another news email waiting, and an appointment email
     waiting = _recall_email(patient, key="recall-2")
     # when the mail client posts the one-click request
