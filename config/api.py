@@ -16,6 +16,8 @@ from carebond.accounts.api import router as accounts_router
 from carebond.core.errors import CareBondError, InvalidFields
 from carebond.core.permissions import ALL_ROLES, PUBLIC, AccessPolicy, page_policy
 from carebond.core.schemas import ErrorOut
+from carebond.messaging.api import people_router as person_messages_router
+from carebond.messaging.api import router as messaging_router
 from carebond.people.api import router as people_router
 from carebond.touchpoints.api import router as timeline_router
 from carebond.value_maps.api import router as value_maps_router
@@ -35,6 +37,8 @@ api.add_router("", accounts_router)
 api.add_router("/organization", organization_router)
 api.add_router("/people", people_router)
 api.add_router("/people", timeline_router)
+api.add_router("/people", person_messages_router)
+api.add_router("/messaging", messaging_router)
 api.add_router("/value-maps", value_maps_router)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

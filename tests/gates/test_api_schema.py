@@ -44,6 +44,8 @@ from carebond.accounts.actions import (
     do_create_location,
 )
 from carebond.core.models import Organization
+from carebond.messaging.actions import check_add_sender
+from carebond.messaging.inbound_actions import do_receive_text
 from carebond.core.permissions import AccessPolicy, Role
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.testing.fixtures import make_organization, make_user
@@ -125,6 +127,18 @@ def _populate(organization: Organization, world: World, *, own: bool) -> None:
     world.add("staff", staff.public_id)
     world.add("study_id", study.public_id)
     world.add("location_id", location.public_id)
+    sender = check_add_sender(
+        organization,
+        channel="sms",
+        address="+12175550100" if own else "+12175550101",
+        label="Clinic line",
+        purposes=["appointment", "care", "reply"],
+    )
+    text = do_receive_text(
+        sender, from_number="+12175550134", body="Hello", provider_id=f"SM{organization.slug}"
+    )
+    assert text.conversation is not None
+    world.add("conversation_id", text.conversation.public_id)
 
 
 @pytest.fixture
