@@ -6,9 +6,11 @@ Exactly once up to the provider's acceptance:
   anything is sent, so two workers never hold the same row;
 - after the provider takes it, ``sending`` -> ``sent`` with the provider's id, in one
   transaction with its touchpoint and audit event;
-- a worker killed between the two leaves the row ``sending``: ``scan_stale_sends`` asks the
-  provider whether it took it (by its id for texts), and marks it sent or queues it again; a
-  channel that cannot be asked (plain SMTP) marks it ``uncertain`` for staff: never sent twice.
+- just before the channel gets it, the row notes the hand-over (``handed_over_at``);
+- a worker killed in between leaves the row ``sending``: ``scan_stale_sends`` queues it again
+  if it was never handed over, else asks the provider whether it took it (texts) and marks it
+  sent or queues it again; a channel that cannot be asked (plain SMTP) marks it ``uncertain``
+  for staff: never sent twice.
 """
 
 from __future__ import annotations
@@ -106,21 +108,27 @@ def _release(message: Message) -> None:
     """Give back a claimed message that was not tried (the claim's attempt is not counted)."""
     Message.objects.filter(
         pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
-    ).update(status=MessageStatus.QUEUED, claimed_at=None, attempts=F("attempts") - 1)
+    ).update(
+        status=MessageStatus.QUEUED,
+        claimed_at=None,
+        handed_over_at=None,
+        attempts=F("attempts") - 1,
+    )
 
 
-def _hold(message: Message) -> bool:
-    """Renew this worker's claim just before sending. False when the claim was lost (the
-    stale-send scan took the row back from a worker it thought dead): then leave it alone."""
+def hand_over(message: Message) -> bool:
+    """Renew this worker's claim and note the hand-over, just before the channel gets the
+    message. False when the claim was lost (the stale-send scan took the row back from a
+    worker it thought dead): then leave it alone."""
     now = clock.now()
     if not claim(
         Message,
         message.pk,
         where={"status": MessageStatus.SENDING, "claimed_at": message.claimed_at},
-        change={"claimed_at": now},
+        change={"claimed_at": now, "handed_over_at": now},
     ):
         return False
-    message.claimed_at = now
+    message.claimed_at = message.handed_over_at = now
     return True
 
 
@@ -162,7 +170,7 @@ def status_callback_url(message: Message) -> str:
 
 def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> None:
     """Send one claimed message, or put it back, or give up on it, with the reason."""
-    if message.status != MessageStatus.SENDING or not _hold(message):
+    if message.status != MessageStatus.SENDING:
         return
     now = clock.now()
     person = message.person
@@ -187,6 +195,8 @@ def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> No
             return
     try:
         channel = _channel(message.channel, channels)
+        if not hand_over(message):
+            return
         provider_id = channel.send(outgoing(message))
     except SendFailure as failure:
         _failed(message, failure)
@@ -196,7 +206,11 @@ def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> No
 
 def _requeue(message: Message, *, at: datetime, reason: str) -> None:
     Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.QUEUED, due_at=at, status_reason=reason, claimed_at=None
+        status=MessageStatus.QUEUED,
+        due_at=at,
+        status_reason=reason,
+        claimed_at=None,
+        handed_over_at=None,
     )
 
 
@@ -298,6 +312,10 @@ def scan_stale_sends() -> int:
         ):
             continue
         handled += 1
+        if message.handed_over_at is None:  # the worker died before handing it over
+            if not _given_up(message):
+                _requeue(message, at=clock.now(), reason="Sent again: it was never handed over.")
+            continue
         try:
             channel = _channel(message.channel, channels)
             if not channel.can_reconcile:
@@ -319,16 +337,22 @@ def scan_stale_sends() -> int:
         provider_id = _not_yet_recorded(message, candidates)
         if provider_id:
             mark_sent(message, provider_id=provider_id)
-        elif message.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
-            _finish(
-                message,
-                MessageStatus.FAILED,
-                reason=f"Gave up after {message.attempts} attempts: sending never finished.",
-                code="stalled",
-            )
-        else:
+        elif not _given_up(message):
             _requeue(message, at=clock.now(), reason="Sent again: the provider never took it.")
     return handled
+
+
+def _given_up(message: Message) -> bool:
+    """A message whose sending never finished this many times is failed, not tried forever."""
+    if message.attempts < settings.MESSAGING_MAX_ATTEMPTS:
+        return False
+    _finish(
+        message,
+        MessageStatus.FAILED,
+        reason=f"Gave up after {message.attempts} attempts: sending never finished.",
+        code="stalled",
+    )
+    return True
 
 
 def _not_yet_recorded(message: Message, candidates: list[str]) -> str | None:

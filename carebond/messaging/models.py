@@ -199,6 +199,9 @@ class Message(PublicIdModel, TenantModel):
     due_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set just before the channel is given the message: a worker killed before this moment
+    # never handed it over, and the stale-send scan queues it again without asking anyone.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=PROVIDER_ID_LENGTH, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)

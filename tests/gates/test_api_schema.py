@@ -44,9 +44,9 @@ from carebond.accounts.actions import (
     do_create_location,
 )
 from carebond.core.models import Organization
+from carebond.core.permissions import AccessPolicy, Role
 from carebond.messaging.actions import check_add_sender
 from carebond.messaging.inbound_actions import do_receive_text
-from carebond.core.permissions import AccessPolicy, Role
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.testing.fixtures import make_organization, make_user
 from carebond.touchpoints.actions import record_touchpoint

@@ -18,6 +18,7 @@ from carebond.messaging.actions import check_add_sender, check_queue_message
 from carebond.messaging.dispatch_actions import (
     claim_due,
     dispatch_due_messages,
+    hand_over,
     scan_stale_sends,
     send_one,
 )
@@ -190,6 +191,7 @@ def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
     from carebond.messaging.dispatch_actions import outgoing
 
     message.refresh_from_db()
+    assert hand_over(message)
     sid = channel_for("sms").send(outgoing(message))
     # when: the stale-send scan runs once the claim has expired
     with time_machine.travel(clock.now() + timedelta(minutes=5)):
@@ -243,6 +245,8 @@ def test_a_twin_text_already_recorded_is_not_taken_for_the_one_that_never_went(
     first.refresh_from_db()
     send_one(first, {})
     assert claim_due() == [second.pk]
+    second.refresh_from_db()
+    assert hand_over(second)  # handed over, then the worker died: did the provider take it?
     # when the stale-send scan asks the provider about the second
     with time_machine.travel(clock.now() + timedelta(minutes=5)):
         scan_stale_sends()
@@ -266,13 +270,36 @@ def test_an_email_interrupted_mid_send_is_marked_uncertain_never_resent(
         idempotency_key="appt-1:email",
         acting_user=None,
     )
+    # given a worker that handed the email to the mail server and died before the answer
     claim_due()
+    message.refresh_from_db()
+    assert hand_over(message)
     with time_machine.travel(clock.now() + timedelta(minutes=5)):
         scan_stale_sends()
         dispatch_due_messages()
     message.refresh_from_db()
     assert message.status == MessageStatus.UNCERTAIN
     assert smtp_server.messages == []
+
+
+def test_an_email_a_dead_worker_never_handed_over_is_sent_after_all(
+    patient: Person, smtp_server: Mailbox, afternoon: object
+) -> None:
+    message = check_queue_message(
+        patient,
+        purpose="appointment",
+        channel="email",
+        template_key="appointment_reminder",
+        idempotency_key="appt-1:email",
+        acting_user=None,
+    )
+    claim_due()  # claimed in a batch; the worker died before reaching it
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
+    assert len(smtp_server.messages) == 1
 
 
 @pytest.mark.django_db
@@ -290,8 +317,12 @@ def test_two_workers_dispatching_at_once_send_each_message_once(
     phones = [f"+1312555{2000 + n:04d}" for n in range(20)]
     for n, phone in enumerate(phones):
         reminder(make_patient(org_a, f"Pat{n}", "Lee", phone=phone), key=f"appt-{n}:72h")
-    # when two workers dispatch at the same moment
+    # when two workers dispatch at the same moment (on the suite's in-memory SQLite one may
+    # meet the other's lock and leave a message claimed, as a killed worker would)
     errors = at_once(dispatch_due_messages)
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
     # then every reminder went exactly once
     assert errors == []
     assert sorted(m["to"] for m in sms_provider.accepted) == phones
