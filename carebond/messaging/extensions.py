@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+
 from carebond.core.registry import (
     AuditNames,
     HomePanel,
@@ -66,7 +68,8 @@ def register() -> None:
     register_person_relation(PersonRelation(RevocationRequest, "person"))
     # Sending runs every turn of the worker's loop (the outbox must not wait a minute).
     register_scan(ScanEntry("dispatch_messages", dispatch_due_messages, timedelta(0)))
-    register_scan(ScanEntry("scan_stale_sends", scan_stale_sends, timedelta(minutes=1)))
+    stale_every = timedelta(seconds=settings.MESSAGING_STALE_SCAN_SECONDS)
+    register_scan(ScanEntry("scan_stale_sends", scan_stale_sends, stale_every))
     register_scan(
         ScanEntry("scan_finished_campaigns", scan_finished_campaigns, timedelta(minutes=1))
     )

@@ -9,6 +9,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -117,25 +118,33 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def sms_provider(settings: Any) -> Iterator[SmsProvider]:
-    """Texts go through the twilio package to a provider the test started."""
+@contextmanager
+def running_sms_provider() -> Iterator[SmsProvider]:
+    """The provider on a free local port, in a thread of this process (tests, benchmarks)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     provider = SmsProvider(base_url=f"http://127.0.0.1:{port}")
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(provider))
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.MESSAGING_CHANNELS = {**settings.MESSAGING_CHANNELS, "sms": "sms"}
-    settings.TWILIO_BASE_URL = provider.base_url
-    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
-    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
     try:
         yield provider
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def sms_provider(settings: Any) -> Iterator[SmsProvider]:
+    """Texts go through the twilio package to a provider the test started."""
+    with running_sms_provider() as provider:
+        settings.MESSAGING_CHANNELS = {**settings.MESSAGING_CHANNELS, "sms": "sms"}
+        settings.TWILIO_BASE_URL = provider.base_url
+        settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+        settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+        yield provider
 
 
 def provider_signature(url: str, params: dict[str, str]) -> str:

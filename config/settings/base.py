@@ -232,6 +232,8 @@ MESSAGING_CAPS: dict[str, tuple[int, int]] = {
 MESSAGING_MAX_ATTEMPTS = env_int("CAREBOND_MESSAGING_MAX_ATTEMPTS", 8)
 # A message a worker claimed and has not finished after this long is looked at again.
 MESSAGING_CLAIM_SECONDS = env_int("CAREBOND_MESSAGING_CLAIM_SECONDS", 120)
+# How often each worker looks for such messages.
+MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).

@@ -1,0 +1,177 @@
+"""Three `carebond worker` processes against one PostgreSQL deliver 10,000 queued messages to a
+real SMTP server and the local text provider while one of them is killed with SIGKILL every few
+seconds (and started again): nothing is lost, and nothing reaches a provider twice.
+
+Runs in the PostgreSQL suite (`make test` runs both); the SQLite suite skips it, as SQLite is
+the single-machine default with one worker. CAREBOND_KILL_MESSAGES changes the count.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from carebond.core import clock
+from carebond.core.models import Organization
+from carebond.messaging.actions import check_add_sender
+from carebond.messaging.models import Message, MessageStatus
+from carebond.people.actions import check_record_consent
+from carebond.people.models import Person
+from carebond.people.tests.factories import make_patient
+from carebond.testing.fixtures import Mailbox
+from carebond.testing.sms_provider import ACCOUNT_SID, AUTH_TOKEN, SmsProvider
+
+MESSAGES = int(os.environ.get("CAREBOND_KILL_MESSAGES", "10000"))
+PEOPLE = 50
+WORKERS = 3
+REPO = Path(__file__).resolve().parents[3]
+TEXT_FROM, EMAIL_FROM = "+13125550100", "clinic@alder.example"
+
+
+def _worker_env() -> dict[str, str]:
+    """The children read the suite's own test database, and send to the servers this test
+    started; a claim goes stale after 2 s and each worker looks for stale ones every second."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return env | {
+        "CAREBOND_ENV": "test",
+        "CAREBOND_DATABASE_URL": url,
+        "CAREBOND_EMAIL_HOST": "127.0.0.1",
+        "CAREBOND_EMAIL_PORT": str(settings.EMAIL_PORT),
+        "CAREBOND_SMS_CHANNEL": "sms",
+        "CAREBOND_TWILIO_BASE_URL": settings.TWILIO_BASE_URL,
+        "CAREBOND_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "CAREBOND_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "CAREBOND_MESSAGING_CLAIM_SECONDS": "2",
+        "CAREBOND_MESSAGING_STALE_SCAN_SECONDS": "1",
+        "CAREBOND_MESSAGING_MAX_ATTEMPTS": "100",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "carebond.cli", "worker", "--poll", "0.2"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _queue(organization: Organization, people: list[Person]) -> None:
+    """The outbox as the actions leave it: one row per message, half texts, half emails."""
+    now = clock.now()
+    rows = []
+    for n in range(MESSAGES):
+        person = people[n % len(people)]
+        text = n % 2 == 0
+        public_id = uuid.uuid4()
+        rows.append(
+            Message(
+                organization=organization,
+                public_id=public_id,
+                person=person,
+                direction="outbound",
+                channel="sms" if text else "email",
+                purpose="care",
+                to_address=person.contact_points.get(system="phone" if text else "email").value,
+                from_address=TEXT_FROM if text else EMAIL_FROM,
+                subject="" if text else f"Message {n}",
+                body=f"Message {n}",
+                message_id_header="" if text else f"<{public_id}@alder.example>",
+                urgent=True,  # any hour of the day the suite runs
+                status=MessageStatus.QUEUED,
+                idempotency_key=f"kill-{n}",
+                due_at=now,
+                created_at=now,
+            )
+        )
+    Message.objects.bulk_create(rows, batch_size=1000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_workers_killed_every_few_seconds_lose_nothing_and_send_nothing_twice(
+    org_a: Organization, smtp_server: Mailbox, sms_provider: SmsProvider
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("three workers against one PostgreSQL: runs in the PostgreSQL suite")
+    # given 10,000 queued messages to people who agreed to care messages by text and email
+    for channel, address in (("sms", TEXT_FROM), ("email", EMAIL_FROM)):
+        check_add_sender(org_a, channel=channel, address=address, label=channel, purposes=["care"])
+    people = []
+    for n in range(PEOPLE):
+        person = make_patient(
+            org_a, f"Pat{n}", "Kim", phone=f"+1312555{3000 + n:04d}", email=f"p{n}@example.org"
+        )
+        for channel in ("sms", "email"):
+            check_record_consent(
+                person,
+                channel=channel,
+                purpose="care",
+                status="granted",
+                method="written",
+                acting_user=None,
+            )
+        people.append(person)
+    _queue(org_a, people)
+    # when three workers send them, one killed with SIGKILL every one to three seconds
+    env = _worker_env()
+    workers = [_start_worker(env) for _ in range(WORKERS)]
+    rng = random.Random(20261203)
+    started = time.monotonic()
+    kills = 0
+    deadline = time.monotonic() + 600
+    left = Message.objects.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])
+    try:
+        while left.exists() and time.monotonic() < deadline:
+            time.sleep(rng.uniform(1.0, 3.0))
+            if kills < 15 and left.filter(status=MessageStatus.QUEUED).exists():
+                victim = rng.randrange(WORKERS)
+                workers[victim].send_signal(signal.SIGKILL)
+                workers[victim].wait()
+                workers[victim] = _start_worker(env)
+                kills += 1
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    # then every message has an end: sent, or (an email whose worker died while the mail
+    # server had it, which SMTP cannot be asked about) uncertain, for staff
+    statuses = Counter(Message.objects.values_list("status", flat=True))
+    print(f"{MESSAGES} messages, {kills} kills, {time.monotonic() - started:.0f} s: {statuses}")
+    assert kills >= 5
+    assert set(statuses) <= {MessageStatus.SENT, MessageStatus.UNCERTAIN}, statuses
+    assert sum(statuses.values()) == MESSAGES
+    # and no text reached the provider twice, and every text reached it
+    texts = Counter(m["body"] for m in sms_provider.accepted)
+    assert max(texts.values()) == 1
+    assert len(texts) == MESSAGES // 2 + MESSAGES % 2
+    assert not Message.objects.filter(channel="sms", status=MessageStatus.UNCERTAIN).exists()
+    # and no email reached the mail server twice; every one marked sent reached it
+    emails = Counter(m["Message-ID"] for m in smtp_server.messages)
+    assert max(emails.values()) == 1
+    sent_emails = set(
+        Message.objects.filter(channel="email", status=MessageStatus.SENT).values_list(
+            "message_id_header", flat=True
+        )
+    )
+    assert sent_emails <= set(emails)
+    # (the uncertain ones are at most the few a killed worker had in the mail server's hands)
+    assert statuses.get(MessageStatus.UNCERTAIN, 0) <= kills
