@@ -199,7 +199,7 @@ def main() -> None:
         sys.exit("bench/messaging.py needs a database without its organisation: use a fresh one.")
     label = database_label()
     organization, people = prepare()
-    with running_sms_provider() as provider, running_smtp_server() as (mailbox, smtp_port):
+    with running_sms_provider() as provider, running_smtp_server() as (_mailbox, smtp_port):
         print(f"[{label}] bare loop: {args.messages} messages straight to the servers", flush=True)
         bare = bare_loop(args.messages, provider.base_url, smtp_port)
         env = worker_env(provider.base_url, smtp_port)

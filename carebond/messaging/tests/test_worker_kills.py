@@ -155,9 +155,9 @@ def test_three_workers_killed_every_few_seconds_lose_nothing_and_send_nothing_tw
     # then every message has an end: sent, or (an email whose worker died while the mail
     # server had it, which SMTP cannot be asked about) uncertain, for staff
     statuses = Counter(Message.objects.values_list("status", flat=True))
-    print(f"{MESSAGES} messages, {kills} kills, {time.monotonic() - started:.0f} s: {statuses}")
-    assert kills >= 5
-    assert set(statuses) <= {MessageStatus.SENT, MessageStatus.UNCERTAIN}, statuses
+    run = f"{MESSAGES} messages, {kills} kills, {time.monotonic() - started:.0f} s: {statuses}"
+    assert kills >= 5, run
+    assert set(statuses) <= {MessageStatus.SENT, MessageStatus.UNCERTAIN}, run
     assert sum(statuses.values()) == MESSAGES
     # and no text reached the provider twice, and every text reached it
     texts = Counter(m["body"] for m in sms_provider.accepted)
