@@ -7,7 +7,7 @@ LOCK := requirements.lock
 PYTEST_WORKERS ?= 2
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir clean
+.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir bench-messaging clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CareBond needs Python 3.11"'
@@ -73,7 +73,7 @@ BENCH_SEED ?= 1
 BENCH_ARGS = --people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) --seed $(BENCH_SEED)
 BENCH_SQLITE := $(CURDIR)/var/bench/bench.sqlite3
 
-bench: install-test system-deps bench-fhir
+bench: install-test system-deps bench-fhir bench-messaging
 	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
 	CAREBOND_DATABASE_URL=sqlite:///$(BENCH_SQLITE) $(BIN)/python bench/suite.py $(BENCH_ARGS)
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/suite.py $(BENCH_ARGS)
@@ -95,3 +95,11 @@ lock: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
+
+# Message dispatch on PostgreSQL: two workers beside a bare loop, then 100,000 reminders
+# drained (about 10 minutes). Alone: make bench-messaging (smaller: BENCH_DRAIN=10000)
+BENCH_MESSAGES ?= 5000
+BENCH_DRAIN ?= 100000
+bench-messaging: install-test system-deps
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/messaging.py --messages $(BENCH_MESSAGES) --drain $(BENCH_DRAIN)
+	$(BIN)/python bench/report.py
