@@ -4,14 +4,18 @@ merges, caps, and quiet hours in the recipient's time zone."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from django.db import transaction
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from carebond.core import clock
+from carebond.messaging.actions import check_queue_message
 from carebond.messaging.compliance import decide, first_time_in_window, in_window
-from carebond.messaging.models import Message, MessageStatus
+from carebond.messaging.dispatch_actions import dispatch_due_messages
+from carebond.messaging.models import CONSENT_PURPOSE, Message, MessageStatus
 from carebond.people.actions import check_record_consent
 from carebond.people.models import Address, Person, PersonStatus
 
@@ -224,3 +228,78 @@ def test_no_non_urgent_send_falls_in_quiet_hours_across_zones_and_dst(
     # and it is the first such moment: five minutes earlier was still quiet somewhere
     earlier = chosen - timedelta(minutes=5)
     assert chosen == at or earlier < at or not in_window(earlier, tzs, window)
+
+
+TEMPLATE_FOR = {"care": "care_message", "marketing": "recall", "survey": "survey_invitation"}
+
+
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["queue", "queue", "revoke", "grant", "dispatch"]),
+            st.sampled_from(["sms", "email"]),
+            st.sampled_from(["care", "marketing", "survey"]),
+        ),
+        min_size=1,
+        max_size=14,
+    )
+)
+@example(  # an opt-out between queueing and sending; then a send that may go
+    steps=[
+        ("grant", "sms", "marketing"),
+        ("queue", "sms", "marketing"),
+        ("revoke", "sms", "marketing"),
+        ("dispatch", "sms", "marketing"),
+        ("grant", "email", "survey"),
+        ("queue", "email", "survey"),
+        ("dispatch", "email", "survey"),
+    ]
+)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_after_an_opt_out_nothing_of_that_channel_and_purpose_is_sent(
+    steps: list[tuple[str, str, str]],
+    patient: Person,
+    sms_provider: Any,
+    smtp_server: Any,
+    afternoon: object,
+) -> None:
+    """Queue, revoke, grant and dispatch in any order: every message the worker sends goes out
+    while its channel and purpose are consented to."""
+    with transaction.atomic():
+        allowed: dict[tuple[str, str], bool] = {}
+        sent_before: set[int] = set()
+        for n, (step, channel, purpose) in enumerate(steps):
+            key = (channel, purpose)
+            if step == "queue":
+                check_queue_message(
+                    patient,
+                    purpose=purpose,
+                    channel=channel,
+                    template_key=TEMPLATE_FOR[purpose],
+                    idempotency_key=f"property-{n}",
+                    extra={"link": "https://alder.example/x", "free_text": "Hello"},
+                    acting_user=None,
+                )
+            elif step in ("revoke", "grant"):
+                check_record_consent(
+                    patient,
+                    channel=channel,
+                    purpose=purpose,
+                    status="revoked" if step == "revoke" else "granted",
+                    method="phone",
+                    acting_user=None,
+                )
+                allowed[key] = step == "grant"
+            else:
+                dispatch_due_messages()
+                sent = set(
+                    Message.objects.filter(status=MessageStatus.SENT).values_list("pk", "channel")
+                )
+                for pk, sent_channel in sent - sent_before:
+                    message = Message.objects.get(pk=pk)
+                    consent = allowed.get((sent_channel, CONSENT_PURPOSE[message.purpose]))
+                    assert consent is not False, f"{message.purpose} {sent_channel} sent after STOP"
+                sent_before = sent
+        transaction.set_rollback(True)
