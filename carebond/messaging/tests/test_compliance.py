@@ -269,7 +269,7 @@ def test_after_an_opt_out_nothing_of_that_channel_and_purpose_is_sent(
     while its channel and purpose are consented to."""
     with transaction.atomic():
         allowed: dict[tuple[str, str], bool] = {}
-        sent_before: set[int] = set()
+        sent_before: set[tuple[int, str]] = set()
         for n, (step, channel, purpose) in enumerate(steps):
             key = (channel, purpose)
             if step == "queue":
