@@ -32,6 +32,7 @@ from carebond.messaging.models import (
     MessageStatus,
     Sender,
 )
+from carebond.messaging.office_hours_actions import check_set_office_hours
 from carebond.people.actions import check_record_consent
 from carebond.people.models import ContactSystem, Person
 from carebond.people.selectors import contact_address
@@ -133,6 +134,16 @@ def build_messaging(
         provider_id="SMdemo-unknown",
     )
     _recall_campaign(organization, rng=rng, patients=patients, manager=users["manager"])
+    # Set after the demo's texts came in, so that they are the same at any hour of building.
+    check_set_office_hours(
+        organization,
+        hours="\n".join(
+            [f"{day} 08:00-12:00, 13:00-17:00" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")]
+            + ["Sat 09:00-12:00"]
+        ),
+        closures="2026-12-25 Christmas Day\n2027-01-01 New Year's Day",
+        acting_user=users["manager"],
+    )
 
 
 def _recall_campaign(

@@ -349,4 +349,22 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "{{ organization }}: la oficina está cerrada; responderemos al abrir. En una "
         "emergencia llame al 911.",
     ),
+    BuiltIn(
+        "emergency_reply",
+        "Emergency",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: if this is an emergency, call 911 now. Texts are read in office "
+        "hours only.",
+    ),
+    BuiltIn(
+        "emergency_reply",
+        "Emergency",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: si es una emergencia, llame al 911 ahora. Los mensajes se leen "
+        "solo en horario de oficina.",
+    ),
 )

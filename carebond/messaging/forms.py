@@ -98,3 +98,21 @@ class LaunchForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty to start now. Each person still gets it only in their daytime.",
     )
+
+
+class OfficeHoursForm(forms.Form):
+    hours = forms.CharField(
+        label="Office hours",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        max_length=2000,
+        help_text="One line per day: Mon 08:00-12:00, 13:00-17:00. Days not listed are closed. "
+        "Leave empty for always open.",
+    )
+    closures = forms.CharField(
+        label="Closed days",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="One per line: 2026-12-25 Christmas Day.",
+    )

@@ -10,6 +10,7 @@ contact; text that only reads like a revocation waits for staff.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +21,7 @@ from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.messaging.actions import cancel_queued_messages, find_template, merge_values
 from carebond.messaging.compliance import EXEMPT_PURPOSES
-from carebond.messaging.keywords import Intent, read_intent
+from carebond.messaging.keywords import Intent, read_intent, reads_like_emergency
 from carebond.messaging.models import (
     CONSENT_PURPOSE,
     Conversation,
@@ -34,6 +35,7 @@ from carebond.messaging.models import (
     RevocationRequest,
     Sender,
 )
+from carebond.messaging.office_hours import schedule_for
 from carebond.messaging.wording import render
 from carebond.people.actions import check_record_consent
 from carebond.people.models import (
@@ -51,6 +53,7 @@ from carebond.touchpoints.models import MomentOfTruth
 logger = logging.getLogger("carebond.messaging")
 
 EXEMPT_CONSENT_PURPOSES = frozenset(CONSENT_PURPOSE[p] for p in EXEMPT_PURPOSES)
+AFTER_HOURS_ONCE_IN = timedelta(hours=12)
 
 
 # Whether the text provider's own opt-out handling already confirms a STOP (Twilio Advanced
@@ -189,6 +192,28 @@ def _act_on(
         )
     elif len(people) > 1:
         _auto_reply(message, conversation, people, "which_person")
+    if intent in (Intent.NONE, Intent.MAYBE_STOP):
+        _answer_out_of_hours(message, conversation, people)
+
+
+def _answer_out_of_hours(
+    message: Message, conversation: Conversation, people: list[Person]
+) -> None:
+    """A text that may be an emergency is told to call 911 at once, at any hour; any other
+    text outside office hours gets the after-hours answer, once in 12 hours per conversation."""
+    if reads_like_emergency(message.body):
+        _auto_reply(message, conversation, people, "emergency_reply")
+        return
+    organization = conversation.organization
+    if schedule_for(organization).is_open(message.created_at):
+        return
+    answered_lately = Message.objects.filter(
+        conversation=conversation,
+        template_key="after_hours",
+        created_at__gte=message.created_at - AFTER_HOURS_ONCE_IN,
+    ).exists()
+    if not answered_lately:
+        _auto_reply(message, conversation, people, "after_hours")
 
 
 def _consent_purposes(sender: Sender, *, everything: bool) -> list[str]:

@@ -52,6 +52,35 @@ MAYBE_STOP_PATTERNS = [
 ]
 
 
+# Words that may mean an emergency, in English and Spanish (accents folded): the sender is
+# told at once, at any hour, to call 911. Matched as whole words or phrases.
+EMERGENCY_PHRASES = (
+    "EMERGENCY",
+    "CHEST PAIN",
+    "CANT BREATHE",
+    "CAN T BREATHE",
+    "CANNOT BREATHE",
+    "TROUBLE BREATHING",
+    "KILL MYSELF",
+    "SUICIDE",
+    "SUICIDAL",
+    "OVERDOSE",
+    "STROKE",
+    "UNCONSCIOUS",
+    "EMERGENCIA",
+    "DOLOR DE PECHO",
+    "NO PUEDO RESPIRAR",
+    "SUICIDIO",
+    "SOBREDOSIS",
+    "QUITARME LA VIDA",
+)
+
+
+def reads_like_emergency(text: str) -> bool:
+    words = f" {normalise(text)} "
+    return any(f" {phrase} " in words for phrase in EMERGENCY_PHRASES)
+
+
 def normalise(text: str) -> str:
     """Upper case, accents and punctuation gone, spaces collapsed: "  Stop. " -> "STOP"."""
     folded = unicodedata.normalize("NFKD", text)

@@ -275,6 +275,31 @@ class OptedOutNumber(TenantModel):
         ]
 
 
+class OfficeHours(TenantModel):
+    """When the inbox is staffed: one row per opening on a weekday (a split shift is two rows).
+    Replies are timed against these hours; outside them a text gets the after-hours answer."""
+
+    weekday = models.PositiveSmallIntegerField(help_text="0 Monday ... 6 Sunday")
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+
+
+class OfficeClosure(TenantModel):
+    """A day the office is closed although its weekday has hours (a holiday)."""
+
+    day = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="office_closure_once")
+        ]
+
+
 class InboxNote(PublicIdModel, TenantModel):
     """A private note between staff on a conversation; never sent."""
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from carebond.audit.recording import record_access
@@ -20,11 +21,13 @@ from carebond.messaging.models import (
     RevocationRequest,
     RevocationStatus,
 )
+from carebond.messaging.office_hours import schedule_for
 from carebond.people.models import ContactSystem, Person, PersonKind
 from carebond.people.selectors import people_reached_at
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
+    from carebond.core.models import Organization
 
 INBOX_VIEWS = ("waiting", "mine", "triage", "all", "closed")
 
@@ -170,3 +173,27 @@ def people_on_the_number(conversation: Conversation) -> list[Person]:
     return people_reached_at(
         conversation.organization_id, system=ContactSystem.PHONE, value=conversation.address
     )
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    conversation: Conversation
+    waited_minutes: int | None  # office minutes since the oldest unanswered message
+    overdue: bool  # past the reply target
+
+
+def with_reply_clock(
+    organization: Organization, conversations: list[Conversation]
+) -> list[InboxRow]:
+    """Each conversation with how long it has waited in office time, and whether that is past
+    the reply target (settings.MESSAGING_REPLY_TARGET_MINUTES, in office minutes)."""
+    schedule = schedule_for(organization)
+    now = clock.now()
+    target = settings.MESSAGING_REPLY_TARGET_MINUTES
+    rows = []
+    for conversation in conversations:
+        waited = None
+        if conversation.waiting_since is not None:
+            waited = int(schedule.office_seconds(conversation.waiting_since, now) // 60)
+        rows.append(InboxRow(conversation, waited, waited is not None and waited > target))
+    return rows

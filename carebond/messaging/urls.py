@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="cancel_campaign",
     ),
     path("templates/", views.templates, name="templates"),
+    path("office-hours/", views.office_hours, name="office_hours"),
     path("templates/<uuid:template_id>/", views.edit_template, name="edit_template"),
     path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe, name="unsubscribe"),
     path("sms/inbound", webhooks.sms_inbound, name="sms_inbound"),

@@ -9,12 +9,14 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carebond.accounts.selectors import list_colleagues
+from carebond.core import clock
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError
 from carebond.core.forms import show_error
@@ -32,10 +34,13 @@ from carebond.messaging.forms import (
     FindPersonForm,
     LinkForm,
     NoteForm,
+    OfficeHoursForm,
     ReplyForm,
     StatusForm,
     TemplateForm,
 )
+from carebond.messaging.office_hours import hours_as_text, schedule_for
+from carebond.messaging.office_hours_actions import check_set_office_hours
 from carebond.messaging.revocation_actions import check_decide_revocation
 from carebond.messaging.selectors import (
     INBOX_VIEWS,
@@ -43,6 +48,7 @@ from carebond.messaging.selectors import (
     list_conversations,
     list_templates,
     people_on_the_number,
+    with_reply_clock,
 )
 from carebond.messaging.templates_preview import preview_template
 from carebond.people.access import access_person
@@ -60,10 +66,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "waiting")
     if view not in INBOX_VIEWS:
         view = "waiting"
+    rows = with_reply_clock(user.organization, list_conversations(user, view=view))
     return render(
         request,
         "messaging/inbox.html",
-        {"conversations": list_conversations(user, view=view), "view": view, "views": INBOX_VIEWS},
+        {
+            "rows": rows,
+            "view": view,
+            "views": INBOX_VIEWS,
+            "target": settings.MESSAGING_REPLY_TARGET_MINUTES,
+        },
     )
 
 
@@ -288,5 +300,45 @@ def edit_template(request: HttpRequest, template_id: UUID) -> HttpResponse:
         request,
         "messaging/edit_template.html",
         {"template": template, "form": form, "preview": preview_template(user, template)},
+        status=status,
+    )
+
+
+# --- office hours ------------------------------------------------------------------------------
+
+
+@page_policy(OUTREACH_MANAGERS)
+@require_http_methods(["GET", "POST"])
+def office_hours(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    hours, closures = hours_as_text(user.organization)
+    form = OfficeHoursForm(request.POST or None, initial={"hours": hours, "closures": closures})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                check_set_office_hours(
+                    user.organization,
+                    hours=form.cleaned_data["hours"],
+                    closures=form.cleaned_data["closures"],
+                    acting_user=user,
+                )
+            except CareBondError as error:
+                show_error(form, error)
+                status = error.status
+            else:
+                messages.success(request, "Office hours saved.")
+                return redirect("messaging:office_hours")
+    schedule = schedule_for(user.organization)
+    return render(
+        request,
+        "messaging/office_hours.html",
+        {
+            "form": form,
+            "open_now": schedule.is_open(clock.now()),
+            "always_open": schedule.always_open,
+            "target": settings.MESSAGING_REPLY_TARGET_MINUTES,
+        },
         status=status,
     )

@@ -232,6 +232,8 @@ MESSAGING_CAPS: dict[str, tuple[int, int]] = {
 MESSAGING_MAX_ATTEMPTS = env_int("CAREBOND_MESSAGING_MAX_ATTEMPTS", 8)
 # A message a worker claimed and has not finished after this long is looked at again.
 MESSAGING_CLAIM_SECONDS = env_int("CAREBOND_MESSAGING_CLAIM_SECONDS", 120)
+# How long a text may wait for an answer, in office minutes (docs/messaging.md, office hours).
+MESSAGING_REPLY_TARGET_MINUTES = env_int("CAREBOND_MESSAGING_REPLY_TARGET_MINUTES", 120)
 # How often each worker looks for such messages.
 MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
 

@@ -21,6 +21,8 @@ from carebond.messaging.models import (
     InboxNote,
     Message,
     MessageTemplate,
+    OfficeClosure,
+    OfficeHours,
     RevocationRequest,
     Sender,
 )
@@ -261,3 +263,30 @@ def test_a_manager_builds_previews_launches_and_cancels_a_recall(
     assert queued.status == "cancelled"
     campaign.refresh_from_db()
     assert campaign.status == "cancelled"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_manager_sets_the_office_hours(width: int, page: Page, live_server: object) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, _, _ = _clinic()
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.MANAGER, "morgan"),
+        "/messaging/office-hours/",
+    )
+    expect(page.get_by_test_id("open-now")).to_contain_text("always open")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    page.get_by_role("textbox", name="Office hours").fill("Mon 9-5")
+    page.get_by_role("button", name="Save office hours").click()
+    expect(page.get_by_text("'9-5' is not like 08:00-12:00")).to_be_visible()
+    page.get_by_role("textbox", name="Office hours").fill(
+        "Mon 08:00-12:00, 13:00-17:00\nSat 09:00-12:00"
+    )
+    page.get_by_label("Closed days").fill("2026-12-25 Christmas Day")
+    page.get_by_role("button", name="Save office hours").click()
+    expect(page.get_by_role("status")).to_contain_text("Office hours saved")
+    expect(page.get_by_test_id("open-now")).not_to_contain_text("always open")
+    assert OfficeHours.objects.filter(organization=organization).count() == 3
+    assert OfficeClosure.objects.get(organization=organization).name == "Christmas Day"
