@@ -367,4 +367,74 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "{{ organization }}: si es una emergencia, llame al 911 ahora. Los mensajes se leen "
         "solo en horario de oficina.",
     ),
+    BuiltIn(
+        "canned_running_late",
+        "Canned: running late",
+        RE,
+        SMS,
+        "en",
+        "Thank you for letting us know. We can hold your visit for up to 15 minutes; after that "
+        "we may need to move it.",
+    ),
+    BuiltIn(
+        "canned_running_late",
+        "Canned: running late",
+        RE,
+        SMS,
+        "es",
+        "Gracias por avisarnos. Podemos esperarle hasta 15 minutos; después quizá tengamos que "
+        "cambiar la cita.",
+    ),
+    BuiltIn(
+        "canned_reschedule",
+        "Canned: moving a visit",
+        RE,
+        SMS,
+        "en",
+        "We can move your visit. Reply with two days and times that suit you, or call "
+        "{{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "canned_reschedule",
+        "Canned: moving a visit",
+        RE,
+        SMS,
+        "es",
+        "Podemos cambiar su cita. Responda con dos días y horas que le convengan, o llame al "
+        "{{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "canned_call_us",
+        "Canned: please call us",
+        RE,
+        SMS,
+        "en",
+        "So we can help with this safely, please call us at {{ call_back_number }} during office "
+        "hours.",
+    ),
+    BuiltIn(
+        "canned_call_us",
+        "Canned: please call us",
+        RE,
+        SMS,
+        "es",
+        "Para ayudarle con esto de forma segura, llámenos al {{ call_back_number }} en horario "
+        "de oficina.",
+    ),
+    BuiltIn(
+        "canned_thanks",
+        "Canned: thank you",
+        RE,
+        SMS,
+        "en",
+        "Thank you, {{ preferred_name }}. We have noted it. {{ organization }}",
+    ),
+    BuiltIn(
+        "canned_thanks",
+        "Canned: thank you",
+        RE,
+        SMS,
+        "es",
+        "Gracias, {{ preferred_name }}. Lo hemos anotado. {{ organization }}",
+    ),
 )

@@ -11,6 +11,8 @@ from django.db.models import Q, QuerySet
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
+from carebond.core.errors import InvalidInput
+from carebond.messaging.actions import find_template, merge_values
 from carebond.messaging.models import (
     Conversation,
     ConversationStatus,
@@ -22,6 +24,7 @@ from carebond.messaging.models import (
     RevocationStatus,
 )
 from carebond.messaging.office_hours import schedule_for
+from carebond.messaging.wording import render
 from carebond.people.models import ContactSystem, Person, PersonKind
 from carebond.people.selectors import people_reached_at
 
@@ -197,3 +200,34 @@ def with_reply_clock(
             waited = int(schedule.office_seconds(conversation.waiting_since, now) // 60)
         rows.append(InboxRow(conversation, waited, waited is not None and waited > target))
     return rows
+
+
+CANNED_PREFIX = "canned_"
+
+
+def canned_replies(organization: Organization) -> list[tuple[str, str]]:
+    """(key, name) of the organisation's canned replies (editable templates named canned_*)."""
+    seen: dict[str, str] = {}
+    for template in MessageTemplate.objects.filter(
+        organization=organization, key__startswith=CANNED_PREFIX, channel=MessageChannel.SMS
+    ).order_by("key", "language"):
+        seen.setdefault(template.key, template.name.removeprefix("Canned: "))
+    return list(seen.items())
+
+
+def canned_reply_text(conversation: Conversation, key: str) -> str:
+    """A canned reply in the person's language, filled in for them; "" for an unknown key."""
+    if not key.startswith(CANNED_PREFIX) or conversation.person is None:
+        return ""
+    person = conversation.person
+    try:
+        template = find_template(
+            person.organization,
+            key=key,
+            channel=MessageChannel.SMS,
+            language=person.preferred_language,
+        )
+    except InvalidInput:
+        return ""
+    values = merge_values(person, language=template.language, extra={})
+    return render(subject="", body_text=template.body_text, body_html="", values=values).body_text

@@ -44,6 +44,8 @@ from carebond.messaging.office_hours_actions import check_set_office_hours
 from carebond.messaging.revocation_actions import check_decide_revocation
 from carebond.messaging.selectors import (
     INBOX_VIEWS,
+    canned_replies,
+    canned_reply_text,
     get_thread,
     list_conversations,
     list_templates,
@@ -92,7 +94,10 @@ def conversation(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
         found.viewing_by if found.viewing_by_id and found.viewing_by_id != user.pk else None
     )
     actions.mark_viewing(found, user=user)
-    return _conversation_page(request, found, other_viewer=other_viewer)
+    actions.ensure_built_in_templates(user.organization)  # the canned replies among them
+    canned = canned_reply_text(found, request.GET.get("canned", ""))
+    reply_form = ReplyForm(initial={"body": canned}) if canned else None
+    return _conversation_page(request, found, other_viewer=other_viewer, reply_form=reply_form)
 
 
 def _conversation_page(  # type: ignore[no-untyped-def]
@@ -108,6 +113,7 @@ def _conversation_page(  # type: ignore[no-untyped-def]
         "note_form": forms.get("note_form") or NoteForm(),
         "status_form": forms.get("status_form") or StatusForm(),
         "link_form": forms.get("link_form"),
+        "canned": canned_replies(user.organization) if found.person_id else [],
         "assign_form": forms.get("assign_form")
         or AssignForm(initial={"assignee": assignee}, people=_colleagues(user)),
     }

@@ -290,3 +290,21 @@ def test_a_manager_sets_the_office_hours(width: int, page: Page, live_server: ob
     expect(page.get_by_test_id("open-now")).not_to_contain_text("always open")
     assert OfficeHours.objects.filter(organization=organization).count() == 3
     assert OfficeClosure.objects.get(organization=organization).name == "Christmas Day"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_desk_answers_with_a_canned_reply(width: int, page: Page, live_server: object) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, sender, _ = _clinic()
+    do_receive_text(sender, from_number="+13125550123", body="Running late!", provider_id="SM9")
+    open_the_conversation(page, live_server, organization)
+    page.get_by_role("combobox", name="Canned reply").select_option("canned_running_late")
+    page.get_by_role("button", name="Use").click()
+    expect(page.get_by_label("Your reply")).to_have_value(
+        "Thank you for letting us know. We can hold your visit for up to 15 minutes; after that "
+        "we may need to move it."
+    )
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Reply queued")
+    reply = Message.objects.get(direction="outbound")
+    assert reply.body.startswith("Thank you for letting us know.")

@@ -150,3 +150,19 @@ def test_pressing_send_twice_queues_one_reply(
     # and the next reply (a new form, a new key) is its own message
     client.post(url, {"body": "Bring your card.", "key": "0b7f5e9a-2c64-4d1b-8f3a-6e2d9c1a4b70"})
     assert Message.objects.filter(direction="outbound").count() == 2
+
+
+def test_a_canned_reply_starts_the_reply_in_the_persons_language(
+    conversation: Conversation,
+    patient: Person,
+    users_a: dict[str, User],
+    client_for: Callable[[User], Client],
+) -> None:
+    Person.objects.filter(pk=patient.pk).update(preferred_language="es")
+    client = client_for(users_a["front_desk"])
+    url = f"/messaging/inbox/{conversation.public_id}/"
+    page = client.get(url, {"canned": "canned_reschedule"}).content.decode()
+    assert "Podemos cambiar su cita. Responda con dos días" in page
+    assert "+1 312 555 0100" in page  # the call-back number filled in
+    # an unknown key starts an empty reply
+    assert "Podemos cambiar" not in client.get(url, {"canned": "nonsense"}).content.decode()
