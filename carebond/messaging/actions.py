@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from carebond.accounts.selectors import list_colleagues
 from carebond.audit.recording import record_audit
 from carebond.core import clock
+from carebond.core.claims import claim
 from carebond.core.errors import InvalidFields, InvalidInput, RuleViolation
 from carebond.core.models import Location, Organization
 from carebond.messaging import compliance
@@ -22,6 +25,7 @@ from carebond.messaging.models import (
     Conversation,
     ConversationStatus,
     Direction,
+    InboxCapacity,
     InboxNote,
     Message,
     MessageChannel,
@@ -571,13 +575,40 @@ def _record_number_opt_outs(
         )
 
 
+def capacity_of(user: User) -> int:
+    found = InboxCapacity.objects.filter(user=user).first()
+    return found.open_conversations if found else settings.MESSAGING_DEFAULT_CAPACITY
+
+
+def open_load(user: User) -> int:
+    """The conversations assigned to the user that are not closed."""
+    return (
+        Conversation.objects.filter(assigned_to=user)
+        .exclude(status=ConversationStatus.CLOSED)
+        .count()
+    )
+
+
+def _check_capacity(assignee: User) -> None:
+    load, capacity = open_load(assignee), capacity_of(assignee)
+    if load >= capacity:
+        name = assignee.get_full_name() or assignee.username
+        raise RuleViolation(
+            f"{name} already has {load} open conversation{'s' if load != 1 else ''} (their "
+            f"capacity is {capacity}): choose someone else, or close some first.",
+            code="at_capacity",
+        )
+
+
 @transaction.atomic
 def do_assign_conversation(
     conversation: Conversation, *, assignee: User | None, acting_user: User
 ) -> Conversation:
-    """Audit: conversation.assigned."""
+    """Hand a conversation to a colleague who has room for it. Audit: conversation.assigned."""
     if assignee is not None and assignee.organization_id != conversation.organization_id:
         raise InvalidInput("Choose someone of your organisation.", field="assignee")
+    if assignee is not None and assignee.pk != conversation.assigned_to_id:
+        _check_capacity(assignee)
     conversation.assigned_to = assignee
     conversation.save(update_fields=["assigned_to", "updated_at"])
     record_audit(
@@ -587,6 +618,72 @@ def do_assign_conversation(
         changed_fields=["assigned_to"],
     )
     return conversation
+
+
+@transaction.atomic
+def check_set_capacities(
+    organization: Organization, *, capacities: dict[int, int], acting_user: User
+) -> None:
+    """Open conversations each colleague can hold (user id -> 0..200). Audit:
+    inbox_capacity.changed."""
+    colleagues = {u.pk: u for u in list_colleagues(acting_user)}
+    errors = [
+        InvalidInput("Between 0 and 200.", field=f"user_{pk}")
+        for pk, n in capacities.items()
+        if not 0 <= n <= 200
+    ]
+    errors += [
+        InvalidInput("Not a colleague here.", field=f"user_{pk}")
+        for pk in capacities
+        if pk not in colleagues
+    ]
+    if errors:
+        raise InvalidFields(errors)
+    for pk, n in capacities.items():
+        InboxCapacity.objects.update_or_create(
+            user=colleagues[pk],
+            defaults={"organization": organization, "open_conversations": n},
+        )
+    record_audit(
+        actor=acting_user,
+        action="inbox_capacity.changed",
+        target=organization,
+        organization=organization,
+        changed_fields=["open_conversations"],
+    )
+
+
+@transaction.atomic
+def check_take_next(user: User) -> Conversation | None:
+    """Give the user the conversation waiting longest that nobody has, if they have room for
+    it (a conditional UPDATE: two people pressing at once never get the same one); None when
+    nothing waits. Audit: conversation.assigned."""
+    _check_capacity(user)
+    now = clock.now()
+    waiting = Conversation.objects.filter(
+        organization_id=user.organization_id,
+        assigned_to__isnull=True,
+        waiting_since__isnull=False,
+    ).filter(
+        Q(status=ConversationStatus.OPEN)
+        | Q(status=ConversationStatus.SNOOZED, snoozed_until__lte=now)
+    )
+    for conversation in waiting.order_by("waiting_since", "id")[:20]:
+        if claim(
+            Conversation,
+            conversation.pk,
+            where={"assigned_to__isnull": True},
+            change={"assigned_to": user, "updated_at": now},
+        ):
+            conversation.assigned_to = user
+            record_audit(
+                actor=user,
+                action="conversation.assigned",
+                target=conversation,
+                changed_fields=["assigned_to"],
+            )
+            return conversation
+    return None
 
 
 @transaction.atomic

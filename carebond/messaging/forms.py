@@ -116,3 +116,24 @@ class OfficeHoursForm(forms.Form):
         max_length=5000,
         help_text="One per line: 2026-12-25 Christmas Day.",
     )
+
+
+class CapacityForm(forms.Form):
+    """One number per colleague who answers the inbox."""
+
+    def __init__(
+        self, *args: object, colleagues: list[tuple[int, str, int]], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for pk, name, capacity in colleagues:
+            self.fields[f"user_{pk}"] = forms.IntegerField(
+                label=name, min_value=0, max_value=200, initial=capacity, required=False
+            )
+
+    def capacities(self) -> dict[int, int]:
+        """The numbers given (a field left empty keeps what it was)."""
+        return {
+            int(name.removeprefix("user_")): value
+            for name, value in self.cleaned_data.items()
+            if value is not None
+        }

@@ -300,6 +300,16 @@ class OfficeClosure(TenantModel):
         ]
 
 
+class InboxCapacity(TenantModel):
+    """How many open conversations one colleague can hold at once (0: takes none). Without a
+    row, settings.MESSAGING_DEFAULT_CAPACITY."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_capacity"
+    )
+    open_conversations = models.PositiveSmallIntegerField()
+
+
 class InboxNote(PublicIdModel, TenantModel):
     """A private note between staff on a conversation; never sent."""
 

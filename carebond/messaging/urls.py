@@ -28,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("templates/", views.templates, name="templates"),
     path("office-hours/", views.office_hours, name="office_hours"),
+    path("inbox-capacity/", views.inbox_capacity, name="inbox_capacity"),
+    path("inbox/take-next/", views.take_next, name="take_next"),
     path("templates/<uuid:template_id>/", views.edit_template, name="edit_template"),
     path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe, name="unsubscribe"),
     path("sms/inbound", webhooks.sms_inbound, name="sms_inbound"),

@@ -31,6 +31,7 @@ from carebond.messaging.access import (
 )
 from carebond.messaging.forms import (
     AssignForm,
+    CapacityForm,
     FindPersonForm,
     LinkForm,
     NoteForm,
@@ -217,11 +218,31 @@ def assign(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
     if form.is_valid():
         chosen = form.cleaned_data["assignee"]
         assignee = next((u for u in list_colleagues(user) if str(u.pk) == chosen), None)
-        actions.do_assign_conversation(found, assignee=assignee, acting_user=user)
+        try:
+            actions.do_assign_conversation(found, assignee=assignee, acting_user=user)
+        except CareBondError as error:
+            show_error(form, error)
+            return _conversation_page(request, found, status=error.status, assign_form=form)
         who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
         messages.success(request, f"Assigned to {who}.")
         return redirect("messaging:conversation", conversation_id=found.public_id)
     return _conversation_page(request, found, status=400, assign_form=form)
+
+
+@page_policy(INBOX_USERS)
+@require_POST
+def take_next(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    try:
+        taken = actions.check_take_next(user)
+    except CareBondError as error:
+        messages.error(request, error.message)
+        return redirect("messaging:inbox")
+    if taken is None:
+        messages.success(request, "Nothing is waiting without someone on it.")
+        return redirect("messaging:inbox")
+    messages.success(request, "It is yours now.")
+    return redirect("messaging:conversation", conversation_id=taken.public_id)
 
 
 @page_policy(INBOX_USERS)
@@ -313,35 +334,78 @@ def edit_template(request: HttpRequest, template_id: UUID) -> HttpResponse:
 # --- office hours ------------------------------------------------------------------------------
 
 
+def _capacity_form(user: User, data: Any = None) -> CapacityForm:
+    colleagues = [
+        (
+            u.pk,
+            f"{u.get_full_name() or u.username} ({u.get_role_display()})",
+            actions.capacity_of(u),
+        )
+        for u in list_colleagues(user)
+    ]
+    return CapacityForm(data, colleagues=colleagues)
+
+
+@page_policy(OUTREACH_MANAGERS)
+@require_POST
+def inbox_capacity(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = _capacity_form(user, request.POST)
+    if form.is_valid():
+        try:
+            actions.check_set_capacities(
+                user.organization, capacities=form.capacities(), acting_user=user
+            )
+        except CareBondError as error:
+            show_error(form, error)
+            return _office_hours_page(request, capacity_form=form, status=error.status)
+        messages.success(request, "Inbox capacity saved.")
+        return redirect("messaging:office_hours")
+    return _office_hours_page(request, capacity_form=form, status=400)
+
+
 @page_policy(OUTREACH_MANAGERS)
 @require_http_methods(["GET", "POST"])
 def office_hours(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     hours, closures = hours_as_text(user.organization)
     form = OfficeHoursForm(request.POST or None, initial={"hours": hours, "closures": closures})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                check_set_office_hours(
-                    user.organization,
-                    hours=form.cleaned_data["hours"],
-                    closures=form.cleaned_data["closures"],
-                    acting_user=user,
-                )
-            except CareBondError as error:
-                show_error(form, error)
-                status = error.status
-            else:
-                messages.success(request, "Office hours saved.")
-                return redirect("messaging:office_hours")
+    if request.method != "POST":
+        return _office_hours_page(request, form=form)
+    if form.is_valid():
+        try:
+            check_set_office_hours(
+                user.organization,
+                hours=form.cleaned_data["hours"],
+                closures=form.cleaned_data["closures"],
+                acting_user=user,
+            )
+        except CareBondError as error:
+            show_error(form, error)
+            return _office_hours_page(request, form=form, status=error.status)
+        messages.success(request, "Office hours saved.")
+        return redirect("messaging:office_hours")
+    return _office_hours_page(request, form=form, status=400)
+
+
+def _office_hours_page(
+    request: HttpRequest,
+    *,
+    form: OfficeHoursForm | None = None,
+    capacity_form: CapacityForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = signed_in_user(request)
+    if form is None:
+        hours, closures = hours_as_text(user.organization)
+        form = OfficeHoursForm(initial={"hours": hours, "closures": closures})
     schedule = schedule_for(user.organization)
     return render(
         request,
         "messaging/office_hours.html",
         {
             "form": form,
+            "capacity_form": capacity_form or _capacity_form(user),
             "open_now": schedule.is_open(clock.now()),
             "always_open": schedule.always_open,
             "target": settings.MESSAGING_REPLY_TARGET_MINUTES,

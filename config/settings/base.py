@@ -234,6 +234,8 @@ MESSAGING_MAX_ATTEMPTS = env_int("CAREBOND_MESSAGING_MAX_ATTEMPTS", 8)
 MESSAGING_CLAIM_SECONDS = env_int("CAREBOND_MESSAGING_CLAIM_SECONDS", 120)
 # How long a text may wait for an answer, in office minutes (docs/messaging.md, office hours).
 MESSAGING_REPLY_TARGET_MINUTES = env_int("CAREBOND_MESSAGING_REPLY_TARGET_MINUTES", 120)
+# Open conversations one colleague holds at most, unless set on Outreach → Office hours.
+MESSAGING_DEFAULT_CAPACITY = env_int("CAREBOND_MESSAGING_DEFAULT_CAPACITY", 15)
 # How often each worker looks for such messages.
 MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
 

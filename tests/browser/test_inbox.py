@@ -18,6 +18,7 @@ from carebond.messaging.inbound_actions import do_receive_text
 from carebond.messaging.models import (
     Campaign,
     Conversation,
+    InboxCapacity,
     InboxNote,
     Message,
     MessageTemplate,
@@ -308,3 +309,24 @@ def test_the_desk_answers_with_a_canned_reply(width: int, page: Page, live_serve
     expect(page.get_by_role("status")).to_contain_text("Reply queued")
     reply = Message.objects.get(direction="outbound")
     assert reply.body.startswith("Thank you for letting us know.")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_manager_sets_capacity_and_the_desk_takes_the_next_one(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, sender, _ = _clinic()
+    do_receive_text(sender, from_number="+13125550123", body="Any news?", provider_id="SM7")
+    desk = make_user(organization, Role.FRONT_DESK, "jordan")
+    manager = make_user(organization, Role.MANAGER, "morgan")
+    open_as(page, str(live_server), manager, "/messaging/office-hours/")
+    page.get_by_label("Front_Desk Tester (Front desk)").fill("1")
+    page.get_by_role("button", name="Save capacity").click()
+    expect(page.get_by_role("status")).to_contain_text("Inbox capacity saved")
+    assert InboxCapacity.objects.get(user=desk).open_conversations == 1
+    page.context.clear_cookies()
+    open_as(page, str(live_server), desk, "/messaging/inbox/")
+    page.get_by_role("button", name="Take the next one").click()
+    expect(page.get_by_role("status")).to_contain_text("It is yours now")
+    assert Conversation.objects.get().assigned_to == desk
