@@ -134,6 +134,7 @@ def _general(decision: compliance.Decision) -> str:
         "deceased": "Deceased.",
         "merged": "Merged record.",
         "too_long": "Too long for a message without consent.",
+        "reassigned": "Number disconnected since consent (maybe someone else's now).",
     }.get(decision.code, decision.reason)
 
 

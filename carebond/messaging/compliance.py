@@ -22,6 +22,7 @@ from carebond.messaging.models import (
     MessageStatus,
     OptedOutNumber,
 )
+from carebond.messaging.reassigned import reassigned_since
 from carebond.people.models import ConsentStatus, Person, PersonStatus
 from carebond.people.selectors import consent_in_force, first_address
 
@@ -107,6 +108,7 @@ def decide(
         at=at,
         replying=replying,
         count_caps=count_caps,
+        address=address,
     )
     if not basis.allowed:
         return basis
@@ -126,8 +128,10 @@ def _basis(
     at: datetime,
     replying: bool,
     count_caps: bool,
+    address: str = "",
 ) -> Decision:
-    """A consent record in force, or the healthcare exemption; a revocation always wins."""
+    """A consent record in force (to a number not reassigned since), or the healthcare
+    exemption; a revocation always wins."""
     consent_purpose = CONSENT_PURPOSE[purpose]
     record = consent_in_force(person.pk, channel=channel, purpose=consent_purpose)
     label = MessageChannel(channel).label.lower()
@@ -135,6 +139,14 @@ def _basis(
         when = record.recorded_at.date().isoformat()
         return refuse("opted_out", f"Opted out of {label}s for {consent_purpose} on {when}.")
     if record is not None:
+        if count_caps and address and channel == MessageChannel.SMS:
+            since = record.recorded_at.date()
+            if reassigned_since(address, since):
+                return refuse(
+                    "reassigned",
+                    f"The number was disconnected after consent was given on "
+                    f"{since.isoformat()}: it may be someone else's now.",
+                )
         return Decision(True, "consent", f"Consent for {consent_purpose} by {label}.")
     if replying:
         return Decision(True, "reply", "An answer to the person's own message.")

@@ -236,6 +236,9 @@ MESSAGING_CLAIM_SECONDS = env_int("CAREBOND_MESSAGING_CLAIM_SECONDS", 120)
 MESSAGING_REPLY_TARGET_MINUTES = env_int("CAREBOND_MESSAGING_REPLY_TARGET_MINUTES", 120)
 # Open conversations one colleague holds at most, unless set on Outreach → Office hours.
 MESSAGING_DEFAULT_CAPACITY = env_int("CAREBOND_MESSAGING_DEFAULT_CAPACITY", 15)
+# The reassigned-number check: a function (number, since) -> bool | None, or "" for none
+# (carebond/messaging/reassigned.py).
+MESSAGING_REASSIGNED_CHECK = env_str("CAREBOND_MESSAGING_REASSIGNED_CHECK", "")
 # How often each worker looks for such messages.
 MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
 

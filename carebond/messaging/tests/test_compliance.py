@@ -16,6 +16,7 @@ from carebond.messaging.actions import check_queue_message
 from carebond.messaging.compliance import decide, first_time_in_window, in_window
 from carebond.messaging.dispatch_actions import dispatch_due_messages
 from carebond.messaging.models import CONSENT_PURPOSE, Message, MessageStatus
+from carebond.messaging.tests.conftest import PATIENT_PHONE
 from carebond.people.actions import check_record_consent
 from carebond.people.models import Address, Person, PersonStatus
 
@@ -303,3 +304,42 @@ def test_after_an_opt_out_nothing_of_that_channel_and_purpose_is_sent(
                     assert consent is not False, f"{message.purpose} {sent_channel} sent after STOP"
                 sent_before = sent
         transaction.set_rollback(True)
+
+
+def test_a_number_disconnected_since_consent_is_not_texted(
+    patient: Person, afternoon: object, settings: Any
+) -> None:
+    from carebond.testing import reassigned
+
+    check_record_consent(
+        patient,
+        channel="sms",
+        purpose="marketing",
+        status="granted",
+        method="written",
+        acting_user=None,
+    )
+    body, now = "News", clock.now()
+    # without the check configured, nothing is asked
+    assert decide(
+        patient, channel="sms", purpose="marketing", body=body, at=now, address=PATIENT_PHONE
+    ).allowed
+    settings.MESSAGING_REASSIGNED_CHECK = "carebond.testing.reassigned.check"
+    reassigned.DISCONNECTED[PATIENT_PHONE] = (now + timedelta(days=1)).date()
+    try:
+        refused = decide(
+            patient,
+            channel="sms",
+            purpose="marketing",
+            body=body,
+            at=now + timedelta(days=2),
+            address=PATIENT_PHONE,
+        )
+        assert (refused.allowed, refused.code) == (False, "reassigned")
+        # a disconnection before the consent does not count
+        reassigned.DISCONNECTED[PATIENT_PHONE] = (now - timedelta(days=30)).date()
+        assert decide(
+            patient, channel="sms", purpose="marketing", body=body, at=now, address=PATIENT_PHONE
+        ).allowed
+    finally:
+        reassigned.DISCONNECTED.clear()
