@@ -133,6 +133,7 @@ class Mailbox:
     """What a real SMTP server (aiosmtpd, on a free local port) received during a test."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # as received, byte for byte
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in (m["To"] or "")]
@@ -145,6 +146,7 @@ class _Collector:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
         self.mailbox.messages.append(message)
+        self.mailbox.raw.append(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
 
 

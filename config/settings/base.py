@@ -239,6 +239,10 @@ MESSAGING_DEFAULT_CAPACITY = env_int("CAREBOND_MESSAGING_DEFAULT_CAPACITY", 15)
 # The reassigned-number check: a function (number, since) -> bool | None, or "" for none
 # (carebond/messaging/reassigned.py).
 MESSAGING_REASSIGNED_CHECK = env_str("CAREBOND_MESSAGING_REASSIGNED_CHECK", "")
+# DKIM-signing of emails (docs/messaging.md): a PEM private key, its DNS selector and domain.
+MESSAGING_DKIM_KEY_FILE = env_str("CAREBOND_DKIM_KEY_FILE", "")
+MESSAGING_DKIM_SELECTOR = env_str("CAREBOND_DKIM_SELECTOR", "carebond")
+MESSAGING_DKIM_DOMAIN = env_str("CAREBOND_DKIM_DOMAIN", "")
 # How often each worker looks for such messages.
 MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
 
