@@ -85,7 +85,7 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
         sender.organization_id, system=ContactSystem.PHONE, value=from_number
     )
     person = people[0] if len(people) == 1 else None
-    conversation = _conversation(sender, address=from_number, person=person)
+    conversation = conversation_for(sender, address=from_number, person=person)
     message = Message.objects.create(
         organization_id=sender.organization_id,
         person=person,
@@ -140,13 +140,13 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
     return message
 
 
-def _conversation(sender: Sender, *, address: str, person: Person | None) -> Conversation:
-    """One conversation per outside number and sending number; a closed one opens again."""
+def conversation_for(sender: Sender, *, address: str, person: Person | None) -> Conversation:
+    """One conversation per outside number or address and sender; a closed one opens again."""
     conversation = (
         Conversation.objects.select_for_update()
         .filter(
             organization_id=sender.organization_id,
-            channel=MessageChannel.SMS,
+            channel=sender.channel,
             address=address,
             sender=sender,
         )
@@ -156,7 +156,7 @@ def _conversation(sender: Sender, *, address: str, person: Person | None) -> Con
         conversation = Conversation.objects.create(
             organization_id=sender.organization_id,
             person=person,
-            channel=MessageChannel.SMS,
+            channel=sender.channel,
             address=address,
             sender=sender,
         )

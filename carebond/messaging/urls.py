@@ -33,5 +33,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("templates/<uuid:template_id>/", views.edit_template, name="edit_template"),
     path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe, name="unsubscribe"),
     path("sms/inbound", webhooks.sms_inbound, name="sms_inbound"),
+    path("email/inbound", webhooks.email_inbound, name="email_inbound"),
     path("sms/status", webhooks.sms_status, name="sms_status"),
 ]

@@ -4,6 +4,7 @@ HMAC of the URL and the posted fields with the account's auth token)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from django.conf import settings
@@ -12,7 +13,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from carebond.core.errors import CareBondError
 from carebond.core.permissions import PUBLIC, page_policy
+from carebond.messaging.email_inbound_actions import MAX_EMAIL_BYTES, do_receive_email
 from carebond.messaging.inbound_actions import (
     do_receive_text,
     do_record_delivery,
@@ -88,3 +91,22 @@ def sms_status(request: HttpRequest) -> HttpResponse:
         error_code=request.POST.get("ErrorCode", ""),
     )
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@page_policy(PUBLIC)
+@require_POST
+def email_inbound(request: HttpRequest) -> HttpResponse:
+    """A raw email (message/rfc822) from the mail system, which proves itself with the shared
+    token in ``Authorization: Bearer ...`` (CAREBOND_INBOUND_EMAIL_TOKEN; unset: refused)."""
+    token = settings.MESSAGING_INBOUND_EMAIL_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        return _problem(403, "The Authorization token does not match.")
+    if len(request.body) > MAX_EMAIL_BYTES:
+        return _problem(413, f"An email may be at most {MAX_EMAIL_BYTES:,} bytes.")
+    try:
+        message = do_receive_email(request.body)
+    except CareBondError as error:
+        return _problem(error.status, error.message)
+    return HttpResponse(str(message.public_id), status=201, content_type="text/plain")

@@ -243,6 +243,8 @@ MESSAGING_REASSIGNED_CHECK = env_str("CAREBOND_MESSAGING_REASSIGNED_CHECK", "")
 MESSAGING_DKIM_KEY_FILE = env_str("CAREBOND_DKIM_KEY_FILE", "")
 MESSAGING_DKIM_SELECTOR = env_str("CAREBOND_DKIM_SELECTOR", "carebond")
 MESSAGING_DKIM_DOMAIN = env_str("CAREBOND_DKIM_DOMAIN", "")
+# The shared secret the mail system sends with each inbound email (empty: none accepted).
+MESSAGING_INBOUND_EMAIL_TOKEN = env_str("CAREBOND_INBOUND_EMAIL_TOKEN", "")
 # How often each worker looks for such messages.
 MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
 
