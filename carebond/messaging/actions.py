@@ -471,8 +471,8 @@ def check_reply(
     if found:
         raise InvalidInput(
             f"The reply may reveal health information ({', '.join(found)}). Texts and emails "
-            "are not private: send the care-message template, which gives a secure link, or "
-            "call instead.",
+            "are not private: tick “Send as a secure message” (they read it after confirming "
+            "their birth date), or call instead.",
             field="body",
         )
     if conversation.channel == MessageChannel.SMS and len(body) > 1600:
@@ -481,7 +481,15 @@ def check_reply(
 
 
 @transaction.atomic
-def do_reply(conversation: Conversation, *, body: str, acting_user: User, key: str = "") -> Message:
+def do_reply(
+    conversation: Conversation,
+    *,
+    body: str,
+    acting_user: User,
+    key: str = "",
+    subject: str = "Re: your message",
+    body_html: str = "",
+) -> Message:
     """Audit: message.queued. Answering marks the conversation read and no longer waiting."""
     person = conversation.person
     assert person is not None
@@ -490,8 +498,9 @@ def do_reply(conversation: Conversation, *, body: str, acting_user: User, key: s
         purpose=MessagePurpose.CARE,
         channel=conversation.channel,
         sender=conversation.sender,
-        subject="Re: your message",
+        subject=subject,
         body=body,
+        body_html=body_html,
         idempotency_key=f"reply:{conversation.public_id}:{key or clock.now().isoformat()}",
         acting_user=acting_user,
         conversation=conversation,

@@ -14,6 +14,11 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label="Your reply", widget=forms.Textarea(attrs={"rows": 3}), max_length=1600
     )
+    secure = forms.BooleanField(
+        label="Send as a secure message (they confirm their birth date to read it)",
+        required=False,
+        help_text="For results, diagnoses, medications: the text or email carries only a link.",
+    )
     # One key per form shown: pressing Send twice queues one reply.
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 

@@ -310,6 +310,25 @@ class InboxCapacity(TenantModel):
     open_conversations = models.PositiveSmallIntegerField()
 
 
+class SecureNote(PublicIdModel, TenantModel):
+    """Words too sensitive for a text or an email: the person gets a link (its public id, a
+    random UUID) and reads them after confirming their birth date. Expires; locks after too
+    many wrong dates."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="secure_notes")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = EncryptedTextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+
 class InboxNote(PublicIdModel, TenantModel):
     """A private note between staff on a conversation; never sent."""
 

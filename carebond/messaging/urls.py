@@ -1,6 +1,12 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.messaging import campaign_views, unsubscribe_views, views, webhooks
+from carebond.messaging import (
+    campaign_views,
+    secure_note_views,
+    unsubscribe_views,
+    views,
+    webhooks,
+)
 
 app_name = "messaging"
 
@@ -32,6 +38,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/take-next/", views.take_next, name="take_next"),
     path("templates/<uuid:template_id>/", views.edit_template, name="edit_template"),
     path("unsubscribe/<str:token>/", unsubscribe_views.unsubscribe, name="unsubscribe"),
+    path("secure/<uuid:note_id>/", secure_note_views.secure_note, name="secure_note"),
     path("sms/inbound", webhooks.sms_inbound, name="sms_inbound"),
     path("email/inbound", webhooks.email_inbound, name="email_inbound"),
     path("sms/status", webhooks.sms_status, name="sms_status"),

@@ -43,6 +43,7 @@ from carebond.messaging.forms import (
 from carebond.messaging.office_hours import hours_as_text, schedule_for
 from carebond.messaging.office_hours_actions import check_set_office_hours
 from carebond.messaging.revocation_actions import check_decide_revocation
+from carebond.messaging.secure_note_actions import check_send_secure_reply
 from carebond.messaging.selectors import (
     INBOX_VIEWS,
     canned_replies,
@@ -172,9 +173,9 @@ def reply(request: HttpRequest, conversation_id: UUID) -> HttpResponse:
         conversation_id,
         ReplyForm,
         "reply_form",
-        lambda found, data, user: actions.check_reply(
-            found, body=data["body"], acting_user=user, key=str(data["key"])
-        ),
+        lambda found, data, user: (
+            check_send_secure_reply if data["secure"] else actions.check_reply
+        )(found, body=data["body"], acting_user=user, key=str(data["key"])),
         "Reply queued; it goes out within a minute.",
     )
 

@@ -25,6 +25,7 @@ from carebond.messaging.models import (
     OfficeClosure,
     OfficeHours,
     RevocationRequest,
+    SecureNote,
     Sender,
 )
 from carebond.people.models import Person
@@ -330,3 +331,33 @@ def test_a_manager_sets_capacity_and_the_desk_takes_the_next_one(
     page.get_by_role("button", name="Take the next one").click()
     expect(page.get_by_role("status")).to_contain_text("It is yours now")
     assert Conversation.objects.get().assigned_to == desk
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_sensitive_answer_goes_as_a_secure_message_the_patient_opens(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, sender, patient = _clinic()
+    do_receive_text(sender, from_number="+13125550123", body="My results?", provider_id="SM5")
+    open_the_conversation(page, live_server, organization)
+    page.get_by_label("Your reply").fill("Your biopsy result is benign.")
+    page.get_by_label("Send as a secure message").check()
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Reply queued")
+    note = SecureNote.objects.get()
+    assert "biopsy" not in Message.objects.get(direction="outbound").body
+    # the patient, signed out, opens the link on their phone
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/messaging/secure/{note.public_id}/")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    page.get_by_label("Your date of birth").fill("1990-01-01")
+    page.get_by_role("button", name="Read the message").click()
+    expect(page.get_by_test_id("secure-problem")).to_contain_text("does not match")
+    assert patient.birth_date is not None
+    page.get_by_label("Your date of birth").fill(patient.birth_date.isoformat())
+    page.get_by_role("button", name="Read the message").click()
+    expect(page.get_by_test_id("secure-body")).to_contain_text("Your biopsy result is benign.")
+    note.refresh_from_db()
+    assert (note.failed_attempts, note.opened_at is not None) == (1, True)
