@@ -224,8 +224,10 @@ def render_messaging(results: dict[str, dict[str, Any]]) -> str:
     ]
     for r in results.values():
         met = r["met"]
-        verdict = "met" if all(met.values()) else "MISSED: " + ", ".join(
-            name for name, ok in met.items() if not ok
+        verdict = (
+            "met"
+            if all(met.values())
+            else "MISSED: " + ", ".join(name for name, ok in met.items() if not ok)
         )
         drain = r["drain"]
         lines.append(

@@ -21,6 +21,11 @@ from carebond.testing.sms_provider import SmsProvider
 RESULT = "Your biopsy result is benign. No further treatment is needed."
 
 
+def _birth_date(patient: Person) -> str:
+    assert patient.birth_date is not None
+    return patient.birth_date.isoformat()
+
+
 def _secure_reply(client: Client, conversation: Conversation) -> Any:
     return client.post(
         f"/messaging/inbox/{conversation.public_id}/reply/",
@@ -56,7 +61,7 @@ def test_a_secure_reply_sends_only_a_link_and_opens_with_the_birth_date(
     wrong = visitor.post(page, {"birth_date": "1990-01-01"})
     assert wrong.status_code == 422
     assert "does not match" in wrong.content.decode()
-    right = visitor.post(page, {"birth_date": patient.birth_date.isoformat()})
+    right = visitor.post(page, {"birth_date": _birth_date(patient)})
     assert RESULT in right.content.decode()
     assert AuditEvent.objects.filter(
         action="secure_note.opened", patient_id=str(patient.public_id)
@@ -75,13 +80,13 @@ def test_five_wrong_dates_lock_the_link_and_it_expires(
     page = f"/messaging/secure/{note.public_id}/"
     for _ in range(5):
         Client().post(page, {"birth_date": "1990-01-01"})
-    locked = Client().post(page, {"birth_date": patient.birth_date.isoformat()})
+    locked = Client().post(page, {"birth_date": _birth_date(patient)})
     assert locked.status_code == 409
     assert "locked" in locked.content.decode()
     assert RESULT not in locked.content.decode()
     SecureNote.objects.filter(pk=note.pk).update(failed_attempts=0)
     with time_machine.travel(clock.now() + timedelta(days=15)):
-        expired = Client().post(page, {"birth_date": patient.birth_date.isoformat()})
+        expired = Client().post(page, {"birth_date": _birth_date(patient)})
     assert "expired" in expired.content.decode()
     assert RESULT not in expired.content.decode()
 
