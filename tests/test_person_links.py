@@ -4,7 +4,7 @@ leaves (exempt, with a reason); and a merge and its undo move every registered r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -16,7 +16,7 @@ from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.registry import PersonRelation, person_link_exemptions, person_relations
 from carebond.interop.models import StoredResource
-from carebond.messaging.models import Conversation, Message, RevocationRequest
+from carebond.messaging.models import Conversation, Message, RevocationRequest, SecureNote
 from carebond.people.merge_actions import check_merge_people, check_undo_merge
 from carebond.people.models import (
     Address,
@@ -211,6 +211,16 @@ ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
         "patient",
         lambda p, o, u: RevocationRequest.objects.create(
             organization=o, person=p, message=_message(p, o)
+        ),
+    ),
+    "messaging.SecureNote.person": (
+        "patient",
+        lambda p, o, u: SecureNote.objects.create(
+            organization=o,
+            person=p,
+            body="Your result is fine.",
+            created_at=clock.now(),
+            expires_at=clock.now() + timedelta(days=14),
         ),
     ),
     "interop.StoredResource.person": (

@@ -532,8 +532,17 @@ def check_link_conversation(
         or person.status == PersonStatus.MERGED
     ):
         raise InvalidInput("Choose a current record of your organisation.", field="person")
+    # Two colleagues linking at once: the first wins, the second is told.
+    if not claim(
+        Conversation,
+        conversation.pk,
+        where={"person__isnull": True},
+        change={"person": person, "updated_at": clock.now()},
+    ):
+        raise RuleViolation(
+            "This conversation is already linked to a person.", code="conversation_linked"
+        )
     conversation.person = person
-    conversation.save(update_fields=["person", "updated_at"])
     unlinked = Message.objects.filter(conversation=conversation, person=None)
     for message in unlinked.filter(
         status__in=[MessageStatus.RECEIVED, MessageStatus.SENT, MessageStatus.DELIVERED]

@@ -14,6 +14,7 @@ from carebond.audit.recording import record_access
 from carebond.core.errors import InvalidInput
 from carebond.messaging import actions
 from carebond.messaging.access import INBOX_USERS, access_conversation
+from carebond.messaging.campaign_actions import check_link
 from carebond.messaging.models import Conversation, Message
 from carebond.messaging.schemas import (
     ConversationDetailOut,
@@ -154,7 +155,7 @@ def queue_message(request: HttpRequest, person_id: UUID, payload: MessageIn) -> 
         purpose=payload.purpose,
         channel=payload.channel,
         template_key=payload.template,
-        idempotency_key=f"api:{payload.idempotency_key}",
+        idempotency_key=f"api:{person.public_id}:{payload.idempotency_key}",
         extra=_merge_fields(payload.fields),
         urgent=payload.urgent,
         acting_user=user,
@@ -174,6 +175,8 @@ def _merge_fields(fields: dict[str, str]) -> dict[str, object]:
             field="fields",
         )
     values: dict[str, object] = dict(fields)
+    if fields.get("link"):
+        values["link"] = check_link(fields["link"])
     if "appointment_time" in fields:
         try:
             when = datetime.fromisoformat(fields["appointment_time"])

@@ -20,7 +20,7 @@ from carebond.core import clock
 from carebond.core.claims import claim
 from carebond.core.errors import InvalidFields, InvalidInput, RuleViolation
 from carebond.core.models import Organization
-from carebond.messaging.actions import check_queue_message, pick_sender
+from carebond.messaging.actions import cancel_queued_messages, check_queue_message, pick_sender
 from carebond.messaging.models import (
     Campaign,
     CampaignStatus,
@@ -198,8 +198,8 @@ def do_cancel_campaign(campaign: Campaign, *, acting_user: User) -> int:
         change={"status": CampaignStatus.CANCELLED, "finished_at": clock.now()},
     ):
         raise RuleViolation("Only a draft or scheduled campaign can be cancelled.")
-    cancelled = Message.objects.filter(campaign=campaign, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.CANCELLED, status_reason="The campaign was cancelled."
+    cancelled = cancel_queued_messages(
+        Message.objects.filter(campaign=campaign), reason="The campaign was cancelled."
     )
     campaign.refresh_from_db()
     record_audit(actor=acting_user, action="campaign.cancelled", target=campaign)

@@ -116,6 +116,7 @@ def _recipient(campaign: Campaign, person: Person, *, at: datetime) -> Recipient
         body=body,
         at=at,
         address=address,
+        check_reassigned=False,  # (a paid look-up: asked once, when the message is queued)
     )
     if not decision.allowed:
         return Recipient(person, False, _general(decision))

@@ -30,6 +30,7 @@ from carebond.people.selectors import consent_in_force, first_address
 # FCC 2015 TCPA order): short, and at most one a day and three a week per person.
 EXEMPT_PURPOSES = frozenset({MessagePurpose.APPOINTMENT, MessagePurpose.CARE})
 EXEMPT_MAX_SMS_CHARACTERS = 160
+URGENT_PURPOSES = frozenset({MessagePurpose.APPOINTMENT, MessagePurpose.CARE, MessagePurpose.REPLY})
 EXEMPT_PER_DAY = 1
 EXEMPT_PER_WEEK = 3
 
@@ -80,6 +81,7 @@ def decide(
     replying: bool = False,
     count_caps: bool = True,
     address: str = "",
+    check_reassigned: bool = True,
 ) -> Decision:
     """May this message go to this person, and when? Checked in the order a person would ask.
 
@@ -97,7 +99,9 @@ def decide(
             address=address,
             purpose=CONSENT_PURPOSE[purpose],
         ).first()
-        if stopped is not None:
+        newer = consent_in_force(person.pk, channel=channel, purpose=CONSENT_PURPOSE[purpose])
+        if stopped is not None and (newer is None or newer.recorded_at <= stopped.created_at):
+            # (a consent the person gave since, recorded on their ledger, wins)
             when = stopped.created_at.date().isoformat()
             return refuse("opted_out", f"The number {address} texted STOP on {when}.")
     basis = _basis(
@@ -109,13 +113,16 @@ def decide(
         replying=replying,
         count_caps=count_caps,
         address=address,
+        check_reassigned=check_reassigned and not replying,
     )
     if not basis.allowed:
         return basis
     capped = _over_cap(person, purpose=purpose, at=at) if count_caps and not replying else None
     if capped is not None:
         return capped
-    send_at = at if urgent else next_allowed_time(person, purpose=purpose, at=at)
+    # Urgent skips quiet hours only for care itself: never for marketing or surveys (TCPA).
+    skip_quiet = urgent and purpose in URGENT_PURPOSES
+    send_at = at if skip_quiet else next_allowed_time(person, purpose=purpose, at=at)
     return Decision(True, basis.code, basis.reason, send_at)
 
 
@@ -129,6 +136,7 @@ def _basis(
     replying: bool,
     count_caps: bool,
     address: str = "",
+    check_reassigned: bool = True,
 ) -> Decision:
     """A consent record in force (to a number not reassigned since), or the healthcare
     exemption; a revocation always wins."""
@@ -139,7 +147,7 @@ def _basis(
         when = record.recorded_at.date().isoformat()
         return refuse("opted_out", f"Opted out of {label}s for {consent_purpose} on {when}.")
     if record is not None:
-        if count_caps and address and channel == MessageChannel.SMS:
+        if check_reassigned and count_caps and address and channel == MessageChannel.SMS:
             since = record.recorded_at.date()
             if reassigned_since(address, since):
                 return refuse(

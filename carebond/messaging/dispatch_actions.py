@@ -30,7 +30,13 @@ from carebond.core.claims import claim
 from carebond.messaging import compliance
 from carebond.messaging.channels import channel_for
 from carebond.messaging.channels.base import Channel, Outgoing, SendFailure
-from carebond.messaging.models import Direction, Message, MessagePurpose, MessageStatus
+from carebond.messaging.models import (
+    CampaignStatus,
+    Direction,
+    Message,
+    MessagePurpose,
+    MessageStatus,
+)
 from carebond.messaging.unsubscribe_links import unsubscribe_headers
 from carebond.people.models import PersonKind
 from carebond.touchpoints.actions import record_touchpoint
@@ -85,7 +91,7 @@ def dispatch_due_messages(*, budget_seconds: float = 10.0) -> int:
         if not ids:
             break
         batch = Message.objects.filter(id__in=ids).select_related(
-            "person", "person__organization", "sender", "organization"
+            "person", "person__organization", "sender", "organization", "campaign"
         )
         for message in batch.order_by("due_at", "id"):
             if time.monotonic() >= deadline:
@@ -174,6 +180,9 @@ def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> No
         return
     now = clock.now()
     person = message.person
+    if message.campaign is not None and message.campaign.status == CampaignStatus.CANCELLED:
+        _finish(message, MessageStatus.CANCELLED, reason="The campaign was cancelled.", code="")
+        return
     if person is not None and message.purpose != MessagePurpose.REPLY:
         # A revocation, a death or a merge since the message was queued wins.
         verdict = compliance.decide(
@@ -205,7 +214,10 @@ def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> No
 
 
 def _requeue(message: Message, *, at: datetime, reason: str) -> None:
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+    """Back to the queue, if this worker still holds the claim."""
+    Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    ).update(
         status=MessageStatus.QUEUED,
         due_at=at,
         status_reason=reason,
@@ -215,6 +227,11 @@ def _requeue(message: Message, *, at: datetime, reason: str) -> None:
 
 
 def _failed(message: Message, failure: SendFailure) -> None:
+    if failure.ambiguous:
+        # Maybe taken: never simply sent again. It stays handed over; once its claim is old,
+        # the stale-send scan asks the provider (texts) or marks it uncertain (email).
+        logger.warning("Message %s: outcome unknown (%s)", message.public_id, failure.code)
+        return
     if failure.revoked and message.person is not None:
         from carebond.messaging.inbound_actions import record_provider_opt_out
 
@@ -235,10 +252,11 @@ def _failed(message: Message, failure: SendFailure) -> None:
 
 @transaction.atomic
 def _finish(message: Message, status: str, *, reason: str, code: str) -> None:
-    """Audit: message.failed or message.blocked (the reason, never the words)."""
-    changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=status, status_reason=reason[:300], error_code=code[:40]
-    )
+    """Audit: message.failed or message.blocked (the reason, never the words). Only while
+    this worker still holds the claim."""
+    changed = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    ).update(status=status, status_reason=reason[:300], error_code=code[:40])
     if changed:
         record_audit(
             actor=None,
@@ -304,13 +322,15 @@ def scan_stale_sends() -> int:
         claimed_at = message.claimed_at
         assert claimed_at is not None
         # Take the row back from the dead worker first, so that two scans never both act on it.
+        taken_at = clock.now()
         if not claim(
             Message,
             message.pk,
             where={"status": MessageStatus.SENDING, "claimed_at": claimed_at},
-            change={"claimed_at": clock.now()},
+            change={"claimed_at": taken_at},
         ):
             continue
+        message.claimed_at = taken_at
         handled += 1
         if message.handed_over_at is None:  # the worker died before handing it over
             if not _given_up(message):
@@ -332,7 +352,7 @@ def scan_stale_sends() -> int:
                 outgoing(message), since=claimed_at - timedelta(minutes=1)
             )
         except SendFailure:
-            Message.objects.filter(pk=message.pk).update(claimed_at=claimed_at)
+            Message.objects.filter(pk=message.pk, claimed_at=taken_at).update(claimed_at=claimed_at)
             continue
         provider_id = _not_yet_recorded(message, candidates)
         if provider_id:

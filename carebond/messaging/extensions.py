@@ -25,7 +25,7 @@ from carebond.core.registry import (
 from carebond.messaging.access import INBOX_USERS, OUTREACH_MANAGERS
 from carebond.messaging.campaign_actions import scan_finished_campaigns
 from carebond.messaging.dispatch_actions import dispatch_due_messages, scan_stale_sends
-from carebond.messaging.models import Conversation, Message, RevocationRequest
+from carebond.messaging.models import Conversation, Message, RevocationRequest, SecureNote
 from carebond.messaging.panels import campaigns_panel, person_messages_panel, to_answer_panel
 from carebond.messaging.selectors import conversation_names, message_names
 
@@ -66,6 +66,7 @@ def register() -> None:
     register_person_relation(PersonRelation(Message, "person"))
     register_person_relation(PersonRelation(Conversation, "person"))
     register_person_relation(PersonRelation(RevocationRequest, "person"))
+    register_person_relation(PersonRelation(SecureNote, "person"))
     # Sending runs every turn of the worker's loop (the outbox must not wait a minute).
     register_scan(ScanEntry("dispatch_messages", dispatch_due_messages, timedelta(0)))
     stale_every = timedelta(seconds=settings.MESSAGING_STALE_SCAN_SECONDS)

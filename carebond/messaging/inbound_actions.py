@@ -173,7 +173,8 @@ def _act_on(
     if intent in (Intent.STOP, Intent.STOP_ALL):
         purposes = _consent_purposes(sender, everything=intent is Intent.STOP_ALL)
         changed = _record(people, purposes, ConsentStatus.REVOKED, message)
-        changed = _stop_number(message, purposes) or changed
+        if not people:  # the number is nobody's yet: it stops by itself
+            changed = _stop_number(message, purposes) or changed
         _cancel_queued(message, people, purposes)
         if changed and not provider_confirms_opt_out():
             _auto_reply(message, conversation, people, "opt_out_confirmation")
@@ -192,7 +193,7 @@ def _act_on(
         )
     elif len(people) > 1:
         _auto_reply(message, conversation, people, "which_person")
-    if intent in (Intent.NONE, Intent.MAYBE_STOP):
+    if intent is Intent.NONE:  # (never a further text after something like a STOP)
         _answer_out_of_hours(message, conversation, people)
 
 

@@ -10,6 +10,7 @@ checked, once, when queued. The tests plug in ``carebond.testing.reassigned.chec
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 Check = Callable[[str, date], "bool | None"]
+logger = logging.getLogger("carebond.messaging")
 
 
 def reassigned_check() -> Check | None:
@@ -25,6 +27,13 @@ def reassigned_check() -> Check | None:
 
 
 def reassigned_since(number: str, since: date) -> bool:
-    """True when the configured service says the number was disconnected after ``since``."""
+    """True when the configured service says the number was disconnected after ``since``.
+    A service that fails is "does not know" (logged by type only): sending goes on."""
     check = reassigned_check()
-    return bool(check and check(number, since))
+    if check is None:
+        return False
+    try:
+        return bool(check(number, since))
+    except Exception as error:
+        logger.warning("Reassigned-number check failed (%s)", type(error).__name__)
+        return False

@@ -9,7 +9,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from carebond.core.schemas import CleanStr, Column, InputSchema
-from carebond.messaging.models import Message, MessageTemplate
+from carebond.messaging.models import MessageTemplate
 
 MAX_REPLY = 1600  # as check_reply enforces for a text
 MAX_FIELD = 500
@@ -70,8 +70,9 @@ class MessageIn(InputSchema):
     template: Annotated[CleanStr, Column(MessageTemplate, "key")]
     channel: Literal["sms", "email"]
     purpose: Literal["appointment", "care", "survey", "recovery", "marketing", "staff", "referral"]
-    idempotency_key: Annotated[CleanStr, Column(Message, "idempotency_key", max_length=150)] = (
-        Field(description="Your key for this message: sending it again returns the first one.")
+    # (the stored key is "api:<person id>:" and this: 150 leaves room in the 200 column)
+    idempotency_key: Annotated[CleanStr, Field(min_length=1, max_length=150)] = Field(
+        description="Your key for this message: sending it again returns the first one."
     )
     fields: dict[
         Annotated[str, Field(max_length=40)], Annotated[CleanStr, Field(max_length=MAX_FIELD)]

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from carebond.core.errors import CareBondError
 from carebond.core.permissions import PUBLIC, page_policy
-from carebond.messaging.models import SecureNote
 from carebond.messaging.secure_note_actions import check_open_secure_note
+from carebond.messaging.selectors import find_secure_note
 
 WORDS = {
     "en": {
@@ -54,11 +54,7 @@ def _language(request: HttpRequest, preferred: str) -> str:
 @page_policy(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def secure_note(request: HttpRequest, note_id: UUID) -> HttpResponse:
-    note = (
-        SecureNote.objects.select_related("person", "organization")
-        .filter(public_id=note_id)
-        .first()
-    )
+    note = find_secure_note(note_id)
     if note is None:
         unknown = _language(request, "")
         return render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -22,6 +23,7 @@ from carebond.messaging.models import (
     MessageTemplate,
     RevocationRequest,
     RevocationStatus,
+    SecureNote,
 )
 from carebond.messaging.office_hours import schedule_for
 from carebond.messaging.wording import render
@@ -110,7 +112,11 @@ def get_thread(user: User, conversation: Conversation) -> Thread:
         target=conversation,
         patient=person if person is not None and person.kind == PersonKind.PATIENT else None,
     )
-    newest = Message.objects.filter(conversation=conversation).order_by("-created_at", "-id")
+    newest = (
+        Message.objects.filter(conversation=conversation)
+        .select_related("person", "conversation", "campaign")
+        .order_by("-created_at", "-id")
+    )
     messages = list(reversed(newest[:THREAD_LENGTH]))
     return Thread(
         conversation=conversation,
@@ -163,19 +169,25 @@ def message_names(organization_id: int, public_ids: list[str]) -> dict[str, str]
 def list_messages_of_person(person_id: int, *, limit: int = 10) -> list[Message]:
     return list(
         Message.objects.filter(person_id=person_id)
-        .select_related("conversation")
+        .select_related("person", "conversation", "campaign")
         .order_by("-created_at", "-id")[:limit]
     )
 
 
-def people_on_the_number(conversation: Conversation) -> list[Person]:
+def people_on_the_number(user: User, conversation: Conversation) -> list[Person]:
     """Who a triage conversation might be with: the people who have its number (a household
-    shares one). Their names are shown to inbox users only, on the conversation page."""
+    shares one). Their names are shown to inbox users on the conversation page: an audited
+    read."""
     if conversation.channel != MessageChannel.SMS:
         return []
-    return people_reached_at(
+    found = people_reached_at(
         conversation.organization_id, system=ContactSystem.PHONE, value=conversation.address
     )
+    if found:
+        record_access(
+            actor=user, target=None, action="people.on_the_number", organization=user.organization
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -231,3 +243,12 @@ def canned_reply_text(conversation: Conversation, key: str) -> str:
         return ""
     values = merge_values(person, language=template.language, extra={})
     return render(subject="", body_text=template.body_text, body_html="", values=values).body_text
+
+
+def find_secure_note(public_id: UUID) -> SecureNote | None:
+    """A secure reply by its link (public: the birth date is asked before anything shows)."""
+    return (
+        SecureNote.objects.select_related("person", "organization")
+        .filter(public_id=public_id)
+        .first()
+    )

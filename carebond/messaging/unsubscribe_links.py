@@ -2,7 +2,8 @@
 and purpose, in every email's List-Unsubscribe header and in its {{ unsubscribe_link }}.
 
 The token names the person and the consent purpose and nothing else (it reveals nothing about
-them); it is valid for ``UNSUBSCRIBE_DAYS`` (over the 30 days the rule asks for). Following it
+them); it is valid for ``UNSUBSCRIBE_DAYS`` from queueing (a campaign may wait 90 days), so
+at least 60 days after it arrives (the rule asks for 30). Following it
 revokes that purpose for email at once (the rule allows 10 business days; the requirement here
 is 2), in the people app's consent ledger (``unsubscribe_actions.do_unsubscribe``).
 """
@@ -21,7 +22,9 @@ from carebond.people.models import ConsentStatus, Person, Purpose
 from carebond.people.selectors import consent_in_force
 
 SALT = "carebond.messaging.unsubscribe"
-UNSUBSCRIBE_DAYS = 60
+# A campaign may be queued up to 90 days ahead, and its link must still work 30 days (we give
+# 60) after it arrives: the link is signed when the message is queued.
+UNSUBSCRIBE_DAYS = 90 + 60
 
 
 def unsubscribe_url(person: Person, purpose: str) -> str:

@@ -135,7 +135,7 @@ def _triage(request: HttpRequest, found: Conversation) -> dict[str, Any]:
         except CareBondError as error:
             show_error(find_form, error, aliases={"q": "find"})
     return {
-        "on_the_number": people_on_the_number(found),
+        "on_the_number": people_on_the_number(user, found),
         "find_form": find_form,
         "found_people": found_people,
     }

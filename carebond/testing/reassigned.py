@@ -11,3 +11,8 @@ DISCONNECTED: dict[str, date] = {}
 def check(number: str, since: date) -> bool | None:
     disconnected = DISCONNECTED.get(number)
     return disconnected is not None and disconnected > since
+
+
+def broken(number: str, since: date) -> bool | None:
+    """A service that is down."""
+    raise ConnectionError("reassigned-numbers service unreachable")

@@ -32,7 +32,8 @@ class SmsProvider:
     accepted: list[dict[str, str]] = field(default_factory=list)
     # number -> (HTTP status, Twilio error code) to answer for sends to it
     refuse: dict[str, tuple[int, int]] = field(default_factory=dict)
-    fail_next: int = 0  # answer 503 to this many sends first
+    fail_next: int = 0  # answer 429 (too many requests: nothing created) to this many sends
+    lose_answer_next: int = 0  # create the message, then answer 500 (the answer is lost)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def to(self, number: str) -> list[dict[str, str]]:
@@ -68,7 +69,7 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
             with provider.lock:
                 if provider.fail_next > 0:
                     provider.fail_next -= 1
-                    self._answer(503, {"code": 20503, "message": "Busy", "status": 503})
+                    self._answer(429, {"code": 20429, "message": "Too many", "status": 429})
                     return
                 refused = provider.refuse.get(form.get("To", ""))
                 if refused:
@@ -87,6 +88,11 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
                     "account_sid": ACCOUNT_SID,
                 }
                 provider.accepted.append(message)
+                lost = provider.lose_answer_next > 0
+                provider.lose_answer_next -= lost
+            if lost:
+                self._answer(500, {"code": 20500, "message": "Internal error", "status": 500})
+                return
             self._answer(201, message)
 
         def do_GET(self) -> None:

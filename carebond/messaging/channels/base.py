@@ -25,16 +25,25 @@ class Outgoing:
 class SendFailure(Exception):
     """The provider did not take the message. ``transient``: try again later (a timeout, a
     busy server); otherwise never (an invalid number, a refused address). ``revoked``: the
-    provider says the recipient opted out with it, which CareBond records as a revocation."""
+    provider says the recipient opted out with it, which CareBond records as a revocation.
+    ``ambiguous``: the message may have been taken (the answer was lost: a read timeout, a
+    dropped connection, a 5xx): never simply sent again; the stale-send scan finds out."""
 
     def __init__(
-        self, reason: str, *, transient: bool, code: str = "", revoked: bool = False
+        self,
+        reason: str,
+        *,
+        transient: bool,
+        code: str = "",
+        revoked: bool = False,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
         self.code = code
         self.revoked = revoked
+        self.ambiguous = ambiguous
 
 
 class Channel(Protocol):

@@ -119,3 +119,34 @@ def test_the_analyst_and_another_organisation_get_nothing(
     outsider = api_for(outsider_b)
     assert outsider.get("/api/v1/messaging/conversations").json() == []
     assert outsider.get(f"/api/v1/people/{patient.public_id}/messages").status_code == 404
+
+
+def test_one_idempotency_key_for_two_people_queues_two_messages(
+    patient: Person,
+    users_a: dict[str, User],
+    api_for: Callable[[User], Client],
+    afternoon: object,
+) -> None:
+    from carebond.people.tests.factories import make_patient
+
+    other = make_patient(patient.organization, "Ben", "Okoro", phone="+13125550177")
+    client = api_for(users_a["front_desk"])
+    body = {
+        "template": "appointment_reminder",
+        "channel": "sms",
+        "purpose": "appointment",
+        "idempotency_key": "visit-1",
+        "fields": {"link": "https://bit.ly/x"},
+    }
+    shortened = client.post(
+        f"/api/v1/people/{patient.public_id}/messages", body, content_type="application/json"
+    )
+    assert shortened.status_code == 422
+    assert shortened.json()["field"] == "link"
+    body["fields"] = {"location": "Main clinic"}
+    for person in (patient, other):
+        answer = client.post(
+            f"/api/v1/people/{person.public_id}/messages", body, content_type="application/json"
+        )
+        assert answer.json()["person_id"] == str(person.public_id)
+    assert Message.objects.count() == 2

@@ -343,3 +343,38 @@ def test_a_number_disconnected_since_consent_is_not_texted(
         ).allowed
     finally:
         reassigned.DISCONNECTED.clear()
+
+
+def test_urgent_never_lets_marketing_or_a_survey_into_quiet_hours(patient: Person) -> None:
+    late = datetime(2026, 3, 4, 23, 0, tzinfo=ZoneInfo("America/Chicago"))
+    for purpose in ("marketing", "survey"):
+        check_record_consent(
+            patient,
+            channel="sms",
+            purpose=purpose,
+            status="granted",
+            method="written",
+            acting_user=None,
+        )
+        decision = decide(patient, channel="sms", purpose=purpose, body="Hi", at=late, urgent=True)
+        assert decision.send_at is not None
+        assert decision.send_at.astimezone(ZoneInfo("America/Chicago")).hour == 8
+    care = decide(patient, channel="sms", purpose="care", body="Hi", at=late, urgent=True)
+    assert care.send_at == late
+
+
+def test_a_failing_reassigned_service_does_not_stop_sending(
+    patient: Person, afternoon: object, settings: Any
+) -> None:
+    check_record_consent(
+        patient,
+        channel="sms",
+        purpose="care",
+        status="granted",
+        method="written",
+        acting_user=None,
+    )
+    settings.MESSAGING_REASSIGNED_CHECK = "carebond.testing.reassigned.broken"
+    assert decide(
+        patient, channel="sms", purpose="care", body="Hi", at=clock.now(), address=PATIENT_PHONE
+    ).allowed

@@ -123,6 +123,27 @@ def test_a_transient_failure_is_retried_later_with_backoff(
     assert len(sms_provider.to(PATIENT_PHONE)) == 1
 
 
+def test_a_lost_answer_is_never_sent_again_blindly(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given the provider takes the text but its answer is lost (a 500 after creating it)
+    message = reminder(patient)
+    sms_provider.lose_answer_next = 1
+    dispatch_due_messages()
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENDING  # outcome unknown: not queued again
+    dispatch_due_messages()
+    assert len(sms_provider.to(PATIENT_PHONE)) == 1
+    # when the stale-send scan asks the provider
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
+    # then it is recorded as sent under the provider's id, and went once
+    message.refresh_from_db()
+    [sent] = sms_provider.to(PATIENT_PHONE)
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, sent["sid"])
+
+
 def test_an_invalid_number_is_given_up_at_once_with_the_reason(
     patient: Person, sms_provider: SmsProvider, afternoon: object
 ) -> None:

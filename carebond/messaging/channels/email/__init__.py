@@ -44,14 +44,14 @@ class SignedEmail(EmailMultiAlternatives):
     def message(self, *args: Any, **kwargs: Any) -> Any:
         message: Any = super().message(*args, **kwargs)  # (Django's accepts linesep=)
         present = {name.lower().encode() for name in message}
-        signature = dkim.sign(
+        signature = dkim.sign(  # raises dkim.DKIMException on a bad key
             message.as_bytes(linesep="\r\n"),
             selector=settings.MESSAGING_DKIM_SELECTOR.encode(),
             domain=settings.MESSAGING_DKIM_DOMAIN.encode(),
             privkey=self.dkim_key,
             include_headers=[h for h in SIGNED_HEADERS if h in present],
         )
-        name, _, value = signature.decode().partition(":")
+        name, _, value = signature.decode().partition(":")  # (dkim errors: see send)
         message[name] = value.strip().replace("\r\n", "")
         return message
 
@@ -88,6 +88,12 @@ class EmailChannel:
             email.attach_alternative(message.html, "text/html")
         try:
             email.send()
+        except dkim.DKIMException as error:  # signing happens before anything is sent
+            raise SendFailure(
+                f"The DKIM key cannot sign ({type(error).__name__}): check CAREBOND_DKIM_KEY_FILE.",
+                transient=True,
+                code="dkim_key",
+            ) from None
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             transient = all(400 <= code < 500 for code in codes)
@@ -102,8 +108,13 @@ class EmailChannel:
                 transient=400 <= error.smtp_code < 500,
                 code=str(error.smtp_code),
             ) from None
-        except (TimeoutError, smtplib.SMTPException, OSError):
+        except (smtplib.SMTPConnectError, ConnectionRefusedError):
             raise SendFailure("The mail server could not be reached.", transient=True) from None
+        except (TimeoutError, smtplib.SMTPException, OSError):
+            # The connection failed after it was made: the server may have the message.
+            raise SendFailure(
+                "The mail server's answer was lost.", transient=True, ambiguous=True
+            ) from None
         return message.headers.get("Message-ID", message.public_id)
 
     def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:

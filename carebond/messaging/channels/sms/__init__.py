@@ -53,9 +53,15 @@ class TwilioChannel:
                 transient=transient and code not in PERMANENT_CODES | OPTED_OUT_CODES,
                 code=str(code),
                 revoked=code in OPTED_OUT_CODES,
+                ambiguous=error.status >= 500,  # it may have created the message first
             ) from None
-        except (TwilioException, requests.RequestException, OSError):
+        except (requests.ConnectTimeout, ConnectionRefusedError):
             raise SendFailure("The text provider could not be reached.", transient=True) from None
+        except (TwilioException, requests.RequestException, OSError):
+            # The request may have arrived: a read timeout, a connection dropped mid-answer.
+            raise SendFailure(
+                "The text provider's answer was lost.", transient=True, ambiguous=True
+            ) from None
         return str(created.sid)
 
     def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:
