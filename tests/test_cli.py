@@ -145,6 +145,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "CAREBOND_ENV": "production",
         "CAREBOND_SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-check-0123456789",
         "CAREBOND_ALLOWED_HOSTS": "carebond.example.org",
+        "CAREBOND_BASE_URL": "https://carebond.example.org",
         "CAREBOND_FIELD_KEYS": "iIa2qTK7mI6r9Qd8C6u3D1zJ1Zk9bQyQ2q1qkR4sE0c=",
         **overrides,
     }

@@ -8,6 +8,6 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from carebond.messaging import extensions
+        from carebond.messaging import checks, extensions  # noqa: F401 (checks register)
 
         extensions.register()

@@ -125,3 +125,14 @@ def test_a_forged_or_expired_link_says_so_and_changes_nothing(
     record = consent_in_force(patient.pk, channel="email", purpose="marketing")
     assert record is not None
     assert record.status == "granted"
+
+
+def test_check_deploy_warns_without_a_public_address(settings: Any) -> None:
+    from django.core import checks
+
+    settings.BASE_URL = ""
+    found = [m.id for m in checks.run_checks(include_deployment_checks=True)]
+    assert "carebond.messaging.W001" in found
+    settings.BASE_URL = "https://crm.alder.example"
+    found = [m.id for m in checks.run_checks(include_deployment_checks=True)]
+    assert "carebond.messaging.W001" not in found
