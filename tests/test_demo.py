@@ -43,7 +43,10 @@ def test_the_demo_shows_an_ehr_feed_imported_over_fhir_with_one_named_problem(
 def test_the_demo_practice_sees_patients_in_opening_hours_with_clinicians() -> None:
     organization = build_demo(seed=42).organization
     zone = ZoneInfo(organization.time_zone)
-    made_up = Touchpoint.objects.filter(organization=organization, origin_system="")
+    # (texts and emails come and go at any hour: the demo's arrive when it is built)
+    made_up = Touchpoint.objects.filter(organization=organization, origin_system="").exclude(
+        kind="message"
+    )
     hours = {
         moment.astimezone(zone).hour for moment in made_up.values_list("occurred_at", flat=True)
     }
