@@ -37,7 +37,7 @@ def access_conversation(
         organization_id=user.organization_id, public_id=public_id
     )
     if for_update:
-        conversations = conversations.select_for_update()
+        conversations = conversations.select_for_update(of=("self",))
     return one_or_not_found(
         conversations.select_related("person", "person__organization", "sender", "assigned_to"),
         "No such conversation.",

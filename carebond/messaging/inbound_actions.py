@@ -369,7 +369,7 @@ def do_record_delivery(
 ) -> Message | None:
     """A provider's delivery report: delivered, or failed with the carrier's error code."""
     message = (
-        Message.objects.select_for_update()
+        Message.objects.select_for_update(of=("self",))
         .filter(organization_id=organization_id, provider_id=provider_id)
         .select_related("person", "organization")
         .first()

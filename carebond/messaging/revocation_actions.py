@@ -31,7 +31,7 @@ def check_decide_revocation(
     if decision not in ("confirm", "dismiss"):
         raise InvalidInput("Choose confirm or dismiss.", field="decision")
     request = (
-        RevocationRequest.objects.select_for_update()
+        RevocationRequest.objects.select_for_update(of=("self",))
         .select_related("person", "message", "message__sender")
         .get(pk=request.pk)
     )

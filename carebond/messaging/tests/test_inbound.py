@@ -4,6 +4,7 @@ conversation, and STOP/START/HELP acted on at once."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -247,3 +248,35 @@ def test_a_message_id_longer_than_any_provider_gives_is_refused(
 ) -> None:
     assert text_in("hello", sid="SM" + "0" * 200) == 400
     assert not Message.objects.exists()
+
+
+def test_a_delivery_report_is_recorded(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    message = reminder(patient)
+    dispatch_due_messages()
+    message.refresh_from_db()
+    params = {"From": CARE_NUMBER, "MessageSid": message.provider_id, "MessageStatus": "delivered"}
+    url = "http://testserver/messaging/sms/status"
+    response = Client().post(
+        "/messaging/sms/status", params, HTTP_X_TWILIO_SIGNATURE=provider_signature(url, params)
+    )
+    assert response.status_code == 204
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DELIVERED
+    assert message.delivered_at is not None
+
+
+def test_staff_confirm_a_possible_opt_out(
+    patient: Person, users_a: dict[str, Any], sms_provider: SmsProvider
+) -> None:
+    from carebond.messaging.revocation_actions import check_decide_revocation
+
+    text_in("please no more texts")
+    request = RevocationRequest.objects.get()
+    check_decide_revocation(request, decision="confirm", acting_user=users_a["front_desk"])
+    request.refresh_from_db()
+    assert request.status == "confirmed"
+    record = consent_in_force(patient.pk, channel="sms", purpose="appointment")
+    assert record is not None
+    assert record.status == "revoked"
