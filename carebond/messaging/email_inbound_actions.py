@@ -19,14 +19,11 @@ from email.utils import getaddresses, parseaddr
 
 from django.db import transaction
 
-from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput, NotFound
-from carebond.messaging.inbound_actions import conversation_for
+from carebond.messaging.inbound_actions import conversation_for, record_received
 from carebond.messaging.keywords import Intent, read_intent
 from carebond.messaging.models import (
-    Conversation,
-    ConversationStatus,
     Direction,
     Message,
     MessageChannel,
@@ -34,10 +31,8 @@ from carebond.messaging.models import (
     RevocationRequest,
     Sender,
 )
-from carebond.people.models import ContactSystem, Person, PersonKind
+from carebond.people.models import ContactSystem, Person
 from carebond.people.selectors import people_reached_at
-from carebond.touchpoints.actions import record_touchpoint
-from carebond.touchpoints.models import MomentOfTruth
 
 logger = logging.getLogger("carebond.messaging")
 
@@ -138,32 +133,7 @@ def do_receive_email(raw: bytes) -> Message:
         created_at=now,
         sent_at=now,
     )
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_at=now,
-        unread=conversation.unread + 1,
-        waiting_since=conversation.waiting_since or now,
-        status=ConversationStatus.OPEN,
-        snoozed_until=None,
-    )
-    patient = person if person is not None and person.kind == PersonKind.PATIENT else None
-    record_audit(
-        actor=None,
-        action="message.received",
-        target=message,
-        organization=sender.organization,
-        patient=patient,
-    )
-    if person is not None:
-        record_touchpoint(
-            person,
-            kind="message",
-            channel=MessageChannel.EMAIL,
-            direction=Direction.INBOUND,
-            occurred_at=now,
-            moment_of_truth=MomentOfTruth.COMMUNICATIONS,
-            summary="Email received",
-            source=message,
-        )
+    record_received(message, conversation, summary="Email received")
     first_line = email.text.splitlines()[0] if email.text else ""
     if read_intent(first_line) in (Intent.STOP, Intent.STOP_ALL, Intent.MAYBE_STOP):
         RevocationRequest.objects.create(

@@ -103,31 +103,7 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
         created_at=now,
         sent_at=now,
     )
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_at=now,
-        unread=conversation.unread + 1,
-        waiting_since=conversation.waiting_since or now,
-        status=ConversationStatus.OPEN,
-        snoozed_until=None,
-    )
-    record_audit(
-        actor=None,
-        action="message.received",
-        target=message,
-        organization=sender.organization,
-        patient=_patient_of(person),
-    )
-    if person is not None:
-        record_touchpoint(
-            person,
-            kind="message",
-            channel=MessageChannel.SMS,
-            direction=Direction.INBOUND,
-            occurred_at=now,
-            moment_of_truth=MomentOfTruth.COMMUNICATIONS,
-            summary="Text received",
-            source=message,
-        )
+    record_received(message, conversation, summary="Text received")
     try:
         with transaction.atomic():  # what the text asks is undone alone if it fails
             _act_on(message, sender=sender, people=people, conversation=conversation)
@@ -138,6 +114,38 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
             type(error).__name__,
         )
     return message
+
+
+def record_received(message: Message, conversation: Conversation, *, summary: str) -> None:
+    """What every stored inbound message does next: its conversation waits for an answer,
+    the audit trail has it, and so does the person's timeline. Audit: message.received."""
+    now = message.created_at
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=now,
+        unread=conversation.unread + 1,
+        waiting_since=conversation.waiting_since or now,
+        status=ConversationStatus.OPEN,
+        snoozed_until=None,
+    )
+    person = message.person
+    record_audit(
+        actor=None,
+        action="message.received",
+        target=message,
+        organization=conversation.organization,
+        patient=_patient_of(person),
+    )
+    if person is not None:
+        record_touchpoint(
+            person,
+            kind="message",
+            channel=message.channel,
+            direction=Direction.INBOUND,
+            occurred_at=now,
+            moment_of_truth=MomentOfTruth.COMMUNICATIONS,
+            summary=summary,
+            source=message,
+        )
 
 
 def conversation_for(sender: Sender, *, address: str, person: Person | None) -> Conversation:
