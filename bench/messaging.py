@@ -18,7 +18,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -71,40 +70,6 @@ def prepare() -> tuple[Any, list[Any]]:
                 )
         people.append(person)
     return organization, people
-
-
-def queue(organization: Any, people: list[Any], count: int, *, tag: str, purpose: str) -> None:
-    from carebond.core import clock
-    from carebond.messaging.models import Message, MessageStatus
-
-    now = clock.now()
-    addresses = {p.pk: {c.system: c.value for c in p.contact_points.all()} for p in people}
-    rows = []
-    for n in range(count):
-        person = people[n % len(people)]
-        text = n % 2 == 0
-        public_id = uuid.uuid4()
-        rows.append(
-            Message(
-                organization=organization,
-                public_id=public_id,
-                person=person,
-                direction="outbound",
-                channel="sms" if text else "email",
-                purpose=purpose,
-                to_address=addresses[person.pk]["phone" if text else "email"],
-                from_address=TEXT_FROM if text else EMAIL_FROM,
-                subject="" if text else "Your visit",
-                body=f"{tag} message {n}: see you soon.",
-                message_id_header="" if text else f"<{public_id}@bench.example>",
-                urgent=True,
-                status=MessageStatus.QUEUED,
-                idempotency_key=f"{tag}-{n}",
-                due_at=now,
-                created_at=now,
-            )
-        )
-    Message.objects.bulk_create(rows, batch_size=2000)
 
 
 def bare_loop(count: int, sms_base_url: str, smtp_port: int) -> float:
@@ -192,6 +157,7 @@ def main() -> None:
 
     from carebond.core.models import Organization
     from carebond.testing.fixtures import running_smtp_server
+    from carebond.testing.outbox import queue_many
     from carebond.testing.sms_provider import running_sms_provider
 
     call_command("migrate", verbosity=0)
@@ -204,11 +170,27 @@ def main() -> None:
         bare = bare_loop(args.messages, provider.base_url, smtp_port)
         env = worker_env(provider.base_url, smtp_port)
         print(f"[{label}] {WORKERS} workers: {args.messages} messages", flush=True)
-        queue(organization, people, args.messages, tag="rate", purpose="care")
+        queue_many(
+            organization,
+            people,
+            args.messages,
+            tag="rate",
+            purpose="care",
+            text_from=TEXT_FROM,
+            email_from=EMAIL_FROM,
+        )
         seconds = drain(env, "rate")
         rate = args.messages / seconds
         print(f"[{label}] {WORKERS} workers: drain of {args.drain:,} reminders", flush=True)
-        queue(organization, people, args.drain, tag="drain", purpose="appointment")
+        queue_many(
+            organization,
+            people,
+            args.drain,
+            tag="drain",
+            purpose="appointment",
+            text_from=TEXT_FROM,
+            email_from=EMAIL_FROM,
+        )
         drain_seconds = drain(env, "drain")
     results = {
         "database": database_version(),

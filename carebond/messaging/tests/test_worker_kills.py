@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -22,14 +21,13 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.messaging.actions import check_add_sender
 from carebond.messaging.models import Message, MessageStatus
 from carebond.people.actions import check_record_consent
-from carebond.people.models import Person
 from carebond.people.tests.factories import make_patient
 from carebond.testing.fixtures import Mailbox
+from carebond.testing.outbox import queue_many
 from carebond.testing.sms_provider import ACCOUNT_SID, AUTH_TOKEN, SmsProvider
 
 MESSAGES = int(os.environ.get("CAREBOND_KILL_MESSAGES", "10000"))
@@ -71,37 +69,6 @@ def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _queue(organization: Organization, people: list[Person]) -> None:
-    """The outbox as the actions leave it: one row per message, half texts, half emails."""
-    now = clock.now()
-    rows = []
-    for n in range(MESSAGES):
-        person = people[n % len(people)]
-        text = n % 2 == 0
-        public_id = uuid.uuid4()
-        rows.append(
-            Message(
-                organization=organization,
-                public_id=public_id,
-                person=person,
-                direction="outbound",
-                channel="sms" if text else "email",
-                purpose="care",
-                to_address=person.contact_points.get(system="phone" if text else "email").value,
-                from_address=TEXT_FROM if text else EMAIL_FROM,
-                subject="" if text else f"Message {n}",
-                body=f"Message {n}",
-                message_id_header="" if text else f"<{public_id}@alder.example>",
-                urgent=True,  # any hour of the day the suite runs
-                status=MessageStatus.QUEUED,
-                idempotency_key=f"kill-{n}",
-                due_at=now,
-                created_at=now,
-            )
-        )
-    Message.objects.bulk_create(rows, batch_size=1000)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_three_workers_killed_every_few_seconds_lose_nothing_and_send_nothing_twice(
     org_a: Organization, smtp_server: Mailbox, sms_provider: SmsProvider
@@ -126,7 +93,15 @@ def test_three_workers_killed_every_few_seconds_lose_nothing_and_send_nothing_tw
                 acting_user=None,
             )
         people.append(person)
-    _queue(org_a, people)
+    queue_many(
+        org_a,
+        people,
+        MESSAGES,
+        tag="kill",
+        purpose="care",
+        text_from=TEXT_FROM,
+        email_from=EMAIL_FROM,
+    )
     # when three workers send them, one killed with SIGKILL every one to three seconds
     env = _worker_env()
     workers = [_start_worker(env) for _ in range(WORKERS)]
