@@ -4,7 +4,8 @@ and the local text provider, beside a bare loop that sends the same messages str
     CAREBOND_DATABASE_URL=... python bench/messaging.py [--messages 5000] [--drain 100000]
 
 Half texts, half emails, to people who agreed to them. The bare loop is one process calling the
-twilio client and Django's SMTP backend, nothing else: the floor. Then two workers (as
+twilio client and Django's SMTP backend (one SMTP session for all its emails), nothing else: the
+floor. Then two workers (as
 separate processes, the product's real path) drain the same number from the outbox: rate =
 messages / seconds from the first claim to the last one sent. Then the drain: 100,000
 appointment reminders queued at once, and the time two workers take to send them all.
@@ -31,6 +32,9 @@ WORKERS = 2
 TARGET_PER_SECOND = 300
 TARGET_RATIO = 0.5
 TEXT_FROM, EMAIL_FROM = "+13125550100", "clinic@bench.example"
+# What a short code or a high-volume email account allows: the worker's throttle is measured
+# (each batch takes its share of the senders' rates) without being the limit.
+SENDER_RATE = 1000
 
 
 def prepare() -> tuple[Any, list[Any]]:
@@ -48,6 +52,7 @@ def prepare() -> tuple[Any, list[Any]]:
             address=address,
             label=channel,
             purposes=["care", "appointment"],
+            per_second=SENDER_RATE,
         )
     people = []
     for n in range(PEOPLE):
@@ -85,6 +90,7 @@ def bare_loop(count: int, sms_base_url: str, smtp_port: int) -> float:
     connection = get_connection(
         "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=smtp_port
     )
+    connection.open()  # one SMTP session for every email, as the worker's channel keeps
     started = time.perf_counter()
     for n in range(count):
         if n % 2 == 0:
@@ -97,7 +103,9 @@ def bare_loop(count: int, sms_base_url: str, smtp_port: int) -> float:
                 to=["bare@bench.example"],
                 connection=connection,
             ).send()
-    return count / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    connection.close()
+    return count / seconds
 
 
 def drain(env: dict[str, str], tag: str) -> float:

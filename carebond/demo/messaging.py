@@ -23,7 +23,7 @@ from carebond.messaging.campaign_actions import (
     check_launch_campaign,
     scan_finished_campaigns,
 )
-from carebond.messaging.dispatch_actions import mark_sent
+from carebond.messaging.dispatch_actions import mark_sent, record_sent
 from carebond.messaging.inbound_actions import do_receive_text, do_record_delivery
 from carebond.messaging.models import (
     Message,
@@ -178,7 +178,7 @@ def _recall_campaign(
     for index, message in enumerate(sent):
         Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING)
         message.status = MessageStatus.SENDING
-        mark_sent(message, provider_id=f"SMdemo-recall-{index}")
+        record_sent(mark_sent([(message, f"SMdemo-recall-{index}")]))
         landline = index == len(sent) - 1
         do_record_delivery(
             organization.pk,

@@ -91,9 +91,9 @@ def check_add_sender(
         errors.append(InvalidInput(f"Unknown purpose(s): {', '.join(unknown)}.", field="purposes"))
     elif not purposes:
         errors.append(InvalidInput("Choose at least one purpose.", field="purposes"))
-    if not 1 <= per_second <= 100:
+    if not 1 <= per_second <= 1000:
         errors.append(
-            InvalidInput("Messages per second must be between 1 and 100.", field="per_second")
+            InvalidInput("Messages per second must be between 1 and 1000.", field="per_second")
         )
     if not label.strip():
         errors.append(InvalidInput("Give the sender a name staff recognise.", field="label"))

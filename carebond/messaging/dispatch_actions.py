@@ -18,13 +18,15 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 
-from carebond.audit.recording import record_audit
+from carebond.audit.recording import record_audit, record_audit_many
 from carebond.core import clock
 from carebond.core.claims import claim
 from carebond.messaging import compliance
@@ -36,11 +38,12 @@ from carebond.messaging.models import (
     Message,
     MessagePurpose,
     MessageStatus,
+    Sender,
 )
 from carebond.messaging.unsubscribe_links import unsubscribe_headers
 from carebond.people.models import PersonKind
-from carebond.touchpoints.actions import record_touchpoint
-from carebond.touchpoints.models import MomentOfTruth
+from carebond.touchpoints.actions import record_touchpoints
+from carebond.touchpoints.models import MomentOfTruth, Touchpoint
 
 logger = logging.getLogger("carebond.messaging")
 
@@ -54,60 +57,116 @@ def backoff(attempt: int) -> timedelta:
 
 
 def claim_due(limit: int = BATCH) -> list[int]:
-    """Take up to ``limit`` due messages for this worker: each by its own conditional UPDATE,
-    so the list holds only the rows this worker changed (SKIP LOCKED keeps PostgreSQL workers
-    off each other's rows; SQLite runs one writing transaction at a time)."""
+    """Take up to ``limit`` due messages for this worker in one UPDATE, no faster than each
+    sender's rate allows (``throttle``). The rows are this transaction's while it runs (locked
+    with SKIP LOCKED on PostgreSQL, so other workers pass them by; SQLite runs one writing
+    transaction at a time), so every row it names is taken."""
     now = clock.now()
     with transaction.atomic():
-        due = Message.objects.filter(status=MessageStatus.QUEUED, due_at__lte=now).order_by(
-            "due_at", "id"
+        due = (
+            Message.objects.filter(status=MessageStatus.QUEUED, due_at__lte=now)
+            .filter(
+                Q(sender__isnull=True)
+                | Q(sender__throttled_until__isnull=True)
+                | Q(sender__throttled_until__lte=now)
+            )
+            .order_by("due_at", "id")
         )
         if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True)
-        return [
-            pk
-            for pk in due.values_list("id", flat=True)[:limit]
-            if claim(
-                Message,
-                pk,
-                where={"status": MessageStatus.QUEUED},
-                change={
-                    "status": MessageStatus.SENDING,
-                    "claimed_at": now,
-                    "attempts": F("attempts") + 1,
-                },
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = throttle(list(due.values_list("id", "sender_id")[:limit]), now=now)
+        taken = Message.objects.filter(id__in=ids, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if taken != len(ids):  # (never, while the rows are locked: then keep only ours)
+            ours = set(
+                Message.objects.filter(
+                    id__in=ids, status=MessageStatus.SENDING, claimed_at=now
+                ).values_list("id", flat=True)
             )
-        ]
+            ids = [pk for pk in ids if pk in ours]
+        return ids
+
+
+# The carrier's limit is per second: a sender may send its second's worth at once, then one
+# more each 1/rate seconds (the generic cell rate algorithm, with one second of burst).
+THROTTLE_WINDOW = timedelta(seconds=1)
+
+
+def throttle(due: list[tuple[int, int | None]], *, now: datetime) -> list[int]:
+    """Of the due (message, sender) pairs, those each sender's rate lets go now, in order;
+    the senders' rates are used up accordingly, shared by every worker (each sender's row is
+    locked while its share is worked out). Messages without a sender are never held."""
+    wanted: dict[int, int] = {}
+    for _, sender_id in due:
+        if sender_id is not None:
+            wanted[sender_id] = wanted.get(sender_id, 0) + 1
+    senders = Sender.objects.filter(id__in=wanted).order_by("id")
+    if connection.vendor == "postgresql":
+        senders = senders.select_for_update()
+    allowed: dict[int | None, int] = {None: len(due)}
+    for sender in senders:
+        gap = timedelta(seconds=1 / max(1, sender.per_second))
+        # The moment the sender's next message would be on time (its "theoretical arrival").
+        on_time = now
+        if sender.throttled_until is not None:
+            on_time = max(now, sender.throttled_until + THROTTLE_WINDOW - gap)
+        room = int((now + THROTTLE_WINDOW - on_time) / gap + 1e-9)
+        allowed[sender.pk] = count = max(0, min(room, wanted[sender.pk]))
+        if count:
+            throttled_until = on_time + gap * count - THROTTLE_WINDOW + gap
+            Sender.objects.filter(pk=sender.pk).update(throttled_until=throttled_until)
+    ids = []
+    for pk, sender_id in due:
+        if allowed.get(sender_id, 0) > 0:
+            allowed[sender_id] -= 1
+            ids.append(pk)
+    return ids
 
 
 def dispatch_due_messages(*, budget_seconds: float = 10.0) -> int:
     """Send what is due, batch after batch, until nothing is due or the budget is spent (the
-    worker's other duties get their turn). Returns how many messages were handled."""
+    worker's other duties get their turn). Returns how many messages were handled.
+
+    Each message is marked sent the moment its provider takes it; the batch's touchpoints and
+    audit events are then written together (``record_sent``), which keeps the database's
+    share of each send small."""
     deadline = time.monotonic() + budget_seconds
     handled = 0
-    channels: dict[str, Channel | SendFailure] = {}
-    while time.monotonic() < deadline:
-        ids = claim_due()
-        if not ids:
-            break
-        batch = Message.objects.filter(id__in=ids).select_related(
-            "person", "person__organization", "sender", "organization", "campaign"
-        )
-        for message in batch.order_by("due_at", "id"):
-            if time.monotonic() >= deadline:
-                _release(message)  # the budget is spent: the next round sends it
-                continue
+    with open_channels() as channels:
+        while time.monotonic() < deadline:
+            ids = claim_due()
+            if not ids:
+                break
+            batch = list(
+                Message.objects.filter(id__in=ids)
+                .select_related("person", "person__organization", "sender", "organization")
+                .select_related("campaign")
+                .order_by("due_at", "id")
+            )
+            ledger = compliance.Ledger.load(
+                [m.person for m in batch if m.person is not None],
+                numbers=[m.to_address for m in batch if m.channel == "sms"],
+            )
+            sent: list[Message] = []
             try:
-                send_one(message, channels)
-            except Exception as error:
-                # The row stays ``sending``: the stale-send scan asks the provider about it.
-                logger.error(
-                    "Sending message %s failed unexpectedly (%s)",
-                    message.public_id,
-                    type(error).__name__,
-                )
-            handled += 1
+                handled += send_batch(batch, channels, ledger, sent=sent, deadline=deadline)
+            finally:
+                record_sent(sent)
     return handled
+
+
+@contextmanager
+def open_channels() -> Iterator[dict[str, Channel | SendFailure]]:
+    """The channels a round of sending uses, made once and closed at the end (the mail
+    server's connection stays open from one email to the next)."""
+    channels: dict[str, Channel | SendFailure] = {}
+    try:
+        yield channels
+    finally:
+        for channel in channels.values():
+            if not isinstance(channel, SendFailure):
+                channel.close()
 
 
 def _release(message: Message) -> None:
@@ -122,20 +181,32 @@ def _release(message: Message) -> None:
     )
 
 
-def hand_over(message: Message) -> bool:
-    """Renew this worker's claim and note the hand-over, just before the channel gets the
-    message. False when the claim was lost (the stale-send scan took the row back from a
-    worker it thought dead): then leave it alone."""
+def hand_over(messages: list[Message]) -> list[Message]:
+    """Renew this worker's claim on the messages and note the hand-over, just before the
+    channel gets them. Those whose claim was lost (the stale-send scan took them back from a
+    worker it thought dead) are left out: leave them alone."""
+    if not messages:
+        return []
     now = clock.now()
-    if not claim(
-        Message,
-        message.pk,
-        where={"status": MessageStatus.SENDING, "claimed_at": message.claimed_at},
-        change={"claimed_at": now, "handed_over_at": now},
-    ):
-        return False
-    message.claimed_at = message.handed_over_at = now
-    return True
+    changed = 0
+    for claimed_at in {m.claimed_at for m in messages}:  # (one claim: usually one UPDATE)
+        changed += Message.objects.filter(
+            id__in=[m.pk for m in messages if m.claimed_at == claimed_at],
+            status=MessageStatus.SENDING,
+            claimed_at=claimed_at,
+        ).update(claimed_at=now, handed_over_at=now)
+    if changed == len(messages):
+        ours = {m.pk for m in messages}
+    else:
+        ours = set(
+            Message.objects.filter(
+                id__in=[m.pk for m in messages], claimed_at=now, handed_over_at=now
+            ).values_list("id", flat=True)
+        )
+    held = [m for m in messages if m.pk in ours]
+    for message in held:
+        message.claimed_at = message.handed_over_at = now
+    return held
 
 
 def _channel(kind: str, channels: dict[str, Channel | SendFailure]) -> Channel:
@@ -174,15 +245,111 @@ def status_callback_url(message: Message) -> str:
     return f"{settings.BASE_URL.rstrip('/')}/messaging/sms/status"
 
 
-def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> None:
-    """Send one claimed message, or put it back, or give up on it, with the reason."""
+# How many messages a channel that can be asked what it took is handed in one go: a worker
+# killed during the run leaves them handed over, and the stale-send scan asks the provider.
+RUN = 25
+
+
+def fresh_seconds() -> float:
+    """How long a hand-over may be used to send on: a small part of the time after which the
+    stale-send scan takes a claim back from a worker it thinks dead."""
+    return float(settings.MESSAGING_CLAIM_SECONDS) / 8
+
+
+def send_batch(
+    batch: list[Message],
+    channels: dict[str, Channel | SendFailure],
+    ledger: compliance.Ledger | None = None,
+    *,
+    sent: list[Message],
+    deadline: float = float("inf"),
+) -> int:
+    """Send claimed messages, or put them back, or give up on them, each with its reason;
+    those sent are added to ``sent`` (their touchpoints and audit events are the caller's to
+    write: ``record_sent``). Returns how many were handled; the rest (the budget ran out) go
+    back to the queue untouched.
+
+    Each message is handed over just before it is sent (its claim renewed, the moment noted),
+    so a worker whose claim was taken back sends nothing. A channel that can be asked what it
+    took (texts) has its messages handed over and marked sent a run at a time; one that
+    cannot (plain SMTP) one by one, so that a killed worker leaves at most one email in doubt."""
+    cleared = [m for m in batch if _cleared(m, ledger)]
+    handled = len(batch) - len(cleared)
+    by_channel: dict[str, list[Message]] = {}
+    for message in cleared:
+        by_channel.setdefault(message.channel, []).append(message)
+    for kind, messages in by_channel.items():
+        try:
+            channel = _channel(kind, channels)
+        except SendFailure as failure:
+            for message in messages:
+                _failed(message, failure)
+            handled += len(messages)
+            continue
+        run = RUN if channel.can_reconcile else 1
+        queue = messages
+        while queue:
+            if time.monotonic() >= deadline:  # the budget is spent: the next round sends them
+                for message in queue:
+                    _release(message)
+                break
+            held, queue = hand_over(queue[:run]), queue[run:]
+            handed_at = time.monotonic()
+            taken = []
+            for n, message in enumerate(held):
+                if n and time.monotonic() - handed_at > fresh_seconds():
+                    # The claims grow old (a slow provider, a busy machine): renew the rest's
+                    # before sending on, or the stale-send scan could take them back.
+                    queue = held[n:] + queue
+                    break
+                handled += 1
+                try:
+                    taken.append((message, channel.send(outgoing(message))))
+                except SendFailure as failure:
+                    _failed(message, failure)
+                except Exception as error:
+                    _unexpected(message, error)
+            sent += mark_sent(taken)
+    return handled
+
+
+def send_one(
+    message: Message,
+    channels: dict[str, Channel | SendFailure],
+    ledger: compliance.Ledger | None = None,
+) -> bool:
+    """Send one claimed message (see send_batch). True when it was sent."""
+    sent: list[Message] = []
+    send_batch([message], channels, ledger, sent=sent)
+    return bool(sent)
+
+
+def _cleared(message: Message, ledger: compliance.Ledger | None) -> bool:
+    """Whether the rules still let the message go now; if not, it is blocked, cancelled or
+    put back for later, with the reason."""
     if message.status != MessageStatus.SENDING:
-        return
+        return False
+    try:
+        return _check(message, ledger)
+    except Exception as error:
+        _unexpected(message, error)  # one broken message never stops the others
+        return False
+
+
+def _unexpected(message: Message, error: Exception) -> None:
+    # The row stays ``sending``: the stale-send scan settles it, and gives up after the
+    # allowed attempts.
+    logger.error(
+        "Sending message %s failed unexpectedly (%s)", message.public_id, type(error).__name__
+    )
+
+
+def _check(message: Message, ledger: compliance.Ledger | None) -> bool:
     now = clock.now()
     person = message.person
     if message.campaign is not None and message.campaign.status == CampaignStatus.CANCELLED:
         _finish(message, MessageStatus.CANCELLED, reason="The campaign was cancelled.", code="")
-        return
+        return False
     if person is not None and message.purpose != MessagePurpose.REPLY:
         # A revocation, a death or a merge since the message was queued wins.
         verdict = compliance.decide(
@@ -195,22 +362,15 @@ def send_one(message: Message, channels: dict[str, Channel | SendFailure]) -> No
             replying=message.conversation_id is not None,
             count_caps=False,
             address=message.to_address,
+            ledger=ledger,
         )
         if not verdict.allowed:
             _finish(message, MessageStatus.BLOCKED, reason=verdict.reason, code=verdict.code)
-            return
+            return False
         if verdict.send_at and verdict.send_at > now:
             _requeue(message, at=verdict.send_at, reason="Held for the recipient's quiet hours.")
-            return
-    try:
-        channel = _channel(message.channel, channels)
-        if not hand_over(message):
-            return
-        provider_id = channel.send(outgoing(message))
-    except SendFailure as failure:
-        _failed(message, failure)
-        return
-    mark_sent(message, provider_id=provider_id)
+            return False
+    return True
 
 
 def _requeue(message: Message, *, at: datetime, reason: str) -> None:
@@ -267,36 +427,87 @@ def _finish(message: Message, status: str, *, reason: str, code: str) -> None:
         )
 
 
-@transaction.atomic
-def mark_sent(message: Message, *, provider_id: str) -> bool:
-    """``sending`` -> ``sent``, with its touchpoint and audit event, all or nothing.
-    Audit: message.sent."""
+def mark_sent(taken: list[tuple[Message, str]]) -> list[Message]:
+    """``sending`` -> ``sent`` with each provider's id, once the provider took them: from here
+    on no scan sends them again. Their touchpoints and audit events follow (``record_sent``).
+    Returns the messages this call marked."""
+    if not taken:
+        return []
     now = clock.now()
-    changed = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT, provider_id=provider_id[:100], sent_at=now, status_reason=""
+    ids = [message.pk for message, _ in taken]
+    changed = Message.objects.filter(id__in=ids, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SENT,
+        sent_at=now,
+        status_reason="",
+        provider_id=Case(
+            *(When(pk=message.pk, then=Value(pid[:100])) for message, pid in taken),
+            default=F("provider_id"),
+        ),
     )
-    if not changed:
-        return False
-    if message.person is not None:
-        record_touchpoint(
-            message.person,
-            kind="message",
-            channel=message.channel,
-            direction=Direction.OUTBOUND,
-            occurred_at=now,
-            moment_of_truth=MomentOfTruth.COMMUNICATIONS,
-            summary=_summary(message),
-            source=message,
-            recorded_by=message.created_by,
+    if changed == len(taken):
+        ours = set(ids)
+    else:
+        ours = set(
+            Message.objects.filter(id__in=ids, status=MessageStatus.SENT, sent_at=now).values_list(
+                "id", flat=True
+            )
         )
-    record_audit(
-        actor=None,
-        action="message.sent",
-        target=message,
-        organization=message.organization,
-        patient=_patient(message),
+    marked = []
+    for message, provider_id in taken:
+        if message.pk in ours:
+            message.status, message.sent_at = MessageStatus.SENT, now
+            message.provider_id = provider_id[:100]
+            marked.append(message)
+    return marked
+
+
+@transaction.atomic
+def record_sent(messages: list[Message]) -> int:
+    """Write the touchpoints and audit events of sent messages, all or nothing, each once: a
+    message whose records another worker or the scan already wrote is skipped.
+    Audit: message.sent."""
+    if not messages:
+        return 0
+    now = clock.now()
+    unrecorded = Message.objects.filter(
+        id__in=[m.pk for m in messages], sent_at__isnull=False, recorded_at__isnull=True
     )
-    return True
+    if connection.vendor == "postgresql":
+        unrecorded = unrecorded.select_for_update(of=("self",))
+    ours = set(unrecorded.values_list("id", flat=True))
+    messages = [m for m in messages if m.pk in ours]
+    Message.objects.filter(id__in=ours).update(recorded_at=now)
+    record_touchpoints(
+        [
+            Touchpoint(
+                organization_id=m.organization_id,
+                person=m.person,
+                kind="message",
+                channel=m.channel,
+                direction=Direction.OUTBOUND,
+                occurred_at=m.sent_at or now,
+                moment_of_truth=MomentOfTruth.COMMUNICATIONS,
+                summary=_summary(m),
+                source_type="messaging.message",
+                source_id=str(m.public_id),
+                recorded_by_id=m.created_by_id,
+                recorded_at=now,
+            )
+            for m in messages
+            if m.person is not None
+        ]
+    )
+    by_organization: dict[int, list[Message]] = {}
+    for m in messages:
+        by_organization.setdefault(m.organization_id, []).append(m)
+    for same in by_organization.values():
+        record_audit_many(
+            actor=None,
+            action="message.sent",
+            organization=same[0].organization,
+            targets=[(m, _patient(m), ()) for m in same],
+        )
+    return len(messages)
 
 
 def _summary(message: Message) -> str:
@@ -311,55 +522,63 @@ def _patient(message: Message) -> object:
 
 
 def scan_stale_sends() -> int:
-    """Messages a worker claimed and never finished (it was killed): ask the provider."""
+    """Messages a worker claimed and never finished (it was killed): ask the provider. And
+    sent messages whose touchpoint and audit event a killed worker never wrote: write them."""
     cutoff = clock.now() - timedelta(seconds=settings.MESSAGING_CLAIM_SECONDS)
     stale = Message.objects.filter(
         status=MessageStatus.SENDING, claimed_at__lt=cutoff
     ).select_related("person", "organization")
-    handled = 0
-    channels: dict[str, Channel | SendFailure] = {}
-    for message in stale[:500]:
-        claimed_at = message.claimed_at
-        assert claimed_at is not None
-        # Take the row back from the dead worker first, so that two scans never both act on it.
-        taken_at = clock.now()
-        if not claim(
-            Message,
-            message.pk,
-            where={"status": MessageStatus.SENDING, "claimed_at": claimed_at},
-            change={"claimed_at": taken_at},
-        ):
-            continue
-        message.claimed_at = taken_at
-        handled += 1
-        if message.handed_over_at is None:  # the worker died before handing it over
-            if not _given_up(message):
-                _requeue(message, at=clock.now(), reason="Sent again: it was never handed over.")
-            continue
-        try:
-            channel = _channel(message.channel, channels)
-            if not channel.can_reconcile:
-                _finish(
-                    message,
-                    MessageStatus.UNCERTAIN,
-                    reason="The sending worker stopped while handing this message to the mail "
-                    "server, which cannot be asked whether it took it. Check with the "
-                    "recipient before sending it again.",
-                    code="uncertain",
-                )
-                continue
-            candidates = channel.find_accepted(
-                outgoing(message), since=claimed_at - timedelta(minutes=1)
+    with open_channels() as channels:
+        handled = sum(_reconcile(message, channels) for message in stale[:500])
+    unrecorded = Message.objects.filter(
+        direction=Direction.OUTBOUND, sent_at__lt=cutoff, recorded_at__isnull=True
+    ).select_related("person", "organization")
+    return handled + record_sent(list(unrecorded[:1000]))
+
+
+def _reconcile(message: Message, channels: dict[str, Channel | SendFailure]) -> bool:
+    """Take one stale message back and settle it: queued again, sent after all, uncertain
+    or given up. False when another scan took it first."""
+    claimed_at = message.claimed_at
+    assert claimed_at is not None
+    # Take the row back from the dead worker first, so that two scans never both act on it.
+    taken_at = clock.now()
+    if not claim(
+        Message,
+        message.pk,
+        where={"status": MessageStatus.SENDING, "claimed_at": claimed_at},
+        change={"claimed_at": taken_at},
+    ):
+        return False
+    message.claimed_at = taken_at
+    if message.handed_over_at is None:  # the worker died before handing it over
+        if not _given_up(message):
+            _requeue(message, at=clock.now(), reason="Sent again: it was never handed over.")
+        return True
+    try:
+        channel = _channel(message.channel, channels)
+        if not channel.can_reconcile:
+            _finish(
+                message,
+                MessageStatus.UNCERTAIN,
+                reason="The sending worker stopped while handing this message to the mail "
+                "server, which cannot be asked whether it took it. Check with the "
+                "recipient before sending it again.",
+                code="uncertain",
             )
-        except SendFailure:
-            Message.objects.filter(pk=message.pk, claimed_at=taken_at).update(claimed_at=claimed_at)
-            continue
-        provider_id = _not_yet_recorded(message, candidates)
-        if provider_id:
-            mark_sent(message, provider_id=provider_id)
-        elif not _given_up(message):
-            _requeue(message, at=clock.now(), reason="Sent again: the provider never took it.")
-    return handled
+            return True
+        candidates = channel.find_accepted(
+            outgoing(message), since=claimed_at - timedelta(minutes=1)
+        )
+    except SendFailure:
+        Message.objects.filter(pk=message.pk, claimed_at=taken_at).update(claimed_at=claimed_at)
+        return True
+    provider_id = _not_yet_recorded(message, candidates)
+    if provider_id:
+        record_sent(mark_sent([(message, provider_id)]))
+    elif not _given_up(message):
+        _requeue(message, at=clock.now(), reason="Sent again: the provider never took it.")
+    return True
 
 
 def _given_up(message: Message) -> bool:

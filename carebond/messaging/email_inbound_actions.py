@@ -132,6 +132,7 @@ def do_receive_email(raw: bytes) -> Message:
         due_at=now,
         created_at=now,
         sent_at=now,
+        recorded_at=now,  # (its touchpoint and audit event follow in record_received)
     )
     record_received(message, conversation, summary="Email received")
     first_line = email.text.splitlines()[0] if email.text else ""

@@ -102,6 +102,7 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
         due_at=now,
         created_at=now,
         sent_at=now,
+        recorded_at=now,  # (its touchpoint and audit event follow in record_received)
     )
     record_received(message, conversation, summary="Text received")
     try:

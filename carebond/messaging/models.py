@@ -63,8 +63,10 @@ class Sender(PublicIdModel, TenantModel):
     address = models.CharField(max_length=254, help_text="E.164 number or email address")
     label = models.CharField(max_length=100)
     purposes = models.JSONField(default=list, help_text="MessagePurpose values sent from here")
-    # What the carrier allows from this number or address (campaigns are throttled to it).
+    # What the carrier allows from this number or address: the worker never sends faster.
     per_second = models.PositiveSmallIntegerField(default=1)
+    # Until when this sender's rate is used up (the worker's throttle; empty: free now).
+    throttled_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -206,6 +208,10 @@ class Message(PublicIdModel, TenantModel):
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When a sent message's touchpoint and audit event were written: the worker writes them for
+    # a whole batch at once, after marking each message sent; the stale-send scan writes those
+    # a worker killed in between never wrote.
+    recorded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -231,6 +237,11 @@ class Message(PublicIdModel, TenantModel):
             ),
             models.Index(fields=["person", "-created_at"], name="messages_of_person"),
             models.Index(fields=["organization", "provider_id"], name="message_provider_id"),
+            models.Index(
+                fields=["sent_at"],
+                name="sent_not_recorded",
+                condition=Q(sent_at__isnull=False, recorded_at__isnull=True),
+            ),
         ]
 
 

@@ -599,6 +599,16 @@ def consent_in_force(person_id: int, *, channel: str, purpose: str) -> ConsentRe
     )
 
 
+def consents_in_force(person_ids: Iterable[int]) -> dict[tuple[int, str, str], ConsentRecord]:
+    """The newest decision per (person, channel, purpose) for many people in one query: the
+    worker checks a whole batch of sends at once."""
+    newest: dict[tuple[int, str, str], ConsentRecord] = {}
+    records = ConsentRecord.objects.filter(person_id__in=set(person_ids))
+    for record in records.order_by("recorded_at", "id"):
+        newest[(record.person_id, record.channel, record.purpose)] = record
+    return newest
+
+
 def consent_before(record: ConsentRecord) -> ConsentRecord | None:
     """The decision this one replaced (same person, channel and purpose), or None."""
     return (
@@ -638,3 +648,11 @@ def people_reached_at(organization_id: int, *, system: str, value: str) -> list[
 
 def first_address(person: Person) -> Address | None:
     return Address.objects.filter(person=person).order_by("rank", "id").first()
+
+
+def first_addresses(person_ids: Iterable[int]) -> dict[int, Address]:
+    """Each person's first-ranked address, for many people in one query."""
+    first: dict[int, Address] = {}
+    for address in Address.objects.filter(person_id__in=set(person_ids)).order_by("rank", "id"):
+        first.setdefault(address.person_id, address)
+    return first

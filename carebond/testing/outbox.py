@@ -7,7 +7,7 @@ import uuid
 
 from carebond.core import clock
 from carebond.core.models import Organization
-from carebond.messaging.models import Message, MessageStatus
+from carebond.messaging.models import Message, MessageStatus, Sender
 from carebond.people.models import Person
 
 
@@ -21,9 +21,11 @@ def queue_many(
     text_from: str,
     email_from: str,
 ) -> None:
-    """``count`` messages, half texts and half emails, round the people; bodies are
+    """``count`` messages, half texts and half emails, round the people, from the
+    organisation's senders with these addresses (their rates apply); bodies are
     "<tag> message <n>" (unique, so a duplicate at a provider shows), urgent (any hour)."""
     now = clock.now()
+    senders = {s.address: s for s in Sender.objects.filter(organization=organization)}
     addresses = {p.pk: {c.system: c.value for c in p.contact_points.all()} for p in people}
     domain = email_from.rsplit("@", 1)[-1]
     rows = []
@@ -41,6 +43,7 @@ def queue_many(
                 purpose=purpose,
                 to_address=addresses[person.pk]["phone" if text else "email"],
                 from_address=text_from if text else email_from,
+                sender=senders.get(text_from if text else email_from),
                 subject="" if text else f"{tag} message {n}",
                 body=f"{tag} message {n}",
                 message_id_header="" if text else f"<{public_id}@{domain}>",

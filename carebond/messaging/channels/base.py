@@ -60,3 +60,7 @@ class Channel(Protocol):
         words, same number), newest first; empty if none. Used after a worker stopped between
         handing over and writing down the answer (the caller skips ids already recorded)."""
         ...
+
+    def close(self) -> None:
+        """Let go of any connection kept open between sends (the end of a round)."""
+        ...

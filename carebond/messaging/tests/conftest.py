@@ -29,6 +29,11 @@ def afternoon() -> Any:
         yield traveller
 
 
+# The test lines send up to 100 a second, so that a test sending a few messages at once is not
+# held by the worker's throttle (tested by itself, with slower lines).
+LINE_RATE = 100
+
+
 @pytest.fixture
 def senders(org_a: Organization) -> dict[str, Sender]:
     Location.objects.create(organization=org_a, name="Main clinic", phone="+1 312 555 0100")
@@ -39,6 +44,7 @@ def senders(org_a: Organization) -> dict[str, Sender]:
             channel=MessageChannel.SMS,
             address=CARE_NUMBER,
             label="Clinic line",
+            per_second=LINE_RATE,
             purposes=[
                 MessagePurpose.APPOINTMENT,
                 MessagePurpose.CARE,
@@ -52,6 +58,7 @@ def senders(org_a: Organization) -> dict[str, Sender]:
             channel=MessageChannel.SMS,
             address=MARKETING_NUMBER,
             label="News line",
+            per_second=LINE_RATE,
             purposes=[MessagePurpose.MARKETING],
         ),
         "email": check_add_sender(
@@ -59,6 +66,7 @@ def senders(org_a: Organization) -> dict[str, Sender]:
             channel=MessageChannel.EMAIL,
             address="clinic@example.org",
             label="Clinic email",
+            per_second=LINE_RATE,
             purposes=[p for p in MessagePurpose.values if p != MessagePurpose.REPLY],
         ),
     }

@@ -140,7 +140,10 @@ def test_a_launch_queues_each_message_at_the_senders_rate_in_each_language(
     # and nothing goes before the start
     dispatch_due_messages()
     assert sms_provider.accepted == []
-    with time_machine.travel(start + timedelta(seconds=5)):
+    with time_machine.travel(start + timedelta(seconds=5), tick=False):
+        dispatch_due_messages()
+    assert len(sms_provider.accepted) == 1  # the worker keeps to the line's one a second
+    with time_machine.travel(start + timedelta(seconds=6), tick=False):
         dispatch_due_messages()
         assert scan_finished_campaigns() == 1
     assert {m["from"] for m in sms_provider.accepted} == {senders["marketing"].address}

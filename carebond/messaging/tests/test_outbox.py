@@ -212,7 +212,7 @@ def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
     from carebond.messaging.dispatch_actions import outgoing
 
     message.refresh_from_db()
-    assert hand_over(message)
+    assert hand_over([message])
     sid = channel_for("sms").send(outgoing(message))
     # when: the stale-send scan runs once the claim has expired
     with time_machine.travel(clock.now() + timedelta(minutes=5)):
@@ -267,7 +267,7 @@ def test_a_twin_text_already_recorded_is_not_taken_for_the_one_that_never_went(
     send_one(first, {})
     assert claim_due() == [second.pk]
     second.refresh_from_db()
-    assert hand_over(second)  # handed over, then the worker died: did the provider take it?
+    assert hand_over([second])  # handed over, then the worker died: did the provider take it?
     # when the stale-send scan asks the provider about the second
     with time_machine.travel(clock.now() + timedelta(minutes=5)):
         scan_stale_sends()
@@ -294,7 +294,7 @@ def test_an_email_interrupted_mid_send_is_marked_uncertain_never_resent(
     # given a worker that handed the email to the mail server and died before the answer
     claim_due()
     message.refresh_from_db()
-    assert hand_over(message)
+    assert hand_over([message])
     with time_machine.travel(clock.now() + timedelta(minutes=5)):
         scan_stale_sends()
         dispatch_due_messages()
@@ -328,6 +328,27 @@ def test_two_claimers_never_take_the_same_message(patient: Person, afternoon: ob
     message = reminder(patient)
     first, second = claim_due(), claim_due()
     assert (first, second) == ([message.pk], [])
+
+
+def test_messages_held_until_morning_go_no_faster_than_the_senders_rate(
+    org_a: Organization, senders: dict[str, Sender], sms_provider: SmsProvider
+) -> None:
+    # given a line the carrier allows two texts a second, and six reminders held by quiet
+    # hours that all come due at 08:00
+    Sender.objects.filter(pk=senders["care"].pk).update(per_second=2)
+    # (no time zone on file: the most restrictive of the US zones, so 08:00 in Honolulu)
+    eight = clock.now().replace(hour=18, minute=0, second=0, microsecond=0)
+    for n in range(6):
+        reminder(make_patient(org_a, f"Pat{n}", "Lee", phone=f"+1312555{2100 + n:04d}"), f"a{n}")
+    Message.objects.update(due_at=eight)
+    sent_by = {}
+    # when the worker runs at 08:00, a moment later, a second later and three seconds later
+    for after in (0.0, 0.3, 1.0, 3.0):
+        with time_machine.travel(eight + timedelta(seconds=after), tick=False):
+            dispatch_due_messages()
+        sent_by[after] = len(sms_provider.accepted)
+    # then a second's worth goes at once, then one each half second
+    assert sent_by == {0.0: 2, 0.3: 2, 1.0: 4, 3.0: 6}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -77,7 +77,14 @@ def test_three_workers_killed_every_few_seconds_lose_nothing_and_send_nothing_tw
         pytest.skip("three workers against one PostgreSQL: runs in the PostgreSQL suite")
     # given 10,000 queued messages to people who agreed to care messages by text and email
     for channel, address in (("sms", TEXT_FROM), ("email", EMAIL_FROM)):
-        check_add_sender(org_a, channel=channel, address=address, label=channel, purposes=["care"])
+        check_add_sender(
+            org_a,
+            channel=channel,
+            address=address,
+            label=channel,
+            purposes=["care"],
+            per_second=1000,
+        )
     people = []
     for n in range(PEOPLE):
         person = make_patient(

@@ -41,6 +41,9 @@ class ConsoleChannel:
         with self.path.open(encoding="utf-8") as texts:
             return [provider_id] if any(provider_id in line for line in texts) else []
 
+    def close(self) -> None:
+        return
+
 
 def make_channel() -> ConsoleChannel:
     return ConsoleChannel()

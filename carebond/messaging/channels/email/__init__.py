@@ -8,6 +8,7 @@ receiving servers can trust the unsubscribe headers and the sender."""
 from __future__ import annotations
 
 import smtplib
+from contextlib import suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -71,10 +72,22 @@ def dkim_key() -> bytes | None:
 
 
 class EmailChannel:
+    """One connection to the mail server, opened at the first email and kept open for the
+    next ones until ``close`` (the end of the worker's round): a new SMTP session per email
+    would cost a connection, a greeting and EHLO each time. After any failure the connection
+    is dropped and the next email opens a fresh one."""
+
     can_reconcile = False
 
+    def __init__(self) -> None:
+        self.connection: Any = None
+        self.key: bytes | None = None
+
     def send(self, message: Outgoing) -> str:
-        key = dkim_key()
+        if self.connection is None:
+            self.key = dkim_key()
+            self.connection = get_connection(fail_silently=False)
+        key = self.key
         email_class: Any = partial(SignedEmail, dkim_key=key) if key else EmailMultiAlternatives
         email = email_class(
             subject=message.subject,
@@ -82,12 +95,17 @@ class EmailChannel:
             from_email=message.sender,
             to=[message.to],
             headers=message.headers,
-            connection=get_connection(fail_silently=False),
+            connection=self.connection,
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
         try:
-            email.send()
+            try:
+                self.connection.open()  # (kept open: the backend then leaves it so)
+                email.send()
+            except BaseException:
+                self.close()
+                raise
         except dkim.DKIMException as error:  # signing happens before anything is sent
             raise SendFailure(
                 f"The DKIM key cannot sign ({type(error).__name__}): check CAREBOND_DKIM_KEY_FILE.",
@@ -119,6 +137,12 @@ class EmailChannel:
 
     def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:
         raise NotImplementedError("An SMTP server cannot be asked what it accepted.")
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with suppress(Exception):  # (a connection that broke is closed already)
+                connection.close()
 
 
 def make_channel() -> EmailChannel:

@@ -81,6 +81,9 @@ class TwilioChannel:
             and (candidate.date_created or candidate.date_sent or since) >= since
         ]
 
+    def close(self) -> None:
+        return  # (each request is its own HTTP exchange)
+
 
 def make_channel() -> TwilioChannel:
     return TwilioChannel()
