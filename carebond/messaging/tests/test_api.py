@@ -4,15 +4,20 @@ template, with the same rules and audit as the pages."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from django.test import Client
 
 from carebond.accounts.models import User
 from carebond.audit.models import AuditEvent
-from carebond.messaging.models import Message
+from carebond.messaging.models import Conversation, Message
 from carebond.messaging.tests.test_inbound import text_in
 from carebond.people.models import Person
 from carebond.testing.sms_provider import SmsProvider
+
+MISSING = "00000000-0000-4000-8000-000000000000"
+REPLY = {"body": "Yes, see you at 4.", "key": "6d1f4c2e-8a3b-4c5d-9e7f-1a2b3c4d5e6f"}
 
 
 def test_a_client_reads_the_inbox_and_replies_once_per_key(
@@ -27,10 +32,9 @@ def test_a_client_reads_the_inbox_and_replies_once_per_key(
     assert (listed["person_id"], listed["unread"]) == (str(patient.public_id), 1)
     detail = client.get(f"/api/v1/messaging/conversations/{listed['id']}").json()
     assert [m["body"] for m in detail["messages"]] == ["Can I come at 4?"]
-    body = {"body": "Yes, see you at 4.", "key": "6d1f4c2e-8a3b-4c5d-9e7f-1a2b3c4d5e6f"}
     url = f"/api/v1/messaging/conversations/{listed['id']}/replies"
-    first = client.post(url, body, content_type="application/json")
-    again = client.post(url, body, content_type="application/json")
+    first = client.post(url, REPLY, content_type="application/json")
+    again = client.post(url, REPLY, content_type="application/json")
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json()["id"] == again.json()["id"]
     assert Message.objects.filter(direction="outbound").count() == 1
@@ -119,6 +123,81 @@ def test_the_analyst_and_another_organisation_get_nothing(
     outsider = api_for(outsider_b)
     assert outsider.get("/api/v1/messaging/conversations").json() == []
     assert outsider.get(f"/api/v1/people/{patient.public_id}/messages").status_code == 404
+
+
+@pytest.fixture(params=["token", "session"])
+def signed_in(
+    request: Any, api_for: Callable[[User], Client], client_for: Callable[[User], Client]
+) -> Callable[[User], Client]:
+    """Both ways into the API: a Bearer token, and the browser's signed-in session."""
+    return api_for if request.param == "token" else client_for
+
+
+@pytest.fixture
+def waiting(patient: Person, sms_provider: SmsProvider) -> Conversation:
+    """A text from the patient, waiting in organisation A's inbox."""
+    text_in("Can I come at 4?")
+    return Conversation.objects.get()
+
+
+def _read_and_answer(client: Client, conversation_id: object) -> tuple[Any, Any]:
+    url = f"/api/v1/messaging/conversations/{conversation_id}"
+    detail = client.get(url)
+    reply = client.post(f"{url}/replies", REPLY, content_type="application/json")
+    return detail, reply
+
+
+def _nothing_written(conversation: Conversation) -> None:
+    assert not Message.objects.filter(direction="outbound").exists()
+    assert not AuditEvent.objects.filter(action="conversation.viewed").exists()
+    conversation.refresh_from_db()
+    assert (conversation.unread, conversation.waiting_since is not None) == (1, True)
+
+
+def test_another_organisation_finds_no_conversation_to_read_or_answer(
+    waiting: Conversation, patient: Person, outsider_b: User, signed_in: Callable[[User], Client]
+) -> None:
+    # given a text waiting in organisation A's inbox, and organisation B's administrator
+    client = signed_in(outsider_b)
+
+    # when they read and answer it, and a conversation nobody has
+    detail, reply = _read_and_answer(client, waiting.public_id)
+    missing_detail, missing_reply = _read_and_answer(client, MISSING)
+    queued = client.post(
+        f"/api/v1/people/{patient.public_id}/messages",
+        {"template": "care_message", "channel": "sms", "purpose": "care", "idempotency_key": "x"},
+        content_type="application/json",
+    )
+
+    # then A's conversation looks missing, word for word, and nothing was written
+    assert detail.status_code == missing_detail.status_code == 404
+    assert detail.json() == missing_detail.json()
+    assert reply.status_code == missing_reply.status_code == 404
+    assert reply.json() == missing_reply.json()
+    assert queued.status_code == 404
+    assert "Can I come" not in detail.content.decode()
+    _nothing_written(waiting)
+
+
+def test_a_colleague_whose_role_has_no_inbox_may_not_read_or_answer(
+    waiting: Conversation,
+    patient: Person,
+    users_a: dict[str, User],
+    signed_in: Callable[[User], Client],
+) -> None:
+    # given a text waiting in the inbox, and the analyst of the same organisation
+    client = signed_in(users_a["analyst"])
+
+    # when they read the conversation, answer it and read the person's messages
+    detail, reply = _read_and_answer(client, waiting.public_id)
+    listed = client.get(f"/api/v1/people/{patient.public_id}/messages")
+
+    # then their role is refused (the words never shown) and nothing was written
+    for response in (detail, reply, listed):
+        assert response.status_code == 403
+        assert response.json()["message"] == "Your role does not allow this."
+    _nothing_written(waiting)
+    assert not AuditEvent.objects.filter(action="messages.listed").exists()
 
 
 def test_one_idempotency_key_for_two_people_queues_two_messages(
