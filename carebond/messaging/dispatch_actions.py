@@ -40,6 +40,7 @@ from carebond.messaging.models import (
     MessageStatus,
     Sender,
 )
+from carebond.messaging.reply_addresses import reply_address
 from carebond.messaging.unsubscribe_links import unsubscribe_headers
 from carebond.people.models import PersonKind
 from carebond.touchpoints.actions import record_touchpoints
@@ -227,6 +228,8 @@ def outgoing(message: Message) -> Outgoing:
     unsubscribable = message.purpose not in ("", MessagePurpose.REPLY)
     if message.channel == "email" and message.person is not None and unsubscribable:
         headers |= unsubscribe_headers(message.person, message.purpose)
+    if message.channel == "email" and (answer_to := reply_address(message.public_id)):
+        headers["Reply-To"] = answer_to
     return Outgoing(
         public_id=str(message.public_id),
         to=message.to_address,

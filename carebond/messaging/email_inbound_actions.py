@@ -1,9 +1,9 @@
 """Email replies. The mail system (an inbound-parse webhook, or a delivery script on the mail
 server) posts each raw RFC 5322 message to ``/messaging/email/inbound``; it is stored in its
-conversation, matched by the message it answers (In-Reply-To and References carry our
-Message-ID), else by the sender's address, else kept in triage. Never lost: stored first, then
-read. A reply asking to stop waits for staff as a possible opt-out (the one-click link is the
-instant way).
+conversation, matched by the message it answers (its reply address, see reply_addresses.py;
+or In-Reply-To and References, which carry our Message-ID), else by the sender's address,
+else kept in triage. Never lost: stored first, then read. A reply asking to stop waits for
+staff as a possible opt-out (the one-click link is the instant way).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from carebond.messaging.models import (
     RevocationRequest,
     Sender,
 )
+from carebond.messaging.reply_addresses import answered_message_id
 from carebond.people.models import ContactSystem, Person
 from carebond.people.selectors import people_reached_at
 
@@ -67,12 +68,15 @@ def parse_email(raw: bytes) -> ParsedEmail:
         raise InvalidInput("The email has no Message-ID.", field="Message-ID")
     answers = _MESSAGE_ID.findall(str(message.get("In-Reply-To", "")))
     answers += reversed(_MESSAGE_ID.findall(str(message.get("References", ""))))
+    recipients = [
+        str(value) for name in ("To", "Cc", "Delivered-To") for value in message.get_all(name, [])
+    ]
     body = message.get_body(preferencelist=("plain",))
     text = body.get_content() if body is not None else ""
     return ParsedEmail(
         message_id=message_id[:300],
         from_address=from_address[:254],
-        to_addresses=[a.lower() for _, a in getaddresses(message.get_all("To", [])) if a],
+        to_addresses=[a.lower() for _, a in getaddresses(recipients) if a],
         subject=str(message.get("Subject", ""))[:200],
         text=reply_text(str(text)),
         answers=answers,
@@ -93,13 +97,7 @@ def reply_text(text: str) -> str:
 def do_receive_email(raw: bytes) -> Message:
     """Store an email reply in its conversation. Audit: message.received."""
     email = parse_email(raw)
-    answered = (
-        Message.objects.filter(message_id_header__in=email.answers, direction=Direction.OUTBOUND)
-        .select_related("person", "sender", "organization")
-        .first()
-        if email.answers
-        else None
-    )
+    answered = _answered(email)
     sender = answered.sender if answered is not None else _sender_for(email.to_addresses)
     if sender is None:
         raise NotFound("No organisation receives email at this address.")
@@ -142,6 +140,18 @@ def do_receive_email(raw: bytes) -> Message:
         )
     logger.info("Inbound email %s stored", message.public_id)
     return message
+
+
+def _answered(email: ParsedEmail) -> Message | None:
+    """The email of ours it answers: named by its reply address, else by In-Reply-To or
+    References."""
+    ours = Message.objects.filter(direction=Direction.OUTBOUND).select_related(
+        "person", "sender", "organization"
+    )
+    answered_id = answered_message_id(email.to_addresses)
+    if answered_id is not None:
+        return ours.filter(public_id=answered_id).first()
+    return ours.filter(message_id_header__in=email.answers).first() if email.answers else None
 
 
 def _sender_for(addresses: list[str]) -> Sender | None:

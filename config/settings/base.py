@@ -245,6 +245,8 @@ MESSAGING_DKIM_SELECTOR = env_str("CAREBOND_DKIM_SELECTOR", "carebond")
 MESSAGING_DKIM_DOMAIN = env_str("CAREBOND_DKIM_DOMAIN", "")
 # The shared secret the mail system sends with each inbound email (empty: none accepted).
 MESSAGING_INBOUND_EMAIL_TOKEN = env_str("CAREBOND_INBOUND_EMAIL_TOKEN", "")
+# The domain of the per-email reply addresses (reply+<token>@...; empty: no Reply-To).
+MESSAGING_REPLY_DOMAIN = env_str("CAREBOND_REPLY_DOMAIN", "")
 # How often each worker looks for such messages.
 MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
 

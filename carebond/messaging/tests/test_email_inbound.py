@@ -27,10 +27,16 @@ def _post(client: Client, raw: str) -> Any:
     return client.post("/messaging/email/inbound", raw.encode(), content_type="message/rfc822")
 
 
-def _reply(*, answers: str = "", sender: str = "rosa.diaz@example.org", body: str) -> str:
+def _reply(
+    *,
+    answers: str = "",
+    sender: str = "rosa.diaz@example.org",
+    to: str = "clinic@example.org",
+    body: str,
+) -> str:
     headers = f"In-Reply-To: {answers}\r\nReferences: {answers}\r\n" if answers else ""
     return (
-        f"From: Rosa Diaz <{sender}>\r\nTo: clinic@example.org\r\nSubject: Re: your visit\r\n"
+        f"From: Rosa Diaz <{sender}>\r\nTo: {to}\r\nSubject: Re: your visit\r\n"
         f"Message-ID: <reply-{abs(hash(body))}@mail.example>\r\n{headers}"
         "Content-Type: text/plain; charset=utf-8\r\n\r\n"
         f"{body}\r\n"
@@ -67,6 +73,30 @@ def test_a_reply_lands_in_the_persons_conversation_once_without_the_quote(
     conversation = Conversation.objects.get()
     assert (conversation.channel, conversation.address) == ("email", "rosa.diaz@example.org")
     assert patient.touchpoints.filter(kind="message", direction="inbound").count() == 1
+
+
+def test_a_reply_to_the_emails_own_reply_address_finds_it_without_threading_headers(
+    patient: Person, smtp_server: Mailbox, afternoon: object, inbound: Client, settings: Any
+) -> None:
+    # given a reminder sent with a reply address of its own
+    settings.MESSAGING_REPLY_DOMAIN = "reply.alder.example"
+    reminder = _sent_reminder(patient)
+    [email] = smtp_server.messages
+    reply_to = email["Reply-To"]
+    assert reply_to.startswith("reply+")
+    assert reply_to.endswith("@reply.alder.example")
+    # when the patient answers from a mail program that drops In-Reply-To and References
+    response = _post(inbound, _reply(to=reply_to, body="Is there parking?"))
+    # then the answer is in the patient's conversation, from the reminder's organisation
+    assert response.status_code == 201
+    received = Message.objects.get(direction="inbound")
+    assert (received.person, received.organization_id) == (patient, reminder.organization_id)
+    # and a made-up reply address finds nothing (no organisation receives it)
+    forged = reply_to.replace("reply+", "reply+0")[:-1]
+    assert _post(inbound, _reply(to=forged, body="Hi")).status_code == 404
+    other = "reply+" + "0" * 48 + "@reply.alder.example"
+    assert _post(inbound, _reply(to=other, body="Hi")).status_code == 404
+    assert Message.objects.filter(direction="inbound").count() == 1
 
 
 def test_a_reply_asking_to_stop_waits_for_staff(
