@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 
+from carebond.audit.models import AuditEvent
 from carebond.core.models import Organization
 from carebond.messaging.actions import check_add_sender
 from carebond.messaging.models import Message, MessageStatus
@@ -29,6 +31,7 @@ from carebond.people.tests.factories import make_patient
 from carebond.testing.fixtures import Mailbox
 from carebond.testing.outbox import queue_many
 from carebond.testing.sms_provider import ACCOUNT_SID, AUTH_TOKEN, SmsProvider
+from carebond.touchpoints.models import Touchpoint
 
 MESSAGES = int(os.environ.get("CAREBOND_KILL_MESSAGES", "10000"))
 PEOPLE = 50
@@ -116,7 +119,11 @@ def test_three_workers_killed_every_few_seconds_lose_nothing_and_send_nothing_tw
     started = time.monotonic()
     kills = 0
     deadline = time.monotonic() + 600
-    left = Message.objects.filter(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])
+    # (left: not yet settled, or sent without its touchpoint and audit event written yet)
+    left = Message.objects.filter(
+        Q(status__in=[MessageStatus.QUEUED, MessageStatus.SENDING])
+        | Q(sent_at__isnull=False, recorded_at__isnull=True)
+    )
     try:
         while left.exists() and time.monotonic() < deadline:
             time.sleep(rng.uniform(1.0, 3.0))
@@ -157,3 +164,7 @@ def test_three_workers_killed_every_few_seconds_lose_nothing_and_send_nothing_tw
     assert sent_emails <= set(emails)
     # (the uncertain ones are at most the few a killed worker had in the mail server's hands)
     assert statuses.get(MessageStatus.UNCERTAIN, 0) <= kills
+    # and every message sent is on its person's timeline and in the audit trail, once
+    sent = statuses[MessageStatus.SENT]
+    assert Touchpoint.objects.filter(kind="message", direction="outbound").count() == sent
+    assert AuditEvent.objects.filter(action="message.sent").count() == sent
