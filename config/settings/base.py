@@ -283,6 +283,9 @@ LOGGING = {
         # The worker's polling loop announces itself every second; only its problems matter.
         # (Tasks themselves still log when they start and finish, under django_tasks.)
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The text provider's client logs each request's query at INFO: the numbers asked
+        # about (PHI). Only its problems.
+        "twilio": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

@@ -4,6 +4,7 @@ with a reason when not, and reconciled after a worker dies mid-send."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -203,7 +204,7 @@ def test_a_message_the_rules_refuse_is_kept_as_blocked_with_the_reason(
 
 
 def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
-    patient: Person, sms_provider: SmsProvider, afternoon: object
+    patient: Person, sms_provider: SmsProvider, afternoon: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     # given: a worker claimed the message and handed it over, then died before writing it down
     message = reminder(patient)
@@ -215,6 +216,7 @@ def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
     assert hand_over([message])
     sid = channel_for("sms").send(outgoing(message))
     # when: the stale-send scan runs once the claim has expired
+    caplog.set_level(logging.INFO)
     with time_machine.travel(clock.now() + timedelta(minutes=5)):
         scan_stale_sends()
         dispatch_due_messages()
@@ -222,6 +224,8 @@ def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
     message.refresh_from_db()
     assert (message.status, message.provider_id) == (MessageStatus.SENT, sid)
     assert len(sms_provider.to(PATIENT_PHONE)) == 1
+    # and asking the provider about the number left no trace of it in the application log
+    assert PATIENT_PHONE not in caplog.text
 
 
 def test_a_worker_killed_before_handing_a_text_over_sends_it_after_all(
