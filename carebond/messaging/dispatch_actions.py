@@ -2,15 +2,17 @@
 its channel, and write down the answer.
 
 Exactly once up to the provider's acceptance:
-- a message is claimed by one conditional UPDATE (``queued`` -> ``sending``), committed before
-  anything is sent, so two workers never hold the same row;
-- after the provider takes it, ``sending`` -> ``sent`` with the provider's id, in one
-  transaction with its touchpoint and audit event;
-- just before the channel gets it, the row notes the hand-over (``handed_over_at``);
+- a batch is claimed by one UPDATE (``queued`` -> ``sending``) of rows this transaction holds,
+  committed before anything is sent, so two workers never hold the same row;
+- just before the channel gets a message, the row notes the hand-over (``handed_over_at``,
+  the claim renewed: a worker whose claim was taken back sends nothing);
+- as soon as the provider takes it, ``sending`` -> ``sent`` with the provider's id; the
+  batch's touchpoints and audit events follow in one transaction (``recorded_at``);
 - a worker killed in between leaves the row ``sending``: ``scan_stale_sends`` queues it again
   if it was never handed over, else asks the provider whether it took it (texts) and marks it
   sent or queues it again; a channel that cannot be asked (plain SMTP) marks it ``uncertain``
-  for staff: never sent twice.
+  for staff: never sent twice. The scan also writes the touchpoints and audit events of sent
+  messages whose worker died before it wrote them.
 """
 
 from __future__ import annotations
