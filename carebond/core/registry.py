@@ -4,7 +4,8 @@ Core owns these lists and never names the apps that fill them (the pattern of Wa
 and Django admin's autodiscover): the merge moves every registered person relation, the page
 shell draws every registered navigation entry and home panel, the person page every registered
 panel, the worker runs every registered scan, the timeline accepts every registered touchpoint
-kind, and the FHIR import, facade and export serve every registered resource type. Adding an app
+kind, and the FHIR import, facade and export serve every registered resource type (with what
+the app behind a touchpoint adds to it). Adding an app
 is one folder, its line in ``INSTALLED_APPS`` and its URL/API mount (docs/adding-an-app.md).
 
 Each record is a small frozen dataclass. Registering the same key twice is a mistake in an
@@ -163,6 +164,22 @@ class TouchpointKindEntry:
 
 
 @dataclass(frozen=True)
+class TouchpointDetails:
+    """Touchpoints an app writes from rows of its own (``Touchpoint.source_type``), and what
+    those rows add to the touchpoints' FHIR resources: a batch of touchpoints -> {touchpoint pk:
+    elements to set on its resource} (a message's words, status and request), one query per
+    batch. The FHIR facade and export merge them in without knowing the app."""
+
+    source_type: str
+    fhir_elements: Callable[[list[Any]], Mapping[int, Mapping[str, Any]]]
+    app_label: str
+
+    @property
+    def key(self) -> str:
+        return self.source_type
+
+
+@dataclass(frozen=True)
 class FhirResourceType:
     """A FHIR R4 resource type an app maps, and the module holding its mapping (reading from
     FHIR, writing to FHIR, search parameters). The module is named, not imported, so that core
@@ -208,6 +225,7 @@ class _Registry:
     scans: dict[str, ScanEntry] = field(default_factory=dict)
     touchpoint_kinds: dict[str, TouchpointKindEntry] = field(default_factory=dict)
     fhir_resource_types: dict[str, FhirResourceType] = field(default_factory=dict)
+    touchpoint_details: dict[str, TouchpointDetails] = field(default_factory=dict)
     audit_names: dict[str, AuditNames] = field(default_factory=dict)
 
 
@@ -250,6 +268,10 @@ def register_touchpoint_kind(kind: TouchpointKindEntry) -> None:
 
 def register_fhir_resource_type(resource: FhirResourceType) -> None:
     _add(_registry.fhir_resource_types, resource.key, resource, "FHIR resource type")
+
+
+def register_touchpoint_details(details: TouchpointDetails) -> None:
+    _add(_registry.touchpoint_details, details.key, details, "Touchpoint details")
 
 
 def register_audit_names(names: AuditNames) -> None:
@@ -300,6 +322,10 @@ def fhir_resource_types() -> tuple[FhirResourceType, ...]:
     return tuple(_registry.fhir_resource_types.values())
 
 
+def touchpoint_details(source_type: str) -> TouchpointDetails | None:
+    return _registry.touchpoint_details.get(source_type)
+
+
 # --- tests: an app's registrations for the length of a with-block ---------------------------
 
 _PLACES: dict[type, str] = {
@@ -311,6 +337,7 @@ _PLACES: dict[type, str] = {
     ScanEntry: "scans",
     TouchpointKindEntry: "touchpoint_kinds",
     FhirResourceType: "fhir_resource_types",
+    TouchpointDetails: "touchpoint_details",
     AuditNames: "audit_names",
 }
 

@@ -10,27 +10,38 @@ from django.conf import settings
 
 from carebond.core.registry import (
     AuditNames,
+    FhirResourceType,
     HomePanel,
     NavEntry,
     PersonPanel,
     PersonRelation,
     ScanEntry,
+    TouchpointDetails,
     register_audit_names,
+    register_fhir_resource_type,
     register_home_panel,
     register_navigation,
     register_person_panel,
     register_person_relation,
     register_scan,
+    register_touchpoint_details,
 )
 from carebond.messaging.access import INBOX_USERS, OUTREACH_MANAGERS
 from carebond.messaging.campaign_actions import scan_finished_campaigns
 from carebond.messaging.dispatch_actions import dispatch_due_messages, scan_stale_sends
+from carebond.messaging.fhir import communication_elements
 from carebond.messaging.models import Conversation, Message, RevocationRequest, SecureNote
 from carebond.messaging.panels import campaigns_panel, person_messages_panel, to_answer_panel
 from carebond.messaging.selectors import conversation_names, message_names
 
 
 def register() -> None:
+    register_fhir_resource_type(
+        FhirResourceType("CommunicationRequest", "carebond.messaging.fhir", "messaging")
+    )
+    register_touchpoint_details(
+        TouchpointDetails("messaging.message", communication_elements, "messaging")
+    )
     register_navigation(NavEntry("Inbox", "messaging:inbox", INBOX_USERS, order=25))
     register_navigation(NavEntry("Outreach", "messaging:campaigns", OUTREACH_MANAGERS, order=55))
     register_home_panel(

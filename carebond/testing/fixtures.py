@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from fhirclient import client as fhir
 
 from carebond.accounts.actions import do_create_api_token, do_create_location, do_create_user
 from carebond.accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
@@ -180,3 +181,41 @@ def tasks_run_now(settings: Any) -> None:
     """Tasks run as soon as they are enqueued (after the transaction commits), as the worker
     would run them a moment later."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def fhir_for(api_for: Callable[[User], Client]) -> Callable[[User], Client]:
+    """A Bearer-token client that asks for FHIR JSON, as EHR clients do."""
+
+    def make(user: User) -> Client:
+        client = api_for(user)
+        client.defaults["HTTP_ACCEPT"] = "application/fhir+json"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def fhir_client(live_server: Any) -> Iterator[Callable[[str | None], fhir.FHIRClient]]:
+    """SMART's fhirclient pointed at the live server, with a CareBond API token (or none).
+
+    fhirclient signs requests only through its OAuth2 flow, and fetching the CapabilityStatement
+    replaces its auth object with one built from the statement; a CareBond API token is a plain
+    Bearer token, so it goes on the client's requests session, which every request (reads,
+    searches and the next-page links) goes through."""
+    made: list[fhir.FHIRClient] = []
+
+    def make(token: str | None) -> fhir.FHIRClient:
+        smart = fhir.FHIRClient(
+            settings={"app_id": "carebond-tests", "api_base": f"{live_server.url}/fhir/R4/"}
+        )
+        if token:
+            smart.server.session.headers["Authorization"] = f"Bearer {token}"
+        made.append(smart)
+        return smart
+
+    yield make
+    # Close the keep-alive connections before the live server stops: a request thread still
+    # open at shutdown would close the test database's connection from the wrong thread.
+    for smart in made:
+        smart.server.session.close()

@@ -6,6 +6,9 @@ V2_IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 V2_CONTACT_ROLE = "http://terminology.hl7.org/CodeSystem/v2-0131"
 V3_ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+# CareBond's own code system for a timeline entry's kind, where FHIR has none (read back by the
+# importer).
+TOUCHPOINT_KIND_SYSTEM = "urn:carebond:touchpoint-kind"
 V3_PARTICIPATION_MODE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode"
 V3_PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"

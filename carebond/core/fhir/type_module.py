@@ -19,7 +19,8 @@ Each part, and who uses it:
   for people ``Type?identifier=...``) may name a row CareBond holds of its own.
 - ``sources`` (facade and export): the rows served as the type, read in turn (Consent: those
   kept as imported, then CareBond's own), each with its ``to_fhir``, its search parameters and
-  the patient a row is about (named in the audit trail).
+  the patient a row is about (named in the audit trail); ``to_fhir_many`` when a batch of rows
+  needs more than the rows (one query per batch).
 - ``in_facade``, ``policy``, ``documentation`` (facade): whether /fhir/R4 reads and searches the
   type, which roles may, and what the CapabilityStatement says of it.
 - ``export_rank`` / ``kept_whole`` (export): exported in this order, before the rest; or, for a
@@ -28,7 +29,7 @@ Each part, and who uses it:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,18 @@ class FhirRows:
     to_fhir: Callable[[Any], FhirResource]
     params: tuple[SearchParam, ...] = ()
     patient_of: Callable[[Any], Any] = nobody
+    # For rows whose resource needs more than the row holds (a timeline message gains what the
+    # app that sent it knows): a batch of rows -> their resources, in order, with one query per
+    # batch rather than one per row. Without it, ``to_fhir`` row by row.
+    to_fhir_many: Callable[[list[Any]], list[FhirResource]] | None = None
+
+    def resources(self, rows: Iterable[Any]) -> list[FhirResource]:
+        """The resources of a batch of rows, in the rows' order (the facade's page, an export's
+        chunk)."""
+        batch = list(rows)
+        if self.to_fhir_many is not None:
+            return self.to_fhir_many(batch)
+        return [self.to_fhir(row) for row in batch]
 
     def param(self, name: str) -> SearchParam | None:
         return next((p for p in self.params if p.name == name), None)

@@ -78,8 +78,13 @@ def iter_export_resources(
     No access check or audit here: the caller (export) has checked and records the export."""
     spec = fhir_type(resource_type)
     for source in spec.sources if spec else ():
+        chunk: list[Any] = []
         for row in source.rows(organization_id).iterator(chunk_size=chunk_size):
-            yield source.to_fhir(row)
+            chunk.append(row)
+            if len(chunk) == chunk_size:
+                yield from source.resources(chunk)
+                chunk = []
+        yield from source.resources(chunk)
 
 
 @contextlib.contextmanager

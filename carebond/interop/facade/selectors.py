@@ -51,7 +51,7 @@ def read_fhir_resource(*, user: User, resource_type: str, resource_id: str) -> d
                 patient=source.patient_of(row),
                 action=_audit_verb(spec, "read"),
             )
-            return source.to_fhir(row)
+            return source.resources([row])[0]
     raise NotFound(f"{spec.resource_type}/{resource_id[:64]} is not known.")
 
 
@@ -91,7 +91,7 @@ def search_fhir_resources(
         start = max(0, offset - total)
         wanted = count - len(resources)
         if wanted > 0 and start < matches:
-            resources += [source.to_fhir(row) for row in rows[start : start + wanted]]
+            resources += source.resources(rows[start : start + wanted])
         total += matches
     record_access(
         actor=user,

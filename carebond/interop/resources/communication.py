@@ -1,9 +1,12 @@
 """Communication: a message or call on a person's timeline. Inbound, the person sent it to us;
-outbound, we sent it to them. The summary (free text, PHI) is the payload."""
+outbound, we sent it to them. The summary (free text, PHI) is the payload, unless the app that
+wrote the touchpoint knows more (a sent message: its words, status and request; see
+``core.registry.TouchpointDetails``)."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,8 +23,9 @@ from carebond.core.fhir.parsing import (
     text,
 )
 from carebond.core.fhir.search import ID_PARAM
-from carebond.core.fhir.systems import V3_PARTICIPATION_MODE
+from carebond.core.fhir.systems import TOUCHPOINT_KIND_SYSTEM, V3_PARTICIPATION_MODE
 from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
+from carebond.core.registry import touchpoint_details
 from carebond.interop.resources.records import TouchpointRecord
 from carebond.interop.resources.timeline import touchpoint_rows
 from carebond.people.fhir import patient_params, person_if_patient, person_reference
@@ -29,8 +33,6 @@ from carebond.people.models import PersonKind
 from carebond.touchpoints.models import Touchpoint, TouchpointChannel, TouchpointKind
 
 COMMUNICATION_KINDS = (TouchpointKind.MESSAGE, TouchpointKind.CALL)
-# CareBond's own code system, for what FHIR has no code for (read back by the importer).
-TOUCHPOINT_KIND_SYSTEM = "urn:carebond:touchpoint-kind"
 _COMMUNICATION_CHANNEL = {
     "phone": (TouchpointKind.CALL, TouchpointChannel.PHONE),
     "sms": (TouchpointKind.MESSAGE, TouchpointChannel.SMS),
@@ -151,6 +153,24 @@ def communication_to_fhir(touchpoint: Touchpoint) -> FhirResource:
     return compact(resource)
 
 
+def communications_to_fhir(touchpoints: list[Touchpoint]) -> list[FhirResource]:
+    """A batch of messages and calls, each with what the app that wrote it adds (a sent text's
+    words, delivery status and the request it fulfils): one query per app, not per row."""
+    added: dict[int, Mapping[str, Any]] = {}
+    for source_type in sorted({t.source_type for t in touchpoints if t.source_type}):
+        details = touchpoint_details(source_type)
+        if details is not None:
+            added.update(
+                details.fhir_elements([t for t in touchpoints if t.source_type == source_type])
+            )
+    resources = []
+    for touchpoint in touchpoints:
+        resource = communication_to_fhir(touchpoint)
+        resource.update(added.get(touchpoint.pk, {}))
+        resources.append(compact(resource))
+    return resources
+
+
 def communication_rows(organization_id: int) -> QuerySet[Touchpoint]:
     return touchpoint_rows(organization_id, COMMUNICATION_KINDS)
 
@@ -165,6 +185,7 @@ FHIR_TYPES = (
                 communication_to_fhir,
                 params=(ID_PARAM, *patient_params("person")),
                 patient_of=person_if_patient,
+                to_fhir_many=communications_to_fhir,
             ),
         ),
         documentation="Messages and calls from the timeline.",

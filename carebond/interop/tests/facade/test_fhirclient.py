@@ -1,15 +1,11 @@
 """A real FHIR client (SMART's fhirclient 4.4) against a running CareBond server.
 
-fhirclient signs requests only through its OAuth2 flow, and fetching the CapabilityStatement
-replaces its auth object with one built from the statement; a CareBond API token is a plain
-Bearer token, so it goes on the client's requests session, which every request (reads, searches
-and the next-page links) goes through.
+The client and its token come from the shared ``fhir_client`` fixture (carebond/testing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from fhirclient import client
@@ -27,29 +23,8 @@ from carebond.people.tests.factories import make_patient
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def connect(live_server: Any) -> Iterator[Callable[[str | None], client.FHIRClient]]:
-    """fhirclient pointed at the live server, with a CareBond API token (or none)."""
-    made: list[client.FHIRClient] = []
-
-    def make(token: str | None) -> client.FHIRClient:
-        smart = client.FHIRClient(
-            settings={"app_id": "carebond-tests", "api_base": f"{live_server.url}/fhir/R4/"}
-        )
-        if token:
-            smart.server.session.headers["Authorization"] = f"Bearer {token}"
-        made.append(smart)
-        return smart
-
-    yield make
-    # Close the keep-alive connections before the live server stops: a request thread still
-    # open at shutdown would close the test database's connection from the wrong thread.
-    for smart in made:
-        smart.server.session.close()
-
-
 def test_fhirclient_reads_and_searches(
-    connect: Callable[[str | None], client.FHIRClient],
+    fhir_client: Callable[[str | None], client.FHIRClient],
     org_a: Organization,
     admin_a: User,
     users_a: dict[str, User],
@@ -60,7 +35,7 @@ def test_fhirclient_reads_and_searches(
         make_patient(org_a, given, "Lopez")
     make_patient(org_a, "Nadia", "Okafor")
     _, token = do_create_api_token(users_a["clinician"], name="ehr", acting_user=None)
-    smart = connect(token)
+    smart = fhir_client(token)
 
     # when the client reads the server's capabilities (public) and one patient by id
     statement = smart.server.capabilityStatement
@@ -96,9 +71,9 @@ def test_fhirclient_reads_and_searches(
 
 
 def test_fhirclient_without_a_token_is_refused(
-    connect: Callable[[str | None], client.FHIRClient], org_a: Organization, admin_a: User
+    fhir_client: Callable[[str | None], client.FHIRClient], org_a: Organization, admin_a: User
 ) -> None:
     clinic = build_clinic(org_a, admin_a)
-    smart = connect(None)
+    smart = fhir_client(None)
     with pytest.raises(FHIRUnauthorizedException):
         Patient.read(str(clinic.patient.public_id), smart.server)

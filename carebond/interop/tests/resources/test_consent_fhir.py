@@ -27,10 +27,8 @@ BASE = "/fhir/R4/"
 
 
 @pytest.fixture
-def clinician(users_a: dict[str, User], api_for: Callable[[User], Client]) -> Client:
-    client = api_for(users_a[Role.CLINICIAN])
-    client.defaults["HTTP_ACCEPT"] = "application/fhir+json"
-    return client
+def clinician(users_a: dict[str, User], fhir_for: Callable[[User], Client]) -> Client:
+    return fhir_for(users_a[Role.CLINICIAN])
 
 
 def _consent(person: Person, channel: str, purpose: str, status: str, user: User) -> ConsentRecord:
