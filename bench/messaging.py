@@ -80,12 +80,13 @@ def prepare() -> tuple[Any, list[Any]]:
 def bare_loop(count: int, sms_base_url: str, smtp_port: int) -> float:
     """Messages per second sent straight to the servers by one loop (the floor)."""
     from django.core.mail import EmailMultiAlternatives, get_connection
-    from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
+    from carebond.messaging.channels.sms import http_client
     from carebond.testing.sms_provider import ACCOUNT_SID, AUTH_TOKEN
 
-    client = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=TwilioHttpClient(timeout=10))
+    # The same HTTP client as the worker's text channel.
+    client = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http_client(sms_base_url))
     client.api.base_url = sms_base_url
     connection = get_connection(
         "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=smtp_port

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -440,14 +441,16 @@ def mark_sent(taken: list[tuple[Message, str]]) -> list[Message]:
         return []
     now = clock.now()
     ids = [message.pk for message, _ in taken]
-    changed = Message.objects.filter(id__in=ids, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT,
-        sent_at=now,
-        status_reason="",
-        provider_id=Case(
+    provider_ids: Any = (
+        Value(taken[0][1][:100])  # one email at a time: no need for a CASE per row
+        if len(taken) == 1
+        else Case(
             *(When(pk=message.pk, then=Value(pid[:100])) for message, pid in taken),
             default=F("provider_id"),
-        ),
+        )
+    )
+    changed = Message.objects.filter(id__in=ids, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SENT, sent_at=now, status_reason="", provider_id=provider_ids
     )
     if changed == len(taken):
         ours = set(ids)

@@ -4,6 +4,7 @@ the tests start, can stand in for Twilio."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import requests
@@ -21,6 +22,20 @@ OPTED_OUT_CODES = frozenset({21610})
 PERMANENT_CODES = frozenset({21211, 21612, 21614, 21408, 21606})
 
 
+def http_client(base_url: str) -> TwilioHttpClient:
+    """The provider's HTTP client, with the environment's proxy and CA settings read once:
+    requests reads them again on every call otherwise (a tenth of a worker's time when it
+    sends at full speed)."""
+    client = TwilioHttpClient(timeout=10, proxy=requests.utils.get_environ_proxies(base_url))
+    session = client.session
+    if session is not None:
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+            "CURL_CA_BUNDLE", True
+        )
+        session.trust_env = False
+    return client
+
+
 class TwilioChannel:
     can_reconcile = True
 
@@ -32,12 +47,13 @@ class TwilioChannel:
                 transient=True,
                 code="not_configured",
             )
+        base_url = settings.TWILIO_BASE_URL.rstrip("/")
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN,
-            http_client=TwilioHttpClient(timeout=10),
+            http_client=http_client(base_url),
         )
-        self.client.api.base_url = settings.TWILIO_BASE_URL.rstrip("/")
+        self.client.api.base_url = base_url
 
     def send(self, message: Outgoing) -> str:
         options = {"to": message.to, "from_": message.sender, "body": message.text}
