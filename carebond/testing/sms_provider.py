@@ -49,6 +49,12 @@ def _sent_on_or_after(message: dict[str, str], after: str) -> bool:
 
 def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as the real provider's API: one connection per client, not per text.
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out as separate writes: without this, Nagle's algorithm holds
+        # the body for the client's delayed ACK (40 ms a text).
+        disable_nagle_algorithm = True
+
         def log_message(self, format: str, *args: Any) -> None:
             return
 
