@@ -3,6 +3,7 @@ leaves (exempt, with a reason); and a merge and its undo move every registered r
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
@@ -13,7 +14,7 @@ from django.test.utils import isolate_apps
 
 from carebond.accounts.models import User
 from carebond.core import clock
-from carebond.core.models import Organization
+from carebond.core.models import Location, Organization
 from carebond.core.registry import PersonRelation, person_link_exemptions, person_relations
 from carebond.interop.models import StoredResource
 from carebond.messaging.models import Conversation, Message, RevocationRequest, SecureNote
@@ -31,6 +32,13 @@ from carebond.people.models import (
     Relationship,
 )
 from carebond.people.tests.factories import make_patient, make_staff
+from carebond.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    ScheduleException,
+    ScheduleTemplate,
+    TypeProvider,
+)
 from carebond.touchpoints.models import Touchpoint
 from carebond.value_maps.models import Respondent
 from carebond.value_maps.tests.stored import make_study
@@ -104,6 +112,39 @@ def _study_respondent(person: Person, org: Organization, user: User) -> models.M
     study = make_study(org, user, title=f"Study of {person.pk}")
     return Respondent.objects.create(
         organization=org, study=study, label="P-1", person=person, created_at=clock.now()
+    )
+
+
+def _appointment(patient: Person, provider: Person, organization: Organization) -> models.Model:
+    """A booked visit, each at its own hour (one patient is never in two places at once)."""
+    location, _ = Location.objects.get_or_create(organization=organization, name="Merge clinic")
+    kind, _ = AppointmentType.objects.get_or_create(
+        organization=organization, key="visit", defaults={"name": "Visit", "duration_minutes": 30}
+    )
+    starts = clock.now() + timedelta(days=1, hours=Appointment.objects.count())
+    return Appointment.objects.create(
+        organization=organization,
+        patient=patient,
+        provider=provider,
+        location=location,
+        appointment_type=kind,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        duration_minutes=30,
+        time_zone="America/Chicago",
+        group_key=uuid.uuid4().hex,
+        booked_at=clock.now(),
+    )
+
+
+def _template(provider: Person, organization: Organization) -> models.Model:
+    location, _ = Location.objects.get_or_create(organization=organization, name="Merge clinic")
+    return ScheduleTemplate.objects.create(
+        organization=organization,
+        provider=provider,
+        location=location,
+        name="Week",
+        starts_on=clock.now().date(),
     )
 
 
@@ -221,6 +262,31 @@ ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
             body="Your result is fine.",
             created_at=clock.now(),
             expires_at=clock.now() + timedelta(days=14),
+        ),
+    ),
+    "scheduling.Appointment.patient": (
+        "patient",
+        lambda p, o, u: _appointment(p, make_staff(o, "Ines", f"Doc{p.pk}"), o),
+    ),
+    "scheduling.Appointment.provider": ("staff", lambda p, o, u: _appointment(_patient(o), p, o)),
+    "scheduling.ScheduleTemplate.provider": ("staff", lambda p, o, u: _template(p, o)),
+    "scheduling.ScheduleException.provider": (
+        "staff",
+        lambda p, o, u: ScheduleException.objects.create(
+            organization=o,
+            provider=p,
+            starts_at=clock.now(),
+            ends_at=clock.now() + timedelta(hours=1),
+            reason="Leave",
+        ),
+    ),
+    "scheduling.TypeProvider.provider": (
+        "staff",
+        lambda p, o, u: TypeProvider.objects.create(
+            appointment_type=AppointmentType.objects.create(
+                organization=o, key=f"type-{p.pk}", name="Type", duration_minutes=20
+            ),
+            provider=p,
         ),
     ),
     "interop.StoredResource.person": (

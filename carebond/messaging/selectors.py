@@ -252,3 +252,11 @@ def find_secure_note(public_id: UUID) -> SecureNote | None:
         .filter(public_id=public_id)
         .first()
     )
+
+
+def messages_with_key_prefix(organization_id: int, prefix: str) -> QuerySet[Message]:
+    """The messages another app queued under keys it made (``<prefix>:...``): an appointment's
+    reminders, to withdraw them when it is cancelled or moved."""
+    return Message.objects.filter(
+        organization_id=organization_id, idempotency_key__startswith=f"{prefix}:"
+    )

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "carebond.touchpoints",
     "carebond.messaging",
     "carebond.value_maps",
+    "carebond.scheduling",
     "carebond.interop",
     "carebond.demo",
 ]
@@ -249,6 +250,11 @@ MESSAGING_INBOUND_EMAIL_TOKEN = env_str("CAREBOND_INBOUND_EMAIL_TOKEN", "")
 MESSAGING_REPLY_DOMAIN = env_str("CAREBOND_REPLY_DOMAIN", "")
 # How often each worker looks for such messages.
 MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 60)
+
+# Scheduling: open times start on this grid (minutes past each block's start); appointment
+# reminders go this many hours before the visit (docs/scheduling.md).
+SCHEDULING_GRID_MINUTES = env_int("CAREBOND_SCHEDULING_GRID_MINUTES", 15)
+SCHEDULING_REMINDER_HOURS: tuple[int, ...] = (72, 24)
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).

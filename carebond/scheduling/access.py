@@ -1,0 +1,43 @@
+"""Who may book, move, cancel and run visits, and fetching an appointment within the user's
+organisation (a missing one and another organisation's look the same: 404).
+
+The analyst sees no appointment (each names a patient and why they come); the schedule's
+figures reach them through analytics. Overbooking a full time is for managers and
+administrators only, and is logged as such.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from carebond.core.access import one_or_not_found
+from carebond.core.errors import NotFound
+from carebond.core.permissions import PHI_ROLES, AccessPolicy, Role
+from carebond.scheduling.models import Appointment
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+# Booking, moving, cancelling and the visit's steps: everyone who works with patients.
+SCHEDULERS = AccessPolicy("schedulers", roles=PHI_ROLES - {Role.LIAISON})
+# Templates, exceptions and appointment types: how the practice's week is built.
+SCHEDULE_EDITORS = AccessPolicy("schedule_editors", roles=frozenset({Role.ADMIN, Role.MANAGER}))
+# Booking over a full time on purpose.
+OVERBOOKERS = AccessPolicy("overbookers", roles=frozenset({Role.ADMIN, Role.MANAGER}))
+
+
+def access_appointment(
+    user: User, public_id: UUID | str, *, for_update: bool = False
+) -> Appointment:
+    if not SCHEDULERS.allows(user.role):
+        raise NotFound("No such appointment.")
+    found = Appointment.objects.filter(organization_id=user.organization_id, public_id=public_id)
+    if for_update:
+        found = found.select_for_update(of=("self",))
+    return one_or_not_found(
+        found.select_related(
+            "organization", "patient", "provider", "location", "appointment_type", "room"
+        ),
+        "No such appointment.",
+    )

@@ -1,0 +1,320 @@
+"""Appointments and the schedules they are booked in.
+
+Open times are never stored: they are computed on demand from a provider's weekly template at a
+location, its exceptions and the appointments already booked (``availability.py``). What is
+stored is what was decided: templates, exceptions, appointment types and appointments.
+
+No double booking is the database's job, not only the code's: overlapping live appointments of
+one provider, room or patient are refused by a constraint (a range exclusion on PostgreSQL,
+triggers on SQLite; migration 0002), so two front-desk clerks pressing "Book" at once cannot
+both win.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from carebond.core.fields import EncryptedTextField
+from carebond.core.models import (
+    ImportedModel,
+    Location,
+    PublicIdModel,
+    TenantModel,
+    TimestampedModel,
+)
+from carebond.people.models import Person
+
+
+class VisitMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    TELEHEALTH = "telehealth", "Telehealth"
+
+
+class PatientRule(models.TextChoices):
+    """Who a type is for. New or established is decided by rule (seen by the same specialty
+    within three years), never asked of the patient."""
+
+    ANY = "any", "Any patient"
+    NEW = "new", "New patients"
+    ESTABLISHED = "established", "Established patients"
+
+
+class AppointmentType(PublicIdModel, TenantModel, TimestampedModel):
+    """A kind of visit and its booking rules."""
+
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    name_es = models.CharField(max_length=120, blank=True, help_text="shown to patients in Spanish")
+    duration_minutes = models.PositiveSmallIntegerField()
+    mode = models.CharField(max_length=10, choices=VisitMode.choices, default=VisitMode.IN_PERSON)
+    patients = models.CharField(max_length=11, choices=PatientRule.choices, default=PatientRule.ANY)
+    specialty = models.CharField(
+        max_length=100, blank=True, help_text="new or established is judged within it"
+    )
+    referral_required = models.BooleanField(default=False)
+    # More than one: a group visit; patients booked at the same start share it, up to this many.
+    capacity = models.PositiveSmallIntegerField(default=1)
+    providers = models.ManyToManyField(Person, through="TypeProvider", related_name="+", blank=True)
+    # Booking rules (staff may override any of them with a reason).
+    min_notice_minutes = models.PositiveIntegerField(default=0)
+    not_same_day = models.BooleanField(default=False)
+    max_days_ahead = models.PositiveSmallIntegerField(default=180)
+    cancel_notice_hours = models.PositiveSmallIntegerField(default=24)
+    max_per_patient = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="future appointments of this type a patient may hold"
+    )
+    online = models.BooleanField(default=False, help_text="patients may book it themselves")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="appointment_type_key"),
+            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="type_duration_5"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="type_capacity_1"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+
+class TypeProvider(models.Model):
+    """A provider who offers a type (no one named: every provider may)."""
+
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.CASCADE)
+    provider = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment_type", "provider"], name="type_provider_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} offers {self.appointment_type_id}"
+
+
+class Room(TenantModel):
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_name_per_location")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (previewed, not in use)"
+    APPLIED = "applied", "Applied"
+
+
+class ScheduleTemplate(PublicIdModel, TenantModel, TimestampedModel):
+    """A provider's recurring week at one location, from a day (until a day, or open-ended).
+    Previewed as a draft before it is applied; applying it checks the appointments already
+    booked against it."""
+
+    provider = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=120)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=8, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT
+    )
+
+    class Meta:
+        ordering = ["starts_on"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BlockKind(models.TextChoices):
+    OPEN = "open", "Open for booking"
+    HOLD = "hold", "Held for same-day visits"
+    BREAK = "break", "Break"
+
+
+class TemplateBlock(TenantModel):
+    """A typed block of one weekday in a template: open for some visit types (none named: every
+    type the provider offers), held for same-day visits until a set time, or a break."""
+
+    template = models.ForeignKey(ScheduleTemplate, on_delete=models.CASCADE, related_name="blocks")
+    weekday = models.PositiveSmallIntegerField(help_text="0 Monday ... 6 Sunday")
+    starts = models.TimeField()
+    ends = models.TimeField()
+    kind = models.CharField(max_length=5, choices=BlockKind.choices, default=BlockKind.OPEN)
+    appointment_types = models.ManyToManyField(AppointmentType, related_name="+", blank=True)
+    # A hold opens to every type at this time on the day itself.
+    released_at = models.TimeField(null=True, blank=True)
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="kept free after each visit in this block"
+    )
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="block_weekday"),
+            models.CheckConstraint(condition=Q(ends__gt=models.F("starts")), name="block_order"),
+        ]
+
+
+class ScheduleException(PublicIdModel, TenantModel):
+    """Time a provider (or, with no provider, a whole location) is away: leave, a holiday, a
+    meeting. Open times skip it; appointments already booked in it go on a reschedule list."""
+
+    provider = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="exception_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(provider__isnull=False) | Q(location__isnull=False),
+                name="exception_whose",
+            ),
+        ]
+
+
+class AppointmentStatus(models.TextChoices):
+    """FHIR Appointment.status. Roomed and seen are steps of a visit, not statuses."""
+
+    PENDING = "pending", "Held (being confirmed)"
+    BOOKED = "booked", "Booked"
+    ARRIVED = "arrived", "Arrived"
+    CHECKED_IN = "checked-in", "Checked in"
+    FULFILLED = "fulfilled", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NOSHOW = "noshow", "No-show"
+    ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+
+# The statuses that occupy time: the database refuses two of them overlapping.
+LIVE_STATUSES = (
+    AppointmentStatus.PENDING,
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.ARRIVED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.FULFILLED,
+)
+
+
+class CancelledBy(models.TextChoices):
+    PATIENT = "patient", "The patient"
+    PROVIDER = "provider", "The provider"
+    CLINIC = "clinic", "The clinic"
+
+
+class BookedVia(models.TextChoices):
+    STAFF = "staff", "Staff"
+    ONLINE = "online", "Online (the patient)"
+    API = "api", "API"
+    IMPORT = "import", "FHIR import"
+
+
+class AppointmentSeries(PublicIdModel, TenantModel):
+    """A recurring series: every occurrence was checked for conflicts when it was booked."""
+
+    every_days = models.PositiveSmallIntegerField()
+    occurrences = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+
+
+class Appointment(PublicIdModel, TenantModel, ImportedModel):
+    """A visit booked for a patient with a provider, at a place, for a time. It keeps its
+    duration and time zone as booked, whatever later happens to the type or the location."""
+
+    patient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
+    provider = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    time_zone = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    # Two live appointments may overlap for a provider or room only when they share this key:
+    # the seats of one group visit ("<type>:<start>"). A one-to-one visit's key is its own id.
+    group_key = models.CharField(max_length=80)
+    seat = models.PositiveSmallIntegerField(default=1)
+    # Overbooked on purpose (a permission-only, logged action): outside the provider's and the
+    # room's constraint, never the patient's.
+    overbooked = models.BooleanField(default=False)
+    series = models.ForeignKey(
+        AppointmentSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    booked_via = models.CharField(max_length=6, choices=BookedVia.choices, default=BookedVia.STAFF)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    booked_at = models.DateTimeField()
+    # A rule staff chose to override (short notice, a full day...), and why.
+    override_reason = models.CharField(max_length=300, blank=True)
+    reason = EncryptedTextField(blank=True, help_text="why the patient comes (PHI)")
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    # A patient's cancellation within the type's notice (adherence counts these apart).
+    late_cancellation = models.BooleanField(default=False)
+    # The visit's steps: arrived (or checked in), roomed, seen, completed.
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    roomed_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    telehealth_token = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["organization", "provider", "starts_at"]),
+            models.Index(fields=["organization", "location", "starts_at"]),
+            models.Index(fields=["patient", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_order"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "group_key", "seat"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="appointment_one_per_seat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type_id} at {self.starts_at:%Y-%m-%d %H:%M}"
