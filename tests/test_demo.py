@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ import time_machine
 from django.test import Client
 
 from carebond.accounts.models import User
+from carebond.core import clock
 from carebond.demo.builder import build_demo
 from carebond.interop.models import ImportRun, StoredResource
 from carebond.messaging.models import (
@@ -22,6 +23,7 @@ from carebond.messaging.models import (
     SecureNote,
 )
 from carebond.people.models import Person
+from carebond.scheduling.models import Appointment
 from carebond.touchpoints.models import Touchpoint
 
 
@@ -80,6 +82,7 @@ def test_building_the_demo_twice_changes_nothing() -> None:
         StoredResource.objects.count(),
         Message.objects.count(),
         SecureNote.objects.count(),
+        Appointment.objects.count(),
     )
 
     second = build_demo(seed=42)
@@ -92,6 +95,7 @@ def test_building_the_demo_twice_changes_nothing() -> None:
         StoredResource.objects.count(),
         Message.objects.count(),
         SecureNote.objects.count(),
+        Appointment.objects.count(),
     ) == counts
 
 
@@ -111,13 +115,38 @@ def test_the_demo_inbox_has_texts_to_answer_a_stop_spanish_and_triage() -> None:
     confirmations = Message.objects.filter(template_key="opt_out_confirmation")
     assert confirmations.filter(conversation=stop.conversation).count() == 1
     assert RevocationRequest.objects.filter(status="pending").count() == 1
-    reminders = Message.objects.filter(template_key="appointment_reminder")
+    # the messaging section's own reminders (the schedule's follow their appointments)
+    reminders = Message.objects.filter(template_key="appointment_reminder").exclude(
+        idempotency_key__startswith="appointment:"
+    )
     assert reminders.count() == 4
     for reminder in reminders:  # on their way, or held back with the reason why
         assert reminder.status == MessageStatus.QUEUED or reminder.status_reason
 
 
 CHICAGO = ZoneInfo("America/Chicago")
+
+
+@pytest.mark.django_db
+def test_the_demo_schedule_has_a_past_a_today_and_two_weeks_booked_with_reminders() -> None:
+    demo = build_demo(seed=42)
+    visits = Appointment.objects.filter(organization=demo.organization)
+    statuses = set(visits.values_list("status", flat=True))
+    assert {"fulfilled", "noshow", "cancelled", "booked"} <= statuses
+    now = clock.now()
+    ahead = visits.filter(starts_at__gt=now + timedelta(days=1), status="booked")
+    assert ahead.count() >= 20
+    # booked through the real action: each has its reminders waiting (or held, with why)
+    for visit in ahead[:5]:
+        reminders = Message.objects.filter(
+            idempotency_key__startswith=f"appointment:{visit.public_id}"
+        )
+        assert reminders.exists()
+    # the class is a group visit with several seats taken at one time
+    assert (
+        visits.filter(appointment_type__capacity__gt=1).values("starts_at").distinct().count() == 1
+    )
+    assert visits.filter(appointment_type__capacity__gt=1).count() >= 2
 
 
 # Built late on a Saturday night (quiet hours, the office closed) and on a weekday morning.

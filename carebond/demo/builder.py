@@ -24,6 +24,7 @@ from carebond.core.permissions import Role
 from carebond.demo.fhir import build_fhir_feed
 from carebond.demo.messaging import build_messaging
 from carebond.demo.people import DemoPeople, build_people
+from carebond.demo.scheduling import build_scheduling
 from carebond.demo.value_maps import build_value_maps
 
 SIZES = ("small", "medium", "large")
@@ -129,6 +130,13 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         rng=random.Random(f"{seed}-messaging"),
         people=result.people,
         users=users,
+    )
+    build_scheduling(
+        organization,
+        rng=random.Random(f"{seed}-scheduling"),
+        people=result.people,
+        users=users,
+        location=locations["Riverbend Main Clinic"],
     )
 
     # A second tenant shows that nothing crosses organisations.

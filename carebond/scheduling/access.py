@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 SCHEDULERS = AccessPolicy("schedulers", roles=PHI_ROLES - {Role.LIAISON})
 # Templates, exceptions and appointment types: how the practice's week is built.
 SCHEDULE_EDITORS = AccessPolicy("schedule_editors", roles=frozenset({Role.ADMIN, Role.MANAGER}))
+# Today's schedule is the front desk's home (and the managers'); a clinician's is their patients.
+DESK = AccessPolicy("schedule_desk", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.FRONT_DESK}))
+CLINICIANS = AccessPolicy("schedule_clinicians", roles=frozenset({Role.CLINICIAN}))
 # Booking over a full time on purpose.
 OVERBOOKERS = AccessPolicy("overbookers", roles=frozenset({Role.ADMIN, Role.MANAGER}))
 

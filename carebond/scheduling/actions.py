@@ -73,7 +73,8 @@ def _when(moment: datetime, location: Location) -> str:
     return f"{local:%a %d %b %H:%M}"
 
 
-def _what(appointment: Appointment) -> str:
+def describe(appointment: Appointment) -> str:
+    """ "Follow-up, Mon 02 Mar 09:00" in the location's time zone."""
     return (
         f"{appointment.appointment_type.name}, {_when(appointment.starts_at, appointment.location)}"
     )
@@ -338,7 +339,7 @@ def do_book_appointment(
                 appointment,
                 action="appointment.overbooked" if overbook else "appointment.booked",
                 acting_user=acting_user,
-                summary=f"Booked: {_what(appointment)}",
+                summary=f"Booked: {describe(appointment)}",
                 by_patient=via == BookedVia.ONLINE,
                 channel="web" if via == BookedVia.ONLINE else "in_person",
             )
@@ -525,7 +526,7 @@ def do_cancel_appointment(
         appointment,
         action="appointment.cancelled",
         acting_user=acting_user,
-        summary=f"Cancelled by {CancelledBy(cancelled_by).label.lower()}: {_what(appointment)}",
+        summary=f"Cancelled by {CancelledBy(cancelled_by).label.lower()}: {describe(appointment)}",
         by_patient=cancelled_by == CancelledBy.PATIENT,
         changed_fields=["status", "cancelled_by", "cancel_reason"],
     )
@@ -607,4 +608,116 @@ def do_reschedule_appointment(
         if conflict_in(error) is None:
             raise
         raise _taken(provider, appointment.location, appointment_type, starts_at) from None
+    return appointment
+
+
+# --- the visit's steps -----------------------------------------------------------------------
+
+# Each step of a visit: the statuses it may follow, the status it sets (if any), the moment it
+# notes, and how the timeline says it.
+_STEPS: dict[str, tuple[tuple[str, ...], str | None, str, str]] = {
+    "arrive": (
+        (AppointmentStatus.BOOKED,),
+        AppointmentStatus.ARRIVED,
+        "arrived_at",
+        "Arrived",
+    ),
+    "room": (
+        (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN),
+        None,
+        "roomed_at",
+        "Taken to a room",
+    ),
+    "see": (
+        (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN),
+        None,
+        "seen_at",
+        "Seen by the provider",
+    ),
+    "complete": (
+        (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN),
+        AppointmentStatus.FULFILLED,
+        "completed_at",
+        "Visit completed",
+    ),
+}
+STEP_NAMES = tuple(_STEPS)
+# A visit not arrived this long after its start may be marked a no-show.
+NOSHOW_GRACE = timedelta(minutes=15)
+
+
+def check_visit_step(
+    appointment: Appointment, *, step: str, acting_user: User | None
+) -> Appointment:
+    """Move a visit on: arrived (at the desk or a kiosk), roomed, seen, completed. Steps are
+    taken in order and each once; the moments give waiting-room time and visit length.
+    Audit: appointment.<step>."""
+    if step not in _STEPS:
+        raise InvalidInput(f"Unknown step {step[:40]!r}.", field="step")
+    allowed, _, moment, _ = _STEPS[step]
+    if appointment.status not in allowed:
+        raise RuleViolation(
+            f"This visit is {appointment.get_status_display().lower()}: it cannot be marked "
+            f"{_STEPS[step][3].lower()} now.",
+            code="wrong_step",
+        )
+    if getattr(appointment, moment) is not None:
+        raise RuleViolation(f"{_STEPS[step][3]} is already noted.", code="step_done")
+    return do_visit_step(appointment, step=step, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_visit_step(appointment: Appointment, *, step: str, acting_user: User | None) -> Appointment:
+    allowed, status, moment, words = _STEPS[step]
+    now = clock.now()
+    change: dict[str, object] = {moment: now}
+    if status is not None:
+        change["status"] = status
+    if step == "complete" and appointment.seen_at is None:
+        change["seen_at"] = now
+    changed = Appointment.objects.filter(
+        pk=appointment.pk, status__in=allowed, **{f"{moment}__isnull": True}
+    ).update(**change)
+    if not changed:
+        raise RuleViolation("This visit was changed a moment ago: look again.", code="stale")
+    appointment.refresh_from_db()
+    _record(
+        appointment,
+        action=f"appointment.{step}",
+        acting_user=acting_user,
+        summary=f"{words}: {describe(appointment)}",
+        by_patient=step == "arrive" and acting_user is None,
+        changed_fields=list(change),
+    )
+    return appointment
+
+
+def check_mark_noshow(appointment: Appointment, *, acting_user: User | None) -> Appointment:
+    """A booked visit whose patient never came, once the grace period after its start has
+    passed. Audit: appointment.noshow."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise RuleViolation("Only a booked visit can be a no-show.", code="not_booked")
+    if clock.now() < appointment.starts_at + NOSHOW_GRACE:
+        minutes = int(NOSHOW_GRACE.total_seconds() // 60)
+        raise RuleViolation(
+            f"A visit is a no-show {minutes} minutes after its start, not before.", code="too_early"
+        )
+    return do_mark_noshow(appointment, acting_user=acting_user)
+
+
+@transaction.atomic
+def do_mark_noshow(appointment: Appointment, *, acting_user: User | None) -> Appointment:
+    changed = Appointment.objects.filter(pk=appointment.pk, status=AppointmentStatus.BOOKED).update(
+        status=AppointmentStatus.NOSHOW
+    )
+    if not changed:
+        raise RuleViolation("This visit was changed a moment ago: look again.", code="stale")
+    appointment.refresh_from_db()
+    _record(
+        appointment,
+        action="appointment.noshow",
+        acting_user=acting_user,
+        summary=f"Did not come: {describe(appointment)}",
+        changed_fields=["status"],
+    )
     return appointment

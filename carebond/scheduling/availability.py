@@ -258,10 +258,12 @@ def first_available(
     now: datetime,
     days: int = 90,
     count: int = 5,
+    from_day: date | None = None,
 ) -> list[OpenTime]:
-    """The first open times across providers, searched a fortnight at a time so that a full
-    calendar costs a few queries per fortnight, not one per day."""
-    today = now.astimezone(location_zone(location)).date()
+    """The first open times across providers from a day on (today by default), searched a
+    fortnight at a time so that a full calendar costs a few queries per fortnight, not one per
+    day. The booking rules count from ``now``."""
+    today = max(now.astimezone(location_zone(location)).date(), from_day or date.min)
     found: list[OpenTime] = []
     window = 14
     for offset in range(0, days, window):

@@ -1,15 +1,21 @@
-"""What the scheduling app adds to core's registry: the person links a merge moves
+"""What the scheduling app adds to core's registry: the Schedule page, the home panels (today's
+schedule at the desk, today's patients for a clinician), the person links a merge moves
 (a patient's appointments follow the surviving record; so do a provider's appointments,
 templates, exceptions and the types they offer)."""
 
 from __future__ import annotations
 
 from carebond.core.registry import (
+    HomePanel,
+    NavEntry,
     PersonLinkExemption,
     PersonRelation,
     exempt_person_link,
+    register_home_panel,
+    register_navigation,
     register_person_relation,
 )
+from carebond.scheduling.access import CLINICIANS, DESK, SCHEDULERS
 from carebond.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -17,9 +23,31 @@ from carebond.scheduling.models import (
     ScheduleTemplate,
     TypeProvider,
 )
+from carebond.scheduling.panels import todays_patients_panel, todays_schedule_panel
 
 
 def register() -> None:
+    register_navigation(NavEntry("Schedule", "scheduling:day", SCHEDULERS, order=15))
+    register_home_panel(
+        HomePanel(
+            key="scheduling.today",
+            title="Today's schedule",
+            template="scheduling/panels/today.html",
+            policy=DESK,
+            context=todays_schedule_panel,
+            order=1,
+        )
+    )
+    register_home_panel(
+        HomePanel(
+            key="scheduling.my_patients",
+            title="Today's patients",
+            template="scheduling/panels/my_patients.html",
+            policy=CLINICIANS,
+            context=todays_patients_panel,
+            order=1,
+        )
+    )
     register_person_relation(PersonRelation(Appointment, "patient"))
     register_person_relation(PersonRelation(Appointment, "provider"))
     register_person_relation(PersonRelation(ScheduleTemplate, "provider"))

@@ -318,3 +318,18 @@ class Appointment(PublicIdModel, TenantModel, ImportedModel):
 
     def __str__(self) -> str:
         return f"{self.appointment_type_id} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def waited(self) -> timedelta | None:
+        """Time in the waiting room: from arriving to being roomed (or seen, or now)."""
+        if self.arrived_at is None:
+            return None
+        until = self.roomed_at or self.seen_at or self.completed_at
+        return (until - self.arrived_at) if until else None
+
+    @property
+    def visit_length(self) -> timedelta | None:
+        """From being seen to the visit's end."""
+        if self.seen_at is None or self.completed_at is None:
+            return None
+        return self.completed_at - self.seen_at

@@ -3,8 +3,11 @@ each names a patient and why they come, so it is audited), and open times for st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
@@ -12,8 +15,20 @@ from carebond.core.errors import NotFound
 from carebond.core.models import Location
 from carebond.people.models import Person
 from carebond.scheduling.access import SCHEDULERS
-from carebond.scheduling.availability import OpenTime, location_zone, open_times
-from carebond.scheduling.models import Appointment, AppointmentType
+from carebond.scheduling.availability import (
+    OpenTime,
+    first_available,
+    location_zone,
+    open_times,
+)
+from carebond.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    ScheduleTemplate,
+    TemplateStatus,
+)
+from carebond.touchpoints.models import Touchpoint
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -73,3 +88,265 @@ def list_open_times(
         now=clock.now(),
         apply_rules=not past_the_rules,
     )
+
+
+def list_first_available(
+    *,
+    user: User,
+    location: Location,
+    appointment_type: AppointmentType,
+    providers: list[Person],
+    from_day: date,
+    count: int = 8,
+) -> list[OpenTime]:
+    """The first open times across providers from a day on, within the booking rules."""
+    if not SCHEDULERS.allows(user.role) or location.organization_id != user.organization_id:
+        raise NotFound("No such location.")
+    return first_available(
+        location=location,
+        providers=providers,
+        appointment_type=appointment_type,
+        now=clock.now(),
+        count=count,
+        from_day=from_day,
+    )
+
+
+@dataclass(frozen=True)
+class BookableTime:
+    """An open time as the booking page offers it, in the location's time zone."""
+
+    starts_at: str  # ISO 8601 with its offset, posted back as is
+    label: str
+    provider_public_id: str
+    provider_name: str
+
+
+def bookable_times(times: list[OpenTime], providers: list[Person]) -> list[BookableTime]:
+    by_id = {p.pk: p for p in providers}
+    return [
+        BookableTime(
+            starts_at=t.starts_at.isoformat(),
+            label=f"{t.starts_at:%a %d %b %H:%M}",
+            provider_public_id=str(by_id[t.provider_id].public_id),
+            provider_name=by_id[t.provider_id].display_name,
+        )
+        for t in times
+        if t.provider_id in by_id
+    ]
+
+
+def list_locations(*, user: User) -> list[Location]:
+    return list(Location.objects.filter(organization_id=user.organization_id).order_by("name"))
+
+
+def list_appointment_types(*, user: User) -> list[AppointmentType]:
+    return list(
+        AppointmentType.objects.filter(organization_id=user.organization_id, active=True).order_by(
+            "name"
+        )
+    )
+
+
+def list_providers(*, user: User, location: Location | None = None) -> list[Person]:
+    """The providers with an applied week (at the location, when one is given)."""
+    templates = ScheduleTemplate.objects.filter(
+        organization_id=user.organization_id, status=TemplateStatus.APPLIED
+    )
+    if location is not None:
+        templates = templates.filter(location=location)
+    ids = set(templates.values_list("provider_id", flat=True))
+    return sorted(
+        Person.objects.filter(pk__in=ids, organization_id=user.organization_id),
+        key=lambda p: (p.family_name, p.given_name),
+    )
+
+
+def get_location(*, user: User, public_id: UUID | str | None) -> Location:
+    """The location asked for, or the organisation's first; 404 for another organisation's."""
+    found = Location.objects.filter(organization_id=user.organization_id).order_by("name")
+    if public_id:
+        found = found.filter(public_id=public_id)
+    location = found.first()
+    if location is None:
+        raise NotFound("No such location.")
+    return location
+
+
+def get_appointment_type(*, user: User, public_id: UUID | str) -> AppointmentType:
+    found = AppointmentType.objects.filter(
+        organization_id=user.organization_id, public_id=public_id
+    )
+    type_ = found.first()
+    if type_ is None:
+        raise NotFound("No such visit type.")
+    return type_
+
+
+def local_today(location: Location) -> date:
+    return clock.now().astimezone(location_zone(location)).date()
+
+
+# The buttons of a visit's next steps, in order.
+STEP_LABELS = {"arrive": "Arrived", "room": "Roomed", "see": "Seen", "complete": "Completed"}
+
+
+@dataclass
+class VisitRow:
+    """One visit as the day's schedule shows it: what can be pressed next, and the wait."""
+
+    appointment: Appointment
+    starts: str  # "09:30" in the location's time zone
+    next_steps: list[tuple[str, str]]
+    waited_minutes: int | None
+    can_cancel: bool
+
+
+def visit_row(appointment: Appointment) -> VisitRow:
+    status = appointment.status
+    steps: list[str] = []
+    if status == AppointmentStatus.BOOKED:
+        steps = ["arrive"]
+    elif status in (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN):
+        steps = [
+            step
+            for step, moment in (("room", "roomed_at"), ("see", "seen_at"), ("complete", ""))
+            if not moment or getattr(appointment, moment) is None
+        ]
+    waited = appointment.waited
+    if waited is None and appointment.arrived_at is not None and not appointment.completed_at:
+        waited = clock.now() - appointment.arrived_at  # still waiting
+    return VisitRow(
+        appointment=appointment,
+        starts=f"{appointment.starts_at.astimezone(location_zone(appointment.location)):%H:%M}",
+        next_steps=[(step, STEP_LABELS[step]) for step in steps],
+        waited_minutes=int(waited.total_seconds() // 60) if waited is not None else None,
+        can_cancel=status == AppointmentStatus.BOOKED,
+    )
+
+
+@dataclass
+class ProviderDay:
+    provider: Person
+    visits: list[VisitRow]
+
+
+def list_day_by_provider(*, user: User, location: Location, day: date) -> list[ProviderDay]:
+    """The day at a location, one column per provider (those with a week there, and any other
+    with a visit that day), each in time order."""
+    appointments = list_day_appointments(user=user, location=location, day=day)
+    providers = {p.pk: p for p in list_providers(user=user, location=location)}
+    for appointment in appointments:
+        providers.setdefault(appointment.provider_id, appointment.provider)
+    return [
+        ProviderDay(provider, [visit_row(a) for a in appointments if a.provider_id == provider.pk])
+        for provider in sorted(providers.values(), key=lambda p: (p.family_name, p.given_name))
+    ]
+
+
+@dataclass
+class TodaysSchedule:
+    location: Location
+    counts: list[tuple[str, int]]
+    waiting: list[VisitRow]
+    next_up: list[VisitRow]
+
+
+def todays_schedule(*, user: User) -> TodaysSchedule | None:
+    """Today at the first location (by name) that has visits today: None when none has."""
+    if not SCHEDULERS.allows(user.role):
+        return None
+    for location in list_locations(user=user):
+        today = local_today(location)
+        first, last = _day_bounds(location, today)
+        if not Appointment.objects.filter(
+            location=location, starts_at__gte=first, starts_at__lt=last
+        ).exists():
+            continue
+        rows = [
+            visit_row(a) for a in list_day_appointments(user=user, location=location, day=today)
+        ]
+        counts: dict[str, int] = {}
+        for row in rows:
+            label = row.appointment.get_status_display()
+            counts[label] = counts.get(label, 0) + 1
+        now = clock.now()
+        return TodaysSchedule(
+            location=location,
+            counts=sorted(counts.items()),
+            waiting=[
+                r
+                for r in rows
+                if r.appointment.status in (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN)
+            ],
+            next_up=[
+                r
+                for r in rows
+                if r.appointment.status == AppointmentStatus.BOOKED
+                and r.appointment.starts_at >= now - timedelta(minutes=15)
+            ][:5],
+        )
+    return None
+
+
+@dataclass
+class TodaysPatient:
+    row: VisitRow
+    language: str
+    alerts: list[str]
+    last_touchpoints: list[str]
+
+
+def list_todays_patients(*, user: User, provider: Person) -> list[TodaysPatient]:
+    """A provider's visits today (any location), in time order, with what to remember about
+    each patient: preferred name and language, alerts, the last few touchpoints. Audited as
+    one read of the day's list."""
+    if not SCHEDULERS.allows(user.role):
+        return []
+    zone = ZoneInfo(user.organization.time_zone)
+    start = datetime.combine(clock.now().astimezone(zone).date(), time.min, tzinfo=zone)
+    visits = list(
+        Appointment.objects.filter(
+            organization_id=user.organization_id,
+            provider=provider,
+            starts_at__gte=start,
+            starts_at__lt=start + timedelta(days=1),
+        )
+        .exclude(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.ENTERED_IN_ERROR))
+        .select_related("patient", "location", "appointment_type")
+        .order_by("starts_at")
+    )
+    if not visits:
+        return []
+    record_access(
+        actor=user, target=None, action="appointment.list", organization=user.organization
+    )
+    recent: dict[int, list[str]] = {}
+    for touchpoint in Touchpoint.objects.filter(
+        person_id__in=[v.patient_id for v in visits]
+    ).order_by("-occurred_at")[: 20 * len(visits)]:
+        found = recent.setdefault(touchpoint.person_id, [])
+        if len(found) < 3:
+            found.append(f"{touchpoint.occurred_at:%d %b}: {touchpoint.get_kind_display()}")
+    return [
+        TodaysPatient(
+            row=visit_row(v),
+            language=v.patient.preferred_language,
+            alerts=_needs(v.patient),
+            last_touchpoints=recent.get(v.patient_id, []),
+        )
+        for v in visits
+    ]
+
+
+def _needs(patient: Person) -> list[str]:
+    """The accessibility needs the person page shows as alerts."""
+    return [
+        words
+        for flag, words in (
+            (patient.interpreter_needed, "Interpreter needed"),
+            (patient.large_print, "Large print"),
+            (patient.mobility_assistance, "Mobility assistance"),
+        )
+        if flag
+    ]

@@ -22,10 +22,17 @@ from carebond.scheduling.actions import (
     SlotTaken,
     check_book_appointment,
     check_cancel_appointment,
+    check_mark_noshow,
     check_reschedule_appointment,
+    check_visit_step,
     do_book_appointment,
 )
-from carebond.scheduling.models import Appointment, AppointmentStatus, AppointmentType
+from carebond.scheduling.models import (
+    LIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+)
 from carebond.scheduling.tests.conftest import CHICAGO, Clinic, at
 from carebond.testing.concurrency import at_once
 from carebond.touchpoints.models import Touchpoint
@@ -337,3 +344,51 @@ def test_twenty_people_booking_the_same_time_at_once_one_wins(clinic: Clinic) ->
     live = Appointment.objects.filter(provider=clinic.doctor, status=AppointmentStatus.BOOKED)
     assert live.count() == 1
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_visit_moves_through_its_steps_and_the_moments_give_the_wait(
+    clinic: Clinic, users_a: dict[str, User], monday: Any
+) -> None:
+    appointment = book(clinic, at(MONDAY, 9))
+    desk = users_a[Role.FRONT_DESK]
+    # the patient arrives at 08:55, is roomed at 09:10, seen at 09:15, done at 09:35
+    for minute, step in (
+        ((8, 55), "arrive"),
+        ((9, 10), "room"),
+        ((9, 15), "see"),
+        ((9, 35), "complete"),
+    ):
+        monday.move_to(at(MONDAY, *minute))
+        appointment = check_visit_step(appointment, step=step, acting_user=desk)
+    assert appointment.status == AppointmentStatus.FULFILLED
+    assert appointment.waited == timedelta(minutes=15)
+    assert appointment.visit_length == timedelta(minutes=20)
+    assert [e.action for e in AuditEvent.objects.filter(action__startswith="appointment.")] == [
+        "appointment.booked",
+        "appointment.arrive",
+        "appointment.room",
+        "appointment.see",
+        "appointment.complete",
+    ]
+    # a step twice, or out of order, is refused with the reason
+    with pytest.raises(RuleViolation):
+        check_visit_step(appointment, step="arrive", acting_user=desk)
+    with pytest.raises(InvalidInput):
+        check_visit_step(appointment, step="teleport", acting_user=desk)
+
+
+def test_a_no_show_only_after_the_grace_period(
+    clinic: Clinic, users_a: dict[str, User], monday: Any
+) -> None:
+    appointment = book(clinic, at(MONDAY, 9))
+    desk = users_a[Role.FRONT_DESK]
+    monday.move_to(at(MONDAY, 9, 10))
+    with pytest.raises(RuleViolation) as refused:
+        check_mark_noshow(appointment, acting_user=desk)
+    assert "15 minutes" in refused.value.message
+    monday.move_to(at(MONDAY, 9, 16))
+    check_mark_noshow(appointment, acting_user=desk)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.NOSHOW
+    # and the time no longer counts as taken by a live visit
+    assert not Appointment.objects.filter(status__in=LIVE_STATUSES).exists()

@@ -1,0 +1,336 @@
+"""The demo's schedule: visit types, a standard week for Dr Raman, Grace Owusu and Dr Bell at
+the main clinic (a same-day hold in the afternoon, a lunch break), three weeks of past visits
+(completed, no-shows, cancellations), today's visits as the front desk would see them (done,
+in the waiting room, still to come) and two weeks booked ahead through the booking action, with
+their reminders in the outbox."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from carebond.accounts.models import User
+from carebond.core import clock
+from carebond.core.errors import CareBondError
+from carebond.core.models import Location, Organization
+from carebond.demo.people import DemoPeople
+from carebond.people.models import Person
+from carebond.scheduling.actions import check_book_appointment
+from carebond.scheduling.availability import first_available
+from carebond.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    BlockKind,
+    CancelledBy,
+    PatientRule,
+    ScheduleTemplate,
+    TemplateBlock,
+    TemplateStatus,
+    TypeProvider,
+    VisitMode,
+)
+
+# (key, name, Spanish name, minutes, mode, patients, capacity)
+TYPES = (
+    (
+        "follow-up",
+        "Follow-up visit",
+        "Consulta de seguimiento",
+        20,
+        VisitMode.IN_PERSON,
+        PatientRule.ANY,
+        1,
+    ),
+    (
+        "new-patient",
+        "New patient visit",
+        "Primera consulta",
+        40,
+        VisitMode.IN_PERSON,
+        PatientRule.NEW,
+        1,
+    ),
+    (
+        "physical",
+        "Annual physical",
+        "Examen físico anual",
+        40,
+        VisitMode.IN_PERSON,
+        PatientRule.ANY,
+        1,
+    ),
+    (
+        "telehealth",
+        "Telehealth follow-up",
+        "Seguimiento por video",
+        20,
+        VisitMode.TELEHEALTH,
+        PatientRule.ANY,
+        1,
+    ),
+    (
+        "diabetes-class",
+        "Diabetes self-management class",
+        "Clase de manejo de la diabetes",
+        60,
+        VisitMode.IN_PERSON,
+        PatientRule.ANY,
+        8,
+    ),
+)
+PROVIDERS = ("Raman", "Owusu", "Bell")
+CANCEL_REASONS = ("Feeling better", "Work conflict", "Childcare", "Transport fell through")
+
+
+def build_scheduling(
+    organization: Organization,
+    *,
+    rng: random.Random,
+    people: DemoPeople,
+    users: dict[str, User],
+    location: Location,
+) -> None:
+    if AppointmentType.objects.filter(organization=organization).exists():
+        return  # built already: the demo is built once per database
+    types = {
+        key: AppointmentType.objects.create(
+            organization=organization,
+            key=key,
+            name=name,
+            name_es=name_es,
+            duration_minutes=minutes,
+            mode=mode,
+            patients=patients,
+            capacity=capacity,
+            specialty="Family Medicine",
+            min_notice_minutes=60,
+            online=mode == VisitMode.IN_PERSON and capacity == 1,
+        )
+        for key, name, name_es, minutes, mode, patients, capacity in TYPES
+    }
+    providers = [p for p in people.staff if p.family_name in PROVIDERS]
+    zone = ZoneInfo(location.time_zone or organization.time_zone)
+    today = clock.now().astimezone(zone).date()
+    for provider in providers:
+        _standard_week(provider, location, starts_on=today - timedelta(days=60))
+        TypeProvider.objects.create(appointment_type=types["diabetes-class"], provider=provider)
+    patients = [p for p in people.patients if p.status == "active"]
+    rng.shuffle(patients)
+    _past_visits(organization, rng, location, providers, types, patients[:60], today, zone)
+    _today(organization, rng, location, providers, types, patients[60:75], today, zone)
+    _ahead(rng, location, providers, types, patients[75:105], users)
+
+
+def _standard_week(provider: Person, location: Location, *, starts_on: date) -> None:
+    template = ScheduleTemplate.objects.create(
+        organization_id=provider.organization_id,
+        provider=provider,
+        location=location,
+        name="Standard week",
+        starts_on=starts_on,
+        status=TemplateStatus.APPLIED,
+    )
+    blocks = (
+        [(weekday, time(8, 30), time(12), BlockKind.OPEN, None) for weekday in range(5)]
+        + [(weekday, time(12), time(13), BlockKind.BREAK, None) for weekday in range(5)]
+        + [(weekday, time(13), time(16), BlockKind.OPEN, None) for weekday in range(5)]
+        + [(weekday, time(16), time(17), BlockKind.HOLD, time(12)) for weekday in range(5)]
+        + [(5, time(9), time(12), BlockKind.OPEN, None)]
+    )  # Saturday mornings
+    for weekday, starts, ends, kind, released in blocks:
+        TemplateBlock.objects.create(
+            organization_id=provider.organization_id,
+            template=template,
+            weekday=weekday,
+            starts=starts,
+            ends=ends,
+            kind=kind,
+            released_at=released,
+        )
+
+
+def _visit(
+    organization: Organization,
+    *,
+    patient: Person,
+    provider: Person,
+    location: Location,
+    kind: AppointmentType,
+    starts_at: datetime,
+    status: str,
+    zone: ZoneInfo,
+) -> Appointment:
+    """A visit of the past or of this morning, written as it stands now (the booking path
+    refuses times that have passed)."""
+    return Appointment.objects.create(
+        organization=organization,
+        patient=patient,
+        provider=provider,
+        location=location,
+        appointment_type=kind,
+        starts_at=starts_at,
+        ends_at=starts_at + kind.duration,
+        duration_minutes=kind.duration_minutes,
+        time_zone=str(zone),
+        status=status,
+        group_key=f"demo-{patient.pk}-{starts_at:%Y%m%d%H%M}",
+        booked_at=starts_at - timedelta(days=10),
+    )
+
+
+def _past_visits(
+    organization: Organization,
+    rng: random.Random,
+    location: Location,
+    providers: list[Person],
+    types: dict[str, AppointmentType],
+    patients: list[Person],
+    today: date,
+    zone: ZoneInfo,
+) -> None:
+    """Three weeks of weekdays: mostly completed, some no-shows and cancellations."""
+    for n, patient in enumerate(patients):
+        day = today - timedelta(days=1 + n % 21)
+        if day.weekday() >= 5:
+            day -= timedelta(days=day.weekday() - 4)
+        provider = providers[n % len(providers)]
+        starts = datetime.combine(day, time(8, 30), tzinfo=zone) + timedelta(minutes=20 * (n % 9))
+        roll = rng.random()
+        status = (
+            AppointmentStatus.NOSHOW
+            if roll < 0.12
+            else AppointmentStatus.CANCELLED
+            if roll < 0.22
+            else AppointmentStatus.FULFILLED
+        )
+        visit = _visit(
+            organization,
+            patient=patient,
+            provider=provider,
+            location=location,
+            kind=types["follow-up" if n % 4 else "physical"],
+            starts_at=starts,
+            status=status,
+            zone=zone,
+        )
+        if status == AppointmentStatus.FULFILLED:
+            arrived = starts - timedelta(minutes=rng.randint(0, 10))
+            roomed = starts + timedelta(minutes=rng.randint(2, 25))
+            visit.arrived_at, visit.roomed_at = arrived, roomed
+            visit.seen_at = roomed + timedelta(minutes=rng.randint(1, 8))
+            visit.completed_at = visit.seen_at + timedelta(minutes=rng.randint(10, 25))
+        elif status == AppointmentStatus.CANCELLED:
+            visit.cancelled_by = rng.choice(
+                [CancelledBy.PATIENT, CancelledBy.PATIENT, CancelledBy.PROVIDER]
+            )
+            visit.cancel_reason = rng.choice(CANCEL_REASONS)
+            visit.cancelled_at = starts - timedelta(hours=rng.choice([2, 30, 72]))
+            visit.late_cancellation = (
+                visit.cancelled_by == CancelledBy.PATIENT
+                and starts - visit.cancelled_at < timedelta(hours=24)
+            )
+        visit.save()
+
+
+def _today(
+    organization: Organization,
+    rng: random.Random,
+    location: Location,
+    providers: list[Person],
+    types: dict[str, AppointmentType],
+    patients: list[Person],
+    today: date,
+    zone: ZoneInfo,
+) -> None:
+    """Today as the desk sees it: visits before now are done, the last few are in the waiting
+    room or being seen, the rest are still to come."""
+    now = clock.now()
+    for n, patient in enumerate(patients):
+        provider = providers[n % len(providers)]
+        starts = datetime.combine(today, time(8, 30), tzinfo=zone) + timedelta(
+            minutes=40 * (n // len(providers))
+        )
+        if starts < now - timedelta(minutes=60):
+            status = AppointmentStatus.FULFILLED
+        elif starts < now + timedelta(minutes=20):
+            status = AppointmentStatus.ARRIVED
+        else:
+            status = AppointmentStatus.BOOKED
+        visit = _visit(
+            organization,
+            patient=patient,
+            provider=provider,
+            location=location,
+            kind=types["follow-up"],
+            starts_at=starts,
+            status=status,
+            zone=zone,
+        )
+        if status != AppointmentStatus.BOOKED:
+            visit.arrived_at = min(now, starts - timedelta(minutes=rng.randint(0, 12)))
+            if status == AppointmentStatus.FULFILLED or rng.random() < 0.5:
+                visit.roomed_at = min(now, visit.arrived_at + timedelta(minutes=rng.randint(5, 20)))
+            if status == AppointmentStatus.FULFILLED:
+                visit.seen_at = visit.roomed_at
+                visit.completed_at = (visit.roomed_at or now) + timedelta(
+                    minutes=rng.randint(12, 25)
+                )
+            visit.save()
+
+
+def _ahead(
+    rng: random.Random,
+    location: Location,
+    providers: list[Person],
+    types: dict[str, AppointmentType],
+    patients: list[Person],
+    users: dict[str, User],
+) -> None:
+    """The next two weeks, booked by the front desk through the real booking action (the
+    schedule, the rules, the constraint, the reminders)."""
+    desk = users.get("frontdesk")
+    now = clock.now()
+    for n, patient in enumerate(patients):
+        kind = types["telehealth" if n % 5 == 0 else "follow-up"]
+        found = first_available(
+            location=location,
+            providers=[providers[n % len(providers)]],
+            appointment_type=kind,
+            now=now + timedelta(days=1 + n % 13, hours=rng.randint(0, 6)),
+            count=1,
+        )
+        if not found:
+            continue
+        try:
+            check_book_appointment(
+                patient,
+                provider=providers[n % len(providers)],
+                location=location,
+                appointment_type=kind,
+                starts_at=found[0].starts_at,
+                acting_user=desk,
+            )
+        except CareBondError:
+            continue  # a rule the demo's random pick broke: the next patient
+    # And the diabetes class next week, half full.
+    first_class = first_available(
+        location=location,
+        providers=providers[:1],
+        appointment_type=types["diabetes-class"],
+        now=now + timedelta(days=7),
+        count=1,
+    )
+    for patient in patients[:4] if first_class else []:
+        try:
+            check_book_appointment(
+                patient,
+                provider=providers[0],
+                location=location,
+                appointment_type=types["diabetes-class"],
+                starts_at=first_class[0].starts_at,
+                acting_user=desk,
+            )
+        except CareBondError:
+            continue

@@ -1,0 +1,32 @@
+"""The scheduling app's home panels: today's schedule for the front desk (and managers), and
+today's patients for a clinician, with what to remember about each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from carebond.people.selectors import get_staff_person
+from carebond.scheduling.selectors import list_todays_patients, todays_schedule
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+def todays_schedule_panel(user: User) -> Mapping[str, Any] | None:
+    """How today stands at the first location with visits: counts by status and who is next."""
+    today = todays_schedule(user=user)
+    if today is None:
+        return None
+    return {"today": today}
+
+
+def todays_patients_panel(user: User) -> Mapping[str, Any] | None:
+    """The clinician's own visits today, with preferred name, language and alerts."""
+    provider = get_staff_person(user=user)
+    if provider is None:
+        return None
+    rows = list_todays_patients(user=user, provider=provider)
+    if not rows:
+        return None
+    return {"rows": rows}

@@ -1,0 +1,176 @@
+"""The schedule in a browser: the front desk finds a patient and books an open time; on the
+day's schedule it moves a visit through arrived, roomed, seen and completed, cancels one with a
+reason and marks a no-show; each press is checked against what was stored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from carebond.core import clock
+from carebond.core.models import Location, Organization
+from carebond.core.permissions import Role
+from carebond.messaging.actions import ensure_built_in_templates
+from carebond.people.models import Person
+from carebond.people.tests.factories import make_patient, make_staff
+from carebond.scheduling.actions import check_book_appointment
+from carebond.scheduling.models import Appointment, AppointmentStatus, AppointmentType
+from carebond.scheduling.tests.conftest import weekly_template
+from carebond.testing.fixtures import make_organization, make_user
+from tests.browser.accessibility import axe_violations, horizontal_overflow
+from tests.browser.conftest import open_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _next_monday() -> date:
+    today = clock.now().astimezone(CHICAGO).date()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def _clinic() -> tuple[Organization, Location, Person, AppointmentType, Person]:
+    organization = make_organization("alder", "Alder Family Practice")
+    location = Location.objects.create(
+        organization=organization, name="Main clinic", time_zone="America/Chicago"
+    )
+    ensure_built_in_templates(organization)
+    doctor = make_staff(organization, "Priya", "Raman")
+    weekly_template(doctor, location, starts_on=clock.now().date() - timedelta(days=7))
+    follow_up = AppointmentType.objects.create(
+        organization=organization, key="follow-up", name="Follow-up", duration_minutes=30
+    )
+    patient = make_patient(organization, "Rosa", "Diaz", phone="+13125550123")
+    return organization, location, doctor, follow_up, patient
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_front_desk_books_an_open_time_for_a_patient(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, _location, doctor, _follow_up, patient = _clinic()
+    monday = _next_monday()
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        "/schedule/book/",
+    )
+    # find the patient
+    page.get_by_role("textbox", name="Find the patient").fill("Diaz")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_test_id("patients-found").get_by_role("link", name="Rosa Diaz").click()
+    # the type, the provider and the day
+    page.get_by_label("Visit type").select_option(label="Follow-up")
+    page.get_by_label("Provider").select_option(label="Priya Raman")
+    page.get_by_label("Day").fill(monday.isoformat())
+    page.get_by_role("button", name="Show open times").click()
+    times = page.get_by_test_id("open-times")
+    expect(times.get_by_role("button").first).to_contain_text("09:00 with Priya Raman")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # pressing a time books it, and the day's schedule shows it
+    times.get_by_role("button", name="09:30 with Priya Raman").click()
+    expect(page.get_by_role("status")).to_contain_text("Booked: Rosa Diaz")
+    appointment = Appointment.objects.get(patient=patient)
+    assert appointment.starts_at == datetime.combine(monday, time(9, 30), tzinfo=CHICAGO)
+    assert (appointment.provider, appointment.status) == (doctor, AppointmentStatus.BOOKED)
+    expect(page.get_by_test_id(f"visit-{appointment.public_id}")).to_contain_text("09:30")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_desk_moves_a_visit_through_its_steps_cancels_one_and_marks_a_no_show(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, location, doctor, follow_up, patient = _clinic()
+    monday = _next_monday()
+    other = make_patient(organization, "Luis", "Mora")
+
+    def booked(person: Person, hour: int) -> Appointment:
+        return check_book_appointment(
+            person,
+            provider=doctor,
+            location=location,
+            appointment_type=follow_up,
+            starts_at=datetime.combine(monday, time(hour), tzinfo=CHICAGO),
+            acting_user=None,
+        )
+
+    visit, cancelled = booked(patient, 9), booked(other, 10)
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/schedule/?location={location.public_id}&day={monday.isoformat()}",
+    )
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    row = page.get_by_test_id(f"visit-{visit.public_id}")
+    for button, moment in (
+        ("Arrived", "arrived_at"),
+        ("Roomed", "roomed_at"),
+        ("Seen", "seen_at"),
+        ("Completed", "completed_at"),
+    ):
+        row.get_by_role("button", name=f"{button}: Rosa Diaz").click()
+        expect(page.get_by_role("status")).to_contain_text(f"Rosa Diaz: {button.lower()}")
+        visit.refresh_from_db()
+        assert getattr(visit, moment) is not None
+    assert visit.status == AppointmentStatus.FULFILLED
+    # a no-show before the visit has begun is refused with the reason, nothing changed
+    page.get_by_test_id(f"visit-{cancelled.public_id}").get_by_role(
+        "button", name="No-show: Luis Mora"
+    ).click()
+    expect(page.get_by_role("status")).to_contain_text("15 minutes after its start")
+    cancelled.refresh_from_db()
+    assert cancelled.status == AppointmentStatus.BOOKED
+    # cancel with who and why
+    row = page.get_by_test_id(f"visit-{cancelled.public_id}")
+    row.get_by_text("Cancel").first.click()
+    row.get_by_label("Who cancelled").select_option(label="The patient")
+    row.get_by_label("Reason").fill("Car trouble")
+    row.get_by_role("button", name="Cancel the visit").click()
+    expect(page.get_by_role("status")).to_contain_text("Luis Mora: visit cancelled")
+    cancelled.refresh_from_db()
+    assert (cancelled.status, cancelled.cancelled_by, cancelled.cancel_reason) == (
+        AppointmentStatus.CANCELLED,
+        "patient",
+        "Car trouble",
+    )
+
+
+def test_a_visit_that_started_a_while_ago_is_marked_a_no_show(
+    page: Page, live_server: object
+) -> None:
+    organization, location, doctor, follow_up, patient = _clinic()
+    starts = clock.now() - timedelta(hours=1)
+    visit = Appointment.objects.create(
+        organization=organization,
+        patient=patient,
+        provider=doctor,
+        location=location,
+        appointment_type=follow_up,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        duration_minutes=30,
+        time_zone="America/Chicago",
+        group_key="late",
+        booked_at=starts,
+    )
+    day = starts.astimezone(CHICAGO).date()
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/schedule/?location={location.public_id}&day={day.isoformat()}",
+    )
+    page.get_by_role("button", name="No-show: Rosa Diaz").click()
+    expect(page.get_by_role("status")).to_contain_text("Rosa Diaz: marked as a no-show")
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.NOSHOW
