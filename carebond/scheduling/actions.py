@@ -106,10 +106,7 @@ def check_book_appointment(
         raise RuleViolation(broken[0], code="booking_rule")
     _check_new_or_established(patient, appointment_type, now=now)
     if not overbook and not _in_schedule(provider, location, appointment_type, starts_at, now):
-        raise SlotTaken(
-            f"{_when(starts_at, location)} is not an open time in this provider's schedule.",
-            alternatives=_next_times(provider, location, appointment_type, starts_at, now),
-        )
+        raise _not_open(provider, location, appointment_type, starts_at)
     return do_book_appointment(
         patient,
         provider=provider,
@@ -286,14 +283,26 @@ def _next_times(
 
 
 def _taken(
-    provider: Person, location: Location, appointment_type: AppointmentType, starts_at: datetime
+    provider: Person,
+    location: Location,
+    appointment_type: AppointmentType,
+    starts_at: datetime,
+    *,
+    why: str = "This time was just taken.",
 ) -> SlotTaken:
+    """The refusal of a time, with the next open times (in words and as data)."""
     alternatives = _next_times(provider, location, appointment_type, starts_at, clock.now())
     offered = ", ".join(_when(t.starts_at, location) for t in alternatives)
     return SlotTaken(
-        "This time was just taken." + (f" Next open: {offered}." if offered else ""),
-        alternatives=alternatives,
+        why + (f" Next open: {offered}." if offered else ""), alternatives=alternatives
     )
+
+
+def _not_open(
+    provider: Person, location: Location, appointment_type: AppointmentType, starts_at: datetime
+) -> SlotTaken:
+    why = f"{_when(starts_at, location)} is not an open time in this provider's schedule."
+    return _taken(provider, location, appointment_type, starts_at, why=why)
 
 
 def do_book_appointment(
@@ -557,7 +566,7 @@ def check_reschedule_appointment(
     if broken and not override_reason:
         raise RuleViolation(broken[0], code="booking_rule")
     if not _in_schedule(provider, location, appointment_type, starts_at, now):
-        raise _taken(provider, location, appointment_type, starts_at)
+        raise _not_open(provider, location, appointment_type, starts_at)
     return do_reschedule_appointment(
         appointment,
         starts_at=starts_at,

@@ -13,7 +13,7 @@ from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.errors import NotFound
 from carebond.core.models import Location
-from carebond.people.models import Person
+from carebond.people.models import Person, PersonKind
 from carebond.scheduling.access import SCHEDULERS
 from carebond.scheduling.availability import (
     OpenTime,
@@ -350,3 +350,14 @@ def _needs(patient: Person) -> list[str]:
         )
         if flag
     ]
+
+
+def get_provider(*, user: User, public_id: UUID | str) -> Person:
+    """A staff member of the user's organisation (a missing one and another organisation's
+    look the same)."""
+    found = Person.objects.filter(
+        organization_id=user.organization_id, public_id=public_id, kind=PersonKind.STAFF
+    ).first()
+    if found is None:
+        raise NotFound("No such provider.")
+    return found

@@ -1,0 +1,81 @@
+"""Typed edges of the scheduling API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from carebond.core.schemas import CleanStr, InputSchema
+
+
+class AppointmentOut(Schema):
+    id: UUID
+    patient_id: UUID
+    provider_id: UUID
+    location_id: UUID
+    appointment_type: str = Field(description="The visit type's key.")
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    time_zone: str
+    status: str = Field(description="FHIR Appointment.status.")
+    overbooked: bool
+    booked_via: str
+    cancelled_by: str
+    cancel_reason: str
+    late_cancellation: bool
+    arrived_at: datetime | None
+    roomed_at: datetime | None
+    seen_at: datetime | None
+    completed_at: datetime | None
+
+
+class DayQuery(Schema):
+    location: UUID
+    day: date
+
+
+class OpenTimesQuery(Schema):
+    location: UUID
+    appointment_type: UUID
+    provider: UUID | None = Field(
+        default=None, description="None: first available across providers."
+    )
+    day: date = Field(
+        description="The day (one provider), or the first day searched (first available)."
+    )
+
+
+class OpenTimeOut(Schema):
+    provider_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    seats_left: int
+
+
+class BookingIn(InputSchema):
+    patient: UUID
+    provider: UUID
+    location: UUID
+    appointment_type: UUID
+    starts_at: datetime = Field(description="ISO 8601 with its offset, on a whole minute.")
+    override_reason: Annotated[CleanStr, Field(max_length=300)] = ""
+    overbook: bool = False
+
+
+class RescheduleIn(InputSchema):
+    starts_at: datetime
+    provider: UUID | None = None
+    override_reason: Annotated[CleanStr, Field(max_length=300)] = ""
+
+
+class CancelIn(InputSchema):
+    cancelled_by: Literal["patient", "provider", "clinic"]
+    reason: Annotated[CleanStr, Field(min_length=1, max_length=300)]
+
+
+class StepIn(InputSchema):
+    step: Literal["arrive", "room", "see", "complete", "noshow"]
