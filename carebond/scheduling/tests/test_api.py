@@ -149,9 +149,7 @@ def test_the_analyst_and_another_organisation_get_nothing(
     assert Appointment.objects.get(public_id=booked["id"]).status == AppointmentStatus.BOOKED
 
 
-def test_an_unknown_location_or_patient_is_a_422_at_its_field(
-    clinic: Clinic, desk: Client
-) -> None:
+def test_an_unknown_location_or_patient_is_a_422_at_its_field(clinic: Clinic, desk: Client) -> None:
     response = desk.get(
         f"{API}/appointments",
         {"location": "00000000-0000-4000-8000-000000000000", "day": "2026-03-02"},
