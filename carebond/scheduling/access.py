@@ -26,6 +26,10 @@ SCHEDULE_EDITORS = AccessPolicy("schedule_editors", roles=frozenset({Role.ADMIN,
 # Today's schedule is the front desk's home (and the managers'); a clinician's is their patients.
 DESK = AccessPolicy("schedule_desk", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.FRONT_DESK}))
 CLINICIANS = AccessPolicy("schedule_clinicians", roles=frozenset({Role.CLINICIAN}))
+# Adherence figures: aggregates that name no patient, so the analyst too.
+ADHERENCE_READERS = AccessPolicy(
+    "adherence_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST})
+)
 # Booking over a full time on purpose.
 OVERBOOKERS = AccessPolicy("overbookers", roles=frozenset({Role.ADMIN, Role.MANAGER}))
 

@@ -14,9 +14,11 @@ from carebond.accounts.auth import acting_user, policy_auth
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.people.access import access_person
 from carebond.scheduling import actions
-from carebond.scheduling.access import SCHEDULERS, access_appointment
+from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
 from carebond.scheduling.models import Appointment
 from carebond.scheduling.schemas import (
+    AdherenceOut,
+    AdherenceQuery,
     AppointmentOut,
     BookingIn,
     CancelIn,
@@ -30,6 +32,7 @@ from carebond.scheduling.selectors import (
     get_appointment_type,
     get_location,
     get_provider,
+    list_adherence,
     list_day_appointments,
     list_first_available,
     list_open_times,
@@ -217,3 +220,30 @@ def step(request: HttpRequest, appointment_id: UUID, payload: StepIn) -> Appoint
     if payload.step == "noshow":
         return appointment_out(actions.check_mark_noshow(found, acting_user=user))
     return appointment_out(actions.check_visit_step(found, step=payload.step, acting_user=user))
+
+
+@router.get(
+    "/adherence",
+    response=list[AdherenceOut],
+    auth=policy_auth(ADHERENCE_READERS),
+    summary="Show, no-show and late-cancel rates, lead and waiting times per provider, "
+    "location or visit type (figures only)",
+)
+def adherence(request: HttpRequest, query: Query[AdherenceQuery]) -> list[AdherenceOut]:
+    found = list_adherence(user=acting_user(request), group_by=query.group_by, days=query.days)
+    return [
+        AdherenceOut(
+            group=row.group,
+            visits=row.visits,
+            completed=row.completed,
+            no_shows=row.no_shows,
+            late_cancellations=row.late_cancellations,
+            cancellations=row.cancellations,
+            show_rate=row.show_rate,
+            no_show_rate=row.no_show_rate,
+            late_cancel_rate=row.late_cancel_rate,
+            lead_days=row.lead_days,
+            wait_minutes=row.wait_minutes,
+        )
+        for row in found
+    ]

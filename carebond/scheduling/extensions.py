@@ -15,7 +15,7 @@ from carebond.core.registry import (
     register_navigation,
     register_person_relation,
 )
-from carebond.scheduling.access import CLINICIANS, DESK, SCHEDULERS
+from carebond.scheduling.access import ADHERENCE_READERS, CLINICIANS, DESK, SCHEDULERS
 from carebond.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -28,6 +28,7 @@ from carebond.scheduling.panels import todays_patients_panel, todays_schedule_pa
 
 def register() -> None:
     register_navigation(NavEntry("Schedule", "scheduling:day", SCHEDULERS, order=15))
+    register_navigation(NavEntry("Adherence", "scheduling:adherence", ADHERENCE_READERS, order=60))
     register_home_panel(
         HomePanel(
             key="scheduling.today",

@@ -79,3 +79,22 @@ class CancelIn(InputSchema):
 
 class StepIn(InputSchema):
     step: Literal["arrive", "room", "see", "complete", "noshow"]
+
+
+class AdherenceQuery(Schema):
+    group_by: Literal["provider", "location", "appointment_type"] = "provider"
+    days: int = Field(default=90, description="The period: 30, 90 or 365 days.")
+
+
+class AdherenceOut(Schema):
+    group: str
+    visits: int
+    completed: int
+    no_shows: int
+    late_cancellations: int
+    cancellations: int
+    show_rate: float | None
+    no_show_rate: float | None
+    late_cancel_rate: float | None
+    lead_days: float | None = Field(description="Median days from booking to the visit.")
+    wait_minutes: float | None = Field(description="Median minutes from arriving to the room.")

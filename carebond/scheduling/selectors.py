@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
-from carebond.core.errors import NotFound
+from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.models import Location
 from carebond.people.models import Person, PersonKind
-from carebond.scheduling.access import SCHEDULERS
+from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS
+from carebond.scheduling.adherence import GROUPS, Adherence, adherence
 from carebond.scheduling.availability import (
     OpenTime,
     first_available,
@@ -361,3 +362,24 @@ def get_provider(*, user: User, public_id: UUID | str) -> Person:
     if found is None:
         raise NotFound("No such provider.")
     return found
+
+
+ADHERENCE_PERIODS = (30, 90, 365)
+
+
+def list_adherence(*, user: User, group_by: str, days: int) -> list[Adherence]:
+    """The last ``days`` days' adherence per provider, location or visit type (visits whose
+    start has passed). Figures only: no patient is named."""
+    if not ADHERENCE_READERS.allows(user.role):
+        raise NotFound("No such page.")
+    if group_by not in GROUPS:
+        raise InvalidInput(f"Group by one of: {', '.join(GROUPS)}.", field="group_by")
+    if days not in ADHERENCE_PERIODS:
+        raise InvalidInput(
+            f"Choose a period of {', '.join(str(d) for d in ADHERENCE_PERIODS)} days.",
+            field="days",
+        )
+    now = clock.now()
+    return adherence(
+        user.organization_id, group_by=group_by, since=now - timedelta(days=days), until=now
+    )

@@ -22,15 +22,17 @@ from carebond.core.permissions import page_policy
 from carebond.people.access import access_person
 from carebond.people.selectors import search_people
 from carebond.scheduling import actions
-from carebond.scheduling.access import SCHEDULERS, access_appointment
+from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
 from carebond.scheduling.availability import OpenTime, location_zone
 from carebond.scheduling.forms import BookForm, CancelForm, FindTimesForm, StepForm
 from carebond.scheduling.models import Appointment, AppointmentType
 from carebond.scheduling.selectors import (
+    ADHERENCE_PERIODS,
     STEP_LABELS,
     bookable_times,
     get_appointment_type,
     get_location,
+    list_adherence,
     list_appointment_types,
     list_day_by_provider,
     list_first_available,
@@ -263,3 +265,31 @@ def _book(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     messages.success(request, f"Booked: {patient.display_name}, {actions.describe(appointment)}.")
     return redirect(_day_url(appointment))
+
+
+GROUP_LABELS = {"provider": "Provider", "location": "Location", "appointment_type": "Visit type"}
+
+
+@page_policy(ADHERENCE_READERS)
+@require_GET
+def adherence(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    group_by = request.GET.get("group_by", "provider")
+    days = request.GET.get("days", "90")
+    try:
+        rows = list_adherence(user=user, group_by=group_by, days=int(days) if days.isdigit() else 0)
+    except InvalidInput as error:
+        messages.error(request, error.message)
+        return redirect("scheduling:adherence")
+    return render(
+        request,
+        "scheduling/adherence.html",
+        {
+            "rows": rows,
+            "group_by": group_by,
+            "group_label": GROUP_LABELS[group_by],
+            "groups": GROUP_LABELS.items(),
+            "days": int(days),
+            "periods": ADHERENCE_PERIODS,
+        },
+    )

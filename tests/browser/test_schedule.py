@@ -174,3 +174,40 @@ def test_a_visit_that_started_a_while_ago_is_marked_a_no_show(
     expect(page.get_by_role("status")).to_contain_text("Rosa Diaz: marked as a no-show")
     visit.refresh_from_db()
     assert visit.status == AppointmentStatus.NOSHOW
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_analyst_reads_adherence_by_visit_type(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, location, doctor, follow_up, _patient = _clinic()
+    starts = clock.now() - timedelta(days=3)
+    for n, status in enumerate(("fulfilled", "fulfilled", "fulfilled", "noshow")):
+        Appointment.objects.create(
+            organization=organization,
+            patient=make_patient(organization, f"Past{n}", "Visit"),
+            provider=doctor,
+            location=location,
+            appointment_type=follow_up,
+            starts_at=starts + timedelta(hours=n),
+            ends_at=starts + timedelta(hours=n, minutes=30),
+            duration_minutes=30,
+            time_zone="America/Chicago",
+            status=status,
+            group_key=f"p{n}",
+            booked_at=starts - timedelta(days=5),
+        )
+    open_as(
+        page, str(live_server), make_user(organization, Role.ANALYST, "ana"), "/schedule/adherence/"
+    )
+    page.get_by_label("Group by", exact=True).select_option(label="Visit type")
+    page.get_by_label("Period", exact=True).select_option(label="Last 30 days")
+    page.get_by_role("button", name="Show").click()
+    table = page.get_by_test_id("adherence")
+    expect(table).to_contain_text("Follow-up")
+    expect(table.get_by_role("row", name="Follow-up")).to_contain_text("75%")
+    assert "group_by=appointment_type" in page.url
+    assert "days=30" in page.url
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
