@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", include("carebond.touchpoints.urls")),
     path("value-maps/", include("carebond.value_maps.urls")),
     path("schedule/", include("carebond.scheduling.urls")),
+    path("visit/", include("carebond.scheduling.public_urls")),
     path("messaging/", include("carebond.messaging.urls")),
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),

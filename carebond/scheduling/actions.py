@@ -730,3 +730,16 @@ def do_mark_noshow(appointment: Appointment, *, acting_user: User | None) -> App
         changed_fields=["status"],
     )
     return appointment
+
+
+def do_open_join_page(appointment: Appointment) -> None:
+    """The patient opened their video visit's page (a read of their own visit, by its link).
+    Audit: appointment.join_page_opened."""
+    record_audit(
+        actor=None,
+        action="appointment.join_page_opened",
+        target=appointment,
+        organization=appointment.organization,
+        patient=appointment.patient,
+        actor_label="patient (join link)",
+    )

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
 from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.errors import InvalidInput, NotFound
@@ -23,6 +25,7 @@ from carebond.scheduling.availability import (
     open_times,
 )
 from carebond.scheduling.models import (
+    LIVE_STATUSES,
     Appointment,
     AppointmentStatus,
     AppointmentType,
@@ -201,6 +204,7 @@ class VisitRow:
     next_steps: list[tuple[str, str]]
     waited_minutes: int | None
     can_cancel: bool
+    video_url: str  # the telehealth room, for the provider ("" for a visit in person)
 
 
 def visit_row(appointment: Appointment) -> VisitRow:
@@ -223,6 +227,7 @@ def visit_row(appointment: Appointment) -> VisitRow:
         next_steps=[(step, STEP_LABELS[step]) for step in steps],
         waited_minutes=int(waited.total_seconds() // 60) if waited is not None else None,
         can_cancel=status == AppointmentStatus.BOOKED,
+        video_url=video_room_url(appointment) if status in LIVE_STATUSES else "",
     )
 
 
@@ -383,3 +388,41 @@ def list_adherence(*, user: User, group_by: str, days: int) -> list[Adherence]:
     return adherence(
         user.organization_id, group_by=group_by, since=now - timedelta(days=days), until=now
     )
+
+
+def video_room_url(appointment: Appointment) -> str:
+    """The visit's room on the video service: unguessable (the appointment's token)."""
+    base = settings.SCHEDULING_VIDEO_BASE_URL.rstrip("/")
+    if not appointment.telehealth_token or not base:
+        return ""
+    return f"{base}/carebond-{appointment.telehealth_token}"
+
+
+def find_telehealth_visit(token: str) -> Appointment | None:
+    """The telehealth visit a join link names (None for a link that names none)."""
+    if len(token) < 24 or len(token) > 64:
+        return None
+    return (
+        Appointment.objects.filter(telehealth_token=token)
+        .select_related("patient", "location", "organization", "appointment_type")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class JoinWindow:
+    state: str  # "early", "open" or "closed"
+    opens_at: datetime
+
+
+def join_window(appointment: Appointment) -> JoinWindow:
+    """Open from shortly before the visit until it is closed (completed, cancelled, missed)."""
+    opens_at = appointment.starts_at - timedelta(minutes=settings.SCHEDULING_JOIN_OPENS_MINUTES)
+    closed = appointment.status not in (
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.ARRIVED,
+        AppointmentStatus.CHECKED_IN,
+    )
+    if closed:
+        return JoinWindow("closed", opens_at)
+    return JoinWindow("open" if clock.now() >= opens_at else "early", opens_at)

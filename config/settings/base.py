@@ -255,6 +255,11 @@ MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 
 # reminders go this many hours before the visit (docs/scheduling.md).
 SCHEDULING_GRID_MINUTES = env_int("CAREBOND_SCHEDULING_GRID_MINUTES", 15)
 SCHEDULING_REMINDER_HOURS: tuple[int, ...] = (72, 24)
+# Telehealth rooms are <base>/carebond-<token> on this video service (a self-hosted Jitsi, say;
+# the public one for the demo and development only: production has no default).
+SCHEDULING_VIDEO_BASE_URL = env_str("CAREBOND_VIDEO_BASE_URL", "https://meet.jit.si")
+# The patient's join page opens this many minutes before the visit.
+SCHEDULING_JOIN_OPENS_MINUTES = 15
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).

@@ -7,6 +7,9 @@ DEBUG = False
 SECRET_KEY = env_str("CAREBOND_SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env_list("CAREBOND_ALLOWED_HOSTS")
 CAREBOND_DEMO = False  # demo shortcuts never apply in production
+# Video visits go to the practice's own video service (one it has a business associate
+# agreement with): none by default, so no visit is sent to a public one by accident.
+SCHEDULING_VIDEO_BASE_URL = env_str("CAREBOND_VIDEO_BASE_URL", "")
 FIELD_KEYS = env_list("CAREBOND_FIELD_KEYS")
 if not FIELD_KEYS:
     raise ConfigurationError("Set CAREBOND_FIELD_KEYS: free-text PHI is encrypted with them.")

@@ -1,0 +1,11 @@
+"""Patients' pages of the scheduling app, reached by links in their messages (no sign-in)."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from carebond.scheduling import join_views
+
+app_name = "visits"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<str:token>/", join_views.join, name="join"),
+]
