@@ -7,7 +7,7 @@ LOCK := requirements.lock
 PYTEST_WORKERS ?= 2
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir bench-messaging clean
+.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir bench-messaging bench-scheduling clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CareBond needs Python 3.11"'
@@ -73,7 +73,7 @@ BENCH_SEED ?= 1
 BENCH_ARGS = --people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) --seed $(BENCH_SEED)
 BENCH_SQLITE := $(CURDIR)/var/bench/bench.sqlite3
 
-bench: install-test system-deps bench-fhir bench-messaging
+bench: install-test system-deps bench-fhir bench-messaging bench-scheduling
 	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
 	CAREBOND_DATABASE_URL=sqlite:///$(BENCH_SQLITE) $(BIN)/python bench/suite.py $(BENCH_ARGS)
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/suite.py $(BENCH_ARGS)
@@ -102,4 +102,14 @@ BENCH_MESSAGES ?= 5000
 BENCH_DRAIN ?= 100000
 bench-messaging: install-test system-deps
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/messaging.py --messages $(BENCH_MESSAGES) --drain $(BENCH_DRAIN)
+	$(BIN)/python bench/report.py
+
+# Scheduling on both databases: first available across 30 providers over 90 days and a busy
+# day's schedule, with 3,000 appointments (about a minute per database). Alone: make bench-scheduling
+SCHEDULING_SQLITE := $(CURDIR)/var/bench/scheduling.sqlite3
+bench-scheduling: install-test system-deps
+	rm -f $(SCHEDULING_SQLITE) $(SCHEDULING_SQLITE)-wal $(SCHEDULING_SQLITE)-shm
+	mkdir -p $(CURDIR)/var/bench
+	CAREBOND_DATABASE_URL=sqlite:///$(SCHEDULING_SQLITE) $(BIN)/python bench/scheduling.py
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/scheduling.py
 	$(BIN)/python bench/report.py

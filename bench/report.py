@@ -241,6 +241,33 @@ def render_messaging(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def render_scheduling(results: dict[str, dict[str, Any]]) -> str:
+    """The scheduling section (bench/scheduling.py)."""
+    lines = [
+        "",
+        "## Scheduling (bench/scheduling.py, `make bench-scheduling`)",
+        "",
+        "Thirty providers with a standard week at one location and 3,000 appointments filling",
+        "their first days: the first five open times across all providers over 90 days (the",
+        "booking page's and the API's selector), and the busiest day's schedule, one column per",
+        "provider (the Schedule page's selector).",
+        "",
+        "| database | full days | first available p50 | p95 | target p95 | busy day p50 | p95 "
+        "| result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results.values():
+        first, day = r["first_available"], r["busy_day"]
+        verdict = "met" if all(r["met"].values()) else "MISSED"
+        lines.append(
+            f"| {r['database']} | {r['full_days']} | {_ms(first['p50_ms'])} "
+            f"| {_ms(first['p95_ms'])} | <= {_ms(r['targets']['first_available_p95_ms'])} "
+            f"| {_ms(day['p50_ms'])} | {_ms(day['p95_ms'])} | {verdict} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     results = {label: read_json(results_path(label)) for label in DATABASES}
     results = {label: r for label, r in results.items() if r}
@@ -251,10 +278,13 @@ def main() -> None:
     DOC.parent.mkdir(parents=True, exist_ok=True)
     messaging = {label: read_json(results_path(label, "-messaging")) for label in DATABASES}
     messaging = {label: r for label, r in messaging.items() if r}
+    scheduling = {label: read_json(results_path(label, "-scheduling")) for label in DATABASES}
+    scheduling = {label: r for label, r in scheduling.items() if r}
     DOC.write_text(
         render(results)
         + (render_fhir(fhir) if fhir else "")
         + (render_messaging(messaging) if messaging else "")
+        + (render_scheduling(scheduling) if scheduling else "")
     )
     print(f"Wrote {DOC.relative_to(ROOT)} ({', '.join(results)})")
 

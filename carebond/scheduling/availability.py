@@ -66,13 +66,18 @@ class _Calendar:
     away: dict[int | None, list[tuple[datetime, datetime]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    booked: dict[int, list[tuple[datetime, datetime, str]]] = field(
+    # By provider and local day (a visit crossing midnight is under both days).
+    booked: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = field(
         default_factory=lambda: defaultdict(list)
     )
 
 
 def _read(
-    location: Location, provider_ids: Sequence[int], first: datetime, last: datetime
+    location: Location,
+    provider_ids: Sequence[int],
+    first: datetime,
+    last: datetime,
+    zone: ZoneInfo,
 ) -> _Calendar:
     calendar = _Calendar()
     templates = ScheduleTemplate.objects.filter(
@@ -106,7 +111,12 @@ def _read(
         ends_at__gt=first,
     ).values_list("provider_id", "starts_at", "ends_at", "group_key")
     for provider_id, starts_at, ends_at, group_key in appointments:
-        calendar.booked[provider_id].append((starts_at, ends_at, group_key))
+        day = starts_at.astimezone(zone).date()
+        while True:
+            calendar.booked[(provider_id, day)].append((starts_at, ends_at, group_key))
+            day += timedelta(days=1)
+            if datetime.combine(day, time.min, tzinfo=zone) >= ends_at:
+                break
     return calendar
 
 
@@ -143,7 +153,7 @@ def open_times(
     provider_ids = [p.pk for p in providers]
     first = datetime.combine(first_day, time.min, tzinfo=zone)
     last = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
-    calendar = _read(location, provider_ids, first, last)
+    calendar = _read(location, provider_ids, first, last, zone)
     today = now.astimezone(zone).date()
     duration = appointment_type.duration
     grid = timedelta(minutes=settings.SCHEDULING_GRID_MINUTES)
@@ -218,14 +228,25 @@ def _starts_in_block(
     if block_start is None or block_end is None:
         return []
     buffer = timedelta(minutes=block.buffer_minutes)
-    away = calendar.away[provider_id] + calendar.away[None]
-    booked = calendar.booked[provider_id]
+    away = [
+        (a, b)
+        for a, b in calendar.away[provider_id] + calendar.away[None]
+        if a < block_end and block_start < b + buffer
+    ]
+    booked = sorted(
+        (a, b, key)
+        for a, b, key in calendar.booked[(provider_id, day)]
+        if a < block_end + buffer and block_start < b
+    )
     starts: list[OpenTime] = []
     start = block_start
+    passed = 0  # booked visits that end before the current start (they are in time order)
     while start + duration <= block_end:
         end = start + duration
+        while passed < len(booked) and booked[passed][1] <= start:
+            passed += 1
         if start >= earliest and not any(a < end + buffer and start < b for a, b in away):
-            seats = _seats_left(start, end + buffer, booked, appointment_type)
+            seats = _seats_left(start, end + buffer, booked[passed:], appointment_type)
             if seats > 0:
                 starts.append(OpenTime(provider_id, start, end, seats))
         start += grid
@@ -242,8 +263,10 @@ def _seats_left(
     capacity less the seats taken at exactly this start (any other overlap: none)."""
     group = group_key_for(appointment_type, start)
     taken = 0
-    for a, b, key in booked:
-        if a < end and start < b:
+    for a, b, key in booked:  # in time order, none ending before ``start``
+        if a >= end:
+            break
+        if start < b:
             if group is None or key != group:
                 return 0
             taken += 1
@@ -261,11 +284,11 @@ def first_available(
     from_day: date | None = None,
 ) -> list[OpenTime]:
     """The first open times across providers from a day on (today by default), searched a
-    fortnight at a time so that a full calendar costs a few queries per fortnight, not one per
-    day. The booking rules count from ``now``."""
+    week at a time so that a full calendar costs a few queries per week, not one per day. The
+    booking rules count from ``now``."""
     today = max(now.astimezone(location_zone(location)).date(), from_day or date.min)
     found: list[OpenTime] = []
-    window = 14
+    window = 7
     for offset in range(0, days, window):
         first = today + timedelta(days=offset)
         last = min(today + timedelta(days=days - 1), first + timedelta(days=window - 1))
@@ -276,6 +299,7 @@ def first_available(
             first_day=first,
             last_day=last,
             now=now,
+            limit=count - len(found),
         )
         if len(found) >= count:
             break

@@ -61,9 +61,9 @@ def list_day_appointments(
     if provider is not None:
         found = found.filter(provider=provider)
     appointments = list(
-        found.select_related("patient", "provider", "appointment_type", "room").order_by(
-            "starts_at", "provider_id"
-        )
+        found.select_related(
+            "patient", "provider", "appointment_type", "room", "location__organization"
+        ).order_by("starts_at", "provider_id")
     )
     record_access(
         actor=user, target=None, action="appointment.list", organization=user.organization
