@@ -83,7 +83,7 @@ class StepIn(InputSchema):
 
 class AdherenceQuery(Schema):
     group_by: Literal["provider", "location", "appointment_type"] = "provider"
-    days: int = Field(default=90, description="The period: 30, 90 or 365 days.")
+    days: int = Field(default=90, ge=30, le=365, description="The period: 30, 90 or 365 days.")
 
 
 class AdherenceOut(Schema):
