@@ -231,7 +231,7 @@ def _starts_in_block(
     away = [
         (a, b)
         for a, b in calendar.away[provider_id] + calendar.away[None]
-        if a < block_end and block_start < b + buffer
+        if a < block_end + buffer and block_start < b
     ]
     booked = sorted(
         (a, b, key)

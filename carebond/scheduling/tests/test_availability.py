@@ -177,3 +177,22 @@ def test_first_available_looks_across_providers(clinic: Clinic) -> None:
     )
     assert [t.provider_id for t in found] == [clinic.nurse.pk] * 3
     assert found[0].starts_at == at(MONDAY, 9)
+
+
+def test_a_buffer_keeps_a_visit_clear_of_leave_that_starts_just_after_the_block(
+    clinic: Clinic,
+) -> None:
+    # a 10-minute buffer after each afternoon visit, and leave from 17:05
+    TemplateBlock.objects.filter(template__provider=clinic.doctor, starts=time(13)).update(
+        buffer_minutes=10
+    )
+    ScheduleException.objects.create(
+        organization=clinic.organization,
+        provider=clinic.doctor,
+        starts_at=at(MONDAY, 17, 5),
+        ends_at=at(MONDAY, 18),
+        reason="Meeting",
+    )
+    found = starts(clinic, clinic.follow_up, MONDAY)
+    # 16:30-17:00 would need its buffer until 17:10, into the meeting
+    assert found[-1] == "16:15"
