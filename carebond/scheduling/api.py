@@ -29,6 +29,7 @@ from carebond.scheduling.schemas import (
     StepIn,
 )
 from carebond.scheduling.selectors import (
+    get_appointment,
     get_appointment_type,
     get_location,
     get_provider,
@@ -94,10 +95,10 @@ def day(request: HttpRequest, query: Query[DayQuery]) -> list[AppointmentOut]:
     "/appointments/{appointment_id}",
     response=AppointmentOut,
     auth=AUTH,
-    summary="One appointment",
+    summary="One appointment (audited read)",
 )
 def appointment(request: HttpRequest, appointment_id: UUID) -> AppointmentOut:
-    return appointment_out(access_appointment(acting_user(request), appointment_id))
+    return appointment_out(get_appointment(user=acting_user(request), public_id=appointment_id))
 
 
 @router.get(

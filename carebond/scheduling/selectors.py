@@ -16,7 +16,7 @@ from carebond.core import clock
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.models import Location
 from carebond.people.models import Person, PersonKind
-from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS
+from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
 from carebond.scheduling.adherence import GROUPS, Adherence, adherence
 from carebond.scheduling.availability import (
     OpenTime,
@@ -426,3 +426,12 @@ def join_window(appointment: Appointment) -> JoinWindow:
     if closed:
         return JoinWindow("closed", opens_at)
     return JoinWindow("open" if clock.now() >= opens_at else "early", opens_at)
+
+
+def get_appointment(*, user: User, public_id: UUID | str) -> Appointment:
+    """One appointment (it names a patient and why they come). Audited: appointment.read."""
+    appointment = access_appointment(user, public_id)
+    record_access(
+        actor=user, target=appointment, patient=appointment.patient, action="appointment.read"
+    )
+    return appointment

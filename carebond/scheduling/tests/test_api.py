@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
 from carebond.core.permissions import Role
 from carebond.people.tests.factories import make_patient
 from carebond.scheduling.models import Appointment, AppointmentStatus
@@ -65,6 +66,10 @@ def test_a_client_finds_an_open_time_and_books_it(clinic: Clinic, desk: Client) 
         f"{API}/appointments", {"location": str(clinic.location.public_id), "day": "2026-03-02"}
     ).json()
     assert [a["id"] for a in listed] == [body["id"]]
+    # and reading it alone is an audited read naming the patient
+    assert desk.get(f"{API}/appointments/{body['id']}").json()["id"] == body["id"]
+    read = AuditEvent.objects.get(action="appointment.read")
+    assert read.patient_id == str(clinic.patient.public_id)
 
 
 def test_a_taken_time_is_a_409_with_the_next_times(clinic: Clinic, desk: Client) -> None:
