@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
+from carebond.core.dates import RECORD_DATES
 from carebond.core.errors import InvalidInput, PermissionDenied, RuleViolation
 from carebond.core.models import Location
 from carebond.messaging.actions import cancel_queued_messages, check_queue_message
@@ -146,6 +147,7 @@ def _check_parties(
 def _check_start(starts_at: datetime, now: datetime) -> datetime:
     if starts_at.tzinfo is None:
         raise InvalidInput("The time needs its time zone.", field="starts_at")
+    RECORD_DATES.check(starts_at, field="starts_at")  # before any arithmetic on it
     if starts_at.second or starts_at.microsecond:
         raise InvalidInput("Appointments start on a whole minute.", field="starts_at")
     if starts_at <= now:

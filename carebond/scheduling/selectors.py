@@ -13,6 +13,7 @@ from django.conf import settings
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
+from carebond.core.dates import RECORD_DATES
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.models import Location
 from carebond.people.models import Person, PersonKind
@@ -51,6 +52,7 @@ def list_day_appointments(
     included, in time order. Audited: appointment.list (one event for the day's list)."""
     if not SCHEDULERS.allows(user.role) or location.organization_id != user.organization_id:
         raise NotFound("No such location.")
+    RECORD_DATES.check(day, field="day")
     first, last = _day_bounds(location, day)
     found = Appointment.objects.filter(
         organization_id=user.organization_id,
@@ -83,6 +85,7 @@ def list_open_times(
     """A day's open times for staff; ``past_the_rules`` shows what an override could book."""
     if not SCHEDULERS.allows(user.role) or location.organization_id != user.organization_id:
         raise NotFound("No such location.")
+    RECORD_DATES.check(day, field="day")
     return open_times(
         location=location,
         providers=providers,
@@ -106,6 +109,7 @@ def list_first_available(
     """The first open times across providers from a day on, within the booking rules."""
     if not SCHEDULERS.allows(user.role) or location.organization_id != user.organization_id:
         raise NotFound("No such location.")
+    RECORD_DATES.check(from_day, field="day")
     return first_available(
         location=location,
         providers=providers,

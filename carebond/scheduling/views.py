@@ -17,7 +17,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carebond.core.access import signed_in_user
+from carebond.core.dates import RECORD_DATES
 from carebond.core.errors import CareBondError, InvalidInput
+from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
 from carebond.people.access import access_person
 from carebond.people.selectors import search_people
@@ -50,10 +52,12 @@ def _day_url(appointment: Appointment) -> str:
 
 
 def _parse_day(value: str | None, default: date) -> date:
+    """The day asked for, or today when it is missing, unreadable or out of range."""
     try:
-        return date.fromisoformat(value) if value else default
+        day = date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return default if RECORD_DATES.problem(day) else day
 
 
 @page_policy(SCHEDULERS)
@@ -180,24 +184,28 @@ def book(request: HttpRequest) -> HttpResponse:
         "form": form,
         "times": None,
     }
-    if form.is_bound and form.is_valid():
+    if form.is_bound and not form.is_valid():
+        return render(request, "scheduling/book.html", context, status=400)
+    if form.is_bound:
         appointment_type = next(
             t for t in types if str(t.public_id) == form.cleaned_data["appointment_type"]
         )
         chosen = [p for p in providers if str(p.public_id) == form.cleaned_data["provider"]]
+        try:
+            found = _times(
+                user,
+                location,
+                appointment_type,
+                chosen or providers,
+                day=form.cleaned_data["day"],
+                any_provider=not chosen,
+                past_the_rules=form.cleaned_data["past_the_rules"],
+            )
+        except InvalidInput as error:
+            show_error(form, error)
+            return render(request, "scheduling/book.html", context, status=400)
         context |= {
-            "times": bookable_times(
-                _times(
-                    user,
-                    location,
-                    appointment_type,
-                    chosen or providers,
-                    day=form.cleaned_data["day"],
-                    any_provider=not chosen,
-                    past_the_rules=form.cleaned_data["past_the_rules"],
-                ),
-                providers,
-            ),
+            "times": bookable_times(found, providers),
             "appointment_type": appointment_type,
             "past_the_rules": form.cleaned_data["past_the_rules"],
         }

@@ -167,3 +167,42 @@ def test_an_unknown_location_or_patient_is_a_422_at_its_field(clinic: Clinic, de
     )
     assert (response.status_code, response.json()["field"]) == (422, "patient")
     assert not Appointment.objects.exists()
+
+
+def test_days_and_times_at_the_edge_of_the_calendar_are_a_422_not_a_crash(
+    clinic: Clinic, desk: Client, client_for: Any, users_a: dict[str, User]
+) -> None:
+    response = desk.get(
+        f"{API}/appointments", {"location": str(clinic.location.public_id), "day": "9999-12-31"}
+    )
+    assert (response.status_code, response.json()["field"]) == (422, "day")
+    response = desk.get(
+        f"{API}/open-times",
+        {
+            "location": str(clinic.location.public_id),
+            "appointment_type": str(clinic.follow_up.public_id),
+            "day": "9999-12-31",
+        },
+    )
+    assert (response.status_code, response.json()["field"]) == (422, "day")
+    response = desk.post(
+        f"{API}/appointments",
+        _booking(clinic, 9, starts_at="9999-12-31T23:40:00-06:00"),
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["field"]) == (422, "starts_at")
+    assert not Appointment.objects.exists()
+    # and the pages fall back to today, or say what is wrong with the day
+    pages = client_for(users_a[Role.FRONT_DESK])
+    assert pages.get("/schedule/?day=9999-12-31").status_code == 200
+    page = pages.get(
+        "/schedule/book/",
+        {
+            "patient": str(clinic.patient.public_id),
+            "appointment_type": str(clinic.follow_up.public_id),
+            "provider": str(clinic.doctor.public_id),
+            "day": "9999-12-31",
+        },
+    )
+    assert page.status_code == 400
+    assert "is after" in page.content.decode()
