@@ -15,7 +15,7 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -102,7 +102,8 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
             self._answer(201, message)
 
         def do_GET(self) -> None:
-            query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+            url = urlparse(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
             after = query.get("DateSent>")
             with provider.lock:
                 found = [
@@ -112,16 +113,22 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
                     and m["from"] == query.get("From", m["from"])
                     and (after is None or _sent_on_or_after(m, after))
                 ]
+            # Pages as Twilio's: PageSize (50 unless asked), Page from 0, a next page's address.
+            size = min(1000, int(query.get("PageSize", "50")))
+            number = int(query.get("Page", "0"))
+            start = number * size
+            more = len(found) > start + size
+            next_page = url.path + "?" + urlencode(query | {"Page": str(number + 1)})
             self._answer(
                 200,
                 {
-                    "messages": found,
-                    "next_page_uri": None,
-                    "page": 0,
-                    "page_size": 50,
+                    "messages": found[start : start + size],
+                    "next_page_uri": next_page if more else None,
+                    "page": number,
+                    "page_size": size,
                     "uri": self.path,
-                    "start": 0,
-                    "end": len(found),
+                    "start": start,
+                    "end": min(len(found), start + size) - 1,
                     "first_page_uri": self.path,
                     "previous_page_uri": None,
                 },

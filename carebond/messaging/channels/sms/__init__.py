@@ -82,20 +82,22 @@ class TwilioChannel:
 
     def find_accepted(self, message: Outgoing, *, since: datetime) -> list[str]:
         """Ask the provider for texts to this number from this sender since the claim, and
-        keep those with the same words. The provider may filter by day only: the time is
-        checked here too."""
+        keep those with the same words. Every page is read, newest first, back to the claim:
+        a busy number may have had many texts since (the provider may filter by day only, so
+        the time is checked here too)."""
+        found = []
         try:
-            sent = self.client.messages.list(
-                to=message.to, from_=message.sender, date_sent_after=since, limit=50
-            )
+            for candidate in self.client.messages.stream(
+                to=message.to, from_=message.sender, date_sent_after=since, page_size=100
+            ):
+                created = candidate.date_created or candidate.date_sent or since
+                if created < since:
+                    break
+                if candidate.body == message.text:
+                    found.append(str(candidate.sid))
         except (TwilioException, requests.RequestException, OSError):
             raise SendFailure("The text provider could not be reached.", transient=True) from None
-        return [
-            str(candidate.sid)
-            for candidate in sent
-            if candidate.body == message.text
-            and (candidate.date_created or candidate.date_sent or since) >= since
-        ]
+        return found
 
     def close(self) -> None:
         return  # (each request is its own HTTP exchange)
