@@ -299,13 +299,15 @@ def send_batch(
                 for message in queue:
                     _release(message)
                 break
-            held, queue = hand_over(queue[:run]), queue[run:]
+            # (timed from before the hand-over is written: a worker stalled while writing it
+            # holds a claim the stale-send scan may already see as old)
             handed_at = time.monotonic()
+            held, queue = hand_over(queue[:run]), queue[run:]
             taken = []
             for n, message in enumerate(held):
-                if n and time.monotonic() - handed_at > fresh_seconds():
-                    # The claims grow old (a slow provider, a busy machine): renew the rest's
-                    # before sending on, or the stale-send scan could take them back.
+                if time.monotonic() - handed_at > fresh_seconds():
+                    # The claims grow old (a slow provider, a busy machine): renew them before
+                    # sending on, or the stale-send scan could take them back and send them too.
                     queue = held[n:] + queue
                     break
                 handled += 1

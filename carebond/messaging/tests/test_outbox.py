@@ -5,6 +5,8 @@ with a reason when not, and reconciled after a worker dies mid-send."""
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +16,7 @@ import time_machine
 from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.core.models import Organization
-from carebond.messaging import compliance
+from carebond.messaging import compliance, dispatch_actions
 from carebond.messaging.actions import check_add_sender, check_queue_message
 from carebond.messaging.dispatch_actions import (
     claim_due,
@@ -228,6 +230,32 @@ def test_a_worker_killed_after_the_provider_took_a_text_never_sends_it_twice(
     assert PATIENT_PHONE not in caplog.text
 
 
+def test_a_text_taken_before_many_later_ones_to_the_same_number_is_still_recognised(
+    patient: Person, sms_provider: SmsProvider, afternoon: object
+) -> None:
+    # given a worker that handed a reminder to the provider and died before writing it down,
+    # and a busy number: sixty more texts reached it before the stale-send scan came round
+    message = reminder(patient)
+    assert claim_due() == [message.pk]
+    from carebond.messaging.channels import channel_for
+    from carebond.messaging.dispatch_actions import outgoing
+
+    message.refresh_from_db()
+    assert hand_over([message])
+    channel = channel_for("sms")
+    sid = channel.send(outgoing(message))
+    for n in range(60):
+        channel.send(replace(outgoing(message), text=f"Your lab results are ready ({n})."))
+    # when the scan asks the provider
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        scan_stale_sends()
+        dispatch_due_messages()
+    # then the reminder is recognised as sent, and never sent a second time
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (MessageStatus.SENT, sid)
+    assert [m["body"] for m in sms_provider.to(PATIENT_PHONE)].count(message.body) == 1
+
+
 def test_a_worker_killed_before_handing_a_text_over_sends_it_after_all(
     patient: Person, sms_provider: SmsProvider, afternoon: object
 ) -> None:
@@ -389,6 +417,41 @@ def test_a_worker_whose_claim_was_taken_back_does_not_send(
         dispatch_due_messages()  # and a live worker sends the queued one
     # then the patient got it once
     assert len(sms_provider.to(PATIENT_PHONE)) == 1
+
+
+def test_a_worker_stalled_while_handing_a_text_over_does_not_send_it_on_the_old_claim(
+    patient: Person,
+    sms_provider: SmsProvider,
+    afternoon: object,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    # given a worker that stalls while it notes the hand-over of a reminder, long enough for
+    # another worker's stale-send scan to find the claim old, ask the provider (which has not
+    # got it) and queue it again
+    settings.MESSAGING_CLAIM_SECONDS = 1
+    reminder(patient)
+    real_hand_over = dispatch_actions.hand_over
+    stalls: list[list[Message]] = []
+
+    def stalling_hand_over(messages: list[Message]) -> list[Message]:
+        held = real_hand_over(messages)
+        if not stalls:
+            stalls.append(held)
+            time.sleep(2 * dispatch_actions.fresh_seconds())
+            with time_machine.travel(clock.now() + timedelta(minutes=5)):
+                scan_stale_sends()
+        return held
+
+    monkeypatch.setattr(dispatch_actions, "hand_over", stalling_hand_over)
+    # when the stalled worker carries on, and later a worker sends what is queued
+    dispatch_due_messages()
+    with time_machine.travel(clock.now() + timedelta(minutes=5)):
+        dispatch_due_messages()
+    # then the patient got the reminder once
+    assert stalls
+    assert len(sms_provider.to(PATIENT_PHONE)) == 1
+    assert Message.objects.get(person=patient).status == MessageStatus.SENT
 
 
 def test_a_message_that_breaks_sending_does_not_stop_the_others_and_is_given_up_in_time(
