@@ -44,6 +44,11 @@ class BookForm(forms.Form):
     )
 
 
+class MoveForm(forms.Form):
+    provider = forms.UUIDField(widget=forms.HiddenInput)
+    starts_at = forms.DateTimeField(widget=forms.HiddenInput)
+
+
 class StepForm(forms.Form):
     step = forms.ChoiceField(choices=[(s, s) for s in STEP_NAMES])
 

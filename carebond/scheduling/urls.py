@@ -1,14 +1,16 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import views
+from carebond.scheduling import calendar_views, views
 
 app_name = "scheduling"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.day, name="day"),
+    path("week/", calendar_views.week, name="week"),
     path("book/", views.book, name="book"),
     path("adherence/", views.adherence, name="adherence"),
     path("appointments/<uuid:appointment_id>/step/", views.step, name="step"),
     path("appointments/<uuid:appointment_id>/no-show/", views.noshow, name="noshow"),
     path("appointments/<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
+    path("appointments/<uuid:appointment_id>/move/", calendar_views.move, name="move"),
 ]

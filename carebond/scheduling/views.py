@@ -51,7 +51,7 @@ def _day_url(appointment: Appointment) -> str:
     return f"{reverse('scheduling:day')}?{query}"
 
 
-def _parse_day(value: str | None, default: date) -> date:
+def parse_day(value: str | None, default: date) -> date:
     """The day asked for, or today when it is missing, unreadable or out of range."""
     try:
         day = date.fromisoformat(value) if value else default
@@ -64,9 +64,9 @@ def _parse_day(value: str | None, default: date) -> date:
 @require_GET
 def day(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    location = get_location(user=user, public_id=_uuid(request.GET.get("location")))
+    location = get_location(user=user, public_id=uuid_or_none(request.GET.get("location")))
     today = local_today(location)
-    shown = _parse_day(request.GET.get("day"), today)
+    shown = parse_day(request.GET.get("day"), today)
     columns = list_day_by_provider(user=user, location=location, day=shown)
 
     def link(other: date) -> str:
@@ -145,7 +145,7 @@ def cancel(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     return _on_visit(request, appointment_id, act)
 
 
-def _uuid(value: str | None) -> UUID | None:
+def uuid_or_none(value: str | None) -> UUID | None:
     try:
         return UUID(value) if value else None
     except ValueError:
@@ -159,8 +159,22 @@ def book(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if request.method == "POST":
         return _book(request)
-    patient_id = _uuid(request.GET.get("patient"))
-    context: dict[str, Any] = {"patient": None, "found": None, "q": request.GET.get("q", "")}
+    patient_id = uuid_or_none(request.GET.get("patient"))
+    # From the week calendar's "Book": the place, provider and day ride along the search.
+    carry = {
+        name: request.GET[name]
+        for name, valid in (("location", uuid_or_none), ("provider", uuid_or_none))
+        if valid(request.GET.get(name))
+    }
+    if request.GET.get("day") and parse_day(request.GET["day"], date.min) != date.min:
+        carry["day"] = request.GET["day"]
+    context: dict[str, Any] = {
+        "patient": None,
+        "found": None,
+        "q": request.GET.get("q", ""),
+        "carry": carry.items(),
+        "carry_query": urlencode(carry),
+    }
     if patient_id is None:
         if context["q"]:
             try:
@@ -169,14 +183,17 @@ def book(request: HttpRequest) -> HttpResponse:
                 context["search_error"] = error.message
         return render(request, "scheduling/book.html", context)
     context["patient"] = access_person(user, patient_id)
-    location = get_location(user=user, public_id=_uuid(request.GET.get("location")))
+    location = get_location(user=user, public_id=uuid_or_none(request.GET.get("location")))
     types = list_appointment_types(user=user)
     providers = list_providers(user=user, location=location)
     form = FindTimesForm(
         request.GET if "appointment_type" in request.GET else None,
         types=[(str(t.public_id), t.name) for t in types],
         providers=[(str(p.public_id), p.display_name) for p in providers],
-        initial={"day": local_today(location)},
+        initial={
+            "day": parse_day(carry.get("day"), local_today(location)),
+            "provider": carry.get("provider", ""),
+        },
     )
     context |= {
         "location": location,
@@ -192,7 +209,7 @@ def book(request: HttpRequest) -> HttpResponse:
         )
         chosen = [p for p in providers if str(p.public_id) == form.cleaned_data["provider"]]
         try:
-            found = _times(
+            found = find_times(
                 user,
                 location,
                 appointment_type,
@@ -212,7 +229,7 @@ def book(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/book.html", context)
 
 
-def _times(
+def find_times(
     user: Any,
     location: Any,
     appointment_type: AppointmentType,

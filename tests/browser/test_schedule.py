@@ -20,7 +20,7 @@ from carebond.scheduling.actions import check_book_appointment
 from carebond.scheduling.models import Appointment, AppointmentStatus, AppointmentType
 from carebond.scheduling.tests.conftest import weekly_template
 from carebond.testing.fixtures import make_organization, make_user
-from tests.browser.accessibility import axe_violations, horizontal_overflow
+from tests.browser.accessibility import axe_violations, horizontal_overflow, wider_than_window
 from tests.browser.conftest import open_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -211,3 +211,67 @@ def test_the_analyst_reads_adherence_by_visit_type(
     assert "days=30" in page.url
     assert axe_violations(page) == []
     assert horizontal_overflow(page) == 0
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_desk_books_from_the_week_calendar_and_moves_the_visit(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, location, doctor, _follow_up, patient = _clinic()
+    monday = _next_monday()
+    wednesday = monday + timedelta(days=2)
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/schedule/week/?location={location.public_id}&day={monday.isoformat()}",
+    )
+    assert axe_violations(page) == []
+    assert wider_than_window(page) == []
+    assert horizontal_overflow(page) == 0
+    # "Book" in Priya Raman's Monday opens booking on her and that day
+    page.get_by_role(
+        "link", name=f"Book with Priya Raman on {monday:%A} {monday.day} {monday:%B}"
+    ).click()
+    page.get_by_role("textbox", name="Find the patient").fill("Diaz")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_test_id("patients-found").get_by_role("link", name="Rosa Diaz").click()
+    page.get_by_label("Visit type").select_option(label="Follow-up")
+    expect(page.get_by_label("Day")).to_have_value(monday.isoformat())
+    page.get_by_role("button", name="Show open times").click()
+    page.get_by_test_id("open-times").get_by_role("button", name="09:30 with Priya Raman").click()
+    expect(page.get_by_role("status")).to_contain_text("Booked: Rosa Diaz")
+    visit = Appointment.objects.get(patient=patient)
+    assert (visit.provider, visit.starts_at) == (
+        doctor,
+        datetime.combine(monday, time(9, 30), tzinfo=CHICAGO),
+    )
+    # back on the week, the visit is in Monday's cell
+    page.goto(
+        f"{live_server}/schedule/week/?location={location.public_id}&day={monday.isoformat()}"
+    )
+    card = page.locator(f'[data-visit="{visit.public_id}"]')
+    expect(page.get_by_test_id(f"cell-{doctor.public_id}-{monday.isoformat()}")).to_contain_text(
+        "09:30 Rosa Diaz"
+    )
+    if width == 1280:
+        # dragged onto Wednesday: its Move page opens on that day, to pick the time
+        card.drag_to(page.get_by_test_id(f"cell-{doctor.public_id}-{wednesday.isoformat()}"))
+        expect(page.get_by_role("heading", name="Move Rosa Diaz's visit")).to_be_visible()
+        expect(page.get_by_label("Day")).to_have_value(wednesday.isoformat())
+    else:
+        # picked: the Move link, then the day
+        card.get_by_role("link", name="Move Rosa Diaz's 09:30 visit").click()
+        page.get_by_label("Day").fill(wednesday.isoformat())
+        page.get_by_role("button", name="Show open times").click()
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    page.get_by_test_id("open-times").get_by_role("button", name="11:00 with Priya Raman").click()
+    expect(page.get_by_role("status")).to_contain_text("Moved: Rosa Diaz")
+    visit.refresh_from_db()
+    assert visit.starts_at == datetime.combine(wednesday, time(11), tzinfo=CHICAGO)
+    assert visit.status == AppointmentStatus.BOOKED
+    expect(page.get_by_test_id(f"cell-{doctor.public_id}-{wednesday.isoformat()}")).to_contain_text(
+        "11:00 Rosa Diaz"
+    )
