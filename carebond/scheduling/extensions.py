@@ -28,6 +28,7 @@ from carebond.scheduling.panels import todays_patients_panel, todays_schedule_pa
 
 def register() -> None:
     register_navigation(NavEntry("Schedule", "scheduling:day", SCHEDULERS, order=15))
+    register_navigation(NavEntry("Board", "scheduling:board", DESK, order=16))
     register_navigation(NavEntry("Adherence", "scheduling:adherence", ADHERENCE_READERS, order=60))
     register_home_panel(
         HomePanel(

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from carebond.accounts.models import User
 
 
-def _day_bounds(location: Location, day: date) -> tuple[datetime, datetime]:
+def day_bounds(location: Location, day: date) -> tuple[datetime, datetime]:
     zone = location_zone(location)
     first = datetime.combine(day, time.min, tzinfo=zone)
     return first, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
@@ -53,7 +53,7 @@ def list_day_appointments(
     if not SCHEDULERS.allows(user.role) or location.organization_id != user.organization_id:
         raise NotFound("No such location.")
     RECORD_DATES.check(day, field="day")
-    first, last = _day_bounds(location, day)
+    first, last = day_bounds(location, day)
     found = Appointment.objects.filter(
         organization_id=user.organization_id,
         location=location,
@@ -268,7 +268,7 @@ def todays_schedule(*, user: User) -> TodaysSchedule | None:
         return None
     for location in list_locations(user=user):
         today = local_today(location)
-        first, last = _day_bounds(location, today)
+        first, last = day_bounds(location, today)
         if not Appointment.objects.filter(
             location=location, starts_at__gte=first, starts_at__lt=last
         ).exists():

@@ -1,12 +1,14 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import calendar_views, views
+from carebond.scheduling import board_views, calendar_views, views
 
 app_name = "scheduling"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.day, name="day"),
     path("week/", calendar_views.week, name="week"),
+    path("board/", board_views.board, name="board"),
+    path("board/stream/", board_views.board_stream, name="board_stream"),
     path("book/", views.book, name="book"),
     path("adherence/", views.adherence, name="adherence"),
     path("appointments/<uuid:appointment_id>/step/", views.step, name="step"),

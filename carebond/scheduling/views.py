@@ -98,6 +98,9 @@ def _on_visit(
         messages.success(request, f"{appointment.patient.display_name}: {act(user, appointment)}.")
     except CareBondError as error:
         messages.error(request, error.message)
+    if request.POST.get("back") == "board":  # (pressed on the board: back to it)
+        query = urlencode({"location": str(appointment.location.public_id)})
+        return redirect(f"{reverse('scheduling:board')}?{query}")
     return redirect(_day_url(appointment))
 
 

@@ -260,6 +260,18 @@ SCHEDULING_REMINDER_HOURS: tuple[int, ...] = (72, 24)
 SCHEDULING_VIDEO_BASE_URL = env_str("CAREBOND_VIDEO_BASE_URL", "https://meet.jit.si")
 # The patient's join page opens this many minutes before the visit.
 SCHEDULING_JOIN_OPENS_MINUTES = 15
+# The front-desk board: minutes in each place after which a visit is flagged (warn, alert):
+# late (booked, past its start), waiting, in a room, with the provider.
+SCHEDULING_WAIT_WARNINGS: dict[str, tuple[int, int]] = {
+    "late": (10, 20),
+    "waiting": (15, 30),
+    "roomed": (10, 20),
+    "seen": (45, 60),
+}
+# An open board's stream looks for changes this often, and is closed after this long (the
+# browser opens it again at once): each open stream holds one of the server's threads.
+SCHEDULING_BOARD_CHECK_SECONDS = 0.5
+SCHEDULING_BOARD_STREAM_SECONDS = env_int("CAREBOND_SCHEDULING_BOARD_STREAM_SECONDS", 300)
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).

@@ -18,6 +18,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# A board's stream ends soon after its page is left (the live server's threads share the test
+# database's connection).
+SCHEDULING_BOARD_STREAM_SECONDS = 3
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
 # No persistent connections: the live-server thread must not hold the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -275,3 +275,67 @@ def test_the_desk_books_from_the_week_calendar_and_moves_the_visit(
     expect(page.get_by_test_id(f"cell-{doctor.public_id}-{wednesday.isoformat()}")).to_contain_text(
         "11:00 Rosa Diaz"
     )
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_desk_checks_a_patient_in_on_the_board_and_the_board_shows_the_wait(
+    width: int, page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    organization, location, doctor, follow_up, patient = _clinic()
+    now = clock.now()
+    other = make_patient(organization, "Luis", "Mora")
+    # given two visits today: Rosa's about to start, Luis's who arrived twenty minutes ago
+    rosa, luis = (
+        Appointment.objects.create(
+            organization=organization,
+            patient=person,
+            provider=doctor,
+            location=location,
+            appointment_type=follow_up,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=30),
+            duration_minutes=30,
+            time_zone="America/Chicago",
+            group_key=f"board-{person.pk}",
+            booked_at=now - timedelta(days=3),
+            status=status,
+            arrived_at=arrived,
+        )
+        for person, starts, status, arrived in (
+            (patient, now + timedelta(minutes=5), AppointmentStatus.BOOKED, None),
+            (
+                other,
+                now - timedelta(minutes=25),
+                AppointmentStatus.ARRIVED,
+                now - timedelta(minutes=20),
+            ),
+        )
+    )
+    desk = make_user(organization, Role.FRONT_DESK, "jordan")
+    open_as(page, str(live_server), desk, f"/schedule/board/?location={location.public_id}")
+    # Luis has waited past the practice's warning time: it says so
+    card = page.get_by_test_id("board-waiting").get_by_test_id(f"card-{luis.public_id}")
+    expect(card).to_contain_text("Long waiting 20 min")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # when the desk checks Rosa in on the board
+    page.get_by_role("button", name="Arrived: Rosa Diaz").click()
+    expect(page.get_by_role("status")).to_contain_text("Rosa Diaz: arrived")
+    rosa.refresh_from_db()
+    assert rosa.status == AppointmentStatus.ARRIVED
+    assert rosa.arrived_at is not None
+    # then the board shows her in the waiting room, and how long she has waited
+    expect(
+        page.get_by_test_id("board-waiting").get_by_test_id(f"card-{rosa.public_id}")
+    ).to_contain_text("waiting 0 min")
+    # and when a colleague rooms Luis from the day's schedule, this board follows by itself
+    colleague = page.context.new_page()
+    colleague.goto(f"{live_server}/schedule/?location={location.public_id}")
+    colleague.get_by_role("button", name="Roomed: Luis Mora").click()
+    expect(colleague.get_by_role("status")).to_contain_text("Luis Mora: roomed")
+    expect(
+        page.get_by_test_id("board-roomed").get_by_test_id(f"card-{luis.public_id}")
+    ).to_contain_text("in the room 0 min", timeout=3000)
+    luis.refresh_from_db()
+    assert luis.roomed_at is not None
