@@ -103,14 +103,21 @@ def _read(
     ).filter(Q(provider_id__in=provider_ids) | Q(provider__isnull=True, location=location))
     for exception in exceptions:
         calendar.away[exception.provider_id].append((exception.starts_at, exception.ends_at))
-    appointments = Appointment.objects.filter(
-        provider_id__in=provider_ids,
-        status__in=LIVE_STATUSES,
-        overbooked=False,
-        starts_at__lt=last,
-        ends_at__gt=first,
-    ).values_list("provider_id", "starts_at", "ends_at", "group_key")
-    for provider_id, starts_at, ends_at, group_key in appointments:
+    # In time order, so each day's list is too; the end from the duration (one date fewer to
+    # read per row: a full calendar has thousands).
+    appointments = (
+        Appointment.objects.filter(
+            provider_id__in=provider_ids,
+            status__in=LIVE_STATUSES,
+            overbooked=False,
+            starts_at__lt=last,
+            ends_at__gt=first,
+        )
+        .order_by("starts_at")
+        .values_list("provider_id", "starts_at", "duration_minutes", "group_key")
+    )
+    for provider_id, starts_at, minutes, group_key in appointments:
+        ends_at = starts_at + timedelta(minutes=minutes)
         day = starts_at.astimezone(zone).date()
         while True:
             calendar.booked[(provider_id, day)].append((starts_at, ends_at, group_key))
@@ -233,11 +240,12 @@ def _starts_in_block(
         for a, b in calendar.away[provider_id] + calendar.away[None]
         if a < block_end + buffer and block_start < b
     ]
-    booked = sorted(
+    booked = [
         (a, b, key)
-        for a, b, key in calendar.booked[(provider_id, day)]
+        for a, b, key in calendar.booked[(provider_id, day)]  # (in time order)
         if a < block_end + buffer and block_start < b
-    )
+    ]
+    one_to_one = appointment_type.capacity <= 1
     starts: list[OpenTime] = []
     start = block_start
     passed = 0  # booked visits that end before the current start (they are in time order)
@@ -245,6 +253,12 @@ def _starts_in_block(
         end = start + duration
         while passed < len(booked) and booked[passed][1] <= start:
             passed += 1
+        if one_to_one and passed < len(booked) and booked[passed][0] < end + buffer:
+            # Taken: go on from the first start on the grid after that visit ends (a full
+            # day is then a step per visit, not per grid line).
+            steps = max(1, -((start - booked[passed][1]) // grid))
+            start += grid * steps
+            continue
         if start >= earliest and not any(a < end + buffer and start < b for a, b in away):
             seats = _seats_left(start, end + buffer, booked[passed:], appointment_type)
             if seats > 0:
