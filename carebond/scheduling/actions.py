@@ -42,6 +42,7 @@ from carebond.scheduling.constraints import conflict_in
 from carebond.scheduling.models import (
     LIVE_STATUSES,
     Appointment,
+    AppointmentSeries,
     AppointmentStatus,
     AppointmentType,
     BookedVia,
@@ -319,6 +320,7 @@ def do_book_appointment(
     reason: str = "",
     override_reason: str = "",
     overbook: bool = False,
+    series: AppointmentSeries | None = None,
 ) -> Appointment:
     now = clock.now()
     group = group_key_for(appointment_type, starts_at)
@@ -339,6 +341,7 @@ def do_book_appointment(
         booked_at=now,
         override_reason=override_reason,
         reason=reason,
+        series=series,
         telehealth_token=secrets.token_urlsafe(24)
         if appointment_type.mode == VisitMode.TELEHEALTH
         else "",

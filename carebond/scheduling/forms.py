@@ -9,6 +9,17 @@ from django import forms
 from carebond.scheduling.actions import STEP_NAMES
 from carebond.scheduling.models import CancelledBy
 
+REPEATS = [
+    ("", "No: one visit"),
+    ("7", "Every week"),
+    ("14", "Every 2 weeks"),
+    ("28", "Every 4 weeks"),
+]
+ON_CONFLICT_CHOICES = [
+    ("refuse", "Book none, and say which"),
+    ("adjust", "Move it to the nearest open time that day"),
+]
+
 
 class FindTimesForm(forms.Form):
     appointment_type = forms.ChoiceField(label="Visit type")
@@ -17,12 +28,31 @@ class FindTimesForm(forms.Form):
     past_the_rules = forms.BooleanField(
         label="Show times the booking rules leave out (needs a reason)", required=False
     )
+    repeat_every_days = forms.TypedChoiceField(
+        label="Repeat",
+        choices=REPEATS,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    repeat_times = forms.IntegerField(
+        label="Number of visits in the series", min_value=2, max_value=52, initial=4, required=False
+    )
+    on_conflict = forms.ChoiceField(
+        label="If a visit of the series is taken", choices=ON_CONFLICT_CHOICES, required=False
+    )
+    together = forms.MultipleChoiceField(
+        label="Book together, back to back",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
     def __init__(
         self,
         *args: object,
         types: list[tuple[str, str]],
         providers: list[tuple[str, str]],
+        household: list[tuple[str, str]] = (),  # type: ignore[assignment]
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -31,6 +61,10 @@ class FindTimesForm(forms.Form):
             ("", "First available"),
             *providers,
         ]
+        if household:
+            cast(forms.ChoiceField, self.fields["together"]).choices = household
+        else:
+            del self.fields["together"]
 
 
 class BookForm(forms.Form):
@@ -42,6 +76,10 @@ class BookForm(forms.Form):
     override_reason = forms.CharField(
         label="Reason for overriding a booking rule", required=False, max_length=300
     )
+    repeat_every_days = forms.IntegerField(min_value=0, max_value=365, required=False)
+    repeat_times = forms.IntegerField(min_value=2, max_value=52, required=False)
+    on_conflict = forms.ChoiceField(choices=ON_CONFLICT_CHOICES, required=False)
+    together = forms.CharField(required=False, max_length=300)  # members' ids, comma-separated
 
 
 class MoveForm(forms.Form):

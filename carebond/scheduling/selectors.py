@@ -10,13 +10,14 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.dates import RECORD_DATES
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.models import Location
-from carebond.people.models import Person, PersonKind
+from carebond.people.models import Person, PersonKind, PersonStatus, Relationship
 from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
 from carebond.scheduling.adherence import GROUPS, Adherence, adherence
 from carebond.scheduling.availability import (
@@ -168,6 +169,25 @@ def list_providers(*, user: User, location: Location | None = None) -> list[Pers
         Person.objects.filter(pk__in=ids, organization_id=user.organization_id),
         key=lambda p: (p.family_name, p.given_name),
     )
+
+
+def list_household(*, user: User, patient: Person) -> list[tuple[Person, str]]:
+    """The patient's family and those they care for or who care for them, who are patients of
+    the practice themselves (to book together), with how they are related."""
+    if not SCHEDULERS.allows(user.role) or patient.organization_id != user.organization_id:
+        return []
+    found: dict[int, tuple[Person, str]] = {}
+    links = Relationship.objects.filter(Q(patient=patient) | Q(related=patient)).select_related(
+        "patient", "related"
+    )
+    for link in links:
+        forward = link.patient_id == patient.pk
+        other = link.related if forward else link.patient
+        # (a link from the other's record names the patient's role, not theirs)
+        how = link.get_relationship_display() if forward else "Family or caregiver"
+        if other.kind == PersonKind.PATIENT and other.status == PersonStatus.ACTIVE:
+            found.setdefault(other.pk, (other, how))
+    return sorted(found.values(), key=lambda pair: pair[0].display_name)
 
 
 def get_location(*, user: User, public_id: UUID | str | None) -> Location:

@@ -23,7 +23,7 @@ from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
 from carebond.people.access import access_person
 from carebond.people.selectors import search_people
-from carebond.scheduling import actions
+from carebond.scheduling import actions, series_actions
 from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
 from carebond.scheduling.availability import OpenTime, location_zone
 from carebond.scheduling.forms import BookForm, CancelForm, FindTimesForm, StepForm
@@ -38,6 +38,7 @@ from carebond.scheduling.selectors import (
     list_appointment_types,
     list_day_by_provider,
     list_first_available,
+    list_household,
     list_locations,
     list_open_times,
     list_providers,
@@ -189,10 +190,12 @@ def book(request: HttpRequest) -> HttpResponse:
     location = get_location(user=user, public_id=uuid_or_none(request.GET.get("location")))
     types = list_appointment_types(user=user)
     providers = list_providers(user=user, location=location)
+    household = list_household(user=user, patient=context["patient"])
     form = FindTimesForm(
         request.GET if "appointment_type" in request.GET else None,
         types=[(str(t.public_id), t.name) for t in types],
         providers=[(str(p.public_id), p.display_name) for p in providers],
+        household=[(str(p.public_id), f"{p.display_name} ({how})") for p, how in household],
         initial={
             "day": parse_day(carry.get("day"), local_today(location)),
             "provider": carry.get("provider", ""),
@@ -224,10 +227,25 @@ def book(request: HttpRequest) -> HttpResponse:
         except InvalidInput as error:
             show_error(form, error)
             return render(request, "scheduling/book.html", context, status=400)
+        data = form.cleaned_data
         context |= {
             "times": bookable_times(found, providers),
             "appointment_type": appointment_type,
-            "past_the_rules": form.cleaned_data["past_the_rules"],
+            "past_the_rules": data["past_the_rules"],
+            # (what each time's button books besides the one visit)
+            "several": [
+                (name, value)
+                for name, value in (
+                    ("repeat_every_days", data["repeat_every_days"] or ""),
+                    (
+                        "repeat_times",
+                        data["repeat_times"] or "" if data["repeat_every_days"] else "",
+                    ),
+                    ("on_conflict", data["on_conflict"] or "refuse"),
+                    ("together", ",".join(data.get("together") or [])),
+                )
+                if value
+            ],
         }
     return render(request, "scheduling/book.html", context)
 
@@ -279,20 +297,78 @@ def _book(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose one of the practice's providers.")
         return redirect(back)
     try:
-        appointment = actions.check_book_appointment(
-            patient,
+        appointment, said = _book_one_or_several(
+            user, patient, provider, location, appointment_type, data
+        )
+    except CareBondError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(request, said)
+    return redirect(_day_url(appointment))
+
+
+def _book_one_or_several(
+    user: Any,
+    patient: Any,
+    provider: Any,
+    location: Any,
+    appointment_type: AppointmentType,
+    data: dict[str, Any],
+) -> tuple[Appointment, str]:
+    """One visit; or a series; or a household back to back. The first visit, and what to say."""
+    together = [access_person(user, uuid) for uuid in _uuids(data["together"])]
+    if together and data["repeat_every_days"]:
+        raise InvalidInput("Book a series for one patient at a time.", field="together")
+    if together:
+        booked = series_actions.check_book_household(
+            [patient, *together],
             provider=provider,
             location=location,
             appointment_type=appointment_type,
             starts_at=data["starts_at"],
             acting_user=user,
-            override_reason=data["override_reason"],
         )
-    except CareBondError as error:
-        messages.error(request, error.message)
-        return redirect(back)
-    messages.success(request, f"Booked: {patient.display_name}, {actions.describe(appointment)}.")
-    return redirect(_day_url(appointment))
+        names = ", ".join(f"{b.patient.display_name} {actions.describe(b)}" for b in booked)
+        return booked[0], f"Booked together: {names}."
+    if data["repeat_every_days"]:
+        booked, moved = series_actions.check_book_series(
+            patient,
+            provider=provider,
+            location=location,
+            appointment_type=appointment_type,
+            first_starts_at=data["starts_at"],
+            every_days=data["repeat_every_days"],
+            occurrences=data["repeat_times"] or 0,
+            on_conflict=data["on_conflict"] or "refuse",
+            acting_user=user,
+        )
+        said = (
+            f"Booked a series of {len(booked)} for {patient.display_name}, from "
+            f"{actions.describe(booked[0])}."
+        )
+        for occurrence in moved:
+            when = next((b for b in booked if b.starts_at == occurrence.starts_at), None)
+            said += f" Visit {occurrence.number} was taken ({occurrence.problem}): " + (
+                f"moved to {actions.describe(when)}." if when else "left out."
+            )
+        return booked[0], said
+    appointment = actions.check_book_appointment(
+        patient,
+        provider=provider,
+        location=location,
+        appointment_type=appointment_type,
+        starts_at=data["starts_at"],
+        acting_user=user,
+        override_reason=data["override_reason"],
+    )
+    return appointment, f"Booked: {patient.display_name}, {actions.describe(appointment)}."
+
+
+def _uuids(value: str) -> list[UUID]:
+    found = [uuid_or_none(part.strip()) for part in value.split(",") if part.strip()]
+    if any(uuid is None for uuid in found):
+        raise InvalidInput("The people to book together could not be read.", field="together")
+    return [uuid for uuid in found if uuid is not None]
 
 
 GROUP_LABELS = {"provider": "Provider", "location": "Location", "appointment_type": "Visit type"}

@@ -14,7 +14,7 @@ from carebond.core import clock
 from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
 from carebond.messaging.actions import ensure_built_in_templates
-from carebond.people.models import Person
+from carebond.people.models import Person, Relationship
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.scheduling.actions import check_book_appointment
 from carebond.scheduling.models import Appointment, AppointmentStatus, AppointmentType
@@ -339,3 +339,52 @@ def test_the_desk_checks_a_patient_in_on_the_board_and_the_board_shows_the_wait(
     ).to_contain_text("in the room 0 min", timeout=3000)
     luis.refresh_from_db()
     assert luis.roomed_at is not None
+
+
+def test_the_desk_books_a_weekly_series_and_a_mother_with_her_son(
+    page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 900})
+    organization, _location, _doctor, _follow_up, patient = _clinic()
+    son = make_patient(organization, "Tito", "Diaz")
+    Relationship.objects.create(
+        organization=organization, patient=patient, related=son, relationship="CHILD"
+    )
+    monday = _next_monday()
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/schedule/book/?patient={patient.public_id}",
+    )
+
+    def find_times(**extra: str) -> None:
+        page.get_by_label("Visit type").select_option(label="Follow-up")
+        page.get_by_label("Provider").select_option(label="Priya Raman")
+        page.get_by_label("Day").fill(monday.isoformat())
+        for label, value in extra.items():
+            page.get_by_label(label.replace("_", " ")).select_option(label=value)
+        page.get_by_role("button", name="Show open times").click()
+
+    # a series: every week, four visits
+    find_times(Repeat="Every week")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    page.get_by_test_id("open-times").get_by_role("button", name="09:00 with Priya Raman").click()
+    expect(page.get_by_role("status")).to_contain_text("Booked a series of 4 for Rosa Diaz")
+    series = list(Appointment.objects.filter(patient=patient).order_by("starts_at"))
+    assert [a.starts_at for a in series] == [
+        datetime.combine(monday + timedelta(weeks=n), time(9), tzinfo=CHICAGO) for n in range(4)
+    ]
+    assert len({a.series_id for a in series}) == 1
+    # then Rosa and her son together, back to back
+    page.goto(f"{live_server}/schedule/book/?patient={patient.public_id}")
+    page.get_by_label("Tito Diaz (Child)").check()
+    find_times()
+    page.get_by_test_id("open-times").get_by_role("button", name="10:00 with Priya Raman").click()
+    expect(page.get_by_role("status")).to_contain_text("Booked together")
+    together = Appointment.objects.filter(series__isnull=True).order_by("starts_at")
+    assert [(a.patient, a.starts_at.astimezone(CHICAGO).time()) for a in together] == [
+        (patient, time(10)),
+        (son, time(10, 30)),
+    ]
