@@ -156,7 +156,7 @@ def test_read_patient_maps_names_identifiers_contacts_and_is_audited(
         ("Encounter", "telehealth"),
         ("Communication", "message"),
         ("Communication", "call"),
-        ("Appointment", "appointment"),
+        ("ServiceRequest", "service_request"),
     ],
 )
 def test_every_type_reads_as_valid_r4(
@@ -194,12 +194,11 @@ def test_encounter_uses_what_the_ehr_sent_or_derives_it(
 def test_stored_resource_goes_out_under_our_id_with_its_provenance(
     clinician: Client, clinic_a: Clinic
 ) -> None:
-    appointment = clinician.get(f"{BASE}Appointment/{clinic_a.appointment.public_id}").json()
-    assert appointment["id"] == str(clinic_a.appointment.public_id)
-    assert appointment["meta"]["source"] == "https://ehr.example.org/fhir"
-    assert appointment["participant"][0]["actor"]["reference"] == (
-        f"Patient/{clinic_a.patient.public_id}"
-    )
+    kept = clinic_a.service_request
+    request = clinician.get(f"{BASE}ServiceRequest/{kept.public_id}").json()
+    assert request["id"] == str(kept.public_id)
+    assert request["meta"]["source"] == "https://ehr.example.org/fhir"
+    assert request["subject"]["reference"] == f"Patient/{clinic_a.patient.public_id}"
 
 
 def test_referral_sources_are_practitioners_or_organizations(
@@ -299,8 +298,8 @@ def test_patient_scoped_search_on_the_timeline_and_stored_resources(
     )
     communications = clinician.get(BASE + "Communication", {"subject": f"Patient/{maria}"})
     assert _ids(communications.json()) == [str(clinic_a.message.public_id)]
-    appointments = clinician.get(BASE + "Appointment", {"patient": f"Patient/{maria}"}).json()
-    assert _ids(appointments) == [str(clinic_a.appointment.public_id)]
+    requests = clinician.get(BASE + "ServiceRequest", {"patient": f"Patient/{maria}"}).json()
+    assert _ids(requests) == [str(clinic_a.service_request.public_id)]
     related = clinician.get(BASE + "RelatedPerson", {"patient": f"Patient/{maria}"}).json()
     assert _ids(related) == [str(clinic_a.relative.public_id)]
     other = clinic_a.second_patient.public_id
