@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from carebond.core import clock
 from carebond.core.dates import RECORD_DATES
@@ -72,10 +72,9 @@ from carebond.scheduling.models import (
     Appointment,
     AppointmentStatus,
     AppointmentType,
-    ScheduleTemplate,
-    TemplateStatus,
     TypeProvider,
 )
+from carebond.scheduling.schedules import horizon_end, horizon_start, is_active, schedule_rows
 
 # FHIR's core extension for the time zone an appointment was booked in (IANA name).
 TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
@@ -356,45 +355,16 @@ APPOINTMENT_PARAMS: tuple[SearchParam, ...] = (
 # --- Schedule: a provider's weeks at one location -----------------------------------------------
 
 
-def schedule_rows(organization_id: int) -> QuerySet[ScheduleTemplate]:
-    """One row per provider and location with an applied template: the provider's first
-    template there (its id is the Schedule's), with the planning horizon of the applied ones."""
-    firsts = (
-        ScheduleTemplate.objects.filter(organization_id=organization_id)
-        .order_by()
-        .values("provider", "location")
-        .annotate(first=Min("pk"))
-        .values("first")
-    )
-    applied = ScheduleTemplate.objects.filter(
-        provider=OuterRef("provider"),
-        location=OuterRef("location"),
-        status=TemplateStatus.APPLIED,
-    )
-    return (
-        ScheduleTemplate.objects.filter(pk__in=Subquery(firsts))
-        .filter(Exists(applied))
-        .annotate(
-            horizon_start=Subquery(applied.order_by("starts_on").values("starts_on")[:1]),
-            horizon_end=Subquery(applied.order_by("-ends_on").values("ends_on")[:1]),
-            open_ended=Exists(applied.filter(ends_on__isnull=True)),
-        )
-        .select_related("provider", "location__organization")
-        .order_by("pk")
-    )
-
-
 def schedule_to_fhir(row: Any) -> FhirResource:
     """A provider's schedule at a location: active while a template is in force or ahead."""
-    today = clock.now().astimezone(location_zone(row.location)).date()
-    end: date | None = None if row.open_ended else row.horizon_end
+    end = horizon_end(row)
     resource = new_resource("Schedule", row.public_id, {})
     resource.update(
         {
-            "active": end is None or end >= today,
+            "active": is_active(row),
             "actor": [person_reference(row.provider), _place(row.location)],
             "planningHorizon": compact(
-                {"start": date_text(row.horizon_start), "end": date_text(end)}
+                {"start": date_text(horizon_start(row)), "end": date_text(end)}
             ),
             "comment": f"{row.provider.display_name}'s weekly schedule at {row.location.name}",
         }
