@@ -552,6 +552,10 @@ def find_slots(organization_id: int, filters: SearchFilters) -> list[FhirResourc
         if search.ids is not None:  # a read: the days of the slots named
             days = {s.starts_at.astimezone(zone).date() for s in search.ids}
             first, last = min(days), max(days)
+            if (last - first).days >= MAX_SLOT_DAYS:  # open times are computed day by day
+                raise InvalidSearch(
+                    f"'_id' names slots at most {MAX_SLOT_DAYS} days apart.", field="_id"
+                )
         else:
             first, last = _days(search, now.astimezone(zone).date())
         by_provider = {row.provider_id: row for row in rows}
