@@ -34,7 +34,8 @@ def test_the_demo_shows_an_ehr_feed_imported_over_fhir_with_one_named_problem(
     result = build_demo(seed=42)
     organization = result.organization
 
-    run = ImportRun.objects.get(organization=organization)
+    # (the feed's run; the schedule's EHR appointments come in a later one)
+    run = ImportRun.objects.filter(organization=organization).order_by("started_at", "pk")[0]
     assert run.status == "finished"
     assert run.bundles_committed == 7
     assert [(p["file"], p["path"]) for p in run.problems if not p.get("notice")] == [
@@ -48,7 +49,9 @@ def test_the_demo_shows_an_ehr_feed_imported_over_fhir_with_one_named_problem(
     assert visits.exists()
     assert not visits.filter(staff__isnull=True).exists()  # the practitioner, by NPI
     kept = StoredResource.objects.filter(organization=organization)
-    assert set(kept.values_list("resource_type", flat=True)) == {"Appointment", "ServiceRequest"}
+    assert set(kept.values_list("resource_type", flat=True)) == {"ServiceRequest"}
+    # the referring practitioner's appointments are at another practice: skipped, with a note
+    assert run.counts["Appointment"]["skipped"] == 6
     assert not kept.filter(person__isnull=True).exists()
 
 
@@ -134,7 +137,9 @@ def test_the_demo_schedule_has_a_past_a_today_and_two_weeks_booked_with_reminder
     statuses = set(visits.values_list("status", flat=True))
     assert {"fulfilled", "noshow", "cancelled", "booked"} <= statuses
     now = clock.now()
-    ahead = visits.filter(starts_at__gt=now + timedelta(days=1), status="booked")
+    ahead = visits.filter(starts_at__gt=now + timedelta(days=1), status="booked").exclude(
+        booked_via="import"  # the EHR's: it sends their reminders
+    )
     assert ahead.count() >= 20
     # booked through the real action: each has its reminders waiting (or held, with why)
     for visit in ahead[:5]:
@@ -224,3 +229,18 @@ def test_the_demo_has_a_finished_recall_with_results_on_the_managers_home(
     assert (results.replied, results.opted_out) == (2, 1)
     home = client_for(User.objects.get(username="manager")).get("/").content.decode()
     assert "Check-up recall: no visit in 6 months" in home
+
+
+@pytest.mark.django_db
+def test_the_demo_schedule_holds_the_ehrs_appointments_and_its_reported_conflict() -> None:
+    demo = build_demo(seed=42)
+    imported = Appointment.objects.filter(organization=demo.organization, booked_via="import")
+    assert imported.count() == 2
+    assert set(imported.values_list("origin_id", flat=True)) == {
+        "Appointment/ehr-appt-1",
+        "Appointment/ehr-appt-2",
+    }
+    run = ImportRun.objects.filter(organization=demo.organization).order_by("-started_at", "-pk")[0]
+    [problem] = [p for p in run.problems if not p.get("notice")]
+    assert (problem["file"], problem["path"]) == ("appointments-late.json", "Appointment.start")
+    assert "overlaps another live appointment of the same provider" in problem["message"]

@@ -14,7 +14,10 @@ from carebond.accounts.models import User
 from carebond.core import clock
 from carebond.core.errors import CareBondError
 from carebond.core.models import Location, Organization
+from carebond.demo.fhir import SOURCE as EHR_SOURCE
 from carebond.demo.people import DemoPeople
+from carebond.interop.importing import importer
+from carebond.interop.models import ImportVia
 from carebond.people.models import Person
 from carebond.scheduling.actions import check_book_appointment
 from carebond.scheduling.availability import first_available
@@ -84,6 +87,9 @@ PROVIDERS = ("Raman", "Owusu", "Bell")
 CANCEL_REASONS = ("Feeling better", "Work conflict", "Childcare", "Transport fell through")
 
 
+HALF_HOUR = timedelta(minutes=30)
+
+
 def build_scheduling(
     organization: Organization,
     *,
@@ -120,6 +126,7 @@ def build_scheduling(
     rng.shuffle(patients)
     _past_visits(organization, rng, location, providers, types, patients[:60], today, zone)
     _today(organization, rng, location, providers, types, patients[60:75], today, zone)
+    _from_the_ehr(organization, location, providers[0], patients[105:108], today, zone)
     _ahead(rng, location, providers, types, patients[75:105], users)
 
 
@@ -334,3 +341,59 @@ def _ahead(
             )
         except CareBondError:
             continue
+
+
+def _from_the_ehr(
+    organization: Organization,
+    location: Location,
+    provider: Person,
+    patients: list[Person],
+    today: date,
+    zone: ZoneInfo,
+) -> None:
+    """Tomorrow afternoon's visits booked in the hospital's EHR, sent to CareBond as FHIR
+    Appointments (they point at the provider and patients by the ids /fhir/R4 serves); a
+    second file books a third patient over one of them, and the import reports the conflict
+    instead of double-booking."""
+    if len(patients) < 3:
+        return
+    starts = datetime.combine(today + timedelta(days=1), time(17), tzinfo=zone)
+
+    def booked(number: int, patient: Person, at: datetime) -> dict[str, object]:
+        return {
+            "resourceType": "Appointment",
+            "id": f"ehr-appt-{number}",
+            "identifier": [{"system": f"{EHR_SOURCE}/appointment", "value": f"A-{number:05d}"}],
+            "status": "booked",
+            "description": "Follow-up after the hospital stay",
+            "start": at.isoformat(),
+            "minutesDuration": 30,
+            "participant": [
+                {"actor": {"reference": f"Patient/{patient.public_id}"}, "status": "accepted"},
+                {
+                    "actor": {"reference": f"Practitioner/{provider.public_id}"},
+                    "status": "accepted",
+                },
+                {"actor": {"reference": f"Location/{location.public_id}"}, "status": "accepted"},
+            ],
+        }
+
+    def feed(*appointments: dict[str, object]) -> dict[str, object]:
+        return {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": a} for a in appointments],
+        }
+
+    first, second = booked(1, patients[0], starts), booked(2, patients[1], starts + HALF_HOUR)
+    clash = booked(3, patients[2], starts + HALF_HOUR / 2)
+    importer.import_documents(
+        [
+            ("appointments-tomorrow.json", feed(first, second)),
+            ("appointments-late.json", feed(clash)),
+        ],
+        organization=organization,
+        source_system=EHR_SOURCE,
+        acting_user=None,
+        via=ImportVia.API,
+    )

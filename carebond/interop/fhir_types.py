@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from django.core.exceptions import ImproperlyConfigured
 
-from carebond.core.fhir.type_module import FhirTypeModule
+from carebond.core.fhir.type_module import FhirTypeModule, RowWriter
 from carebond.core.registry import FhirResourceType, fhir_resource_types
 
 
@@ -65,3 +65,9 @@ def ranked_export_types() -> list[str]:
 def kept_whole_types() -> list[FhirTypeModule]:
     """The types kept as imported: exported when the organisation has some."""
     return [spec for spec in fhir_types().values() if spec.kept_whole and spec.sources]
+
+
+def row_writers() -> dict[str, RowWriter]:
+    """The writers of the types whose apps write their own rows, by the kind of row they write
+    ("appointment")."""
+    return {spec.writer.kind: spec.writer for spec in fhir_types().values() if spec.writer}

@@ -16,6 +16,7 @@ from carebond.people.access import access_person
 from carebond.scheduling import actions
 from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
 from carebond.scheduling.models import Appointment
+from carebond.scheduling.schedules import horizon_end, horizon_start, is_active
 from carebond.scheduling.schemas import (
     AdherenceOut,
     AdherenceQuery,
@@ -26,6 +27,8 @@ from carebond.scheduling.schemas import (
     OpenTimeOut,
     OpenTimesQuery,
     RescheduleIn,
+    ScheduleOut,
+    ScheduleQuery,
     StepIn,
 )
 from carebond.scheduling.selectors import (
@@ -38,6 +41,7 @@ from carebond.scheduling.selectors import (
     list_first_available,
     list_open_times,
     list_providers,
+    list_schedules,
 )
 
 router = Router(tags=["scheduling"])
@@ -245,6 +249,37 @@ def adherence(request: HttpRequest, query: Query[AdherenceQuery]) -> list[Adhere
             late_cancel_rate=row.late_cancel_rate,
             lead_days=row.lead_days,
             wait_minutes=row.wait_minutes,
+        )
+        for row in found
+    ]
+
+
+@router.get(
+    "/schedules",
+    response=list[ScheduleOut],
+    auth=AUTH,
+    summary="The schedules: one per provider per location, from their weekly templates",
+)
+def schedules(request: HttpRequest, query: Query[ScheduleQuery]) -> list[ScheduleOut]:
+    user = acting_user(request)
+    place, person = query.location, query.provider
+    found = list_schedules(
+        user=user,
+        location=named("location", lambda: get_location(user=user, public_id=place))
+        if place
+        else None,
+        provider=named("provider", lambda: get_provider(user=user, public_id=person))
+        if person
+        else None,
+    )
+    return [
+        ScheduleOut(
+            id=row.public_id,
+            provider_id=row.provider.public_id,
+            location_id=row.location.public_id,
+            starts_on=horizon_start(row),
+            ends_on=horizon_end(row),
+            active=is_active(row),
         )
         for row in found
     ]

@@ -1,16 +1,19 @@
 """What the scheduling app adds to core's registry: the Schedule page, the home panels (today's
 schedule at the desk, today's patients for a clinician), the person links a merge moves
 (a patient's appointments follow the surviving record; so do a provider's appointments,
-templates, exceptions and the types they offer)."""
+templates, exceptions and the types they offer), and its FHIR types (Appointment, Schedule,
+Slot: carebond/scheduling/fhir.py)."""
 
 from __future__ import annotations
 
 from carebond.core.registry import (
+    FhirResourceType,
     HomePanel,
     NavEntry,
     PersonLinkExemption,
     PersonRelation,
     exempt_person_link,
+    register_fhir_resource_type,
     register_home_panel,
     register_navigation,
     register_person_relation,
@@ -27,6 +30,10 @@ from carebond.scheduling.panels import todays_patients_panel, todays_schedule_pa
 
 
 def register() -> None:
+    for resource_type in ("Appointment", "Schedule", "Slot"):
+        register_fhir_resource_type(
+            FhirResourceType(resource_type, "carebond.scheduling.fhir", "scheduling")
+        )
     register_navigation(NavEntry("Schedule", "scheduling:day", SCHEDULERS, order=15))
     register_navigation(NavEntry("Board", "scheduling:board", DESK, order=16))
     register_navigation(NavEntry("Adherence", "scheduling:adherence", ADHERENCE_READERS, order=60))

@@ -98,3 +98,17 @@ class AdherenceOut(Schema):
     late_cancel_rate: float | None
     lead_days: float | None = Field(description="Median days from booking to the visit.")
     wait_minutes: float | None = Field(description="Median minutes from arriving to the room.")
+
+
+class ScheduleQuery(Schema):
+    location: UUID | None = Field(default=None, description="Only the schedules at this place.")
+    provider: UUID | None = Field(default=None, description="Only this provider's schedules.")
+
+
+class ScheduleOut(Schema):
+    id: UUID = Field(description="The schedule's id (also its FHIR Schedule id).")
+    provider_id: UUID
+    location_id: UUID
+    starts_on: date = Field(description="The first day its applied templates cover.")
+    ends_on: date | None = Field(description="The last day (none: open-ended).")
+    active: bool = Field(description="In force today or ahead.")

@@ -34,6 +34,7 @@ from carebond.scheduling.models import (
     ScheduleTemplate,
     TemplateStatus,
 )
+from carebond.scheduling.schedules import schedule_rows
 from carebond.touchpoints.models import Touchpoint
 
 if TYPE_CHECKING:
@@ -459,3 +460,18 @@ def get_appointment(*, user: User, public_id: UUID | str) -> Appointment:
         actor=user, target=appointment, patient=appointment.patient, action="appointment.read"
     )
     return appointment
+
+
+def list_schedules(
+    *, user: User, location: Location | None = None, provider: Person | None = None
+) -> list[ScheduleTemplate]:
+    """The schedules (one per provider per location, ``schedules.py``), in the order made.
+    Not PHI: providers' weeks name no patient."""
+    if not SCHEDULERS.allows(user.role):
+        raise NotFound("No such schedule.")
+    found = schedule_rows(user.organization_id)
+    if location is not None:
+        found = found.filter(location=location)
+    if provider is not None:
+        found = found.filter(provider=provider)
+    return list(found)

@@ -23,6 +23,11 @@ class MappingError(Exception):
         self.message = message
 
 
+class NotImported(MappingError):
+    """A valid resource the type has no row for (an appointment request without a time): the
+    import counts it as skipped and notes why, instead of refusing its Bundle."""
+
+
 @dataclass(frozen=True)
 class Ref:
     """A reference as written: 'urn:uuid:..', 'Patient/1', 'http://x/Patient/1', a conditional

@@ -11,8 +11,15 @@ skipped by the import and unknown to the facade and the export.
 Each part, and who uses it:
 
 - ``read`` (import): the resource as parsed JSON -> the record the import writes (a person, a
-  place, a visit, a history item, a resource kept whole: interop's import records), raising
-  ``parsing.MappingError`` with the FHIR path of a bad value. None: the import skips the type.
+  place, a visit, a history item, a resource kept whole: interop's import records; or a
+  ``RowRecord`` for a type whose app writes its own rows), raising ``parsing.MappingError``
+  with the FHIR path of a bad value (``parsing.NotImported``: skipped, with a note). None: the
+  import skips the type.
+- ``writer`` (import): for a type read into ``RowRecord``s, the app's own writer: the import
+  resolves the record's references, finds the row it was before (source record or business
+  identifier) and hands the batch over; the writer writes the rows and their audit events in
+  the unit's transaction, leaves one out (``RowSkipped``: counted as skipped, with a note) or
+  refuses one (``RowRefused``: the unit is rejected, naming it).
 - ``import_rank`` (import): lower first, within a unit and across files, so that what others
   point at (organisations, places, practitioners, patients) is written before what points at it.
 - ``native_rows`` (import): "person" or "location" when a reference ``Type/<CareBond id>`` (and
@@ -21,6 +28,8 @@ Each part, and who uses it:
   kept as imported, then CareBond's own), each with its ``to_fhir``, its search parameters and
   the patient a row is about (named in the audit trail); ``to_fhir_many`` when a batch of rows
   needs more than the rows (one query per batch).
+- ``computed`` (facade): resources worked out when asked for, never stored (Slots: open
+  times), instead of ``sources``; not exported.
 - ``in_facade``, ``policy``, ``documentation`` (facade): whether /fhir/R4 reads and searches the
   type, which roles may, and what the CapabilityStatement says of it.
 - ``export_rank`` / ``kept_whole`` (export): exported in this order, before the rest; or, for a
@@ -29,13 +38,16 @@ Each part, and who uses it:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
 from carebond.core.fhir.building import FhirResource
+from carebond.core.fhir.parsing import Ref
 from carebond.core.fhir.search import SearchParam
 from carebond.core.permissions import PHI_READERS, AccessPolicy
 
@@ -74,6 +86,96 @@ class FhirRows:
         return next((p for p in self.params if p.name == name), None)
 
 
+@dataclass
+class RowRecord:
+    """What a type whose app writes its own rows makes of a resource (scheduling's
+    Appointment). The import resolves ``patient`` (which must be a patient) and every reference
+    in ``refs`` (by name: a person or a place, as the reference's type says); all are required.
+    ``values`` are the app's, read from the resource; ``identifiers`` (system, value) make the
+    same one for the same patient the same row, whatever the connection.
+
+    References that do not say their type (``urn:uuid:...``) are ``untyped``: once resolved,
+    each fills what it turns out to be, if still missing: the patient, ``location`` for a
+    place, ``person`` (the name of ``refs`` a person who is not a patient fills) otherwise."""
+
+    patient: Ref | None
+    refs: dict[str, Ref]
+    values: dict[str, Any]
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
+    untyped: list[Ref] = field(default_factory=list)
+    person: str = ""
+
+
+@dataclass
+class RowToWrite:
+    """One record handed to the app's writer, its references resolved to row ids."""
+
+    record: RowRecord
+    patient_id: int
+    # The name of each of ``record.refs`` that reached a row -> the person or location id
+    # (one that reached nothing, or the wrong kind of row, is left out: the writer decides).
+    ids: dict[str, int]
+    existing: int | None  # the row this resource became before (None: a new row)
+    public_id: uuid.UUID | None  # keep this id: the resource was kept whole before
+    origin_id: str  # "Appointment/123" in the source system
+
+
+@dataclass(frozen=True)
+class ImportStamp:
+    """Who imports, from where and when: what the writer stamps and audits rows with."""
+
+    organization_id: int
+    acting_user: Any
+    origin_system: str
+    import_run: uuid.UUID
+    now: datetime
+
+
+class RowRefused(Exception):
+    """The writer cannot write one of the rows (a conflict, a reference to the wrong kind of
+    row): the whole unit is rejected, naming the entry, the FHIR path and the reason."""
+
+    def __init__(self, index: int, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.index, self.path, self.message = index, path, message
+
+
+@dataclass(frozen=True)
+class RowSkipped:
+    """A row the writer leaves out, and why (an appointment at another practice): the import
+    counts the resource as skipped and notes the reason, and the rest of the unit goes in."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RowWriter:
+    """How an app writes the rows of a type it owns. ``kind`` names its rows in the import's
+    bookkeeping ("appointment:12"); ``model`` and ``person_field`` let the import find rows
+    deleted since and the patient a row belongs to. ``write`` returns, in order, each row's id
+    (or ``RowSkipped``)."""
+
+    kind: str
+    model: Any
+    person_field: str
+    write: Callable[[list[RowToWrite], ImportStamp], list[int | RowSkipped]]
+
+
+# (name, modifier, values) of each search parameter given, as the facade checked them.
+SearchFilters = list[tuple[str, str, list[str]]]
+
+
+@dataclass(frozen=True)
+class ComputedResources:
+    """Resources worked out when asked for, never stored (Slots: open times). ``find`` gets the
+    organisation and the checked filters and returns every match, in order (the facade pages
+    them); ``params`` are the parameters it understands (their ``build`` is not used)."""
+
+    find: Callable[[int, SearchFilters], list[FhirResource]]
+    params: tuple[SearchParam, ...]
+
+
 @dataclass(frozen=True)
 class FhirTypeModule:
     """What one type module provides for one FHIR resource type (see the module docstring)."""
@@ -88,10 +190,14 @@ class FhirTypeModule:
     documentation: str = ""
     export_rank: int | None = None
     kept_whole: bool = False
+    writer: RowWriter | None = None
+    computed: ComputedResources | None = None
 
     @property
     def params(self) -> tuple[SearchParam, ...]:
         """The type's search parameters (every source takes the same ones)."""
+        if self.computed is not None:
+            return self.computed.params
         return self.sources[0].params if self.sources else ()
 
     def param(self, name: str) -> SearchParam | None:
@@ -100,4 +206,4 @@ class FhirTypeModule:
     @property
     def served(self) -> bool:
         """Read and searched at /fhir/R4."""
-        return self.in_facade and bool(self.sources)
+        return self.in_facade and (bool(self.sources) or self.computed is not None)

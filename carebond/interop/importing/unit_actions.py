@@ -30,6 +30,7 @@ from carebond.audit.recording import record_audit_many
 from carebond.core import clock
 from carebond.core.bulk import insert_rows
 from carebond.core.models import Location
+from carebond.interop.fhir_types import row_writers
 from carebond.interop.importing.actions import ImportContext, add_counts
 from carebond.interop.importing.copies import choose_version
 from carebond.interop.importing.reading import Unit
@@ -136,6 +137,7 @@ class _UnitWriter(PeopleWriting, PatientDataWriting, WaitingReferences):
             "touchpoint": Touchpoint,
             "history": HistoryItem,
             "stored": StoredResource,
+            **{kind: writer.model for kind, writer in row_writers().items()},
         }
         wanted: dict[str, set[int]] = defaultdict(set)
         for item in self.items:

@@ -14,6 +14,8 @@ from collections import defaultdict
 from typing import Any
 
 from carebond.core.bulk import insert_rows
+from carebond.core.fhir.type_module import RowRecord
+from carebond.interop.fhir_types import row_writers
 from carebond.interop.importing.unit_references import UnitWriterBase, chunks
 from carebond.interop.importing.units import PreparedResource
 from carebond.interop.models import RecordIdentifier, StoredResource
@@ -28,9 +30,17 @@ _TABLES: dict[str, Any] = {
 }
 
 
+def patient_tables() -> dict[str, tuple[Any, str]]:
+    """Each kind of row that belongs to a patient: its model and the field naming the patient
+    (interop's own, then those of the apps that write their own rows)."""
+    tables = {kind: (model, "person") for kind, model in _TABLES.items()}
+    tables.update({k: (w.model, w.person_field) for k, w in row_writers().items()})
+    return tables
+
+
 def identifiers_of(item: PreparedResource) -> list[tuple[str, str]]:
     record = item.record
-    if isinstance(record, TouchpointRecord | HistoryRecord | StoredRecord):
+    if isinstance(record, TouchpointRecord | HistoryRecord | StoredRecord | RowRecord):
         return record.identifiers
     return []
 
@@ -83,15 +93,17 @@ class BusinessIdentifiers(UnitWriterBase):
 
     def _owners(self, targets: set[str]) -> dict[str, int]:
         """The patient each row belongs to (rows deleted since are left out)."""
+        tables = patient_tables()
         wanted: dict[str, list[int]] = defaultdict(list)
         for target in targets:
             kind, _, pk = target.partition(":")
-            if kind in _TABLES and pk.isdigit():
+            if kind in tables and pk.isdigit():
                 wanted[kind].append(int(pk))
         owners = {}
         for kind, pks in wanted.items():
-            rows = _TABLES[kind].objects.filter(organization=self.organization, pk__in=pks)
-            for pk, person_id in rows.values_list("pk", "person_id"):
+            model, person_field = tables[kind]
+            rows = model.objects.filter(organization=self.organization, pk__in=pks)
+            for pk, person_id in rows.values_list("pk", f"{person_field}_id"):
                 if person_id is not None:
                     owners[f"{kind}:{pk}"] = person_id
         return owners
@@ -104,10 +116,11 @@ class BusinessIdentifiers(UnitWriterBase):
             RecordIdentifier.objects.filter(
                 organization=self.organization, target__in=chunk
             ).delete()
+        tables = patient_tables()
         rows = {
             (item.resource_type, system, value, item.target, item.content_hash)
             for item in done
-            if item.target and item.target.partition(":")[0] in _TABLES
+            if item.target and item.target.partition(":")[0] in tables
             for system, value in identifiers_of(item)
         }
         insert_rows(

@@ -1,19 +1,29 @@
-"""Writing what points at patients: visits and messages (touchpoints), history items, and the
-resources kept whole, with their references rewritten to CareBond ids.
+"""Writing what points at patients: visits and messages (touchpoints), history items, the
+resources kept whole, with their references rewritten to CareBond ids, and the rows of types
+whose apps write them (scheduling's appointments: ``RowRecord``, handed to the app's writer).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from carebond.core.fhir.parsing import Ref
+from carebond.core.fhir.type_module import (
+    ImportStamp,
+    RowRecord,
+    RowRefused,
+    RowSkipped,
+    RowToWrite,
+)
+from carebond.interop.fhir_types import fhir_type
 from carebond.interop.importing.selectors import facade_locations
-from carebond.interop.importing.unit_identifiers import BusinessIdentifiers
-from carebond.interop.importing.units import PreparedResource, body_refs, reference_keys
+from carebond.interop.importing.unit_identifiers import BusinessIdentifiers, patient_tables
+from carebond.interop.importing.units import PreparedResource, Problem, body_refs, reference_keys
 from carebond.interop.models import StoredResource
 from carebond.interop.resources.records import HistoryRecord, StoredRecord, TouchpointRecord
 from carebond.people.models import HistoryItem
@@ -43,7 +53,9 @@ class PatientDataWriting(BusinessIdentifiers):
         patient_of: dict[int, int] = {}
         for item in items:
             record = item.record
-            if isinstance(record, TouchpointRecord | HistoryRecord):
+            if isinstance(record, RowRecord):
+                self._place_untyped(item, record)
+            if isinstance(record, TouchpointRecord | HistoryRecord | RowRecord):
                 patient_id = self.resolve(record.patient, required=True, item=item, patient=True)
                 assert patient_id is not None
                 patient_of[id(item)] = patient_id
@@ -74,6 +86,7 @@ class PatientDataWriting(BusinessIdentifiers):
         if stored:
             self._load_public_ids(stored)
         self._write_rows(stored, StoredResource, "stored", self._stored_row)
+        self._write_own_rows([i for i in items if isinstance(i.record, RowRecord)], patient_of)
         self._drop_replaced_rows(items)
         for item in stored:
             record = item.record
@@ -83,15 +96,16 @@ class PatientDataWriting(BusinessIdentifiers):
     def _find_kind_changes(self, items: list[PreparedResource]) -> dict[int, uuid.UUID | None]:
         """A resource seen before whose newer version maps to another kind of row: an Encounter
         kept whole for want of a start time that now has one becomes a visit (and back)."""
+        tables = patient_tables()
         changing: dict[str, dict[int, PreparedResource]] = defaultdict(dict)
         for item in items:
             kind, _, pk = (item.existing or "").partition(":")
-            if kind in _TABLES and pk.isdigit() and kind != _KINDS[type(item.record)]:
+            if kind in tables and pk.isdigit() and kind != self._kind_of(item):
                 changing[kind][int(pk)] = item
         taking_over: dict[int, uuid.UUID | None] = {}
         for kind, by_pk in changing.items():
             public_ids: dict[int, uuid.UUID] = (
-                dict(_TABLES[kind].objects.filter(pk__in=by_pk).values_list("pk", "public_id"))
+                dict(tables[kind][0].objects.filter(pk__in=by_pk).values_list("pk", "public_id"))
                 if kind != "history"
                 else {}
             )
@@ -107,8 +121,91 @@ class PatientDataWriting(BusinessIdentifiers):
                 kind, _, pk = item.existing.partition(":")
                 gone[kind].append(int(pk))
                 item.replaced, item.outcome = item.existing, "updated"
+        tables = patient_tables()
         for kind, pks in gone.items():
-            _TABLES[kind].objects.filter(organization=self.organization, pk__in=pks).delete()
+            tables[kind][0].objects.filter(organization=self.organization, pk__in=pks).delete()
+
+    def _place_untyped(self, item: PreparedResource, record: RowRecord) -> None:
+        """References that did not say their type fill what their targets turn out to be;
+        then the patient must be there."""
+        for ref in record.untyped:
+            target = self._lookup(reference_keys(ref, base=self.base)) or ""
+            kind, _, pk = target.partition(":")
+            if kind == "location":
+                name, typed = "location", "Location"
+            elif kind == "person" and self.person_kinds.get(self._survivor(int(pk))) == "patient":
+                name, typed = "patient", "Patient"
+            elif kind == "person":
+                name, typed = record.person, "Practitioner"
+            else:
+                continue
+            if name == "patient" and record.patient is None:
+                record.patient = replace(ref, type=typed)
+            elif name and name != "patient" and name not in record.refs:
+                record.refs[name] = replace(ref, type=typed)
+        if record.patient is None:
+            self.reject(
+                item,
+                item.resource_type,
+                "no reference reaches a patient (already imported or in this file)",
+            )
+
+    @staticmethod
+    def _kind_of(item: PreparedResource) -> str:
+        """The kind of row an item's record becomes ("touchpoint", "appointment"...)."""
+        spec = fhir_type(item.resource_type)
+        if isinstance(item.record, RowRecord) and spec is not None and spec.writer is not None:
+            return spec.writer.kind
+        return _KINDS[type(item.record)]
+
+    def _write_own_rows(self, items: list[PreparedResource], patient_of: dict[int, int]) -> None:
+        """Rows an app writes itself, type by type: every reference resolved first (a
+        reference to nothing rejects the unit), then the batch to the app's writer, which may
+        refuse a row (a conflict in the schedule): the unit is then rejected, naming it."""
+        stamp = ImportStamp(
+            organization_id=self.organization.pk,
+            acting_user=self.context.acting_user,
+            origin_system=self.context.source_system,
+            import_run=self.context.run.public_id,
+            now=self.now,
+        )
+        for resource_type in sorted({i.resource_type for i in items}):
+            spec = fhir_type(resource_type)
+            writer = spec.writer if spec is not None else None
+            assert writer is not None, resource_type
+            kind = writer.kind
+            batch = [i for i in items if i.resource_type == resource_type]
+            rows = []
+            for item in batch:
+                record = item.record
+                assert isinstance(record, RowRecord)
+                ids = {name: self.resolve(ref) for name, ref in record.refs.items()}
+                existing = item.existing or ""
+                rows.append(
+                    RowToWrite(
+                        record=record,
+                        patient_id=patient_of[id(item)],
+                        ids={name: pk for name, pk in ids.items() if pk is not None},
+                        existing=int(existing.partition(":")[2])
+                        if existing.startswith(f"{kind}:")
+                        else None,
+                        public_id=self.taking_over.get(id(item)),
+                        origin_id=item.origin_id,
+                    )
+                )
+            try:
+                pks = writer.write(rows, stamp)
+            except RowRefused as refusal:
+                self.reject(batch[refusal.index], refusal.path, refusal.message)
+            for item, row, pk in zip(batch, rows, pks, strict=True):
+                if isinstance(pk, RowSkipped):
+                    item.outcome = "skipped"
+                    self.notes.append(
+                        Problem(self.unit.file, pk.message, entry=item.entry.index, path=pk.path)
+                    )
+                    continue
+                item.target = f"{kind}:{pk}"
+                item.outcome = "updated" if row.existing == pk else "imported"
 
     def stored_patient(self, record: StoredRecord) -> int | None:
         """The first candidate reference that reaches a patient (load_people ran before)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from carebond.core import clock
 from carebond.core.fhir.parsing import Ref
+from carebond.core.fhir.type_module import RowRecord
 from carebond.core.models import Location
 from carebond.interop.fhir_types import fhir_types
 from carebond.interop.importing.actions import ImportContext
@@ -265,6 +266,9 @@ class UnitWriterBase:
                 refs.append(record.patient)
             elif isinstance(record, StoredRecord):
                 refs += record.patients + list(body_refs(record.body))
+            elif isinstance(record, RowRecord):
+                refs += [*record.refs.values(), *record.untyped]
+                refs += [record.patient] if record.patient else []
         return refs
 
     def _survivor(self, pk: int) -> int:

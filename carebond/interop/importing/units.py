@@ -19,7 +19,7 @@ import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 from carebond.core.errors import InvalidInput
-from carebond.core.fhir.parsing import MappingError, Ref, check_id, parse_datetime
+from carebond.core.fhir.parsing import MappingError, NotImported, Ref, check_id, parse_datetime
 from carebond.core.fhir.type_module import LATE_RANK
 from carebond.interop.fhir_types import imported_types
 from carebond.interop.importing.reading import Entry, Unit
@@ -183,7 +183,12 @@ def prepare_unit(
             skipped[resource_type] += 1
             continue
         try:
-            record = read(resource)
+            try:
+                record = read(resource)
+            except NotImported as skip:
+                skipped[resource_type] += 1
+                notes.append(Problem(unit.file, skip.message, entry=entry.index, path=skip.path))
+                continue
             if not isinstance(record, RECORD_KINDS):  # a type module's mistake, not the file's
                 raise ImproperlyConfigured(
                     f"{resource_type}: read() made no record the import writes."

@@ -1,9 +1,9 @@
-"""The types kept whole until the app that will own them takes them over: Appointment
-(scheduling), ServiceRequest (referrals), Task (care tasks), Questionnaire and
-QuestionnaireResponse (surveys). The import keeps the resource as sent, encrypted, with the
-references it could resolve pointing at CareBond ids; the facade and the export serve it back
-under CareBond's id. Consent (also kept whole) and an Encounter without a start time use the
-same reading and rows.
+"""The types kept whole until the app that will own them takes them over: ServiceRequest
+(referrals), Task (care tasks), Questionnaire and QuestionnaireResponse (surveys); Appointment
+was one until scheduling took it over (carebond/scheduling/fhir.py). The import keeps the
+resource as sent, encrypted, with the references it could resolve pointing at CareBond ids;
+the facade and the export serve it back under CareBond's id. Consent (also kept whole) and an
+Encounter without a start time use the same reading and rows.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from django.db.models import QuerySet
 from carebond.core.fhir.building import FhirResource, meta
 from carebond.core.fhir.parsing import (
     Ref,
-    as_list,
-    as_object,
     business_identifiers,
     parse_datetime,
     reference,
@@ -43,16 +41,6 @@ def map_stored(resource: dict[str, Any]) -> StoredRecord:
         ref = reference(resource.get(key), f"{path}.{key}") if key in resource else None
         if ref is not None and ref.target_type in {"Patient", ""}:
             candidates.append(ref)
-    if resource_type == "Appointment":
-        for n, participant in enumerate(
-            as_list(resource.get("participant"), f"{path}.participant")
-        ):
-            actor = reference(
-                as_object(participant, f"{path}.participant[{n}]").get("actor"),
-                f"{path}.participant[{n}].actor",
-            )
-            if actor is not None and actor.target_type in {"Patient", ""}:
-                candidates.append(actor)
     occurred: datetime | None = None
     for key in ("start", "authoredOn", "authored", "dateTime", "date", "occurrenceDateTime"):
         if resource.get(key):
@@ -124,7 +112,6 @@ def kept_whole(
 
 
 FHIR_TYPES = (
-    kept_whole("Appointment"),
     kept_whole("ServiceRequest"),
     kept_whole("Task"),
     # Answers to health questionnaires (a PHQ-9, an intake form) are clinical: minimum

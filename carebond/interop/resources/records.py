@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from carebond.core.fhir.parsing import Ref
+from carebond.core.fhir.type_module import RowRecord
 from carebond.people.actions import AddressInput, ContactInput, IdentifierInput
 from carebond.people.models import RelationshipType
 
@@ -82,8 +83,15 @@ class StoredRecord:
     identifiers: list[tuple[str, str]] = field(default_factory=list)
 
 
+# RowRecord: a type whose app writes its own rows (scheduling's Appointment; type_module).
 Record = (
-    PersonRecord | LocationRecord | RoleRecord | TouchpointRecord | HistoryRecord | StoredRecord
+    PersonRecord
+    | LocationRecord
+    | RoleRecord
+    | TouchpointRecord
+    | HistoryRecord
+    | StoredRecord
+    | RowRecord
 )
 RECORD_KINDS = (
     PersonRecord,
@@ -92,4 +100,5 @@ RECORD_KINDS = (
     TouchpointRecord,
     HistoryRecord,
     StoredRecord,
+    RowRecord,
 )

@@ -71,7 +71,7 @@ class Clinic:
     telehealth: Touchpoint
     message: Touchpoint
     call: Touchpoint
-    appointment: StoredResource
+    service_request: StoredResource  # a resource kept whole
 
 
 def build_clinic(organization: Organization, acting_user: User) -> Clinic:
@@ -169,25 +169,23 @@ def build_clinic(organization: Organization, acting_user: User) -> Clinic:
             onset=date(2020, 1, 15),
             acting_user=None,
         )
-    appointment = StoredResource.objects.create(
+    service_request = StoredResource.objects.create(
         organization=organization,
-        resource_type="Appointment",
+        resource_type="ServiceRequest",
         person=patient,
-        status="booked",
+        status="active",
         occurred_at=when,
         updated_at=when,
         origin_system="https://ehr.example.org/fhir",
-        origin_id="Appointment/77",
+        origin_id="ServiceRequest/77",
         body=orjson.dumps(
             {
-                "resourceType": "Appointment",
+                "resourceType": "ServiceRequest",
                 "id": "77",
-                "status": "booked",
-                "start": "2026-04-01T09:00:00+00:00",
-                "end": "2026-04-01T09:20:00+00:00",
-                "participant": [
-                    {"actor": {"reference": f"Patient/{patient.public_id}"}, "status": "accepted"}
-                ],
+                "status": "active",
+                "intent": "order",
+                "authoredOn": "2026-03-02T15:30:00+00:00",
+                "subject": {"reference": f"Patient/{patient.public_id}"},
             }
         ).decode(),
     )
@@ -203,7 +201,7 @@ def build_clinic(organization: Organization, acting_user: User) -> Clinic:
         telehealth=telehealth,
         message=message,
         call=call,
-        appointment=appointment,
+        service_request=service_request,
     )
 
 

@@ -206,3 +206,37 @@ def test_days_and_times_at_the_edge_of_the_calendar_are_a_422_not_a_crash(
     )
     assert page.status_code == 400
     assert "is after" in page.content.decode()
+
+
+def test_a_client_lists_the_schedules_of_a_place_or_a_provider(
+    clinic: Clinic, desk: Client
+) -> None:
+    # when a client lists the schedules at the clinic
+    response = desk.get(f"{API}/schedules", {"location": str(clinic.location.public_id)})
+    # then each provider has one there, open-ended since January
+    assert response.status_code == 200
+    found = response.json()
+    assert {s["provider_id"] for s in found} == {
+        str(clinic.doctor.public_id),
+        str(clinic.nurse.public_id),
+    }
+    assert {(s["starts_on"], s["ends_on"], s["active"]) for s in found} == {
+        ("2026-01-01", None, True)
+    }
+    # and one provider's, by the provider
+    mine = desk.get(f"{API}/schedules", {"provider": str(clinic.doctor.public_id)}).json()
+    assert [s["provider_id"] for s in mine] == [str(clinic.doctor.public_id)]
+
+
+def test_schedules_are_neither_another_organisations_nor_the_analysts(
+    clinic: Clinic,
+    users_a: dict[str, User],
+    outsider_b: User,
+    api_for: Callable[[User], Client],
+) -> None:
+    place = {"location": str(clinic.location.public_id)}
+    outside = api_for(outsider_b).get(f"{API}/schedules", place)
+    assert outside.status_code == 422
+    assert outside.json()["field"] == "location"
+    assert api_for(outsider_b).get(f"{API}/schedules").json() == []
+    assert api_for(users_a[Role.ANALYST]).get(f"{API}/schedules").status_code == 403

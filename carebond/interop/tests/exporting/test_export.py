@@ -69,7 +69,7 @@ def test_command_writes_one_valid_ndjson_file_per_type(
         "AllergyIntolerance": 1,
         "MedicationStatement": 1,
         "Immunization": 1,
-        "Appointment": 1,
+        "ServiceRequest": 1,
     }
     for name, resources in files.items():
         for resource in resources:
@@ -384,16 +384,16 @@ def test_export_in_other_organisation_holds_only_its_own_people(
 def test_each_type_is_written_once_however_many_resources_it_has(
     tmp_path: Path, clinic_a: Clinic
 ) -> None:
-    # given three appointments kept whole
+    # given three service requests kept whole
     for number in (2, 3):
-        copy = StoredResource.objects.get(pk=clinic_a.appointment.pk)
-        copy.pk, copy.public_id, copy.origin_id = None, uuid.uuid4(), f"Appointment/{number}"
+        copy = StoredResource.objects.get(pk=clinic_a.service_request.pk)
+        copy.pk, copy.public_id, copy.origin_id = None, uuid.uuid4(), f"ServiceRequest/{number}"
         copy.save()
     out = StringIO()
     # when the organisation is exported
     call_command("export_fhir", str(tmp_path / "out"), stdout=out)
-    # then Appointment is one file of three lines, listed once
-    lines = (tmp_path / "out" / "Appointment.ndjson").read_bytes().splitlines()
+    # then ServiceRequest is one file of three lines, listed once
+    lines = (tmp_path / "out" / "ServiceRequest.ndjson").read_bytes().splitlines()
     assert len(lines) == 3
-    assert out.getvalue().count("Appointment.ndjson") == 1
+    assert out.getvalue().count("ServiceRequest.ndjson") == 1
     assert "Wrote 12 file(s), 18 resource(s)." in out.getvalue()

@@ -104,12 +104,23 @@ def test_every_advertised_search_parameter_is_accepted(
         "_count": "5",
         "status": "active",
         "occurrence": "ge2020-01-01",
+        "practitioner": f"Practitioner/{clinic_a.staff.public_id}",
+        "location": f"Location/{clinic_a.location.public_id}",
+        "actor": f"Location/{clinic_a.location.public_id}",
+        "date": "ge2026-01-01",
+        "start": "ge2026-03-02",
+        "schedule": str(clinic_a.patient.public_id),
+        "service-type": "follow-up",
     }
+    # (statuses are each type's own codes)
+    by_type = {("Appointment", "status"): "booked", ("Slot", "status"): "free"}
     # then each one is honoured for its type (no 400)
     for resource in statement["rest"][0]["resource"]:
         api = admin if resource["type"] == "AuditEvent" else clinician
         for param in resource["searchParam"]:
-            response = api.get(BASE + resource["type"], {param["name"]: sample[param["name"]]})
+            name = param["name"]
+            value = by_type.get((resource["type"], name), sample[name])
+            response = api.get(BASE + resource["type"], {name: value})
             assert response.status_code == 200, (resource["type"], param["name"])
 
 
@@ -156,7 +167,7 @@ def test_read_patient_maps_names_identifiers_contacts_and_is_audited(
         ("Encounter", "telehealth"),
         ("Communication", "message"),
         ("Communication", "call"),
-        ("Appointment", "appointment"),
+        ("ServiceRequest", "service_request"),
     ],
 )
 def test_every_type_reads_as_valid_r4(
@@ -194,12 +205,11 @@ def test_encounter_uses_what_the_ehr_sent_or_derives_it(
 def test_stored_resource_goes_out_under_our_id_with_its_provenance(
     clinician: Client, clinic_a: Clinic
 ) -> None:
-    appointment = clinician.get(f"{BASE}Appointment/{clinic_a.appointment.public_id}").json()
-    assert appointment["id"] == str(clinic_a.appointment.public_id)
-    assert appointment["meta"]["source"] == "https://ehr.example.org/fhir"
-    assert appointment["participant"][0]["actor"]["reference"] == (
-        f"Patient/{clinic_a.patient.public_id}"
-    )
+    kept = clinic_a.service_request
+    request = clinician.get(f"{BASE}ServiceRequest/{kept.public_id}").json()
+    assert request["id"] == str(kept.public_id)
+    assert request["meta"]["source"] == "https://ehr.example.org/fhir"
+    assert request["subject"]["reference"] == f"Patient/{clinic_a.patient.public_id}"
 
 
 def test_referral_sources_are_practitioners_or_organizations(
@@ -299,8 +309,8 @@ def test_patient_scoped_search_on_the_timeline_and_stored_resources(
     )
     communications = clinician.get(BASE + "Communication", {"subject": f"Patient/{maria}"})
     assert _ids(communications.json()) == [str(clinic_a.message.public_id)]
-    appointments = clinician.get(BASE + "Appointment", {"patient": f"Patient/{maria}"}).json()
-    assert _ids(appointments) == [str(clinic_a.appointment.public_id)]
+    requests = clinician.get(BASE + "ServiceRequest", {"patient": f"Patient/{maria}"}).json()
+    assert _ids(requests) == [str(clinic_a.service_request.public_id)]
     related = clinician.get(BASE + "RelatedPerson", {"patient": f"Patient/{maria}"}).json()
     assert _ids(related) == [str(clinic_a.relative.public_id)]
     other = clinic_a.second_patient.public_id

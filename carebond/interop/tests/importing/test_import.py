@@ -197,7 +197,7 @@ def test_hl7_examples_of_every_bundle_type_import_or_say_why_not(
     assert peter.kind == "related"
     assert peter.family_name == "Chalmers"
     kept = set(StoredResource.objects.values_list("resource_type", flat=True))
-    assert {"Appointment", "ServiceRequest", "Task", "QuestionnaireResponse", "Consent"} <= kept
+    assert {"ServiceRequest", "Task", "QuestionnaireResponse", "Consent"} <= kept
     assert run.counts["Slot"]["skipped"] == 1
 
 
@@ -504,20 +504,18 @@ def test_source_records_make_each_resource_one_row(
 def test_kept_resources_find_their_patient_through_any_reference_form(
     run_import: Callable[..., ImportRun], org_a: Organization, tmp_path: Path
 ) -> None:
-    appointment = {
-        "resourceType": "Appointment",
-        "id": "ap1",
-        "status": "booked",
-        "start": "2026-12-01T09:00:00Z",
-        "participant": [
-            {"actor": {"reference": "Practitioner?identifier=urn:npi|1"}, "status": "accepted"},
-            {"actor": {"reference": "urn:uuid:p1"}, "status": "accepted"},
-        ],
+    request = {
+        "resourceType": "ServiceRequest",
+        "id": "sr1",
+        "status": "active",
+        "intent": "order",
+        "requester": {"reference": "Practitioner?identifier=urn:npi|1"},
+        "subject": {"reference": "urn:uuid:p1"},
     }
 
-    run_import(write(tmp_path / "a.json", bundle(PATIENT, appointment)))
+    run_import(write(tmp_path / "a.json", bundle(PATIENT, request)))
 
-    kept = StoredResource.objects.get(origin_id="Appointment/ap1")
+    kept = StoredResource.objects.get(origin_id="ServiceRequest/sr1")
     person = Person.objects.get(origin_id="Patient/p1")
     assert kept.person == person
     assert f"Patient/{person.public_id}" in kept.body  # resolved references point at CareBond

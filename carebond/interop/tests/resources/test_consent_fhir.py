@@ -92,8 +92,8 @@ def test_consent_search_pages_across_imported_consents_and_recorded_ones(
         resource_type="Consent",
         person=maria,
         status="active",
-        occurred_at=clinic_a.appointment.occurred_at,
-        updated_at=clinic_a.appointment.updated_at,
+        occurred_at=clinic_a.service_request.occurred_at,
+        updated_at=clinic_a.service_request.updated_at,
         origin_system="https://ehr.example.org/fhir",
         origin_id="Consent/9",
         body=orjson.dumps(
