@@ -28,9 +28,7 @@ class ClaimForm(forms.Form):
     given_name = forms.CharField(required=False, max_length=100)
     family_name = forms.CharField(required=False, max_length=100)
     birth_date = DateInRangeField(date_range=BIRTH_DATES)
-    contact = forms.CharField(
-        max_length=254, widget=forms.TextInput(attrs={"autocomplete": "tel email"})
-    )
+    contact = forms.CharField(max_length=254)
     caregiver_name = forms.CharField(required=False, max_length=200)
     caregiver_relationship = forms.ChoiceField(
         required=False, choices=[("", "")] + [(c.value, c.label) for c in CAREGIVERS]

@@ -7,7 +7,7 @@ whether someone has a record."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 from django import forms
@@ -428,18 +428,26 @@ def visit(request: HttpRequest, token: str) -> HttpResponse:
 def _visit_context(appointment: Appointment, language: str, request: HttpRequest) -> dict[str, Any]:
     words = WORDS[language]
     location = appointment.location
+    notice = timedelta(hours=appointment.appointment_type.cancel_notice_hours)
     changeable = (
-        appointment.status == AppointmentStatus.BOOKED and appointment.starts_at > clock.now()
+        appointment.status == AppointmentStatus.BOOKED
+        and appointment.starts_at - clock.now() >= notice
     )
     times: list[dict[str, str]] = []
     if changeable:
-        found = list_online_times(
-            location=location,
-            appointment_type=appointment.appointment_type,
-            providers=[appointment.provider],
-            from_day=clock.now().astimezone(location_zone(location)).date(),
-            count=6,
-        )
+        # Times past the notice only: a visit moved inside it could no longer be changed.
+        after = clock.now() + notice
+        found = [
+            t
+            for t in list_online_times(
+                location=location,
+                appointment_type=appointment.appointment_type,
+                providers=[appointment.provider],
+                from_day=after.astimezone(location_zone(location)).date(),
+                count=12,
+            )
+            if t.starts_at >= after and t.starts_at != appointment.starts_at
+        ][:6]
         times = [
             t | {"move_label": words["move_button"].format(time=t["label"])}
             for t in _time_choices(found, [appointment.provider], location, language)
