@@ -12,6 +12,7 @@ urlpatterns = [
     path("value-maps/", include("carebond.value_maps.urls")),
     path("schedule/", include("carebond.scheduling.urls")),
     path("visit/", include("carebond.scheduling.public_urls")),
+    path("book/", include("carebond.scheduling.selfbooking_urls")),
     path("messaging/", include("carebond.messaging.urls")),
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),

@@ -154,6 +154,19 @@ def test_the_demo_schedule_has_a_past_a_today_and_two_weeks_booked_with_reminder
     assert visits.filter(appointment_type__capacity__gt=1).count() >= 2
 
 
+@pytest.mark.django_db
+def test_the_demo_front_desk_sees_the_weeks_online_bookings_on_its_home(
+    client_for: Callable[[User], Client],
+) -> None:
+    demo = build_demo(seed=42, size="small")
+    online = Appointment.objects.filter(organization=demo.organization, booked_via="online")
+    assert online.count() >= 3
+    desk = User.objects.get(organization=demo.organization, username="frontdesk")
+    home = client_for(desk).get("/").content.decode()
+    assert 'data-testid="online-bookings"' in home
+    assert "booked by Marisol Ortega (Parent)" in home
+
+
 # Built late on a Saturday night (quiet hours, the office closed) and on a weekday morning.
 @pytest.mark.parametrize(
     "built_at",

@@ -37,6 +37,7 @@ from carebond.scheduling.models import (
     AppointmentType,
     ScheduleException,
     ScheduleTemplate,
+    SelfBooking,
     TypeProvider,
 )
 from carebond.touchpoints.models import Touchpoint
@@ -134,6 +135,24 @@ def _appointment(patient: Person, provider: Person, organization: Organization) 
         time_zone="America/Chicago",
         group_key=uuid.uuid4().hex,
         booked_at=clock.now(),
+    )
+
+
+def _held_time(provider: Person, organization: Organization) -> models.Model:
+    """A time a patient holds online with the provider."""
+    visit = _appointment(_patient(organization), provider, organization)
+    return SelfBooking.objects.create(
+        organization=organization,
+        token=uuid.uuid4().hex,
+        appointment_type_id=visit.appointment_type_id,  # type: ignore[attr-defined]
+        provider=provider,
+        location_id=visit.location_id,  # type: ignore[attr-defined]
+        starts_at=clock.now() + timedelta(days=30),
+        ends_at=clock.now() + timedelta(days=30, minutes=30),
+        group_key=uuid.uuid4().hex,
+        created_at=clock.now(),
+        hold_expires_at=clock.now() + timedelta(minutes=10),
+        client_key="test",
     )
 
 
@@ -280,6 +299,7 @@ ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
             reason="Leave",
         ),
     ),
+    "scheduling.SelfBooking.provider": ("staff", lambda p, o, u: _held_time(p, o)),
     "scheduling.TypeProvider.provider": (
         "staff",
         lambda p, o, u: TypeProvider.objects.create(

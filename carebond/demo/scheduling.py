@@ -2,7 +2,8 @@
 the main clinic (a same-day hold in the afternoon, a lunch break), three weeks of past visits
 (completed, no-shows, cancellations), today's visits as the front desk would see them (done,
 in the waiting room, still to come) and two weeks booked ahead through the booking action, with
-their reminders in the outbox."""
+their reminders in the outbox; and four visits patients booked online this week (one by a
+parent for their child), for the front desk's "Online bookings"."""
 
 from __future__ import annotations
 
@@ -26,9 +27,12 @@ from carebond.scheduling.models import (
     AppointmentStatus,
     AppointmentType,
     BlockKind,
+    BookedVia,
     CancelledBy,
     PatientRule,
     ScheduleTemplate,
+    SelfBooking,
+    SelfBookingStatus,
     TemplateBlock,
     TemplateStatus,
     TypeProvider,
@@ -128,6 +132,7 @@ def build_scheduling(
     _today(organization, rng, location, providers, types, patients[60:75], today, zone)
     _from_the_ehr(organization, location, providers[0], patients[105:108], today, zone)
     _ahead(rng, location, providers, types, patients[75:105], users)
+    _booked_online(location, providers, types, patients[105:109])
 
 
 def _standard_week(provider: Person, location: Location, *, starts_on: date) -> None:
@@ -397,3 +402,56 @@ def _from_the_ehr(
         acting_user=None,
         via=ImportVia.API,
     )
+
+
+def _booked_online(
+    location: Location,
+    providers: list[Person],
+    types: dict[str, AppointmentType],
+    patients: list[Person],
+) -> None:
+    """Visits patients booked themselves (the booking action, online: no rule overridden), the
+    first by a parent, as the booking page records it."""
+    now = clock.now()
+    for n, patient in enumerate(patients):
+        found = first_available(
+            location=location,
+            providers=[providers[n % len(providers)]],
+            appointment_type=types["follow-up"],
+            now=now + timedelta(days=3 + 2 * n),
+            count=1,
+        )
+        if not found:
+            continue
+        try:
+            appointment = check_book_appointment(
+                patient,
+                provider=providers[n % len(providers)],
+                location=location,
+                appointment_type=types["follow-up"],
+                starts_at=found[0].starts_at,
+                acting_user=None,
+                via=BookedVia.ONLINE,
+            )
+        except CareBondError:
+            continue
+        if n == 0:
+            SelfBooking.objects.create(
+                organization_id=appointment.organization_id,
+                token=f"demo-{appointment.public_id}",
+                appointment_type=appointment.appointment_type,
+                provider=appointment.provider,
+                location=location,
+                starts_at=appointment.starts_at,
+                ends_at=appointment.ends_at,
+                group_key=appointment.group_key,
+                status=SelfBookingStatus.BOOKED,
+                created_at=now,
+                hold_expires_at=now,
+                booked_at=now,
+                client_key="demo",
+                birth_date=patient.birth_date,
+                caregiver_name="Marisol Ortega",
+                caregiver_relationship="PRN",
+                appointment=appointment,
+            )

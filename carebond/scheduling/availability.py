@@ -5,7 +5,7 @@ rules. Nothing here is stored, so a template change or a cancellation shows at o
 Times are worked out in the location's time zone, day by day, so a visit at 09:00 stays at
 09:00 across a daylight-saving change; a wall-clock time that does not exist that night (the
 spring-forward hour) is never offered. Everything one search needs is read in a few queries
-(templates, exceptions, appointments), then computed in memory.
+(templates, exceptions, appointments, held times), then computed in memory.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 
+from carebond.core import clock
 from carebond.core.models import Location
 from carebond.people.models import Person
 from carebond.scheduling.models import (
@@ -28,6 +29,8 @@ from carebond.scheduling.models import (
     BlockKind,
     ScheduleException,
     ScheduleTemplate,
+    SelfBooking,
+    SelfBookingStatus,
     TemplateBlock,
     TemplateStatus,
 )
@@ -103,8 +106,8 @@ def _read(
     ).filter(Q(provider_id__in=provider_ids) | Q(provider__isnull=True, location=location))
     for exception in exceptions:
         calendar.away[exception.provider_id].append((exception.starts_at, exception.ends_at))
-    # In time order, so each day's list is too; the end from the duration (one date fewer to
-    # read per row: a full calendar has thousands).
+    # In time order; the end from the duration (one date fewer to read per row: a full
+    # calendar has thousands).
     appointments = (
         Appointment.objects.filter(
             provider_id__in=provider_ids,
@@ -116,8 +119,18 @@ def _read(
         .order_by("starts_at")
         .values_list("provider_id", "starts_at", "duration_minutes", "group_key")
     )
-    for provider_id, starts_at, minutes, group_key in appointments:
-        ends_at = starts_at + timedelta(minutes=minutes)
+    taken = [(p, s, s + timedelta(minutes=m), g) for p, s, m, g in appointments]
+    # A time a patient holds while confirming who they are is taken until the hold runs out.
+    holds = SelfBooking.objects.filter(
+        provider_id__in=provider_ids,
+        status=SelfBookingStatus.HELD,
+        hold_expires_at__gt=clock.now(),
+        starts_at__lt=last,
+        ends_at__gt=first,
+    ).values_list("provider_id", "starts_at", "ends_at", "group_key")
+    if held := list(holds):
+        taken = sorted(taken + held, key=lambda row: row[1])  # (each day's list in time order)
+    for provider_id, starts_at, ends_at, group_key in taken:
         day = starts_at.astimezone(zone).date()
         while True:
             calendar.booked[(provider_id, day)].append((starts_at, ends_at, group_key))

@@ -1,10 +1,13 @@
 """What the scheduling app adds to core's registry: the Schedule page, the home panels (today's
-schedule at the desk, today's patients for a clinician), the person links a merge moves
-(a patient's appointments follow the surviving record; so do a provider's appointments,
-templates, exceptions and the types they offer), and its FHIR types (Appointment, Schedule,
+schedule and the online bookings at the desk, today's patients for a clinician), the scan that
+frees times patients held and never confirmed, the person links a merge moves (a patient's
+appointments follow the surviving record; so do a provider's appointments, templates,
+exceptions, held times and the types they offer), and its FHIR types (Appointment, Schedule,
 Slot: carebond/scheduling/fhir.py)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from carebond.core.registry import (
     FhirResourceType,
@@ -12,11 +15,13 @@ from carebond.core.registry import (
     NavEntry,
     PersonLinkExemption,
     PersonRelation,
+    ScanEntry,
     exempt_person_link,
     register_fhir_resource_type,
     register_home_panel,
     register_navigation,
     register_person_relation,
+    register_scan,
 )
 from carebond.scheduling.access import ADHERENCE_READERS, CLINICIANS, DESK, SCHEDULERS
 from carebond.scheduling.models import (
@@ -24,9 +29,15 @@ from carebond.scheduling.models import (
     AppointmentType,
     ScheduleException,
     ScheduleTemplate,
+    SelfBooking,
     TypeProvider,
 )
-from carebond.scheduling.panels import todays_patients_panel, todays_schedule_panel
+from carebond.scheduling.panels import (
+    online_bookings_panel,
+    todays_patients_panel,
+    todays_schedule_panel,
+)
+from carebond.scheduling.selfbooking_actions import scan_expired_holds
 
 
 def register() -> None:
@@ -57,6 +68,18 @@ def register() -> None:
             order=1,
         )
     )
+    register_home_panel(
+        HomePanel(
+            key="scheduling.online_bookings",
+            title="Online bookings",
+            template="scheduling/panels/online_bookings.html",
+            policy=DESK,
+            context=online_bookings_panel,
+            order=2,
+        )
+    )
+    register_scan(ScanEntry("scan_expired_holds", scan_expired_holds, timedelta(minutes=1)))
+    register_person_relation(PersonRelation(SelfBooking, "provider"))
     register_person_relation(PersonRelation(Appointment, "patient"))
     register_person_relation(PersonRelation(Appointment, "provider"))
     register_person_relation(PersonRelation(ScheduleTemplate, "provider"))

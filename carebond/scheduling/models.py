@@ -333,3 +333,77 @@ class Appointment(PublicIdModel, TenantModel, ImportedModel):
         if self.seen_at is None or self.completed_at is None:
             return None
         return self.completed_at - self.seen_at
+
+
+# --- Self-booking by patients ----------------------------------------------------------------
+
+
+class SelfBookingStatus(models.TextChoices):
+    HELD = "held", "Time held (confirming who is booking)"
+    BOOKED = "booked", "Booked"
+    RELEASED = "released", "Released (the hold ran out, or too many wrong codes)"
+
+
+class SelfBooking(PublicIdModel, TenantModel):
+    """A patient booking online: the time they chose, held for a few minutes while they confirm
+    who they are (their birth date, and a code sent to the phone or email on file, or for a new
+    patient to the one they give). Open times count a live hold as taken. Nothing here tells the
+    page whether a record exists: the record is matched, or created, only when the code is
+    right and the visit is booked."""
+
+    token = models.CharField(max_length=64, unique=True)  # the hold's page: unguessable
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="+"
+    )
+    provider = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    group_key = models.CharField(
+        max_length=80
+    )  # as an appointment's: a group visit's seats share it
+    status = models.CharField(
+        max_length=8, choices=SelfBookingStatus.choices, default=SelfBookingStatus.HELD
+    )
+    created_at = models.DateTimeField()
+    hold_expires_at = models.DateTimeField()
+    language = models.CharField(max_length=2, default="en")
+    # Keyed hashes, never the address or number itself: how many bookings a device starts and
+    # how many codes go to one phone or email in an hour (the rate limits).
+    client_key = models.CharField(max_length=64)
+    contact_key = models.CharField(max_length=64, blank=True)
+    # Who the visit is for, as the person typed it (PHI).
+    new_patient = models.BooleanField(default=False)
+    given_name = EncryptedTextField(blank=True)
+    family_name = EncryptedTextField(blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    contact_system = models.CharField(max_length=5, blank=True)
+    contact_value = EncryptedTextField(blank=True)
+    # A caregiver booking for someone in their care: who they are to the patient.
+    caregiver_name = EncryptedTextField(blank=True)
+    caregiver_relationship = models.CharField(max_length=10, blank=True)
+    # The one-time code, as a keyed hash ("" when none was sent: no code is right).
+    code_hash = models.CharField(max_length=64, blank=True)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    wrong_codes = models.PositiveSmallIntegerField(default=0)
+    appointment = models.OneToOneField(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="self_booking"
+    )
+    booked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["provider", "status", "starts_at"]),
+            models.Index(fields=["client_key", "created_at"]),
+            models.Index(fields=["contact_key", "code_sent_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="self_booking_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"online booking {self.public_id}"

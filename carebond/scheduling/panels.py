@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from carebond.people.selectors import get_staff_person
 from carebond.scheduling.selectors import list_todays_patients, todays_schedule
+from carebond.scheduling.selfbooking_selectors import list_recent_online_bookings
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -27,6 +28,14 @@ def todays_patients_panel(user: User) -> Mapping[str, Any] | None:
     if provider is None:
         return None
     rows = list_todays_patients(user=user, provider=provider)
+    if not rows:
+        return None
+    return {"rows": rows}
+
+
+def online_bookings_panel(user: User) -> Mapping[str, Any] | None:
+    """The visits patients booked (or cancelled) online in the last week, newest first."""
+    rows = list_recent_online_bookings(user=user)
     if not rows:
         return None
     return {"rows": rows}
