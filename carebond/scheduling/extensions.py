@@ -15,7 +15,14 @@ from carebond.core.registry import (
     register_navigation,
     register_person_relation,
 )
-from carebond.scheduling.access import ADHERENCE_READERS, CLINICIANS, DESK, SCHEDULERS
+from carebond.scheduling.access import (
+    ADHERENCE_READERS,
+    CLINICIANS,
+    DESK,
+    NOSHOW_FAIRNESS_READERS,
+    NOSHOW_OUTREACH,
+    SCHEDULERS,
+)
 from carebond.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -23,7 +30,11 @@ from carebond.scheduling.models import (
     ScheduleTemplate,
     TypeProvider,
 )
-from carebond.scheduling.panels import todays_patients_panel, todays_schedule_panel
+from carebond.scheduling.panels import (
+    todays_patients_panel,
+    todays_schedule_panel,
+    visits_at_risk_panel,
+)
 
 
 def register() -> None:
@@ -47,6 +58,22 @@ def register() -> None:
             policy=CLINICIANS,
             context=todays_patients_panel,
             order=1,
+        )
+    )
+    register_navigation(NavEntry("Visits at risk", "scheduling:at_risk", NOSHOW_OUTREACH, order=16))
+    register_navigation(
+        NavEntry(
+            "No-show fairness", "scheduling:noshow_fairness", NOSHOW_FAIRNESS_READERS, order=61
+        )
+    )
+    register_home_panel(
+        HomePanel(
+            key="scheduling.at_risk",
+            title="Visits at risk",
+            template="scheduling/panels/at_risk.html",
+            policy=NOSHOW_OUTREACH,
+            context=visits_at_risk_panel,
+            order=2,
         )
     )
     register_person_relation(PersonRelation(Appointment, "patient"))

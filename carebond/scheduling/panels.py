@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from carebond.people.selectors import get_staff_person
+from carebond.scheduling.noshow_selectors import list_visits_at_risk
 from carebond.scheduling.selectors import list_todays_patients, todays_schedule
 
 if TYPE_CHECKING:
@@ -30,3 +31,11 @@ def todays_patients_panel(user: User) -> Mapping[str, Any] | None:
     if not rows:
         return None
     return {"rows": rows}
+
+
+def visits_at_risk_panel(user: User) -> Mapping[str, Any] | None:
+    """The next visits the no-show model puts at risk, for the desk to offer help."""
+    found = list_visits_at_risk(user=user)
+    if not found.visits:
+        return None
+    return {"visits": found.visits[:5], "count": len(found.visits), "days": found.days}
