@@ -14,6 +14,7 @@ from carebond.accounts.models import User
 from carebond.core import clock
 from carebond.core.errors import CareBondError
 from carebond.core.models import Location, Organization
+from carebond.demo.noshow import build_noshow
 from carebond.demo.people import DemoPeople
 from carebond.people.models import Person
 from carebond.scheduling.actions import check_book_appointment
@@ -121,6 +122,17 @@ def build_scheduling(
     _past_visits(organization, rng, location, providers, types, patients[:60], today, zone)
     _today(organization, rng, location, providers, types, patients[60:75], today, zone)
     _ahead(rng, location, providers, types, patients[75:105], users)
+    build_noshow(
+        organization,
+        rng=rng,
+        location=location,
+        providers=providers,
+        kind=types["follow-up"],
+        patients=patients[:105],
+        today=today,
+        zone=zone,
+        desk=users.get("frontdesk"),
+    )
 
 
 def _standard_week(provider: Person, location: Location, *, starts_on: date) -> None:
