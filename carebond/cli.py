@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "ehr-connection": "List or add EHR connections; tie an API token to one ('tie-token').",
     "export-fhir": "Export the organisation as FHIR R4 NDJSON files into a folder.",
     "ladder": "Analyse laddering interviews ('ladder analyze FILE.csv --json').",
+    "train-noshow": "Train the no-show risk model on past visits; print its held-out AUC.",
 }
 
 # Subcommands spelled with a dash on the command line; Django's command modules use '_'.
@@ -30,6 +31,7 @@ ALIASES: dict[str, str] = {
     "import-fhir": "import_fhir",
     "ehr-connection": "ehr_connection",
     "export-fhir": "export_fhir",
+    "train-noshow": "train_noshow",
 }
 
 ENVIRONMENTS = {"dev", "test", "production"}

@@ -16,6 +16,7 @@ from carebond.core import clock
 from carebond.core.errors import CareBondError
 from carebond.core.models import Location, Organization
 from carebond.demo.fhir import SOURCE as EHR_SOURCE
+from carebond.demo.noshow import build_noshow
 from carebond.demo.people import DemoPeople
 from carebond.interop.importing import importer
 from carebond.interop.models import ImportVia
@@ -133,6 +134,17 @@ def build_scheduling(
     _from_the_ehr(organization, location, providers[0], patients[105:108], today, zone)
     _ahead(rng, location, providers, types, patients[75:105], users)
     _booked_online(location, providers, types, patients[105:109])
+    build_noshow(
+        organization,
+        rng=rng,
+        location=location,
+        providers=providers,
+        kind=types["follow-up"],
+        patients=patients[:105],
+        today=today,
+        zone=zone,
+        desk=users.get("frontdesk"),
+    )
 
 
 def _standard_week(provider: Person, location: Location, *, starts_on: date) -> None:

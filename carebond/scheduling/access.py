@@ -14,7 +14,7 @@ from uuid import UUID
 from carebond.core.access import one_or_not_found
 from carebond.core.errors import NotFound
 from carebond.core.permissions import PHI_ROLES, AccessPolicy, Role
-from carebond.scheduling.models import Appointment
+from carebond.scheduling.models import Appointment, HelpOffer
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -47,4 +47,30 @@ def access_appointment(
             "organization", "patient", "provider", "location", "appointment_type", "room"
         ),
         "No such appointment.",
+    )
+
+
+# No-show risk: the desk offers help to the visits at risk; the fairness report is figures
+# only (no patient named), so the analyst reads it too.
+NOSHOW_OUTREACH = AccessPolicy(
+    "noshow_outreach", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.FRONT_DESK})
+)
+NOSHOW_FAIRNESS_READERS = AccessPolicy(
+    "noshow_fairness_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST})
+)
+
+
+def access_help_offer(user: User, public_id: UUID | str) -> HelpOffer:
+    if not NOSHOW_OUTREACH.allows(user.role):
+        raise NotFound("No such offer of help.")
+    return one_or_not_found(
+        HelpOffer.objects.filter(
+            organization_id=user.organization_id, public_id=public_id
+        ).select_related(
+            "appointment__patient__organization",
+            "appointment__location",
+            "appointment__appointment_type",
+            "appointment__provider",
+        ),
+        "No such offer of help.",
     )

@@ -23,7 +23,14 @@ from carebond.core.registry import (
     register_person_relation,
     register_scan,
 )
-from carebond.scheduling.access import ADHERENCE_READERS, CLINICIANS, DESK, SCHEDULERS
+from carebond.scheduling.access import (
+    ADHERENCE_READERS,
+    CLINICIANS,
+    DESK,
+    NOSHOW_FAIRNESS_READERS,
+    NOSHOW_OUTREACH,
+    SCHEDULERS,
+)
 from carebond.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -36,6 +43,7 @@ from carebond.scheduling.panels import (
     online_bookings_panel,
     todays_patients_panel,
     todays_schedule_panel,
+    visits_at_risk_panel,
 )
 from carebond.scheduling.selfbooking_actions import scan_expired_holds
 
@@ -80,6 +88,22 @@ def register() -> None:
     )
     register_scan(ScanEntry("scan_expired_holds", scan_expired_holds, timedelta(minutes=1)))
     register_person_relation(PersonRelation(SelfBooking, "provider"))
+    register_navigation(NavEntry("Visits at risk", "scheduling:at_risk", NOSHOW_OUTREACH, order=17))
+    register_navigation(
+        NavEntry(
+            "No-show fairness", "scheduling:noshow_fairness", NOSHOW_FAIRNESS_READERS, order=61
+        )
+    )
+    register_home_panel(
+        HomePanel(
+            key="scheduling.at_risk",
+            title="Visits at risk",
+            template="scheduling/panels/at_risk.html",
+            policy=NOSHOW_OUTREACH,
+            context=visits_at_risk_panel,
+            order=3,
+        )
+    )
     register_person_relation(PersonRelation(Appointment, "patient"))
     register_person_relation(PersonRelation(Appointment, "provider"))
     register_person_relation(PersonRelation(ScheduleTemplate, "provider"))

@@ -407,3 +407,81 @@ class SelfBooking(PublicIdModel, TenantModel):
 
     def __str__(self) -> str:
         return f"online booking {self.public_id}"
+
+
+# --- No-show risk (noshow.py, noshow_actions.py) ---------------------------------------------
+
+
+class NoShowModel(TenantModel):
+    """An organisation's no-show model, kept as numbers rather than a pickled object: scoring is
+    a weighted sum anyone can check, and needs no machine-learning library. One per
+    organisation, replaced when it is trained again."""
+
+    feature_names = models.JSONField(default=list)
+    coefficients = models.JSONField(default=list, help_text="per standardised feature")
+    means = models.JSONField(default=list)
+    scales = models.JSONField(default=list)
+    intercept = models.FloatField()
+    # The history's missed-visit rate: r0 of the smoothed prior rate (docs/methods.md §6.1).
+    base_rate = models.FloatField()
+    # At or above this risk a visit is on the "Visits at risk" list; sensitivity and PPV are
+    # what that cut-off gave on the held-out period.
+    threshold = models.FloatField()
+    auc = models.FloatField()
+    sensitivity = models.FloatField()
+    ppv = models.FloatField()
+    trained_on = models.PositiveIntegerField(help_text="visits in the earlier (training) period")
+    tested_on = models.PositiveIntegerField(help_text="visits in the later (held-out) period")
+    history_from = models.DateTimeField()
+    tested_from = models.DateTimeField()
+    history_until = models.DateTimeField()
+    trained_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="noshow_model_per_organization")
+        ]
+
+    def __str__(self) -> str:
+        return f"no-show model of {self.organization_id} (AUC {self.auc:.2f})"
+
+
+class HelpKind(models.TextChoices):
+    """Help offered to a patient whose visit may be missed: never a refusal, never an overbook."""
+
+    CALL = "call", "Confirmation call"
+    TRANSPORT = "transport", "Transport"
+    TELEHEALTH = "telehealth", "Switch to telehealth"
+
+
+class HelpOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    NO_ANSWER = "no_answer", "No answer"
+
+
+class HelpOffer(PublicIdModel, TenantModel):
+    """Help offered for one visit, with the risk it was offered at and, later, its outcome. A
+    confirmation call that was accepted makes the visit "confirmed" for the model."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=HelpKind.choices)
+    risk = models.FloatField(null=True, blank=True)
+    offered_at = models.DateTimeField()
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=9, choices=HelpOutcome.choices, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["offered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind"], name="help_offer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.appointment_id}"

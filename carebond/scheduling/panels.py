@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from carebond.people.selectors import get_staff_person
+from carebond.scheduling.noshow_selectors import list_visits_at_risk
 from carebond.scheduling.selectors import list_todays_patients, todays_schedule
 from carebond.scheduling.selfbooking_selectors import list_recent_online_bookings
 
@@ -39,3 +40,11 @@ def online_bookings_panel(user: User) -> Mapping[str, Any] | None:
     if not rows:
         return None
     return {"rows": rows}
+
+
+def visits_at_risk_panel(user: User) -> Mapping[str, Any] | None:
+    """The next visits the no-show model puts at risk, for the desk to offer help."""
+    found = list_visits_at_risk(user=user)
+    if not found.visits:
+        return None
+    return {"visits": found.visits[:5], "count": len(found.visits), "days": found.days}

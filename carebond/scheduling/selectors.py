@@ -39,6 +39,7 @@ from carebond.touchpoints.models import Touchpoint
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
+    from carebond.scheduling.noshow import Risk
 
 
 def day_bounds(location: Location, day: date) -> tuple[datetime, datetime]:
@@ -230,6 +231,7 @@ class VisitRow:
     waited_minutes: int | None
     can_cancel: bool
     video_url: str  # the telehealth room, for the provider ("" for a visit in person)
+    risk: Risk | None = None  # of being missed, for a booked visit still to come (noshow.py)
 
 
 def visit_row(appointment: Appointment) -> VisitRow:

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import board_views, calendar_views, views
+from carebond.scheduling import board_views, calendar_views, noshow_views, views
 
 app_name = "scheduling"
 
@@ -15,4 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appointments/<uuid:appointment_id>/no-show/", views.noshow, name="noshow"),
     path("appointments/<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
     path("appointments/<uuid:appointment_id>/move/", calendar_views.move, name="move"),
+    path("at-risk/", noshow_views.at_risk, name="at_risk"),
+    path("at-risk/<uuid:appointment_id>/offer/", noshow_views.offer_help, name="offer_help"),
+    path("at-risk/offers/<uuid:offer_id>/outcome/", noshow_views.help_outcome, name="help_outcome"),
+    path("no-show-fairness/", noshow_views.fairness, name="noshow_fairness"),
 ]

@@ -28,6 +28,7 @@ from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_app
 from carebond.scheduling.availability import OpenTime, location_zone
 from carebond.scheduling.forms import BookForm, CancelForm, FindTimesForm, StepForm
 from carebond.scheduling.models import Appointment, AppointmentType
+from carebond.scheduling.noshow_selectors import add_risk_to_day
 from carebond.scheduling.selectors import (
     ADHERENCE_PERIODS,
     STEP_LABELS,
@@ -69,6 +70,7 @@ def day(request: HttpRequest) -> HttpResponse:
     today = local_today(location)
     shown = parse_day(request.GET.get("day"), today)
     columns = list_day_by_provider(user=user, location=location, day=shown)
+    add_risk_to_day(user=user, columns=columns)
 
     def link(other: date) -> str:
         return "?" + urlencode({"location": str(location.public_id), "day": other.isoformat()})
