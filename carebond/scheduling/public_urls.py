@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import join_views
+from carebond.scheduling import join_views, kiosk_views
 
 app_name = "visits"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("kiosk/<str:token>/", kiosk_views.kiosk, name="kiosk"),
     path("<str:token>/", join_views.join, name="join"),
 ]

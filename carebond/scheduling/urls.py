@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import board_views, calendar_views, noshow_views, views
+from carebond.scheduling import board_views, calendar_views, kiosk_views, noshow_views, views
 
 app_name = "scheduling"
 
@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("week/", calendar_views.week, name="week"),
     path("board/", board_views.board, name="board"),
     path("board/stream/", board_views.board_stream, name="board_stream"),
+    path("kiosk/", kiosk_views.start, name="kiosk_start"),
     path("book/", views.book, name="book"),
     path("adherence/", views.adherence, name="adherence"),
     path("appointments/<uuid:appointment_id>/step/", views.step, name="step"),

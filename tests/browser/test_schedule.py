@@ -388,3 +388,54 @@ def test_the_desk_books_a_weekly_series_and_a_mother_with_her_son(
         (patient, time(10)),
         (son, time(10, 30)),
     ]
+
+
+def test_the_desk_starts_the_kiosk_and_a_patient_checks_in_there_in_spanish(
+    page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 900})
+    organization, location, doctor, follow_up, patient = _clinic()
+    Person.objects.filter(pk=patient.pk).update(birth_date=date(1980, 5, 17))
+    starts = clock.now() + timedelta(minutes=20)
+    visit = Appointment.objects.create(
+        organization=organization,
+        patient=patient,
+        provider=doctor,
+        location=location,
+        appointment_type=follow_up,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        duration_minutes=30,
+        time_zone="America/Chicago",
+        group_key="kiosk-visit",
+        booked_at=clock.now() - timedelta(days=2),
+    )
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/schedule/board/?location={location.public_id}",
+    )
+    page.get_by_role("button", name="Start the kiosk on this device").click()
+    page.get_by_role("link", name="Español").click()
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # a wrong answer sends the patient to the desk, and changes nothing
+    page.get_by_label("Fecha de nacimiento").fill("1980-05-18")
+    page.get_by_label("Primeras letras de su apellido").fill("Di")
+    page.get_by_role("button", name="Registrar llegada").click()
+    expect(page.get_by_test_id("kiosk-problem")).to_contain_text("acérquese a la recepción")
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.BOOKED
+    # the right one checks her in
+    page.get_by_label("Fecha de nacimiento").fill("1980-05-17")
+    page.get_by_label("Primeras letras de su apellido").fill("di")
+    page.get_by_role("button", name="Registrar llegada").click()
+    expect(page.get_by_test_id("kiosk-done")).to_contain_text("Gracias, Rosa")
+    assert axe_violations(page) == []
+    visit.refresh_from_db()
+    assert visit.status == AppointmentStatus.CHECKED_IN
+    assert visit.arrived_at is not None
+    # and the kiosk clears itself for the next patient
+    expect(page.get_by_label("Fecha de nacimiento")).to_have_value("", timeout=15000)
+    expect(page.get_by_test_id("kiosk-done")).to_have_count(0)
