@@ -5,15 +5,19 @@ templates, exceptions and the types they offer)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from carebond.core.registry import (
     HomePanel,
     NavEntry,
     PersonLinkExemption,
     PersonRelation,
+    ScanEntry,
     exempt_person_link,
     register_home_panel,
     register_navigation,
     register_person_relation,
+    register_scan,
 )
 from carebond.scheduling.access import ADHERENCE_READERS, CLINICIANS, DESK, SCHEDULERS
 from carebond.scheduling.models import (
@@ -22,8 +26,12 @@ from carebond.scheduling.models import (
     ScheduleException,
     ScheduleTemplate,
     TypeProvider,
+    WaitlistEntry,
+    WaitlistOpening,
+    WaitlistProvider,
 )
-from carebond.scheduling.panels import todays_patients_panel, todays_schedule_panel
+from carebond.scheduling.panels import todays_patients_panel, todays_schedule_panel, waitlist_panel
+from carebond.scheduling.waitlist_actions import scan_waitlist
 
 
 def register() -> None:
@@ -59,5 +67,32 @@ def register() -> None:
     exempt_person_link(
         PersonLinkExemption(
             AppointmentType, "providers", "its rows are TypeProvider's, which the merge moves"
+        )
+    )
+    _register_waitlist()
+
+
+def _register_waitlist() -> None:
+    """The waitlist: its page, the desk's panel of offers out, the scan that sends them, and
+    its links to people (a patient's entries, the providers they would see, a freed time's
+    provider)."""
+    register_navigation(NavEntry("Waitlist", "scheduling:waitlist", SCHEDULERS, order=16))
+    register_home_panel(
+        HomePanel(
+            key="scheduling.waitlist",
+            title="Waitlist offers",
+            template="scheduling/waitlist/panel.html",
+            policy=DESK,
+            context=waitlist_panel,
+            order=2,
+        )
+    )
+    register_scan(ScanEntry("scan_waitlist", scan_waitlist, timedelta(minutes=1)))
+    register_person_relation(PersonRelation(WaitlistEntry, "patient"))
+    register_person_relation(PersonRelation(WaitlistProvider, "provider", unique_with=("entry",)))
+    register_person_relation(PersonRelation(WaitlistOpening, "provider"))
+    exempt_person_link(
+        PersonLinkExemption(
+            WaitlistEntry, "providers", "its rows are WaitlistProvider's, which the merge moves"
         )
     )

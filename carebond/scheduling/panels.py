@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from carebond.people.selectors import get_staff_person
 from carebond.scheduling.selectors import list_todays_patients, todays_schedule
+from carebond.scheduling.waitlist_selectors import waitlist_summary
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -30,3 +31,11 @@ def todays_patients_panel(user: User) -> Mapping[str, Any] | None:
     if not rows:
         return None
     return {"rows": rows}
+
+
+def waitlist_panel(user: User) -> Mapping[str, Any] | None:
+    """The waitlist offers out now, for the desk to expect the calls; none out: no panel."""
+    summary = waitlist_summary(user=user)
+    if summary is None:
+        return None
+    return {"waitlist": summary}

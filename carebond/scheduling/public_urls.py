@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import join_views
+from carebond.scheduling import join_views, waitlist_public_views
 
 app_name = "visits"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("<str:token>/", join_views.join, name="join"),
+    path("offer/<str:token>/", waitlist_public_views.offer, name="waitlist_offer"),
 ]

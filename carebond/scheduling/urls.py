@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import views
+from carebond.scheduling import views, waitlist_views
 
 app_name = "scheduling"
 
@@ -11,4 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appointments/<uuid:appointment_id>/step/", views.step, name="step"),
     path("appointments/<uuid:appointment_id>/no-show/", views.noshow, name="noshow"),
     path("appointments/<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
+    path("waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("waitlist/add/", waitlist_views.add, name="waitlist_add"),
+    path("waitlist/<uuid:entry_id>/remove/", waitlist_views.remove, name="waitlist_remove"),
 ]

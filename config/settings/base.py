@@ -260,6 +260,10 @@ SCHEDULING_REMINDER_HOURS: tuple[int, ...] = (72, 24)
 SCHEDULING_VIDEO_BASE_URL = env_str("CAREBOND_VIDEO_BASE_URL", "https://meet.jit.si")
 # The patient's join page opens this many minutes before the visit.
 SCHEDULING_JOIN_OPENS_MINUTES = 15
+# The waitlist: an offered time is held for its patient this long, and offered to this many
+# waiting patients at a time (docs/scheduling.md, the waitlist).
+SCHEDULING_WAITLIST_OFFER_MINUTES = env_int("CAREBOND_SCHEDULING_WAITLIST_OFFER_MINUTES", 30)
+SCHEDULING_WAITLIST_BATCH = env_int("CAREBOND_SCHEDULING_WAITLIST_BATCH", 3)
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).
