@@ -362,9 +362,9 @@ def test_adding_to_the_waitlist_checks_what_it_is_given(
         "Added to the waitlist: Follow-up"
     ]
     # and twice for the same type is refused
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(RuleViolation) as twice:
         add()
-    assert refused.value.code == "already_waiting"
+    assert twice.value.code == "already_waiting"
 
 
 def test_taking_a_patient_off_the_list_withdraws_their_offer(clinic: Clinic) -> None:
