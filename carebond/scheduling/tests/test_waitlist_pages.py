@@ -122,8 +122,8 @@ def test_the_patient_takes_the_time_on_the_offer_page_in_spanish(
     page = client.get(f"/visit/offer/{other.token}/?lang=en").content.decode()
     assert "another patient took this time" in page
     assert "Take this visit" not in page
-    page = client.post(f"/visit/offer/{other.token}/?lang=en", {"answer": "accept"})
-    assert "another patient took this time" in page.content.decode()
+    late = client.post(f"/visit/offer/{other.token}/?lang=en", {"answer": "accept"})
+    assert "another patient took this time" in late.content.decode()
     assert not Appointment.objects.filter(patient=other.entry.patient).exists()
 
 
