@@ -2,7 +2,7 @@
 the main clinic (a same-day hold in the afternoon, a lunch break), three weeks of past visits
 (completed, no-shows, cancellations), today's visits as the front desk would see them (done,
 in the waiting room, still to come) and two weeks booked ahead through the booking action, with
-their reminders in the outbox."""
+their reminders in the outbox; and a waitlist (scheduling_waitlist.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from carebond.core import clock
 from carebond.core.errors import CareBondError
 from carebond.core.models import Location, Organization
 from carebond.demo.people import DemoPeople
+from carebond.demo.scheduling_waitlist import build_waitlist
 from carebond.people.models import Person
 from carebond.scheduling.actions import check_book_appointment
 from carebond.scheduling.availability import first_available
@@ -121,6 +122,14 @@ def build_scheduling(
     _past_visits(organization, rng, location, providers, types, patients[:60], today, zone)
     _today(organization, rng, location, providers, types, patients[60:75], today, zone)
     _ahead(rng, location, providers, types, patients[75:105], users)
+    build_waitlist(
+        organization,
+        location=location,
+        providers=providers,
+        types=types,
+        patients=patients[105:120],
+        users=users,
+    )
 
 
 def _standard_week(provider: Person, location: Location, *, starts_on: date) -> None:

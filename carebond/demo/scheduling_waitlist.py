@@ -1,0 +1,227 @@
+"""The demo's waitlist: ten patients waiting for an earlier visit, each with what suits them;
+a time freed yesterday that the waitlist filled (one took it, one was told it was gone, one
+said no), one that ran out unanswered, and a visit the front desk cancels now whose time is out
+to the first three who wait for any follow-up. That batch goes through messaging as every
+offer does: built at night, its texts wait for the morning and the offers' half hour starts
+then (the worker itself never starts a batch at night)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from carebond.accounts.models import User
+from carebond.core import clock
+from carebond.core.models import Location, Organization
+from carebond.people.models import Person
+from carebond.scheduling.actions import check_book_appointment, check_cancel_appointment
+from carebond.scheduling.availability import first_available
+from carebond.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    BookedVia,
+    OfferStatus,
+    OpeningStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOpening,
+    WaitlistStatus,
+)
+from carebond.scheduling.waitlist_actions import check_add_to_waitlist, do_send_offer
+
+NOTES = (
+    "Prefers Dr Raman; can come at short notice",
+    "Mornings, before work",
+    "",
+    "Needs a ride: Monday, Wednesday or Friday",
+    "After the school pick-up",
+    "",
+    "Spanish interpreter",
+    "Call the daughter first",
+    "",
+    "Works nights: any daytime visit",
+)
+
+
+def build_waitlist(
+    organization: Organization,
+    *,
+    location: Location,
+    providers: list[Person],
+    types: dict[str, AppointmentType],
+    patients: list[Person],
+    users: dict[str, User],
+) -> None:
+    desk = users.get("frontdesk")
+    zone = ZoneInfo(location.time_zone or organization.time_zone)
+    today = clock.now().astimezone(zone).date()
+    follow_up, physical = types["follow-up"], types["physical"]
+    raman = providers[0]
+    wants: list[tuple[AppointmentType, dict[str, Any]]] = [
+        (follow_up, {"providers": [raman]}),
+        (follow_up, {"times_of_day": ["morning"]}),
+        (follow_up, {}),
+        (physical, {"weekdays": [0, 2, 4]}),
+        (follow_up, {"times_of_day": ["afternoon"], "latest": today + timedelta(days=21)}),
+        (physical, {"providers": providers[1:2], "earliest": today + timedelta(days=3)}),
+        (follow_up, {}),
+        (follow_up, {"locations": [location]}),
+        (follow_up, {}),
+        (follow_up, {}),
+    ]
+    entries = [
+        check_add_to_waitlist(patient, appointment_type=kind, note=note, acting_user=desk, **more)
+        for patient, (kind, more), note in zip(patients, wants, NOTES, strict=False)
+    ]
+    history = patients[len(wants) : len(wants) + 5]
+    if len(history) == 5:
+        _filled_yesterday(organization, location, raman, follow_up, history[:3], desk)
+        _ran_out(organization, location, raman, follow_up, history[3:], desk, zone, today)
+    _cancelled_now(organization, follow_up, [e for e in entries if _any_time(e)], desk)
+
+
+def _any_time(entry: WaitlistEntry) -> bool:
+    return (
+        entry.appointment_type.key == "follow-up"
+        and not entry.weekdays
+        and not entry.times_of_day
+        and not entry.providers.exists()
+    )
+
+
+def _offer(
+    opening: WaitlistOpening, entry: WaitlistEntry, status: str, sent_at: datetime, n: int
+) -> WaitlistOffer:
+    """An offer of the past, written as it stands (its messages went long ago)."""
+    return WaitlistOffer.objects.create(
+        organization_id=opening.organization_id,
+        opening=opening,
+        entry=entry,
+        batch=1,
+        token=f"demo{opening.pk:06d}{n:02d}" + "x" * 12,
+        status=status,
+        message_key=f"waitlist-offer:{opening.public_id}:{entry.public_id}",
+        sent_at=sent_at,
+        expires_at=sent_at + timedelta(minutes=30),
+        answered_at=sent_at + timedelta(minutes=6 + n)
+        if status in (OfferStatus.ACCEPTED, OfferStatus.DECLINED)
+        else None,
+    )
+
+
+def _filled_yesterday(
+    organization: Organization,
+    location: Location,
+    provider: Person,
+    kind: AppointmentType,
+    patients: list[Person],
+    desk: User | None,
+) -> None:
+    """Yesterday a time three days ahead freed; the first of three took it through the booking
+    action, the second was told it was gone, the third said no."""
+    found = first_available(
+        location=location,
+        providers=[provider],
+        appointment_type=kind,
+        now=clock.now() + timedelta(days=3),
+        count=1,
+    )
+    if not found:
+        return
+    starts = found[0].starts_at
+    entries = [check_add_to_waitlist(p, appointment_type=kind, acting_user=desk) for p in patients]
+    visit = check_book_appointment(
+        patients[0],
+        provider=provider,
+        location=location,
+        appointment_type=kind,
+        starts_at=starts,
+        acting_user=None,
+        via=BookedVia.ONLINE,
+    )
+    sent = clock.now() - timedelta(days=1)
+    opening = WaitlistOpening.objects.create(
+        organization=organization,
+        provider=provider,
+        location=location,
+        starts_at=starts,
+        ends_at=starts + kind.duration,
+        freed_at=sent,
+        status=OpeningStatus.FILLED,
+        batches=1,
+        appointment=visit,
+    )
+    for n, (entry, status) in enumerate(
+        zip(entries, (OfferStatus.ACCEPTED, OfferStatus.TAKEN, OfferStatus.DECLINED), strict=True)
+    ):
+        _offer(opening, entry, status, sent, n)
+    WaitlistEntry.objects.filter(pk=entries[0].pk).update(
+        status=WaitlistStatus.BOOKED, appointment=visit
+    )
+
+
+def _ran_out(
+    organization: Organization,
+    location: Location,
+    provider: Person,
+    kind: AppointmentType,
+    patients: list[Person],
+    desk: User | None,
+    zone: ZoneInfo,
+    today: date,
+) -> None:
+    """Two days ago a time of yesterday freed; nobody answered, and it came too close."""
+    entries = [check_add_to_waitlist(p, appointment_type=kind, acting_user=desk) for p in patients]
+    starts = datetime.combine(today - timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    starts += timedelta(hours=15, minutes=20)
+    sent = starts - timedelta(hours=26)
+    opening = WaitlistOpening.objects.create(
+        organization=organization,
+        provider=provider,
+        location=location,
+        starts_at=starts,
+        ends_at=starts + kind.duration,
+        freed_at=sent,
+        status=OpeningStatus.CLOSED,
+        closed_reason="Too close to its time to offer.",
+        batches=1,
+    )
+    for n, entry in enumerate(entries):
+        _offer(opening, entry, OfferStatus.EXPIRED, sent, n)
+
+
+def _cancelled_now(
+    organization: Organization,
+    kind: AppointmentType,
+    entries: list[WaitlistEntry],
+    desk: User | None,
+) -> None:
+    """The desk cancels the next follow-up booked from tomorrow on; its time goes out to the
+    first three who wait for any follow-up and can be reached."""
+    visit = (
+        Appointment.objects.filter(
+            organization=organization,
+            appointment_type=kind,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=clock.now() + timedelta(days=1),
+        )
+        .select_related("patient", "location__organization", "appointment_type", "provider")
+        .order_by("starts_at")
+        .first()
+    )
+    if visit is None:
+        return
+    check_cancel_appointment(
+        visit, cancelled_by="patient", reason="Work conflict", acting_user=desk
+    )
+    opening = WaitlistOpening.objects.select_related(
+        "location__organization", "provider", "organization"
+    ).get(freed_by=visit)
+    WaitlistOpening.objects.filter(pk=opening.pk).update(batches=1)
+    now, sent = clock.now(), 0
+    for entry in entries:  # (one who opted out of texts is passed over, as the worker does)
+        sent += do_send_offer(opening, entry, batch=1, now=now).status == OfferStatus.SENT
+        if sent == 3:
+            break
