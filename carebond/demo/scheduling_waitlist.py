@@ -7,6 +7,7 @@ then (the worker itself never starts a batch at night)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -100,7 +101,7 @@ def _offer(
         opening=opening,
         entry=entry,
         batch=1,
-        token=f"demo{opening.pk:06d}{n:02d}" + "x" * 12,
+        token=secrets.token_urlsafe(16),
         status=status,
         message_key=f"waitlist-offer:{opening.public_id}:{entry.public_id}",
         sent_at=sent_at,

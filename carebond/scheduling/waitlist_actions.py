@@ -16,10 +16,12 @@ hold an offer for it are told it is gone, and stay on the list.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -63,6 +65,8 @@ from carebond.touchpoints.models import MomentOfTruth
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
+
+logger = logging.getLogger("carebond.scheduling")
 
 MAX_NOTE = 1000
 # No new batch for a time closer than the offer's life and this margin: the patient needs a
@@ -279,6 +283,11 @@ def note_freed_time(
     now = clock.now()
     if starts_at <= now or appointment.overbooked:
         return None
+    already = WaitlistOpening.objects.filter(
+        provider_id=provider_id, starts_at=starts_at, status=OpeningStatus.OPEN
+    ).first()
+    if already is not None:
+        return already  # freed, booked again and freed again: one opening for it
     return WaitlistOpening.objects.create(
         organization_id=appointment.organization_id,
         provider_id=provider_id,
@@ -296,11 +305,31 @@ def note_freed_time(
 def scan_waitlist() -> int:
     """The worker's turn: end the offers that ran out, close the openings too close to offer,
     and send the next batch for each opening with no offer waiting. Returns what it handled."""
-    handled = expire_offers()
+    handled = expire_offers() + end_past_entries()
     openings = WaitlistOpening.objects.filter(status=OpeningStatus.OPEN).order_by("starts_at")
     for opening_id in openings.values_list("pk", flat=True)[:200]:
-        handled += offer_opening(opening_id)
+        try:
+            handled += offer_opening(opening_id)
+        except Exception:  # one opening's trouble must not hold up the others
+            logger.exception("Waitlist opening %s could not be offered", opening_id)
     return handled
+
+
+def end_past_entries() -> int:
+    """Entries whose latest day has passed (in the organisation's time zone) come off the list:
+    no time can suit them any more. Audit: waitlist_entry.removed."""
+    ended = 0
+    for entry in WaitlistEntry.objects.filter(
+        status=WaitlistStatus.ACTIVE, latest__lt=clock.now().date()
+    ).select_related("patient__organization", "appointment_type", "organization"):
+        today = clock.now().astimezone(ZoneInfo(entry.organization.time_zone)).date()
+        if entry.latest is not None and entry.latest < today:
+            try:
+                do_remove_from_waitlist(entry, reason="Past the latest day.", acting_user=None)
+                ended += 1
+            except RuleViolation:
+                continue  # changed a moment ago
+    return ended
 
 
 def expire_offers() -> int:

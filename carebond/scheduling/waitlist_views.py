@@ -127,7 +127,10 @@ def remove(request: HttpRequest, entry_id: UUID) -> HttpResponse:
     user = signed_in_user(request)
     entry = get_waitlist_entry(user=user, public_id=entry_id)
     form = RemoveForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, "Keep the reason for removing under 200 characters.")
+        return redirect(reverse("scheduling:waitlist"))
+    reason = form.cleaned_data["reason"]
     try:
         check_remove_from_waitlist(entry, reason=reason, acting_user=user)
         messages.success(request, f"{entry.patient.display_name} is off the waitlist.")

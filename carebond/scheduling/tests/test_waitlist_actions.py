@@ -83,7 +83,7 @@ def freed(clinic: Clinic, starts: Any, *, provider: Person | None = None) -> Wai
         acting_user=None,
     )
     check_cancel_appointment(visit, cancelled_by="clinic", reason="Provider away", acting_user=None)
-    return WaitlistOpening.objects.get(freed_by=visit)
+    return WaitlistOpening.objects.get(provider=visit.provider, starts_at=starts)
 
 
 def offers_to(opening: WaitlistOpening) -> dict[str, str]:
@@ -413,3 +413,25 @@ def test_two_patients_accepting_the_same_offered_time_at_once_one_wins(clinic: C
     assert Appointment.objects.filter(starts_at=at(TUESDAY, 10), status="booked").count() == 1
     assert sorted(offers_to(opening).values()) == ["accepted", "taken"]
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_an_entry_past_its_latest_day_comes_off_the_list(clinic: Clinic, monday: Any) -> None:
+    waiting(clinic, "Ana", latest=TUESDAY)
+    waiting(clinic, "Ben")
+    monday.move_to(at(TUESDAY + timedelta(days=1), 9))
+    scan_waitlist()
+    assert {
+        e.patient.given_name: (e.status, e.removed_reason) for e in WaitlistEntry.objects.all()
+    } == {
+        "Ana": (WaitlistStatus.REMOVED, "Past the latest day."),
+        "Ben": (WaitlistStatus.ACTIVE, ""),
+    }
+
+
+def test_a_time_freed_twice_is_one_opening(clinic: Clinic) -> None:
+    # given a time freed, booked again by the desk and freed again
+    first = freed(clinic, at(TUESDAY, 10))
+    again = freed(clinic, at(TUESDAY, 10))
+    # then it is offered as one time
+    assert again == first
+    assert WaitlistOpening.objects.count() == 1
