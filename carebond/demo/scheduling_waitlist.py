@@ -8,7 +8,7 @@ then (the worker itself never starts a batch at night)."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,24 +92,50 @@ def _any_time(entry: WaitlistEntry) -> bool:
     )
 
 
-def _offer(
-    opening: WaitlistOpening, entry: WaitlistEntry, status: str, sent_at: datetime, n: int
-) -> WaitlistOffer:
-    """An offer of the past, written as it stands (its messages went long ago)."""
-    return WaitlistOffer.objects.create(
-        organization_id=opening.organization_id,
-        opening=opening,
-        entry=entry,
-        batch=1,
-        token=secrets.token_urlsafe(16),
-        status=status,
-        message_key=f"waitlist-offer:{opening.public_id}:{entry.public_id}",
-        sent_at=sent_at,
-        expires_at=sent_at + timedelta(minutes=30),
-        answered_at=sent_at + timedelta(minutes=6 + n)
-        if status in (OfferStatus.ACCEPTED, OfferStatus.DECLINED)
-        else None,
+def _past_opening(
+    organization: Organization,
+    location: Location,
+    provider: Person,
+    kind: AppointmentType,
+    answers: dict[Person, str],
+    desk: User | None,
+    *,
+    starts: datetime,
+    freed_at: datetime,
+    **state: Any,
+) -> list[WaitlistEntry]:
+    """A time freed in the past, offered to these waiting patients, and how each offer ended,
+    written as it stands (its messages went long ago)."""
+    entries = [
+        check_add_to_waitlist(patient, appointment_type=kind, acting_user=desk)
+        for patient in answers
+    ]
+    opening = WaitlistOpening.objects.create(
+        organization=organization,
+        provider=provider,
+        location=location,
+        starts_at=starts,
+        ends_at=starts + kind.duration,
+        freed_at=freed_at,
+        batches=1,
+        **state,
     )
+    for n, (entry, status) in enumerate(zip(entries, answers.values(), strict=True)):
+        WaitlistOffer.objects.create(
+            organization_id=organization.pk,
+            opening=opening,
+            entry=entry,
+            batch=1,
+            token=secrets.token_urlsafe(16),
+            status=status,
+            message_key=f"waitlist-offer:{opening.public_id}:{entry.public_id}",
+            sent_at=freed_at,
+            expires_at=freed_at + timedelta(minutes=30),
+            answered_at=freed_at + timedelta(minutes=6 + n)
+            if status in (OfferStatus.ACCEPTED, OfferStatus.DECLINED)
+            else None,
+        )
+    return entries
 
 
 def _filled_yesterday(
@@ -131,36 +157,29 @@ def _filled_yesterday(
     )
     if not found:
         return
-    starts = found[0].starts_at
-    entries = [check_add_to_waitlist(p, appointment_type=kind, acting_user=desk) for p in patients]
     visit = check_book_appointment(
         patients[0],
         provider=provider,
         location=location,
         appointment_type=kind,
-        starts_at=starts,
+        starts_at=found[0].starts_at,
         acting_user=None,
         via=BookedVia.ONLINE,
     )
-    sent = clock.now() - timedelta(days=1)
-    opening = WaitlistOpening.objects.create(
-        organization=organization,
-        provider=provider,
-        location=location,
-        starts_at=starts,
-        ends_at=starts + kind.duration,
-        freed_at=sent,
+    answers = (OfferStatus.ACCEPTED, OfferStatus.TAKEN, OfferStatus.DECLINED)
+    took, *_ = _past_opening(
+        organization,
+        location,
+        provider,
+        kind,
+        dict(zip(patients, answers, strict=True)),
+        desk,
+        starts=visit.starts_at,
+        freed_at=clock.now() - timedelta(days=1),
         status=OpeningStatus.FILLED,
-        batches=1,
         appointment=visit,
     )
-    for n, (entry, status) in enumerate(
-        zip(entries, (OfferStatus.ACCEPTED, OfferStatus.TAKEN, OfferStatus.DECLINED), strict=True)
-    ):
-        _offer(opening, entry, status, sent, n)
-    WaitlistEntry.objects.filter(pk=entries[0].pk).update(
-        status=WaitlistStatus.BOOKED, appointment=visit
-    )
+    WaitlistEntry.objects.filter(pk=took.pk).update(status=WaitlistStatus.BOOKED, appointment=visit)
 
 
 def _ran_out(
@@ -174,23 +193,19 @@ def _ran_out(
     today: date,
 ) -> None:
     """Two days ago a time of yesterday freed; nobody answered, and it came too close."""
-    entries = [check_add_to_waitlist(p, appointment_type=kind, acting_user=desk) for p in patients]
-    starts = datetime.combine(today - timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    starts += timedelta(hours=15, minutes=20)
-    sent = starts - timedelta(hours=26)
-    opening = WaitlistOpening.objects.create(
-        organization=organization,
-        provider=provider,
-        location=location,
-        starts_at=starts,
-        ends_at=starts + kind.duration,
-        freed_at=sent,
+    starts = datetime.combine(today - timedelta(days=1), time(15, 20), tzinfo=zone)
+    _past_opening(
+        organization,
+        location,
+        provider,
+        kind,
+        dict.fromkeys(patients, OfferStatus.EXPIRED),
+        desk,
+        starts=starts,
+        freed_at=starts - timedelta(hours=26),
         status=OpeningStatus.CLOSED,
         closed_reason="Too close to its time to offer.",
-        batches=1,
     )
-    for n, entry in enumerate(entries):
-        _offer(opening, entry, OfferStatus.EXPIRED, sent, n)
 
 
 def _cancelled_now(

@@ -64,7 +64,7 @@ def _parse_day(value: str | None, default: date) -> date:
 @require_GET
 def day(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    location = get_location(user=user, public_id=_uuid(request.GET.get("location")))
+    location = get_location(user=user, public_id=uuid_or_none(request.GET.get("location")))
     today = local_today(location)
     shown = _parse_day(request.GET.get("day"), today)
     columns = list_day_by_provider(user=user, location=location, day=shown)
@@ -145,11 +145,22 @@ def cancel(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     return _on_visit(request, appointment_id, act)
 
 
-def _uuid(value: str | None) -> UUID | None:
+def uuid_or_none(value: str | None) -> UUID | None:
     try:
         return UUID(value) if value else None
     except ValueError:
         return None
+
+
+def patient_search(request: HttpRequest) -> dict[str, Any]:
+    """The step booking (and the waitlist) starts with: the people found by what was typed."""
+    context: dict[str, Any] = {"patient": None, "found": None, "q": request.GET.get("q", "")}
+    if context["q"]:
+        try:
+            context["found"] = search_people(user=signed_in_user(request), q=context["q"], limit=10)
+        except CareBondError as error:
+            context["search_error"] = error.message
+    return context
 
 
 @page_policy(SCHEDULERS)
@@ -159,17 +170,12 @@ def book(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if request.method == "POST":
         return _book(request)
-    patient_id = _uuid(request.GET.get("patient"))
-    context: dict[str, Any] = {"patient": None, "found": None, "q": request.GET.get("q", "")}
+    patient_id = uuid_or_none(request.GET.get("patient"))
+    context = patient_search(request)
     if patient_id is None:
-        if context["q"]:
-            try:
-                context["found"] = search_people(user=user, q=context["q"], limit=10)
-            except CareBondError as error:
-                context["search_error"] = error.message
         return render(request, "scheduling/book.html", context)
     context["patient"] = access_person(user, patient_id)
-    location = get_location(user=user, public_id=_uuid(request.GET.get("location")))
+    location = get_location(user=user, public_id=uuid_or_none(request.GET.get("location")))
     types = list_appointment_types(user=user)
     providers = list_providers(user=user, location=location)
     form = FindTimesForm(

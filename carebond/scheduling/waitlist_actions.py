@@ -656,14 +656,7 @@ def do_accept_offer(
     WaitlistEntry.objects.filter(pk=entry.pk).update(
         status=WaitlistStatus.BOOKED, appointment=appointment
     )
-    record_audit(
-        actor=None,
-        action="waitlist_offer.accepted",
-        target=offer,
-        organization=opening.organization,
-        patient=entry.patient,
-        actor_label="patient (offer link)",
-    )
+    _record_by_patient(offer, "waitlist_offer.accepted")
     for other in opening.offers.filter(status=OfferStatus.SENT).select_related(
         "entry__patient__organization"
     ):
@@ -686,23 +679,21 @@ def do_decline_offer(offer: WaitlistOffer) -> WaitlistOffer:
     ):
         raise RuleViolation("This offer has ended.", code="ended")
     offer.refresh_from_db()
-    record_audit(
-        actor=None,
-        action="waitlist_offer.declined",
-        target=offer,
-        organization=offer.entry.patient.organization,
-        patient=offer.entry.patient,
-        actor_label="patient (offer link)",
-    )
+    _record_by_patient(offer, "waitlist_offer.declined")
     return offer
 
 
 def do_open_offer_page(offer: WaitlistOffer) -> None:
     """The patient opened their offer's page (a read of their own offer, by its link). Audit:
     waitlist_offer.opened."""
+    _record_by_patient(offer, "waitlist_offer.opened")
+
+
+def _record_by_patient(offer: WaitlistOffer, action: str) -> None:
+    """What the patient did by their offer's link (no staff user: the link names them)."""
     record_audit(
         actor=None,
-        action="waitlist_offer.opened",
+        action=action,
         target=offer,
         organization=offer.entry.patient.organization,
         patient=offer.entry.patient,

@@ -3,7 +3,6 @@ of each offer; adding a patient (find them, then say what suits them) and taking
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -17,10 +16,10 @@ from carebond.core.errors import CareBondError
 from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
 from carebond.people.access import access_person
-from carebond.people.selectors import search_people
 from carebond.scheduling.access import SCHEDULERS
 from carebond.scheduling.models import WaitlistStatus
 from carebond.scheduling.selectors import list_appointment_types, list_locations, list_providers
+from carebond.scheduling.views import patient_search, uuid_or_none
 from carebond.scheduling.waitlist_actions import (
     check_add_to_waitlist,
     check_remove_from_waitlist,
@@ -59,21 +58,14 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _patient_id(value: str | None) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
 @page_policy(SCHEDULERS)
 @require_http_methods(["GET", "POST"])
 def add(request: HttpRequest) -> HttpResponse:
     """Find the patient, then say what suits them."""
     user = signed_in_user(request)
-    patient_id = _patient_id(request.GET.get("patient") or request.POST.get("patient"))
+    patient_id = uuid_or_none(request.GET.get("patient") or request.POST.get("patient"))
     if patient_id is None:
-        return _find_patient(request)
+        return render(request, "scheduling/waitlist/add.html", patient_search(request))
     patient = access_person(user, patient_id)
     types = list_appointment_types(user=user)
     providers = list_providers(user=user)
@@ -108,17 +100,6 @@ def add(request: HttpRequest) -> HttpResponse:
         return render(request, "scheduling/waitlist/add.html", context, status=400)
     messages.success(request, f"{patient.display_name} is on the waitlist.")
     return redirect("scheduling:waitlist")
-
-
-def _find_patient(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    context: dict[str, Any] = {"patient": None, "found": None, "q": request.GET.get("q", "")}
-    if context["q"]:
-        try:
-            context["found"] = search_people(user=user, q=context["q"], limit=10)
-        except CareBondError as error:
-            context["search_error"] = error.message
-    return render(request, "scheduling/waitlist/add.html", context)
 
 
 @page_policy(SCHEDULERS)
