@@ -20,6 +20,7 @@ from carebond.messaging.api import people_router as person_messages_router
 from carebond.messaging.api import router as messaging_router
 from carebond.people.api import router as people_router
 from carebond.scheduling.api import router as scheduling_router
+from carebond.scheduling.waitlist_api import router as waitlist_router
 from carebond.touchpoints.api import router as timeline_router
 from carebond.value_maps.api import router as value_maps_router
 
@@ -42,6 +43,7 @@ api.add_router("/people", person_messages_router)
 api.add_router("/messaging", messaging_router)
 api.add_router("/value-maps", value_maps_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/scheduling/waitlist", waitlist_router)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

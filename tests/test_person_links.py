@@ -39,6 +39,9 @@ from carebond.scheduling.models import (
     ScheduleTemplate,
     SelfBooking,
     TypeProvider,
+    WaitlistEntry,
+    WaitlistOpening,
+    WaitlistProvider,
 )
 from carebond.touchpoints.models import Touchpoint
 from carebond.value_maps.models import Respondent
@@ -164,6 +167,28 @@ def _template(provider: Person, organization: Organization) -> models.Model:
         location=location,
         name="Week",
         starts_on=clock.now().date(),
+    )
+
+
+def _waitlist_entry(patient: Person, organization: Organization) -> WaitlistEntry:
+    kind, _ = AppointmentType.objects.get_or_create(
+        organization=organization, key="visit", defaults={"name": "Visit", "duration_minutes": 30}
+    )
+    return WaitlistEntry.objects.create(
+        organization=organization, patient=patient, appointment_type=kind
+    )
+
+
+def _opening(provider: Person, organization: Organization) -> WaitlistOpening:
+    location, _ = Location.objects.get_or_create(organization=organization, name="Merge clinic")
+    starts = clock.now() + timedelta(days=1)
+    return WaitlistOpening.objects.create(
+        organization=organization,
+        provider=provider,
+        location=location,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+        freed_at=clock.now(),
     )
 
 
@@ -309,6 +334,14 @@ ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
             provider=p,
         ),
     ),
+    "scheduling.WaitlistEntry.patient": ("patient", lambda p, o, u: _waitlist_entry(p, o)),
+    "scheduling.WaitlistProvider.provider": (
+        "staff",
+        lambda p, o, u: WaitlistProvider.objects.create(
+            entry=_waitlist_entry(_patient(o), o), provider=p
+        ),
+    ),
+    "scheduling.WaitlistOpening.provider": ("staff", lambda p, o, u: _opening(p, o)),
     "interop.StoredResource.person": (
         "patient",
         lambda p, o, u: StoredResource.objects.create(

@@ -2,8 +2,9 @@
 the main clinic (a same-day hold in the afternoon, a lunch break), three weeks of past visits
 (completed, no-shows, cancellations), today's visits as the front desk would see them (done,
 in the waiting room, still to come) and two weeks booked ahead through the booking action, with
-their reminders in the outbox; and four visits patients booked online this week (one by a
-parent for their child), for the front desk's "Online bookings"."""
+their reminders in the outbox; four visits patients booked online this week (one by a
+parent for their child), for the front desk's "Online bookings"; and a waitlist
+(scheduling_waitlist.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from carebond.core.models import Location, Organization
 from carebond.demo.fhir import SOURCE as EHR_SOURCE
 from carebond.demo.noshow import build_noshow
 from carebond.demo.people import DemoPeople
+from carebond.demo.scheduling_waitlist import build_waitlist
 from carebond.interop.importing import importer
 from carebond.interop.models import ImportVia
 from carebond.people.models import Person
@@ -144,6 +146,14 @@ def build_scheduling(
         today=today,
         zone=zone,
         desk=users.get("frontdesk"),
+    )
+    build_waitlist(
+        organization,
+        location=location,
+        providers=providers,
+        types=types,
+        patients=patients[109:124],
+        users=users,
     )
 
 

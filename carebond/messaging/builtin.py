@@ -76,6 +76,86 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "{{ appointment_time }}.\n\nPara cambiarla, llame al {{ call_back_number }} o abra "
         "{{ link }}.\n\n{{ organization }}",
     ),
+    # The waitlist: a time that freed, offered with a link (the page says until when), and word
+    # that it was taken. The same minimum necessary as a reminder.
+    BuiltIn(
+        "waitlist_offer",
+        "Waitlist: a visit is free",
+        A,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, a visit is free at {{ location }} on {{ appointment_time }}. "
+        "Take it here: {{ link }}",
+    ),
+    BuiltIn(
+        "waitlist_offer",
+        "Waitlist: a visit is free",
+        A,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, hay una cita libre en {{ location }} el "
+        "{{ appointment_time }}. Tómela aquí: {{ link }}",
+    ),
+    _email(
+        "waitlist_offer",
+        "Waitlist: a visit is free",
+        A,
+        "en",
+        "A visit is free at {{ organization }}",
+        "Hello {{ preferred_name }},\n\nA visit is free at {{ location }} on "
+        "{{ appointment_time }}, and you are on our waitlist. Take it or say no here: "
+        "{{ link }}\n\nIt goes to the first patient who takes it, so the offer ends soon. "
+        "Questions? Call {{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "waitlist_offer",
+        "Waitlist: a visit is free",
+        A,
+        "es",
+        "Hay una cita libre en {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nHay una cita libre en {{ location }} el "
+        "{{ appointment_time }}, y usted está en nuestra lista de espera. Tómela o díganos que "
+        "no aquí: {{ link }}\n\nEs para el primer paciente que la tome, así que la oferta "
+        "termina pronto. ¿Preguntas? Llame al {{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    BuiltIn(
+        "waitlist_taken",
+        "Waitlist: the visit was taken",
+        A,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, the visit on {{ appointment_time }} has been taken. You are "
+        "still on our waitlist.",
+    ),
+    BuiltIn(
+        "waitlist_taken",
+        "Waitlist: the visit was taken",
+        A,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, la cita del {{ appointment_time }} ya fue tomada. Sigue en "
+        "nuestra lista de espera.",
+    ),
+    _email(
+        "waitlist_taken",
+        "Waitlist: the visit was taken",
+        A,
+        "en",
+        "The visit has been taken",
+        "Hello {{ preferred_name }},\n\nThe visit on {{ appointment_time }} that we offered you "
+        "has been taken. You are still on our waitlist: we will write when another time is "
+        "free.\n\n{{ organization }}",
+    ),
+    _email(
+        "waitlist_taken",
+        "Waitlist: the visit was taken",
+        A,
+        "es",
+        "La cita ya fue tomada",
+        "Hola {{ preferred_name }}:\n\nLa cita del {{ appointment_time }} que le ofrecimos ya "
+        "fue tomada. Sigue en nuestra lista de espera: le escribiremos cuando haya otra hora "
+        "libre.\n\n{{ organization }}",
+    ),
     BuiltIn(
         "care_message",
         "New message from your care team",

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
+from carebond.messaging import compliance
 from carebond.messaging.actions import find_template, merge_values
 from carebond.messaging.models import (
     Conversation,
@@ -260,3 +261,11 @@ def messages_with_key_prefix(organization_id: int, prefix: str) -> QuerySet[Mess
     return Message.objects.filter(
         organization_id=organization_id, idempotency_key__startswith=f"{prefix}:"
     )
+
+
+def quiet_hours_until(person: Person, *, purpose: str, at: datetime) -> datetime | None:
+    """When the person's quiet hours end, if ``at`` falls in them (their time zone, or every
+    zone they might be in): another app's messages that cannot wait, such as a waitlist offer
+    that expires, are not started at night."""
+    allowed = compliance.next_allowed_time(person, purpose=purpose, at=at)
+    return allowed if allowed > at else None

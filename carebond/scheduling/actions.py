@@ -536,6 +536,7 @@ def do_cancel_appointment(
         raise RuleViolation("This appointment was changed a moment ago: look again.", code="stale")
     appointment.refresh_from_db()
     cancel_reminders(appointment, reason="The appointment was cancelled.")
+    _offer_to_the_waitlist(appointment, appointment.starts_at, appointment.ends_at)
     _record(
         appointment,
         action="appointment.cancelled",
@@ -589,7 +590,11 @@ def do_reschedule_appointment(
     acting_user: User | None,
     override_reason: str,
 ) -> Appointment:
-    before = appointment.starts_at
+    before, before_end, before_provider = (
+        appointment.starts_at,
+        appointment.ends_at,
+        appointment.provider_id,
+    )
     appointment_type, location = appointment.appointment_type, appointment.location
     try:
         with transaction.atomic():
@@ -610,6 +615,7 @@ def do_reschedule_appointment(
                 )
             appointment.refresh_from_db()
             queue_reminders(appointment)
+            _offer_to_the_waitlist(appointment, before, before_end, provider_id=before_provider)
             _record(
                 appointment,
                 action="appointment.rescheduled",
@@ -623,6 +629,20 @@ def do_reschedule_appointment(
             raise
         raise _taken(provider, appointment.location, appointment_type, starts_at) from None
     return appointment
+
+
+def _offer_to_the_waitlist(
+    appointment: Appointment, starts_at: datetime, ends_at: datetime, *, provider_id: int = 0
+) -> None:
+    """The time this visit held is free: noted in this transaction for the waitlist."""
+    from carebond.scheduling.waitlist_actions import note_freed_time  # (it books through here)
+
+    note_freed_time(
+        appointment,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        provider_id=provider_id or appointment.provider_id,
+    )
 
 
 # --- the visit's steps -----------------------------------------------------------------------

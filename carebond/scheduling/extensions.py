@@ -38,14 +38,19 @@ from carebond.scheduling.models import (
     ScheduleTemplate,
     SelfBooking,
     TypeProvider,
+    WaitlistEntry,
+    WaitlistOpening,
+    WaitlistProvider,
 )
 from carebond.scheduling.panels import (
     online_bookings_panel,
     todays_patients_panel,
     todays_schedule_panel,
     visits_at_risk_panel,
+    waitlist_panel,
 )
 from carebond.scheduling.selfbooking_actions import scan_expired_holds
+from carebond.scheduling.waitlist_actions import scan_waitlist
 
 
 def register() -> None:
@@ -114,5 +119,32 @@ def register() -> None:
     exempt_person_link(
         PersonLinkExemption(
             AppointmentType, "providers", "its rows are TypeProvider's, which the merge moves"
+        )
+    )
+    _register_waitlist()
+
+
+def _register_waitlist() -> None:
+    """The waitlist: its page, the desk's panel of offers out, the scan that sends them, and
+    its links to people (a patient's entries, the providers they would see, a freed time's
+    provider)."""
+    register_navigation(NavEntry("Waitlist", "scheduling:waitlist", SCHEDULERS, order=18))
+    register_home_panel(
+        HomePanel(
+            key="scheduling.waitlist",
+            title="Waitlist offers",
+            template="scheduling/waitlist/panel.html",
+            policy=DESK,
+            context=waitlist_panel,
+            order=4,
+        )
+    )
+    register_scan(ScanEntry("scan_waitlist", scan_waitlist, timedelta(minutes=1)))
+    register_person_relation(PersonRelation(WaitlistEntry, "patient"))
+    register_person_relation(PersonRelation(WaitlistProvider, "provider", unique_with=("entry",)))
+    register_person_relation(PersonRelation(WaitlistOpening, "provider"))
+    exempt_person_link(
+        PersonLinkExemption(
+            WaitlistEntry, "providers", "its rows are WaitlistProvider's, which the merge moves"
         )
     )

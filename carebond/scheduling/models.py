@@ -485,3 +485,162 @@ class HelpOffer(PublicIdModel, TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.appointment_id}"
+
+
+# --- the waitlist ----------------------------------------------------------------------------
+# Patients who want an earlier visit say which providers, places and times suit them. When a
+# booked time frees (a cancellation, a visit moved away), an opening is noted in the same
+# transaction; the worker offers it to a few waiting patients at a time, and the first one who
+# accepts, and is still eligible, books it (waitlist_actions.py).
+
+
+class WaitlistStatus(models.TextChoices):
+    ACTIVE = "active", "Waiting"
+    BOOKED = "booked", "Booked"
+    REMOVED = "removed", "Removed"
+
+
+class TimeOfDay(models.TextChoices):
+    """When in the day a visit suits the patient, by its start in the location's time zone."""
+
+    MORNING = "morning", "Morning (before 12:00)"
+    AFTERNOON = "afternoon", "Afternoon (12:00 to 17:00)"
+    EVENING = "evening", "Evening (from 17:00)"
+
+
+class WaitlistEntry(PublicIdModel, TenantModel, TimestampedModel):
+    """A patient waiting for a visit of one type. No provider or location named: any will do;
+    no weekday or time of day: any suits. Waiting order is the order entries were added."""
+
+    patient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="waitlist_entries")
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="+"
+    )
+    providers = models.ManyToManyField(
+        Person, through="WaitlistProvider", related_name="+", blank=True
+    )
+    locations = models.ManyToManyField(Location, related_name="+", blank=True)
+    weekdays = models.JSONField(default=list, blank=True, help_text="0 Monday ... 6 Sunday")
+    times_of_day = models.JSONField(default=list, blank=True, help_text="TimeOfDay values")
+    earliest = models.DateField(null=True, blank=True)
+    latest = models.DateField(null=True, blank=True)
+    note = EncryptedTextField(blank=True, help_text="for the front desk (PHI)")
+    status = models.CharField(
+        max_length=8, choices=WaitlistStatus.choices, default=WaitlistStatus.ACTIVE
+    )
+    added_via = models.CharField(max_length=6, choices=BookedVia.choices, default=BookedVia.STAFF)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "status", "appointment_type"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest__isnull=True)
+                | Q(earliest__isnull=True)
+                | Q(latest__gte=models.F("earliest")),
+                name="waitlist_dates_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type_id} for {self.patient_id}"
+
+
+class WaitlistProvider(models.Model):
+    """A provider the patient would see (none named: any provider who offers the type)."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE)
+    provider = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "provider"], name="waitlist_provider_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} for {self.entry_id}"
+
+
+class OpeningStatus(models.TextChoices):
+    OPEN = "open", "Being offered"
+    FILLED = "filled", "Booked from the waitlist"
+    CLOSED = "closed", "Closed"
+
+
+class WaitlistOpening(PublicIdModel, TenantModel):
+    """A booked time that became free: noted in the transaction that freed it, so the worker
+    cannot miss one. ``batches``: how many batches of offers have gone out for it; the worker
+    that raises it sends the next batch (two workers never send the same one)."""
+
+    provider = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    freed_at = models.DateTimeField()
+    freed_by = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=6, choices=OpeningStatus.choices, default=OpeningStatus.OPEN
+    )
+    closed_reason = models.CharField(max_length=200, blank=True)
+    batches = models.PositiveSmallIntegerField(default=0)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="opening_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class OfferStatus(models.TextChoices):
+    SENT = "sent", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted (booked)"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    TAKEN = "taken", "Taken by another patient"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    UNREACHABLE = "unreachable", "Could not be sent"
+
+
+class WaitlistOffer(PublicIdModel, TenantModel):
+    """One opening offered to one waiting patient, by a message with a link to an unguessable
+    page (``token``), until ``expires_at``. The patient's answer and what came of it stay."""
+
+    opening = models.ForeignKey(WaitlistOpening, on_delete=models.CASCADE, related_name="offers")
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    batch = models.PositiveSmallIntegerField()
+    token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=11, choices=OfferStatus.choices)
+    status_reason = models.CharField(max_length=300, blank=True)
+    message_key = models.CharField(max_length=200, help_text="the offer message's idempotency key")
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["opening", "entry"], name="offer_once_per_opening")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opening_id} to {self.entry_id}: {self.status}"

@@ -10,6 +10,7 @@ from carebond.people.selectors import get_staff_person
 from carebond.scheduling.noshow_selectors import list_visits_at_risk
 from carebond.scheduling.selectors import list_todays_patients, todays_schedule
 from carebond.scheduling.selfbooking_selectors import list_recent_online_bookings
+from carebond.scheduling.waitlist_selectors import waitlist_summary
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -48,3 +49,11 @@ def visits_at_risk_panel(user: User) -> Mapping[str, Any] | None:
     if not found.visits:
         return None
     return {"visits": found.visits[:5], "count": len(found.visits), "days": found.days}
+
+
+def waitlist_panel(user: User) -> Mapping[str, Any] | None:
+    """The waitlist offers out now, for the desk to expect the calls; none out: no panel."""
+    summary = waitlist_summary(user=user)
+    if summary is None:
+        return None
+    return {"waitlist": summary}

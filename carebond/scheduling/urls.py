@@ -1,6 +1,13 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import board_views, calendar_views, kiosk_views, noshow_views, views
+from carebond.scheduling import (
+    board_views,
+    calendar_views,
+    kiosk_views,
+    noshow_views,
+    views,
+    waitlist_views,
+)
 
 app_name = "scheduling"
 
@@ -20,4 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("at-risk/<uuid:appointment_id>/offer/", noshow_views.offer_help, name="offer_help"),
     path("at-risk/offers/<uuid:offer_id>/outcome/", noshow_views.help_outcome, name="help_outcome"),
     path("no-show-fairness/", noshow_views.fairness, name="noshow_fairness"),
+    path("waitlist/", waitlist_views.waitlist, name="waitlist"),
+    path("waitlist/add/", waitlist_views.add, name="waitlist_add"),
+    path("waitlist/<uuid:entry_id>/remove/", waitlist_views.remove, name="waitlist_remove"),
 ]

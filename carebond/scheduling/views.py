@@ -158,6 +158,17 @@ def uuid_or_none(value: str | None) -> UUID | None:
         return None
 
 
+def patient_search(request: HttpRequest) -> dict[str, Any]:
+    """The step booking (and the waitlist) starts with: the people found by what was typed."""
+    context: dict[str, Any] = {"patient": None, "found": None, "q": request.GET.get("q", "")}
+    if context["q"]:
+        try:
+            context["found"] = search_people(user=signed_in_user(request), q=context["q"], limit=10)
+        except CareBondError as error:
+            context["search_error"] = error.message
+    return context
+
+
 @page_policy(SCHEDULERS)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest) -> HttpResponse:
@@ -174,19 +185,8 @@ def book(request: HttpRequest) -> HttpResponse:
     }
     if request.GET.get("day") and parse_day(request.GET["day"], date.min) != date.min:
         carry["day"] = request.GET["day"]
-    context: dict[str, Any] = {
-        "patient": None,
-        "found": None,
-        "q": request.GET.get("q", ""),
-        "carry": carry.items(),
-        "carry_query": urlencode(carry),
-    }
+    context = patient_search(request) | {"carry": carry.items(), "carry_query": urlencode(carry)}
     if patient_id is None:
-        if context["q"]:
-            try:
-                context["found"] = search_people(user=user, q=context["q"], limit=10)
-            except CareBondError as error:
-                context["search_error"] = error.message
         return render(request, "scheduling/book.html", context)
     context["patient"] = access_person(user, patient_id)
     location = get_location(user=user, public_id=uuid_or_none(request.GET.get("location")))

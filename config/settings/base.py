@@ -272,6 +272,10 @@ SCHEDULING_WAIT_WARNINGS: dict[str, tuple[int, int]] = {
 # browser opens it again at once): each open stream holds one of the server's threads.
 SCHEDULING_BOARD_CHECK_SECONDS = 0.5
 SCHEDULING_BOARD_STREAM_SECONDS = env_int("CAREBOND_SCHEDULING_BOARD_STREAM_SECONDS", 300)
+# The waitlist: an offered time is held for its patient this long, and offered to this many
+# waiting patients at a time (docs/scheduling.md, the waitlist).
+SCHEDULING_WAITLIST_OFFER_MINUTES = env_int("CAREBOND_SCHEDULING_WAITLIST_OFFER_MINUTES", 30)
+SCHEDULING_WAITLIST_BATCH = env_int("CAREBOND_SCHEDULING_WAITLIST_BATCH", 3)
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).
