@@ -21,7 +21,7 @@ from carebond.core.models import Location, Organization
 from carebond.messaging import compliance
 from carebond.messaging.attachments import pack
 from carebond.messaging.builtin import BUILT_IN
-from carebond.messaging.channels.base import Attachment
+from carebond.messaging.channels.base import Attachment as Attachment  # (for callers)
 from carebond.messaging.models import (
     Campaign,
     Conversation,

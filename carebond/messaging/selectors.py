@@ -14,6 +14,7 @@ from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.messaging.actions import find_template, merge_values
+from carebond.messaging.keywords import normalise
 from carebond.messaging.models import (
     Conversation,
     ConversationStatus,
@@ -260,3 +261,9 @@ def messages_with_key_prefix(organization_id: int, prefix: str) -> QuerySet[Mess
     return Message.objects.filter(
         organization_id=organization_id, idempotency_key__startswith=f"{prefix}:"
     )
+
+
+def reply_words(message: Message) -> str:
+    """An inbound text's words as keywords are read ("  sí. " -> "SI"): another app's reply
+    handler reads its own words the same way."""
+    return normalise(message.body)

@@ -1,5 +1,6 @@
 """What the scheduling app adds to core's registry: the Schedule page, the home panels (today's
-schedule at the desk, today's patients for a clinician), the person links a merge moves
+schedule at the desk, today's patients for a clinician), the answers to replies to reminders,
+the person links a merge moves
 (a patient's appointments follow the surviving record; so do a provider's appointments,
 templates, exceptions and the types they offer)."""
 
@@ -7,11 +8,13 @@ from __future__ import annotations
 
 from carebond.core.registry import (
     HomePanel,
+    InboundReplyHandler,
     NavEntry,
     PersonLinkExemption,
     PersonRelation,
     exempt_person_link,
     register_home_panel,
+    register_inbound_reply_handler,
     register_navigation,
     register_person_relation,
 )
@@ -24,6 +27,7 @@ from carebond.scheduling.models import (
     TypeProvider,
 )
 from carebond.scheduling.panels import todays_patients_panel, todays_schedule_panel
+from carebond.scheduling.reply_actions import handle_reply
 
 
 def register() -> None:
@@ -60,4 +64,8 @@ def register() -> None:
         PersonLinkExemption(
             AppointmentType, "providers", "its rows are TypeProvider's, which the merge moves"
         )
+    )
+    # Replies to reminders ("C" confirms, "N" cancels, "1"/"2" answers "which visit?").
+    register_inbound_reply_handler(
+        InboundReplyHandler("scheduling.reminder_replies", handle_reply, "scheduling")
     )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.scheduling import views
+from carebond.scheduling import invitation_views, views
 
 app_name = "scheduling"
 
@@ -11,4 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appointments/<uuid:appointment_id>/step/", views.step, name="step"),
     path("appointments/<uuid:appointment_id>/no-show/", views.noshow, name="noshow"),
     path("appointments/<uuid:appointment_id>/cancel/", views.cancel, name="cancel"),
+    path(
+        "appointments/<uuid:appointment_id>/visit.ics",
+        invitation_views.download,
+        name="calendar",
+    ),
 ]
