@@ -21,6 +21,7 @@ from carebond.messaging.models import (
     InboxNote,
     Message,
     MessageChannel,
+    MessageStatus,
     MessageTemplate,
     RevocationRequest,
     RevocationStatus,
@@ -261,6 +262,27 @@ def messages_with_key_prefix(organization_id: int, prefix: str) -> QuerySet[Mess
     return Message.objects.filter(
         organization_id=organization_id, idempotency_key__startswith=f"{prefix}:"
     )
+
+
+def blocked_reasons(organization_id: int, prefixes: list[str]) -> dict[str, str]:
+    """Why messages another app queued under these key prefixes were never sent (blocked by
+    the rules: no consent, no number, an opt-out), the first reason per prefix, in one query:
+    an appointment's reminders that will not go, for staff to see beside the visit."""
+    if not prefixes:
+        return {}
+    under = Q()
+    for prefix in prefixes:
+        under |= Q(idempotency_key__startswith=f"{prefix}:")
+    found: dict[str, str] = {}
+    for key, reason in (
+        Message.objects.filter(under, organization_id=organization_id)
+        .filter(status=MessageStatus.BLOCKED)
+        .order_by("due_at", "id")
+        .values_list("idempotency_key", "status_reason")
+    ):
+        prefix = next(p for p in prefixes if key.startswith(f"{p}:"))
+        found.setdefault(prefix, reason)
+    return found
 
 
 def reply_words(message: Message) -> str:

@@ -423,7 +423,7 @@ def _insert_in_a_free_seat(appointment: Appointment, group: str | None, capacity
 # --- reminders -------------------------------------------------------------------------------
 
 
-def _reminder_key(appointment: Appointment) -> str:
+def reminder_key(appointment: Appointment) -> str:
     """Per appointment and start: a moved appointment's new reminders are new messages."""
     return (
         f"appointment:{appointment.public_id}:{appointment.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}"
@@ -458,7 +458,7 @@ def queue_reminders(appointment: Appointment) -> list[str]:
             purpose="appointment",
             channel=channel,
             template_key="appointment_reminder_video" if link else "appointment_reminder",
-            idempotency_key=f"{_reminder_key(appointment)}:{hours}h",
+            idempotency_key=f"{reminder_key(appointment)}:{hours}h",
             extra={
                 "location": appointment.location.name,
                 "appointment_time": appointment.starts_at,
@@ -473,7 +473,7 @@ def queue_reminders(appointment: Appointment) -> list[str]:
 
 def cancel_reminders(appointment: Appointment, *, reason: str) -> int:
     return cancel_queued_messages(
-        messages_with_key_prefix(appointment.organization_id, _reminder_key(appointment)),
+        messages_with_key_prefix(appointment.organization_id, reminder_key(appointment)),
         reason=reason,
     )
 

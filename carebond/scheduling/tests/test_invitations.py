@@ -19,6 +19,7 @@ from carebond.audit.models import AuditEvent
 from carebond.messaging.actions import check_add_sender
 from carebond.messaging.dispatch_actions import dispatch_due_messages
 from carebond.messaging.models import Message, MessageStatus
+from carebond.people.actions import check_record_consent
 from carebond.people.models import Person
 from carebond.people.tests.factories import make_patient
 from carebond.scheduling.actions import (
@@ -220,3 +221,35 @@ def test_staff_and_the_patient_download_the_visits_file(
     tampered = Client().get(calendar_url(appointment)[:-3] + "xyz/")
     assert tampered.status_code == 404
     assert tampered.content.decode() == "This link is not valid. / Este enlace no es válido."
+
+
+def test_the_day_shows_why_a_patients_reminder_will_not_go(
+    clinic: Clinic, client_for: Callable[[User], Client], users_a: dict[str, User]
+) -> None:
+    # given a patient who revoked consent to texts, booked beside one who can be reminded
+    check_record_consent(
+        clinic.patient,
+        channel="sms",
+        purpose="appointment",
+        status="revoked",
+        method="verbal",
+        acting_user=None,
+    )
+    stopped = book(clinic, clinic.patient, at(THURSDAY, 10))
+    reachable = book(
+        clinic,
+        make_patient(clinic.organization, "Ana", "Ruiz", phone="+13125550177"),
+        at(THURSDAY, 11),
+    )
+    # when the desk opens Thursday
+    page = (
+        client_for(users_a["front_desk"])
+        .get(f"/schedule/?location={clinic.location.public_id}&day={THURSDAY.isoformat()}")
+        .content.decode()
+    )
+    # then the stopped patient's visit says why no reminder goes; the other's says nothing
+    assert (
+        f'data-testid="reminder-problem-{stopped.public_id}">Reminder not sent: Opted out of '
+        "text messages for appointment on 2026-03-02." in page
+    )
+    assert f"reminder-problem-{reachable.public_id}" not in page

@@ -6,12 +6,14 @@ before anything changes."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from carebond.accounts.models import User
 from carebond.audit.models import AuditEvent
 from carebond.messaging.dispatch_actions import dispatch_due_messages
 from carebond.messaging.models import Conversation, MessageStatus
@@ -195,3 +197,17 @@ def test_a_reply_with_no_visit_ahead_is_left_to_staff(
     text_in("C")
     assert answers(sms_provider) == []
     assert waiting()
+
+
+def test_the_api_says_when_the_patient_confirmed(
+    clinic: Clinic,
+    sms_provider: SmsProvider,
+    api_for: Callable[[User], Client],
+    users_a: dict[str, User],
+) -> None:
+    visit = book(clinic, clinic.patient, at(THURSDAY, 10))
+    client = api_for(users_a["front_desk"])
+    url = f"/api/v1/scheduling/appointments/{visit.public_id}"
+    assert client.get(url).json()["confirmed_at"] is None
+    text_in("C")
+    assert client.get(url).json()["confirmed_at"] == "2026-03-02T14:00:00Z"
