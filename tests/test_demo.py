@@ -152,6 +152,9 @@ def test_the_demo_schedule_has_a_past_a_today_and_two_weeks_booked_with_reminder
         visits.filter(appointment_type__capacity__gt=1).values("starts_at").distinct().count() == 1
     )
     assert visits.filter(appointment_type__capacity__gt=1).count() >= 2
+    # two patients confirmed by replying to their reminder ("C", "Sí"), and were thanked
+    assert visits.filter(confirmed_at__gt=now - timedelta(minutes=5)).count() == 2
+    assert Message.objects.filter(template_key="visit_confirmed").count() == 2
 
 
 @pytest.mark.django_db

@@ -209,6 +209,26 @@ class AuditNames:
         return self.target_type
 
 
+# --- messages that come in ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundReplyHandler:
+    """What an app does with an inbound text that is no compliance keyword (STOP, START,
+    HELP), before it waits for staff in the inbox: a reply to an appointment reminder ("C",
+    "1"). ``handle(message)`` gets the stored message (a ``messaging.Message``; core stays
+    below messaging) and returns True when it answered it; messaging then sends no answer of
+    its own (after hours, "which of you?")."""
+
+    name: str
+    handle: Callable[[Any], bool]
+    app_label: str
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
 # --- the registry itself -------------------------------------------------------------------
 
 
@@ -227,6 +247,7 @@ class _Registry:
     fhir_resource_types: dict[str, FhirResourceType] = field(default_factory=dict)
     touchpoint_details: dict[str, TouchpointDetails] = field(default_factory=dict)
     audit_names: dict[str, AuditNames] = field(default_factory=dict)
+    inbound_reply_handlers: dict[str, InboundReplyHandler] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -276,6 +297,14 @@ def register_touchpoint_details(details: TouchpointDetails) -> None:
 
 def register_audit_names(names: AuditNames) -> None:
     _add(_registry.audit_names, names.key, names, "Audit names")
+
+
+def register_inbound_reply_handler(handler: InboundReplyHandler) -> None:
+    _add(_registry.inbound_reply_handlers, handler.key, handler, "Inbound reply handler")
+
+
+def inbound_reply_handlers() -> tuple[InboundReplyHandler, ...]:
+    return tuple(_registry.inbound_reply_handlers.values())
 
 
 def audit_names(target_type: str) -> AuditNames | None:
@@ -339,6 +368,7 @@ _PLACES: dict[type, str] = {
     FhirResourceType: "fhir_resource_types",
     TouchpointDetails: "touchpoint_details",
     AuditNames: "audit_names",
+    InboundReplyHandler: "inbound_reply_handlers",
 }
 
 

@@ -1,10 +1,12 @@
 """The demo's schedule: visit types, a standard week for Dr Raman, Grace Owusu and Dr Bell at
 the main clinic (a same-day hold in the afternoon, a lunch break), three weeks of past visits
 (completed, no-shows, cancellations), today's visits as the front desk would see them (done,
-in the waiting room, still to come) and two weeks booked ahead through the booking action, with
-their reminders in the outbox; four visits patients booked online this week (one by a
-parent for their child), for the front desk's "Online bookings"; and a waitlist
-(scheduling_waitlist.py)."""
+in the waiting room, still to come; most of those to come confirmed) and two weeks booked ahead
+through the booking action, with their reminders in the outbox (video visits remind 24 hours and
+1 hour ahead, with the join link), and two patients' replies to their reminders ("C", "Sí")
+taken through the text webhook's path, which confirms their visits; four visits patients booked
+online this week (one by a parent for their child), for the front desk's "Online bookings"; and
+a waitlist (scheduling_waitlist.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,10 @@ from carebond.demo.people import DemoPeople
 from carebond.demo.scheduling_waitlist import build_waitlist
 from carebond.interop.importing import importer
 from carebond.interop.models import ImportVia
-from carebond.people.models import Person
+from carebond.messaging.actions import pick_sender
+from carebond.messaging.inbound_actions import do_receive_text
+from carebond.people.models import ContactSystem, Person
+from carebond.people.selectors import contact_address
 from carebond.scheduling.actions import check_book_appointment
 from carebond.scheduling.availability import first_available
 from carebond.scheduling.models import (
@@ -120,6 +125,8 @@ def build_scheduling(
             specialty="Family Medicine",
             min_notice_minutes=60,
             online=mode == VisitMode.IN_PERSON and capacity == 1,
+            # A video visit's reminders: the day before, and an hour before with the link.
+            reminder_hours=[24, 1] if mode == VisitMode.TELEHEALTH else [],
         )
         for key, name, name_es, minutes, mode, patients, capacity in TYPES
     }
@@ -155,6 +162,8 @@ def build_scheduling(
         patients=patients[109:124],
         users=users,
     )
+    # (the first four also have the class next week: their "C" would be asked "which visit?")
+    _replies_to_reminders(organization, patients[79:105])
 
 
 def _standard_week(provider: Person, location: Location, *, starts_on: date) -> None:
@@ -302,6 +311,10 @@ def _today(
             status=status,
             zone=zone,
         )
+        if status == AppointmentStatus.BOOKED and n % 3:
+            # Replied "C" to the reminder the day before (two in three do).
+            visit.confirmed_at = now - timedelta(hours=18 + n % 5)
+            visit.save(update_fields=["confirmed_at"])
         if status != AppointmentStatus.BOOKED:
             visit.arrived_at = min(now, starts - timedelta(minutes=rng.randint(0, 12)))
             if status == AppointmentStatus.FULFILLED or rng.random() < 0.5:
@@ -476,4 +489,28 @@ def _booked_online(
                 caregiver_name="Marisol Ortega",
                 caregiver_relationship="PRN",
                 appointment=appointment,
+            )
+
+
+def _replies_to_reminders(organization: Organization, patients: list[Person]) -> None:
+    """Two patients with a visit in the next three days answer their reminder by text, in
+    English and in Spanish: the webhook's path confirms the visit and thanks them."""
+    sender = pick_sender(organization.pk, channel="sms", purpose="appointment")
+    if sender is None:
+        return
+    now = clock.now()
+    soon = (
+        Appointment.objects.filter(
+            patient__in=patients,
+            status=AppointmentStatus.BOOKED,
+            starts_at__lt=now + timedelta(days=3),
+        )
+        .select_related("patient")
+        .order_by("starts_at", "id")
+    )
+    for visit, word in zip(soon[:2], ("C", "Sí"), strict=False):
+        number = contact_address(visit.patient, system=ContactSystem.PHONE)
+        if number:
+            do_receive_text(
+                sender, from_number=number, body=word, provider_id=f"SMdemo-reply-{visit.pk}"
             )

@@ -19,7 +19,9 @@ from carebond.core.claims import claim
 from carebond.core.errors import InvalidFields, InvalidInput, RuleViolation
 from carebond.core.models import Location, Organization
 from carebond.messaging import compliance
+from carebond.messaging.attachments import pack
 from carebond.messaging.builtin import BUILT_IN
+from carebond.messaging.channels.base import Attachment as Attachment  # (for callers)
 from carebond.messaging.models import (
     Campaign,
     Conversation,
@@ -280,9 +282,11 @@ def check_queue_message(
     acting_user: User | None,
     campaign: Campaign | None = None,
     not_before: datetime | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Message:
     """Write the outbox row for one message from a template, in the caller's transaction.
-    ``not_before``: not sent before this time (a scheduled campaign's slot).
+    ``not_before``: not sent before this time (a scheduled campaign's slot). ``attachments``:
+    files an email carries (a calendar invitation); a text carries none.
 
     The same idempotency key twice gives the first row back (no second message). A message the
     rules refuse is written too, as ``blocked`` with the reason, so staff see why it never went.
@@ -294,6 +298,8 @@ def check_queue_message(
         return existing
     if purpose not in MessagePurpose.values or channel not in MessageChannel.values:
         raise InvalidInput("Unknown purpose or channel.", field="purpose")
+    if attachments and channel != MessageChannel.EMAIL:
+        raise InvalidInput("Only an email carries attachments.", field="attachments")
     template = find_template(
         person.organization, key=template_key, channel=channel, language=person.preferred_language
     )
@@ -327,6 +333,7 @@ def check_queue_message(
         acting_user=acting_user,
         campaign=campaign,
         not_before=not_before,
+        attachments=attachments,
     )
 
 
@@ -350,6 +357,7 @@ def do_queue_message(
     replying: bool = False,
     to_address: str = "",
     not_before: datetime | None = None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Message:
     """Audit: message.queued or message.blocked. The row is the outbox: the worker sends it.
     ``to_address``: a reply goes to the number or address the conversation is with, not
@@ -403,6 +411,7 @@ def do_queue_message(
         created_at=now,
         created_by=acting_user,
         campaign=campaign,
+        attachments=pack(attachments),
     )
     if channel == MessageChannel.EMAIL and sender is not None:
         domain = sender.address.rsplit("@", 1)[-1]

@@ -45,7 +45,7 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         SMS,
         "en",
         "Hi {{ preferred_name }}, a reminder of your visit at {{ location }} on "
-        "{{ appointment_time }}. Reply C to confirm or call {{ call_back_number }}.",
+        "{{ appointment_time }}. Reply C to confirm, N to cancel, or call {{ call_back_number }}.",
     ),
     BuiltIn(
         "appointment_reminder",
@@ -54,7 +54,8 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         SMS,
         "es",
         "Hola {{ preferred_name }}, le recordamos su cita en {{ location }} el "
-        "{{ appointment_time }}. Responda C para confirmar o llame al {{ call_back_number }}.",
+        "{{ appointment_time }}. Responda C para confirmar, N para cancelar o llame al "
+        "{{ call_back_number }}.",
     ),
     _email(
         "appointment_reminder",
@@ -155,6 +156,109 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "Hola {{ preferred_name }}:\n\nLa cita del {{ appointment_time }} que le ofrecimos ya "
         "fue tomada. Sigue en nuestra lista de espera: le escribiremos cuando haya otra hora "
         "libre.\n\n{{ organization }}",
+    ),
+    # A video visit's reminder carries the patient's join link (no place, no phone number: the
+    # link is long, and a reminder without consent must stay within 160 characters).
+    BuiltIn(
+        "appointment_reminder_video",
+        "Video visit reminder",
+        A,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, video visit {{ appointment_time }}: {{ join_link }} Reply C to "
+        "confirm, N to cancel.",
+    ),
+    BuiltIn(
+        "appointment_reminder_video",
+        "Video visit reminder",
+        A,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, consulta por video {{ appointment_time }}: {{ join_link }} "
+        "C: confirmar. N: cancelar.",
+    ),
+    _email(
+        "appointment_reminder_video",
+        "Video visit reminder",
+        A,
+        "en",
+        "Your video visit with {{ organization }}",
+        "Hello {{ preferred_name }},\n\nThis is a reminder of your video visit on "
+        "{{ appointment_time }}. From 15 minutes before, join it here: {{ join_link }}\n\n"
+        "To change it, call {{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "appointment_reminder_video",
+        "Video visit reminder",
+        A,
+        "es",
+        "Su consulta por video con {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nLe recordamos su consulta por video el "
+        "{{ appointment_time }}. Desde 15 minutos antes, entre aquí: {{ join_link }}\n\n"
+        "Para cambiarla, llame al {{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    # A booking's (or a move's) confirmation: the calendar invitation is attached.
+    _email(
+        "appointment_invitation",
+        "Visit booked (calendar invitation)",
+        A,
+        "en",
+        "Your visit at {{ organization }}: {{ appointment_time }}",
+        "Hello {{ preferred_name }},\n\nYour visit at {{ location }} is on "
+        "{{ appointment_time }}. The attached invitation adds it to your calendar (or download "
+        "it: {{ link }}).\n\nTo change it, call {{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "appointment_invitation",
+        "Visit booked (calendar invitation)",
+        A,
+        "es",
+        "Su cita en {{ organization }}: {{ appointment_time }}",
+        "Hola {{ preferred_name }}:\n\nSu cita en {{ location }} es el {{ appointment_time }}. "
+        "La invitación adjunta la añade a su calendario (o descárguela: {{ link }}).\n\n"
+        "Para cambiarla, llame al {{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "appointment_invitation_video",
+        "Video visit booked (calendar invitation)",
+        A,
+        "en",
+        "Your video visit with {{ organization }}: {{ appointment_time }}",
+        "Hello {{ preferred_name }},\n\nYour video visit is on {{ appointment_time }}. From "
+        "15 minutes before, join it here: {{ join_link }}\n\nThe attached invitation adds it "
+        "to your calendar (or download it: {{ link }}). To change it, call "
+        "{{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "appointment_invitation_video",
+        "Video visit booked (calendar invitation)",
+        A,
+        "es",
+        "Su consulta por video con {{ organization }}: {{ appointment_time }}",
+        "Hola {{ preferred_name }}:\n\nSu consulta por video es el {{ appointment_time }}. "
+        "Desde 15 minutos antes, entre aquí: {{ join_link }}\n\nLa invitación adjunta la "
+        "añade a su calendario (o descárguela: {{ link }}). Para cambiarla, llame al "
+        "{{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "appointment_cancelled",
+        "Visit cancelled (calendar)",
+        A,
+        "en",
+        "Cancelled: your visit at {{ organization }}",
+        "Hello {{ preferred_name }},\n\nYour visit on {{ appointment_time }} is cancelled; "
+        "the attached file takes it off your calendar.\n\nTo book another, call "
+        "{{ call_back_number }}.\n\n{{ organization }}",
+    ),
+    _email(
+        "appointment_cancelled",
+        "Visit cancelled (calendar)",
+        A,
+        "es",
+        "Cancelada: su cita en {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nSu cita del {{ appointment_time }} está cancelada; el "
+        "archivo adjunto la quita de su calendario.\n\nPara pedir otra, llame al "
+        "{{ call_back_number }}.\n\n{{ organization }}",
     ),
     BuiltIn(
         "care_message",
@@ -410,6 +514,75 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "es",
         "{{ organization }}: más de una persona usa este número. Responda con el nombre y la "
         "fecha de nacimiento de la persona de su mensaje.",
+    ),
+    # Answers to a reply to a reminder (C confirms, N cancels; never CANCEL, a STOP word).
+    BuiltIn(
+        "visit_confirmed",
+        "Visit confirmed",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: thank you, your visit on {{ appointment_time }} is confirmed.",
+    ),
+    BuiltIn(
+        "visit_confirmed",
+        "Visit confirmed",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: gracias, su cita del {{ appointment_time }} está confirmada.",
+    ),
+    BuiltIn(
+        "visit_cancelled",
+        "Visit cancelled",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: your visit on {{ appointment_time }} is cancelled. To book "
+        "another, call {{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "visit_cancelled",
+        "Visit cancelled",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: su cita del {{ appointment_time }} está cancelada. Para pedir "
+        "otra, llame al {{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "visit_call_to_cancel",
+        "Too late to cancel by text",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: your visit on {{ appointment_time }} is too soon to cancel by "
+        "text. Please call {{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "visit_call_to_cancel",
+        "Too late to cancel by text",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: su cita del {{ appointment_time }} es muy pronto para cancelarla "
+        "por mensaje. Llame al {{ call_back_number }}.",
+    ),
+    BuiltIn(
+        "which_visit",
+        "Which visit?",
+        RE,
+        SMS,
+        "en",
+        "{{ organization }}: which visit? Reply with its number: {{ choices }}",
+    ),
+    BuiltIn(
+        "which_visit",
+        "Which visit?",
+        RE,
+        SMS,
+        "es",
+        "{{ organization }}: ¿qué cita? Responda con su número: {{ choices }}",
     ),
     BuiltIn(
         "after_hours",

@@ -228,10 +228,16 @@ def _basis(
             f"Without a consent record a reminder must be {EXEMPT_MAX_SMS_CHARACTERS} "
             f"characters or fewer (this one has {len(body)}).",
         )
-    if not count_caps:
+    # The exemption's caps are the FCC's, for calls and texts: an email (a booking's calendar
+    # invitation) neither meets them nor counts towards them.
+    if not count_caps or channel != MessageChannel.SMS:
         return Decision(True, "exempt", "Healthcare reminder (no consent record needed).")
     exempt_sent = Message.objects.filter(
-        person=person, exempt=True, status__in=COUNTED, due_at__gt=at - timedelta(days=7)
+        person=person,
+        exempt=True,
+        channel=MessageChannel.SMS,
+        status__in=COUNTED,
+        due_at__gt=at - timedelta(days=7),
     )
     if exempt_sent.filter(due_at__gt=at - timedelta(days=1)).count() >= EXEMPT_PER_DAY:
         return refuse("cap", "Already one reminder without consent today (the most allowed).")

@@ -33,6 +33,7 @@ from carebond.audit.recording import record_audit, record_audit_many
 from carebond.core import clock
 from carebond.core.claims import claim
 from carebond.messaging import compliance
+from carebond.messaging.attachments import unpack
 from carebond.messaging.channels import channel_for
 from carebond.messaging.channels.base import Channel, Outgoing, SendFailure
 from carebond.messaging.models import (
@@ -242,6 +243,7 @@ def outgoing(message: Message) -> Outgoing:
         html=message.body_html,
         headers=headers,
         status_callback=status_callback_url(message),
+        attachments=unpack(message.attachments) if message.channel == "email" else (),
     )
 
 

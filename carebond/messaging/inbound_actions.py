@@ -19,6 +19,7 @@ from django.db.models import Q
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
+from carebond.core.registry import inbound_reply_handlers
 from carebond.messaging.actions import cancel_queued_messages, find_template, merge_values
 from carebond.messaging.compliance import EXEMPT_PURPOSES
 from carebond.messaging.keywords import Intent, read_intent, reads_like_emergency
@@ -200,10 +201,57 @@ def _act_on(
             person=people[0] if len(people) == 1 else None,
             message=message,
         )
+    elif _answered_by_an_app(message):
+        return  # (a reply to a reminder: its app answered, and asks "which?" itself)
     elif len(people) > 1:
         _auto_reply(message, conversation, people, "which_person")
     if intent is Intent.NONE:  # (never a further text after something like a STOP)
         _answer_out_of_hours(message, conversation, people)
+
+
+def _answered_by_an_app(message: Message) -> bool:
+    """Whether an app's handler answered the text (docs/adding-an-app.md, the registrations).
+    A handler that fails is left out, alone: the text still waits for staff."""
+    for handler in inbound_reply_handlers():
+        try:
+            with transaction.atomic():
+                if handler.handle(message):
+                    return True
+        except Exception as error:
+            logger.error(
+                "Reply handler %s failed on message %s (%s)",
+                handler.name,
+                message.public_id,
+                type(error).__name__,
+            )
+    return False
+
+
+def check_answer_inbound(
+    message: Message,
+    *,
+    template_key: str,
+    extra: dict[str, object],
+    resolved: bool,
+    about: Person | None = None,
+) -> Message | None:
+    """An app's automatic answer to an inbound text, in its conversation (one per text and
+    template), in the language of the person it is about (``about``: one of several sharing
+    the number; by default the text's person). ``resolved``: nothing is left for staff, so
+    the conversation stops waiting (unless other texts of it are unread).
+    Audit: message.queued."""
+    conversation = message.conversation
+    assert conversation is not None
+    person = about or message.person
+    people = [person] if person is not None else []
+    reply = _auto_reply(message, conversation, people, template_key, extra=extra)
+    if resolved:
+        current = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        current.unread = max(0, current.unread - 1)
+        if current.unread == 0:
+            current.waiting_since = None
+        current.save(update_fields=["unread", "waiting_since", "updated_at"])
+    return reply
 
 
 def _answer_out_of_hours(
@@ -318,7 +366,12 @@ def _patient_of(person: Person | None) -> Person | None:
 
 
 def _auto_reply(
-    message: Message, conversation: Conversation, people: list[Person], template_key: str
+    message: Message,
+    conversation: Conversation,
+    people: list[Person],
+    template_key: str,
+    *,
+    extra: dict[str, object] | None = None,
 ) -> Message | None:
     """One automatic answer per inbound message (its key says so), in the person's language."""
     sender = message.sender
@@ -334,9 +387,12 @@ def _auto_reply(
         logger.warning("No %s template in organisation %s", template_key, organization.pk)
         return None
     values = (
-        merge_values(people[0], language=template.language, extra={})
+        merge_values(people[0], language=template.language, extra=extra or {})
         if len(people) == 1
-        else {"organization": organization.name}
+        else {
+            "organization": organization.name,
+            **{name: str(value) for name, value in (extra or {}).items()},
+        }
     )
     rendered = render(subject="", body_text=template.body_text, body_html="", values=values)
     now = clock.now()

@@ -221,6 +221,9 @@ class Message(PublicIdModel, TenantModel):
     campaign = models.ForeignKey(
         "Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
+    # Emails only: the files it carries, as JSON [{"filename", "content_type", "content"}],
+    # encrypted like the words (a calendar invitation names the visit's time and place).
+    attachments = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

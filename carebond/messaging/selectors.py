@@ -15,12 +15,14 @@ from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.messaging import compliance
 from carebond.messaging.actions import find_template, merge_values
+from carebond.messaging.keywords import normalise
 from carebond.messaging.models import (
     Conversation,
     ConversationStatus,
     InboxNote,
     Message,
     MessageChannel,
+    MessageStatus,
     MessageTemplate,
     RevocationRequest,
     RevocationStatus,
@@ -269,3 +271,30 @@ def quiet_hours_until(person: Person, *, purpose: str, at: datetime) -> datetime
     that expires, are not started at night."""
     allowed = compliance.next_allowed_time(person, purpose=purpose, at=at)
     return allowed if allowed > at else None
+
+
+def blocked_reasons(organization_id: int, prefixes: list[str]) -> dict[str, str]:
+    """Why messages another app queued under these key prefixes were never sent (blocked by
+    the rules: no consent, no number, an opt-out), the first reason per prefix, in one query:
+    an appointment's reminders that will not go, for staff to see beside the visit."""
+    if not prefixes:
+        return {}
+    under = Q()
+    for prefix in prefixes:
+        under |= Q(idempotency_key__startswith=f"{prefix}:")
+    found: dict[str, str] = {}
+    for key, reason in (
+        Message.objects.filter(under, organization_id=organization_id)
+        .filter(status=MessageStatus.BLOCKED)
+        .order_by("due_at", "id")
+        .values_list("idempotency_key", "status_reason")
+    ):
+        prefix = next(p for p in prefixes if key.startswith(f"{p}:"))
+        found.setdefault(prefix, reason)
+    return found
+
+
+def reply_words(message: Message) -> str:
+    """An inbound text's words as keywords are read ("  sí. " -> "SI"): another app's reply
+    handler reads its own words the same way."""
+    return normalise(message.body)

@@ -22,6 +22,8 @@ MERGE_FIELDS: dict[str, str] = {
     "appointment_time": "Date and time, in the recipient's time zone and language",
     "call_back_number": "The number to call back",
     "link": "A link for this message (confirm, survey, booking), on the organisation's domain",
+    "join_link": "The patient's video visit page (video visits)",
+    "choices": "The numbered choices of an automatic question (which visit?)",
     "unsubscribe_link": "The one-click unsubscribe link (emails)",
     "staff_name": "The staff member who sends it",
     "specialty": "The clinic's specialty (health information)",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
@@ -39,6 +40,7 @@ from carebond.scheduling.availability import (
     open_times,
 )
 from carebond.scheduling.constraints import conflict_in
+from carebond.scheduling.invitations import join_url, queue_invitation
 from carebond.scheduling.models import (
     LIVE_STATUSES,
     Appointment,
@@ -358,6 +360,7 @@ def do_book_appointment(
                 channel="web" if via == BookedVia.ONLINE else "in_person",
             )
             queue_reminders(appointment)
+            queue_invitation(appointment)
     except IntegrityError as error:
         if conflict_in(error) is None:
             raise
@@ -423,16 +426,24 @@ def _insert_in_a_free_seat(appointment: Appointment, group: str | None, capacity
 # --- reminders -------------------------------------------------------------------------------
 
 
-def _reminder_key(appointment: Appointment) -> str:
+def reminder_key(appointment: Appointment) -> str:
     """Per appointment and start: a moved appointment's new reminders are new messages."""
     return (
         f"appointment:{appointment.public_id}:{appointment.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}"
     )
 
 
+def reminder_hours(appointment_type: AppointmentType) -> list[int]:
+    """The hours before a visit of this type its reminders go: the type's own, else
+    ``SCHEDULING_REMINDER_HOURS`` (72 and 24). Values outside 1 hour to 4 weeks are ignored."""
+    own = [h for h in appointment_type.reminder_hours or [] if isinstance(h, int) and 0 < h <= 672]
+    return sorted(set(own or settings.SCHEDULING_REMINDER_HOURS), reverse=True)
+
+
 def queue_reminders(appointment: Appointment) -> list[str]:
-    """Queue the appointment's reminders at their offsets (``SCHEDULING_REMINDER_HOURS``), by
-    text when the patient has a number, else by email; one already past is skipped. Each goes
+    """Queue the appointment's reminders at their offsets (the type's, or
+    ``SCHEDULING_REMINDER_HOURS``), by text when the patient has a number, else by email; one
+    already past is skipped. A video visit's reminder carries the patient's join link. Each goes
     through messaging's rules (consent, quiet hours): a refused one is kept as blocked, with
     the reason, and shown on the appointment. The same appointment and time twice: the same
     messages (idempotency keys). Returns the statuses queued."""
@@ -440,7 +451,8 @@ def queue_reminders(appointment: Appointment) -> list[str]:
     channel = "sms" if contact_address(patient, system=ContactSystem.PHONE) else "email"
     statuses = []
     now = clock.now()
-    for hours in settings.SCHEDULING_REMINDER_HOURS:
+    link = join_url(appointment)
+    for hours in reminder_hours(appointment.appointment_type):
         due = appointment.starts_at.astimezone(UTC) - timedelta(hours=hours)
         if due <= now:
             continue
@@ -448,11 +460,12 @@ def queue_reminders(appointment: Appointment) -> list[str]:
             patient,
             purpose="appointment",
             channel=channel,
-            template_key="appointment_reminder",
-            idempotency_key=f"{_reminder_key(appointment)}:{hours}h",
+            template_key="appointment_reminder_video" if link else "appointment_reminder",
+            idempotency_key=f"{reminder_key(appointment)}:{hours}h",
             extra={
                 "location": appointment.location.name,
                 "appointment_time": appointment.starts_at,
+                "join_link": link,
             },
             acting_user=None,
             not_before=due,
@@ -463,7 +476,7 @@ def queue_reminders(appointment: Appointment) -> list[str]:
 
 def cancel_reminders(appointment: Appointment, *, reason: str) -> int:
     return cancel_queued_messages(
-        messages_with_key_prefix(appointment.organization_id, _reminder_key(appointment)),
+        messages_with_key_prefix(appointment.organization_id, reminder_key(appointment)),
         reason=reason,
     )
 
@@ -477,10 +490,12 @@ def check_cancel_appointment(
     cancelled_by: str,
     reason: str,
     acting_user: User | None,
+    channel: str = "in_person",
 ) -> Appointment:
-    """Cancel: the time is free at once and the reminders are withdrawn. Within the type's
-    cancellation notice it counts as a late cancellation; a patient cancelling online within
-    it is refused (they call the practice). Audit: appointment.cancelled."""
+    """Cancel: the time is free at once, the reminders are withdrawn and the patient's
+    calendar told. Within the type's cancellation notice it counts as a late cancellation; a
+    patient cancelling online (or by text) within it is refused (they call the practice).
+    ``channel``: how the cancellation came (a text reply: sms). Audit: appointment.cancelled."""
     if cancelled_by not in CancelledBy.values:
         raise InvalidInput(
             "Say who cancelled: the patient, the provider or the clinic.", field="cancelled_by"
@@ -510,6 +525,7 @@ def check_cancel_appointment(
         reason=reason.strip()[:300],
         late=late,
         acting_user=acting_user,
+        channel=channel,
     )
 
 
@@ -521,6 +537,7 @@ def do_cancel_appointment(
     reason: str,
     late: bool,
     acting_user: User | None,
+    channel: str = "in_person",
 ) -> Appointment:
     now = clock.now()
     changed = Appointment.objects.filter(
@@ -531,18 +548,21 @@ def do_cancel_appointment(
         cancelled_by=cancelled_by,
         cancel_reason=reason,
         late_cancellation=late,
+        invitation_sequence=F("invitation_sequence") + 1,
     )
     if not changed:
         raise RuleViolation("This appointment was changed a moment ago: look again.", code="stale")
     appointment.refresh_from_db()
     cancel_reminders(appointment, reason="The appointment was cancelled.")
     _offer_to_the_waitlist(appointment, appointment.starts_at, appointment.ends_at)
+    queue_invitation(appointment, method="CANCEL")
     _record(
         appointment,
         action="appointment.cancelled",
         acting_user=acting_user,
         summary=f"Cancelled by {CancelledBy(cancelled_by).label.lower()}: {describe(appointment)}",
         by_patient=cancelled_by == CancelledBy.PATIENT,
+        channel=channel,
         changed_fields=["status", "cancelled_by", "cancel_reason"],
     )
     return appointment
@@ -608,6 +628,9 @@ def do_reschedule_appointment(
                 provider=provider,
                 group_key=group or uuid.uuid4().hex,
                 override_reason=override_reason or appointment.override_reason,
+                # (the patient confirmed the old time, not this one; their calendar moves it)
+                confirmed_at=None,
+                invitation_sequence=F("invitation_sequence") + 1,
             )
             if not changed:
                 raise RuleViolation(
@@ -616,6 +639,7 @@ def do_reschedule_appointment(
             appointment.refresh_from_db()
             queue_reminders(appointment)
             _offer_to_the_waitlist(appointment, before, before_end, provider_id=before_provider)
+            queue_invitation(appointment)
             _record(
                 appointment,
                 action="appointment.rescheduled",
@@ -760,11 +784,23 @@ def do_mark_noshow(appointment: Appointment, *, acting_user: User | None) -> App
 def do_open_join_page(appointment: Appointment) -> None:
     """The patient opened their video visit's page (a read of their own visit, by its link).
     Audit: appointment.join_page_opened."""
+    _opened_by_patient(appointment, action="appointment.join_page_opened", link="join link")
+
+
+def do_open_invitation(appointment: Appointment) -> None:
+    """The patient downloaded their visit's calendar file (a read of their own visit, by its
+    signed link). Audit: appointment.invitation_downloaded."""
+    _opened_by_patient(
+        appointment, action="appointment.invitation_downloaded", link="calendar link"
+    )
+
+
+def _opened_by_patient(appointment: Appointment, *, action: str, link: str) -> None:
     record_audit(
         actor=None,
-        action="appointment.join_page_opened",
+        action=action,
         target=appointment,
         organization=appointment.organization,
         patient=appointment.patient,
-        actor_label="patient (join link)",
+        actor_label=f"patient ({link})",
     )

@@ -79,6 +79,7 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
         roomed_at=appointment.roomed_at,
         seen_at=appointment.seen_at,
         completed_at=appointment.completed_at,
+        confirmed_at=appointment.confirmed_at,
     )
 
 

@@ -1,9 +1,9 @@
 """What the scheduling app adds to core's registry: the Schedule page, the home panels (today's
 schedule and the online bookings at the desk, today's patients for a clinician), the scan that
-frees times patients held and never confirmed, the person links a merge moves (a patient's
-appointments follow the surviving record; so do a provider's appointments, templates,
-exceptions, held times and the types they offer), and its FHIR types (Appointment, Schedule,
-Slot: carebond/scheduling/fhir.py)."""
+frees times patients held and never confirmed, the answers to replies to reminders, the person
+links a merge moves (a patient's appointments follow the surviving record; so do a provider's
+appointments, templates, exceptions, held times and the types they offer), and its FHIR types
+(Appointment, Schedule, Slot: carebond/scheduling/fhir.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import timedelta
 from carebond.core.registry import (
     FhirResourceType,
     HomePanel,
+    InboundReplyHandler,
     NavEntry,
     PersonLinkExemption,
     PersonRelation,
@@ -19,6 +20,7 @@ from carebond.core.registry import (
     exempt_person_link,
     register_fhir_resource_type,
     register_home_panel,
+    register_inbound_reply_handler,
     register_navigation,
     register_person_relation,
     register_scan,
@@ -49,6 +51,7 @@ from carebond.scheduling.panels import (
     visits_at_risk_panel,
     waitlist_panel,
 )
+from carebond.scheduling.reply_actions import handle_reply
 from carebond.scheduling.selfbooking_actions import scan_expired_holds
 from carebond.scheduling.waitlist_actions import scan_waitlist
 
@@ -120,6 +123,10 @@ def register() -> None:
         PersonLinkExemption(
             AppointmentType, "providers", "its rows are TypeProvider's, which the merge moves"
         )
+    )
+    # Replies to reminders ("C" confirms, "N" cancels, "1"/"2" answers "which visit?").
+    register_inbound_reply_handler(
+        InboundReplyHandler("scheduling.reminder_replies", handle_reply, "scheduling")
     )
     _register_waitlist()
 

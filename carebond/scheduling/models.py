@@ -69,6 +69,8 @@ class AppointmentType(PublicIdModel, TenantModel, TimestampedModel):
     )
     online = models.BooleanField(default=False, help_text="patients may book it themselves")
     active = models.BooleanField(default=True)
+    # Hours before the visit its reminders go, e.g. [72, 24]; empty: SCHEDULING_REMINDER_HOURS.
+    reminder_hours = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -297,6 +299,10 @@ class Appointment(PublicIdModel, TenantModel, ImportedModel):
     seen_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     telehealth_token = models.CharField(max_length=64, blank=True)
+    # The patient confirmed (a reply to a reminder); a move asks again.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The calendar invitation's SEQUENCE (RFC 5545): one more at each move and at cancelling.
+    invitation_sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["starts_at"]
@@ -644,3 +650,29 @@ class WaitlistOffer(PublicIdModel, TenantModel):
 
     def __str__(self) -> str:
         return f"{self.opening_id} to {self.entry_id}: {self.status}"
+
+
+# --- replies to reminders ----------------------------------------------------------------------
+
+
+class ReplyIntent(models.TextChoices):
+    CONFIRM = "confirm", "Confirm"
+    CANCEL = "cancel", "Cancel"
+
+
+class ReminderQuestion(TenantModel):
+    """ "Which visit?": asked when a reply to a reminder could mean several visits (one
+    patient's several, or those of several people sharing a number). The numbered answer
+    ("1", "2") from the same number is read against the newest open question."""
+
+    address = models.CharField(max_length=254, help_text="the number that was asked")
+    intent = models.CharField(max_length=7, choices=ReplyIntent.choices)
+    # The appointments' public ids, in the order they were numbered.
+    choices = models.JSONField(default=list)
+    asked_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        indexes = [models.Index(fields=["organization", "address", "-asked_at"])]

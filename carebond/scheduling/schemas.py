@@ -31,6 +31,9 @@ class AppointmentOut(Schema):
     roomed_at: datetime | None
     seen_at: datetime | None
     completed_at: datetime | None
+    confirmed_at: datetime | None = Field(
+        default=None, description="When the patient confirmed (a reply to a reminder)."
+    )
 
 
 class DayQuery(Schema):

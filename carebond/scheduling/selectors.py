@@ -17,8 +17,10 @@ from carebond.core import clock
 from carebond.core.dates import RECORD_DATES
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.models import Location
+from carebond.messaging.selectors import blocked_reasons
 from carebond.people.models import Person, PersonKind, PersonStatus, Relationship
 from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
+from carebond.scheduling.actions import reminder_key
 from carebond.scheduling.adherence import GROUPS, Adherence, adherence
 from carebond.scheduling.availability import (
     OpenTime,
@@ -232,9 +234,11 @@ class VisitRow:
     can_cancel: bool
     video_url: str  # the telehealth room, for the provider ("" for a visit in person)
     risk: Risk | None = None  # of being missed, for a booked visit still to come (noshow.py)
+    # Why the visit's reminder will not go (no consent, no number, an opt-out): "" when it will.
+    reminder_problem: str = ""
 
 
-def visit_row(appointment: Appointment) -> VisitRow:
+def visit_row(appointment: Appointment, *, reminder_problem: str = "") -> VisitRow:
     status = appointment.status
     steps: list[str] = []
     if status == AppointmentStatus.BOOKED:
@@ -255,6 +259,7 @@ def visit_row(appointment: Appointment) -> VisitRow:
         waited_minutes=int(waited.total_seconds() // 60) if waited is not None else None,
         can_cancel=status == AppointmentStatus.BOOKED,
         video_url=video_room_url(appointment) if status in LIVE_STATUSES else "",
+        reminder_problem=reminder_problem,
     )
 
 
@@ -271,10 +276,26 @@ def list_day_by_provider(*, user: User, location: Location, day: date) -> list[P
     providers = {p.pk: p for p in list_providers(user=user, location=location)}
     for appointment in appointments:
         providers.setdefault(appointment.provider_id, appointment.provider)
+    problems = reminder_problems(appointments)
+
+    def row(appointment: Appointment) -> VisitRow:
+        return visit_row(appointment, reminder_problem=problems.get(appointment.pk, ""))
+
     return [
-        ProviderDay(provider, [visit_row(a) for a in appointments if a.provider_id == provider.pk])
+        ProviderDay(provider, [row(a) for a in appointments if a.provider_id == provider.pk])
         for provider in sorted(providers.values(), key=lambda p: (p.family_name, p.given_name))
     ]
+
+
+def reminder_problems(appointments: list[Appointment]) -> dict[int, str]:
+    """Why the reminders of the booked visits among these will not go (appointment pk ->
+    the reason), in one query: a patient without consent or a number is told some other way."""
+    booked = [a for a in appointments if a.status == AppointmentStatus.BOOKED]
+    if not booked:
+        return {}
+    keys = {reminder_key(a): a.pk for a in booked}
+    found = blocked_reasons(booked[0].organization_id, list(keys))
+    return {keys[key]: reason for key, reason in found.items()}
 
 
 @dataclass

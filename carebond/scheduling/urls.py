@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, path
 from carebond.scheduling import (
     board_views,
     calendar_views,
+    invitation_views,
     kiosk_views,
     noshow_views,
     views,
@@ -30,4 +31,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("waitlist/", waitlist_views.waitlist, name="waitlist"),
     path("waitlist/add/", waitlist_views.add, name="waitlist_add"),
     path("waitlist/<uuid:entry_id>/remove/", waitlist_views.remove, name="waitlist_remove"),
+    path(
+        "appointments/<uuid:appointment_id>/visit.ics",
+        invitation_views.download,
+        name="calendar",
+    ),
 ]

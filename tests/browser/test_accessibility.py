@@ -55,7 +55,7 @@ ROLE_GROUPS = {
     "manager-frontdesk-analyst": ("manager", "frontdesk", "analyst"),
 }
 # Links that are not CareBond's pages (see above).
-NOT_PAGES = re.compile(r"\.(csv|svg|png|ndjson|json)$|^/(api|fhir)/|^/accounts/(login|mfa)/")
+NOT_PAGES = re.compile(r"\.(csv|svg|png|ndjson|json|ics)$|^/(api|fhir)/|^/accounts/(login|mfa)/")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SHELL_LINKS = """() => Array.from(document.querySelectorAll('body > header a[href]'))
     .filter((a) => a.origin === location.origin).map((a) => a.pathname)"""

@@ -8,6 +8,16 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A text file an email carries (a calendar invitation). ``content_type`` may carry
+    parameters: "text/calendar; method=REQUEST"."""
+
+    filename: str
+    content_type: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """One message as a provider sees it (built by the outbox from a Message row)."""
 
@@ -20,6 +30,8 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
     # Where the provider reports delivery (SMS status callbacks).
     status_callback: str = ""
+    # Emails only: files sent with the words.
+    attachments: tuple[Attachment, ...] = ()
 
 
 class SendFailure(Exception):

@@ -23,6 +23,7 @@ from carebond.scheduling.models import (
     ScheduleTemplate,
     TemplateBlock,
     TemplateStatus,
+    VisitMode,
 )
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -64,6 +65,17 @@ def weekly_template(provider: Person, location: Location, *, starts_on: date) ->
                 kind=kind,
             )
     return template
+
+
+def video_type(organization: Organization) -> AppointmentType:
+    """A 20-minute video follow-up."""
+    return AppointmentType.objects.create(
+        organization=organization,
+        key="video",
+        name="Video follow-up",
+        duration_minutes=20,
+        mode=VisitMode.TELEHEALTH,
+    )
 
 
 @dataclass

@@ -12,8 +12,8 @@ from django.test import Client
 
 from carebond.audit.models import AuditEvent
 from carebond.scheduling.actions import check_book_appointment, check_cancel_appointment
-from carebond.scheduling.models import Appointment, AppointmentType, VisitMode
-from carebond.scheduling.tests.conftest import Clinic, at
+from carebond.scheduling.models import Appointment
+from carebond.scheduling.tests.conftest import Clinic, at, video_type
 
 MONDAY = date(2026, 3, 2)
 
@@ -21,13 +21,7 @@ MONDAY = date(2026, 3, 2)
 @pytest.fixture
 def video_visit(clinic: Clinic, settings: Any) -> Appointment:
     settings.SCHEDULING_VIDEO_BASE_URL = "https://video.clinic.example/"
-    video = AppointmentType.objects.create(
-        organization=clinic.organization,
-        key="video",
-        name="Video follow-up",
-        duration_minutes=20,
-        mode=VisitMode.TELEHEALTH,
-    )
+    video = video_type(clinic.organization)
     clinic.patient.preferred_language = "es"
     clinic.patient.save()
     return check_book_appointment(

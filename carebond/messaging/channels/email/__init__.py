@@ -10,6 +10,7 @@ from __future__ import annotations
 import smtplib
 from contextlib import suppress
 from datetime import datetime
+from email.mime.text import MIMEText
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import dkim
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from carebond.messaging.channels.base import Outgoing, SendFailure
+from carebond.messaging.channels.base import Attachment, Outgoing, SendFailure
 
 # Headers the signature covers (RFC 6376 recommends From, To, Subject, Date, Message-ID; the
 # unsubscribe headers too, as RFC 8058 asks).
@@ -99,6 +100,8 @@ class EmailChannel:
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
+        for attachment in message.attachments:
+            email.attach(mime_part(attachment))
         try:
             try:
                 self.connection.open()  # (kept open: the backend then leaves it so)
@@ -143,6 +146,18 @@ class EmailChannel:
         if connection is not None:
             with suppress(Exception):  # (a connection that broke is closed already)
                 connection.close()
+
+
+def mime_part(attachment: Attachment) -> MIMEText:
+    """A text file as a MIME part, with the content type's parameters kept (a calendar
+    invitation's ``method=REQUEST`` tells mail programs to offer "Accept")."""
+    kind, *parameters = (part.strip() for part in attachment.content_type.split(";"))
+    part = MIMEText(attachment.content, kind.split("/", 1)[1], "utf-8")
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        part.set_param(name.strip(), value.strip().strip('"'))
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part
 
 
 def make_channel() -> EmailChannel:
