@@ -29,8 +29,9 @@ from carebond.scheduling.noshow_actions import (
 )
 from carebond.scheduling.noshow_selectors import list_visits_at_risk
 
-# Days back: after the three weeks of past visits the schedule writes, about four months.
-FIRST_DAY_BACK, LAST_DAY_BACK = 22, 140
+# Days back: after the three weeks of past visits the schedule writes (a weekend moves the last
+# of them back to the Friday: 23 days at most), about four months.
+FIRST_DAY_BACK, LAST_DAY_BACK = 24, 140
 SLOTS = (time(8, 30), time(9, 10), time(10), time(10, 40), time(13, 20), time(14), time(15, 20))
 LEADS = (0, 1, 2, 5, 7, 14, 21, 35, 60)
 
