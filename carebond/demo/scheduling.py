@@ -28,8 +28,10 @@ from carebond.messaging.actions import pick_sender
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.people.models import ContactSystem, Person
 from carebond.people.selectors import contact_address
-from carebond.scheduling.actions import check_book_appointment
-from carebond.scheduling.availability import first_available
+from carebond.scheduling.absence_actions import check_add_absence
+from carebond.scheduling.absence_selectors import visits_in_absence
+from carebond.scheduling.actions import check_book_appointment, check_cancel_appointment
+from carebond.scheduling.availability import first_available, location_zone
 from carebond.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -159,11 +161,47 @@ def build_scheduling(
         location=location,
         providers=providers,
         types=types,
-        patients=patients[109:124],
+        patients=patients[40:55],  # (established patients who want an earlier visit)
         users=users,
     )
     # (the first four also have the class next week: their "C" would be asked "which visit?")
     _replies_to_reminders(organization, patients[79:105])
+    _away_next_week(location, providers, users)
+
+
+def _away_next_week(location: Location, providers: list[Person], users: dict[str, User]) -> None:
+    """The second provider is away for a morning next week, over visits already booked: the
+    desk's worklist to rebook them (the first already cancelled as the provider's)."""
+    manager, desk = users.get("manager"), users.get("frontdesk")
+    if manager is None or desk is None or len(providers) < 2:
+        return
+    provider = providers[1]
+    booked = (
+        Appointment.objects.filter(
+            provider=provider,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=clock.now() + timedelta(days=5),
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if booked is None:
+        return
+    zone = location_zone(location)
+    day = booked.starts_at.astimezone(zone).date()
+    absence = check_add_absence(
+        location=location,
+        provider=provider,
+        starts_at=datetime.combine(day, time(8), tzinfo=zone),
+        ends_at=datetime.combine(day, time(12, 30), tzinfo=zone),
+        reason="Hospital committee",
+        acting_user=manager,
+    )
+    first = visits_in_absence(absence, location).select_related("patient", "location").first()
+    if first is not None:
+        check_cancel_appointment(
+            first, cancelled_by="provider", reason=absence.reason, acting_user=desk
+        )
 
 
 def _standard_week(provider: Person, location: Location, *, starts_on: date) -> None:

@@ -261,6 +261,44 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "{{ call_back_number }}.\n\n{{ organization }}",
     ),
     BuiltIn(
+        "appointment_rebook",
+        "Your visit needs a new time",
+        A,
+        SMS,
+        "en",
+        "{{ organization }}: we must move your visit on {{ appointment_time }} at {{ location }}. "
+        "Please call {{ call_back_number }} to choose a new time.",
+    ),
+    BuiltIn(
+        "appointment_rebook",
+        "Your visit needs a new time",
+        A,
+        SMS,
+        "es",
+        "{{ organization }}: debemos cambiar su cita del {{ appointment_time }} en {{ location }}. "
+        "Llame al {{ call_back_number }} para elegir otra hora.",
+    ),
+    _email(
+        "appointment_rebook",
+        "Your visit needs a new time",
+        A,
+        "en",
+        "Your visit needs a new time",
+        "Hello {{ preferred_name }},\n\nWe are sorry: {{ organization }} must move your visit on "
+        "{{ appointment_time }} at {{ location }}.\n\nPlease call {{ call_back_number }} to "
+        "choose a new time.",
+    ),
+    _email(
+        "appointment_rebook",
+        "Your visit needs a new time",
+        A,
+        "es",
+        "Su cita necesita otra hora",
+        "Hola {{ preferred_name }}:\n\nLo sentimos: {{ organization }} debe cambiar su cita del "
+        "{{ appointment_time }} en {{ location }}.\n\nLlame al {{ call_back_number }} para "
+        "elegir otra hora.",
+    ),
+    BuiltIn(
         "care_message",
         "New message from your care team",
         C,

@@ -31,6 +31,7 @@ from carebond.scheduling.access import (
     DESK,
     NOSHOW_FAIRNESS_READERS,
     NOSHOW_OUTREACH,
+    SCHEDULE_EDITORS,
     SCHEDULERS,
 )
 from carebond.scheduling.models import (
@@ -46,6 +47,7 @@ from carebond.scheduling.models import (
 )
 from carebond.scheduling.panels import (
     online_bookings_panel,
+    to_rebook_panel,
     todays_patients_panel,
     todays_schedule_panel,
     visits_at_risk_panel,
@@ -64,6 +66,19 @@ def register() -> None:
     register_navigation(NavEntry("Schedule", "scheduling:day", SCHEDULERS, order=15))
     register_navigation(NavEntry("Board", "scheduling:board", DESK, order=16))
     register_navigation(NavEntry("Adherence", "scheduling:adherence", ADHERENCE_READERS, order=60))
+    # How the practice's weeks are built: providers' weeks, and time away.
+    register_navigation(NavEntry("Weeks", "scheduling:weeks", SCHEDULE_EDITORS, order=62))
+    register_navigation(NavEntry("Absences", "scheduling:absences", SCHEDULE_EDITORS, order=63))
+    register_home_panel(
+        HomePanel(
+            key="scheduling.to_rebook",
+            title="Visits to rebook",
+            template="scheduling/panels/to_rebook.html",
+            policy=DESK,
+            context=to_rebook_panel,
+            order=5,
+        )
+    )
     register_home_panel(
         HomePanel(
             key="scheduling.today",

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from carebond.people.selectors import get_staff_person
+from carebond.scheduling.absence_selectors import list_absences
 from carebond.scheduling.noshow_selectors import list_visits_at_risk
-from carebond.scheduling.selectors import list_todays_patients, todays_schedule
+from carebond.scheduling.selectors import list_locations, list_todays_patients, todays_schedule
 from carebond.scheduling.selfbooking_selectors import list_recent_online_bookings
 from carebond.scheduling.waitlist_selectors import waitlist_summary
 
@@ -57,3 +58,16 @@ def waitlist_panel(user: User) -> Mapping[str, Any] | None:
     if summary is None:
         return None
     return {"waitlist": summary}
+
+
+def to_rebook_panel(user: User) -> Mapping[str, Any] | None:
+    """Absences over booked visits still to move or cancel, for the desk."""
+    rows = [
+        (location, row)
+        for location in list_locations(user=user)
+        for row in list_absences(user=user, location=location)
+        if row.to_rebook
+    ]
+    if not rows:
+        return None
+    return {"rows": rows}

@@ -1,11 +1,13 @@
 from django.urls import URLPattern, URLResolver, path
 
 from carebond.scheduling import (
+    absence_views,
     board_views,
     calendar_views,
     invitation_views,
     kiosk_views,
     noshow_views,
+    template_views,
     views,
     waitlist_views,
 )
@@ -18,6 +20,26 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("board/", board_views.board, name="board"),
     path("board/stream/", board_views.board_stream, name="board_stream"),
     path("kiosk/", kiosk_views.start, name="kiosk_start"),
+    path("absences/", absence_views.absences, name="absences"),
+    path("absences/<uuid:absence_id>/", absence_views.worklist, name="absence_worklist"),
+    path(
+        "absences/<uuid:absence_id>/message/",
+        absence_views.message_patients,
+        name="absence_message",
+    ),
+    path(
+        "absences/<uuid:absence_id>/cancel/<uuid:appointment_id>/",
+        absence_views.cancel_for_absence,
+        name="absence_cancel",
+    ),
+    path("weeks/", template_views.weeks, name="weeks"),
+    path("weeks/<uuid:template_id>/", template_views.week_template, name="week_template"),
+    path("weeks/<uuid:template_id>/apply/", template_views.apply_template, name="week_apply"),
+    path(
+        "weeks/<uuid:template_id>/blocks/<int:block_id>/remove/",
+        template_views.remove_block,
+        name="week_block_remove",
+    ),
     path("book/", views.book, name="book"),
     path("adherence/", views.adherence, name="adherence"),
     path("appointments/<uuid:appointment_id>/step/", views.step, name="step"),

@@ -13,11 +13,18 @@ from playwright.sync_api import Page, expect
 from carebond.core import clock
 from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
-from carebond.messaging.actions import ensure_built_in_templates
+from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
+from carebond.messaging.models import Message
+from carebond.people.actions import check_record_consent
 from carebond.people.models import Person, Relationship
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.scheduling.actions import check_book_appointment
-from carebond.scheduling.models import Appointment, AppointmentStatus, AppointmentType
+from carebond.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    ScheduleTemplate,
+)
 from carebond.scheduling.tests.conftest import weekly_template
 from carebond.testing.fixtures import make_organization, make_user
 from tests.browser.accessibility import axe_violations, horizontal_overflow, wider_than_window
@@ -439,3 +446,115 @@ def test_the_desk_starts_the_kiosk_and_a_patient_checks_in_there_in_spanish(
     # and the kiosk clears itself for the next patient
     expect(page.get_by_label("Fecha de nacimiento")).to_have_value("", timeout=15000)
     expect(page.get_by_test_id("kiosk-done")).to_have_count(0)
+
+
+def test_a_manager_records_an_absence_and_the_desk_works_its_visits(
+    page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 900})
+    organization, location, doctor, follow_up, patient = _clinic()
+    check_add_sender(
+        organization,
+        channel="sms",
+        address="+13125550100",
+        label="Clinic line",
+        purposes=["appointment"],
+        per_second=10,
+    )
+    monday = _next_monday()
+    visits = [
+        check_book_appointment(
+            person,
+            provider=doctor,
+            location=location,
+            appointment_type=follow_up,
+            starts_at=datetime.combine(monday, time(hour), tzinfo=CHICAGO),
+            acting_user=None,
+        )
+        for person, hour in (
+            (patient, 9),
+            (make_patient(organization, "Luis", "Mora", phone="+13125550124"), 10),
+        )
+    ]
+    for visit in visits:  # (they agreed to appointment texts: more than one a day may go)
+        check_record_consent(
+            visit.patient,
+            channel="sms",
+            purpose="appointment",
+            status="granted",
+            method="written",
+            acting_user=None,
+        )
+    manager = make_user(organization, Role.MANAGER, "morgan")
+    open_as(page, str(live_server), manager, f"/schedule/absences/?location={location.public_id}")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # the doctor is away on Monday morning
+    page.get_by_label("Who is away").select_option(label="Priya Raman")
+    page.get_by_label("From").fill(f"{monday.isoformat()}T08:00")
+    page.get_by_label("Until").fill(f"{monday.isoformat()}T12:00")
+    page.get_by_label("Reason").fill("Jury duty")
+    page.get_by_role("button", name="Record the absence").click()
+    expect(page.get_by_role("status")).to_contain_text("Absence recorded: Jury duty")
+    page.get_by_role("link", name="2 booked visits to rebook").click()
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # ask both patients to call, then cancel one as the provider's cancellation
+    page.get_by_role("button", name="Ask all 2 patients to call for a new time").click()
+    expect(page.get_by_role("status")).to_contain_text("Asked 2 patients to call")
+    assert Message.objects.filter(template_key="appointment_rebook").count() == 2
+    page.get_by_role("button", name="Cancel Luis Mora's visit: provider cancelled").click()
+    expect(page.get_by_role("status")).to_contain_text("Cancelled: Luis Mora")
+    cancelled = Appointment.objects.get(pk=visits[1].pk)
+    assert (cancelled.status, cancelled.cancelled_by, cancelled.cancel_reason) == (
+        AppointmentStatus.CANCELLED,
+        "provider",
+        "Jury duty",
+    )
+    expect(page.get_by_test_id(f"rebook-{visits[0].public_id}")).to_contain_text("Asked to call")
+
+
+def test_a_manager_drafts_previews_and_applies_a_new_week(page: Page, live_server: object) -> None:
+    page.set_viewport_size({"width": 390, "height": 900})
+    organization, location, doctor, follow_up, patient = _clinic()
+    monday = _next_monday()
+    late = check_book_appointment(
+        patient,
+        provider=doctor,
+        location=location,
+        appointment_type=follow_up,
+        starts_at=datetime.combine(monday, time(15), tzinfo=CHICAGO),
+        acting_user=None,
+    )
+    manager = make_user(organization, Role.MANAGER, "morgan")
+    open_as(page, str(live_server), manager, f"/schedule/weeks/?location={location.public_id}")
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # a draft from next Monday, copied from the week in force
+    page.get_by_label("Provider").select_option(label="Priya Raman")
+    page.get_by_label("Name of the week").fill("Mornings on Mondays")
+    page.get_by_role("textbox", name="From").fill(monday.isoformat())
+    page.get_by_role("button", name="Start the draft").click()
+    expect(page.get_by_role("heading", name="Priya Raman: Mornings on Mondays")).to_be_visible()
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    # Monday afternoon removed: the preview names Rosa's visit left outside
+    page.get_by_role("button", name="Remove Monday 13:00-17:00, open for booking").click()
+    expect(page.get_by_role("status")).to_contain_text("Block removed")
+    expect(page.get_by_test_id("outside")).to_contain_text("Rosa Diaz")
+    # a Saturday morning block added
+    block = page.get_by_role("form", name="Add a block")
+    block.get_by_label("Day of the week").select_option(label="Saturday")
+    block.get_by_label("From").fill("09:00")
+    block.get_by_label("Until").fill("11:00")
+    block.get_by_role("button", name="Add the block").click()
+    expect(page.get_by_test_id("week-hours")).to_contain_text("Saturday: 09:00-11:00 open")
+    # applied
+    page.get_by_role("button", name="Apply this week").click()
+    expect(page.get_by_role("status")).to_contain_text("Mornings on Mondays is in force")
+    week = ScheduleTemplate.objects.get(name="Mornings on Mondays")
+    assert week.status == "applied"
+    assert week.blocks.filter(weekday=5).count() == 1
+    assert not week.blocks.filter(weekday=0, starts=time(13)).exists()
+    late.refresh_from_db()
+    assert late.status == AppointmentStatus.BOOKED
