@@ -69,6 +69,7 @@ def register() -> None:
     # How the practice's weeks are built: providers' weeks, and time away.
     register_navigation(NavEntry("Weeks", "scheduling:weeks", SCHEDULE_EDITORS, order=62))
     register_navigation(NavEntry("Absences", "scheduling:absences", SCHEDULE_EDITORS, order=63))
+    register_navigation(NavEntry("Visit types", "scheduling:types", SCHEDULE_EDITORS, order=64))
     register_home_panel(
         HomePanel(
             key="scheduling.to_rebook",

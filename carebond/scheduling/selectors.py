@@ -161,6 +161,15 @@ def list_appointment_types(*, user: User) -> list[AppointmentType]:
     )
 
 
+def list_all_appointment_types(*, user: User) -> list[AppointmentType]:
+    """Every visit type, those no longer in use too (the types page)."""
+    return list(
+        AppointmentType.objects.filter(organization_id=user.organization_id).order_by(
+            "-active", "name"
+        )
+    )
+
+
 def list_providers(*, user: User, location: Location | None = None) -> list[Person]:
     """The providers with an applied week (at the location, when one is given)."""
     templates = ScheduleTemplate.objects.filter(

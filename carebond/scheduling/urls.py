@@ -8,6 +8,7 @@ from carebond.scheduling import (
     kiosk_views,
     noshow_views,
     template_views,
+    type_views,
     views,
     waitlist_views,
 )
@@ -32,6 +33,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         absence_views.cancel_for_absence,
         name="absence_cancel",
     ),
+    path("types/", type_views.types, name="types"),
+    path("types/<uuid:type_id>/", type_views.type_page, name="type"),
     path("weeks/", template_views.weeks, name="weeks"),
     path("weeks/<uuid:template_id>/", template_views.week_template, name="week_template"),
     path("weeks/<uuid:template_id>/apply/", template_views.apply_template, name="week_apply"),

@@ -558,3 +558,34 @@ def test_a_manager_drafts_previews_and_applies_a_new_week(page: Page, live_serve
     assert not week.blocks.filter(weekday=0, starts=time(13)).exists()
     late.refresh_from_db()
     assert late.status == AppointmentStatus.BOOKED
+
+
+def test_a_manager_adds_a_visit_type_and_changes_it(page: Page, live_server: object) -> None:
+    page.set_viewport_size({"width": 390, "height": 900})
+    organization, _location, _doctor, _follow_up, _patient = _clinic()
+    open_as(
+        page, str(live_server), make_user(organization, Role.MANAGER, "morgan"), "/schedule/types/"
+    )
+    assert axe_violations(page) == []
+    assert horizontal_overflow(page) == 0
+    page.get_by_role("textbox", name="Name", exact=True).fill("Flu shot")
+    page.get_by_label("Name in Spanish (for patients)").fill("Vacuna contra la gripe")
+    page.get_by_label("Length in minutes").fill("10")
+    page.get_by_label("Reminders, hours before (empty: 72, 24)").fill("24, 2")
+    page.get_by_label("Patients may book it online").check()
+    page.get_by_role("button", name="Add the visit type").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved: Flu shot")
+    assert axe_violations(page) == []
+    flu = AppointmentType.objects.get(name="Flu shot")
+    assert (flu.duration_minutes, flu.reminder_hours, flu.online) == (10, [24, 2], True)
+    # a length that makes no sense is refused beside its field, nothing changed
+    page.get_by_label("Length in minutes").fill("2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    flu.refresh_from_db()
+    assert flu.duration_minutes == 10
+    page.get_by_label("Length in minutes").fill("15")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved: Flu shot")
+    flu.refresh_from_db()
+    assert flu.duration_minutes == 15
