@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, InvalidInput
 from carebond.core.permissions import page_policy
-from carebond.scheduling import actions
+from carebond.scheduling import actions, series_actions
 from carebond.scheduling.access import SCHEDULERS
 from carebond.scheduling.availability import location_zone
 from carebond.scheduling.calendar_selectors import WeekCell, WeekVisit, list_week, week_of
@@ -140,6 +140,8 @@ def move(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
         "day": day,
         "times": [],
         "back": week_url(location.public_id, current_day),
+        "in_series": appointment.series_id is not None,
+        "whole_series": appointment.series_id is not None and request.GET.get("series") == "all",
     }
     if appointment.status != AppointmentStatus.BOOKED:
         context["error"] = "Only a booked visit can be moved."
@@ -176,17 +178,26 @@ def _move(request: HttpRequest, user: Any, appointment: Appointment) -> HttpResp
         return redirect(back)
     try:
         provider = get_provider(user=user, public_id=form.cleaned_data["provider"])
-        moved = actions.check_reschedule_appointment(
-            appointment,
-            starts_at=form.cleaned_data["starts_at"],
-            provider=provider,
-            acting_user=user,
-        )
+        if form.cleaned_data["series"] == "all":
+            several = series_actions.check_move_series_from(
+                appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                provider=provider,
+                acting_user=user,
+            )
+            moved = min(several, key=lambda visit: visit.starts_at)
+            said = f"Moved {len(several)} visits of the series, from {actions.describe(moved)}."
+        else:
+            moved = actions.check_reschedule_appointment(
+                appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                provider=provider,
+                acting_user=user,
+            )
+            said = f"now {actions.describe(moved)}."
     except CareBondError as error:
         messages.error(request, error.message)
         return redirect(back)
-    messages.success(
-        request, f"Moved: {moved.patient.display_name}, now {actions.describe(moved)}."
-    )
+    messages.success(request, f"Moved: {moved.patient.display_name}, {said}")
     day = moved.starts_at.astimezone(location_zone(moved.location)).date()
     return redirect(week_url(moved.location.public_id, day))

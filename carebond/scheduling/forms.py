@@ -85,6 +85,8 @@ class BookForm(forms.Form):
 class MoveForm(forms.Form):
     provider = forms.UUIDField(widget=forms.HiddenInput)
     starts_at = forms.DateTimeField(widget=forms.HiddenInput)
+    # "all": this visit and the later ones of its series, to the same time of day
+    series = forms.ChoiceField(choices=[("", "this visit"), ("all", "all")], required=False)
 
 
 class StepForm(forms.Form):
@@ -94,3 +96,4 @@ class StepForm(forms.Form):
 class CancelForm(forms.Form):
     cancelled_by = forms.ChoiceField(label="Who cancelled", choices=CancelledBy.choices)
     reason = forms.CharField(label="Reason", max_length=300)
+    following = forms.BooleanField(required=False)  # and the later visits of its series

@@ -24,6 +24,7 @@ from carebond.scheduling.actions import (
     booking_rules_broken,
     check_cancel_appointment,
     do_book_appointment,
+    do_reschedule_appointment,
 )
 from carebond.scheduling.availability import OpenTime, local_moment, location_zone, open_times
 from carebond.scheduling.models import (
@@ -66,13 +67,18 @@ def _open_that_day(
     )
 
 
-def _patient_busy(patient: Person, starts_at: datetime, minutes: int) -> bool:
-    return Appointment.objects.filter(
+def _patient_busy(
+    patient: Person, starts_at: datetime, minutes: int, ignore: Appointment | None = None
+) -> bool:
+    found = Appointment.objects.filter(
         patient=patient,
         status__in=LIVE_STATUSES,
         starts_at__lt=starts_at + timedelta(minutes=minutes),
         ends_at__gt=starts_at,
-    ).exists()
+    )
+    if ignore is not None:
+        found = found.exclude(pk=ignore.pk)
+    return found.exists()
 
 
 def _problem(
@@ -82,14 +88,17 @@ def _problem(
     appointment_type: AppointmentType,
     starts_at: datetime,
     free: list[OpenTime],
+    ignore: Appointment | None = None,
 ) -> str:
-    """Why this time cannot be booked ("" when it can)."""
-    broken = booking_rules_broken(patient, appointment_type, starts_at, location, now=clock.now())
+    """Why this time cannot be booked ("" when it can); ``ignore``: the visit being moved."""
+    broken = booking_rules_broken(
+        patient, appointment_type, starts_at, location, now=clock.now(), ignore=ignore
+    )
     if broken:
         return broken[0]
     if not any(t.starts_at == starts_at for t in free):
         return "taken, or not an open time in the provider's schedule"
-    if _patient_busy(patient, starts_at, appointment_type.duration_minutes):
+    if _patient_busy(patient, starts_at, appointment_type.duration_minutes, ignore):
         return f"{patient.display_name} already has a visit then"
     return ""
 
@@ -249,6 +258,69 @@ def check_cancel_series_from(
                 visit, cancelled_by=cancelled_by, reason=reason, acting_user=acting_user
             )
             for visit in following.select_related("appointment_type", "patient", "location")
+        ]
+
+
+def check_move_series_from(
+    appointment: Appointment,
+    *,
+    starts_at: datetime,
+    provider: Person,
+    acting_user: User | None,
+) -> list[Appointment]:
+    """Move this visit of a series to a new time (and provider), and every later booked one to
+    the same time of day on its own day ("change all"): each checked first, all or none (one
+    that is not free refuses the change, naming it). Audit: appointment.rescheduled for each."""
+    if appointment.series_id is None:
+        raise RuleViolation("This visit is not part of a series.", code="no_series")
+    location, kind = appointment.location, appointment.appointment_type
+    _check_parties(appointment.patient, provider, location, kind)
+    starts_at = _check_start(starts_at, clock.now())
+    zone = location_zone(location)
+    at_time = starts_at.astimezone(zone).time()
+    day_shift = starts_at.astimezone(zone).date() - appointment.starts_at.astimezone(zone).date()
+    following = list(
+        Appointment.objects.filter(
+            series_id=appointment.series_id,
+            starts_at__gte=appointment.starts_at,
+            status=AppointmentStatus.BOOKED,
+        )
+        .select_related("patient", "appointment_type", "location", "provider")
+        .order_by("starts_at")
+    )
+    plan: list[tuple[Appointment, datetime]] = []
+    problems = []
+    for visit in following:
+        day = visit.starts_at.astimezone(zone).date() + day_shift
+        moment = local_moment(day, at_time, zone)
+        problem = "that time does not exist that day" if moment is None else ""
+        if moment is not None:
+            free = _open_that_day(provider, location, kind, moment)
+            problem = _problem(visit.patient, provider, location, kind, moment, free, visit)
+        if problem or moment is None:
+            problems.append(f"{_when(visit.starts_at, location)}: {problem}")
+        else:
+            plan.append((visit, moment))
+    if problems:
+        raise RuleViolation(
+            "No visit was moved: " + "; ".join(problems) + ". Choose another time.",
+            code="series_conflict",
+        )
+    with transaction.atomic():
+        # (later first when moving later, earlier first when moving earlier: the series never
+        # meets itself on the way)
+        ordered = sorted(
+            plan, key=lambda pair: pair[0].starts_at, reverse=starts_at > appointment.starts_at
+        )
+        return [
+            do_reschedule_appointment(
+                visit,
+                starts_at=moment,
+                provider=provider,
+                acting_user=acting_user,
+                override_reason="",
+            )
+            for visit, moment in ordered
         ]
 
 

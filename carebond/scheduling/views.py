@@ -140,6 +140,14 @@ def cancel(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     def act(user: Any, appointment: Appointment) -> str:
         if not form.is_valid():
             raise InvalidInput("Say who cancelled and why.", field="reason")
+        if form.cleaned_data["following"]:
+            cancelled = series_actions.check_cancel_series_from(
+                appointment,
+                cancelled_by=form.cleaned_data["cancelled_by"],
+                reason=form.cleaned_data["reason"],
+                acting_user=user,
+            )
+            return f"{len(cancelled)} visits of the series cancelled"
         actions.check_cancel_appointment(
             appointment,
             cancelled_by=form.cleaned_data["cancelled_by"],

@@ -25,6 +25,7 @@ from carebond.scheduling.models import (
     AppointmentType,
     ScheduleTemplate,
 )
+from carebond.scheduling.series_actions import check_book_series
 from carebond.scheduling.tests.conftest import weekly_template
 from carebond.testing.fixtures import make_organization, make_user
 from tests.browser.accessibility import axe_violations, horizontal_overflow, wider_than_window
@@ -589,3 +590,57 @@ def test_a_manager_adds_a_visit_type_and_changes_it(page: Page, live_server: obj
     expect(page.get_by_role("status")).to_contain_text("Saved: Flu shot")
     flu.refresh_from_db()
     assert flu.duration_minutes == 15
+
+
+def test_the_desk_moves_a_whole_series_then_cancels_its_last_visits(
+    page: Page, live_server: object
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    organization, location, doctor, follow_up, patient = _clinic()
+    monday = _next_monday()
+    booked, _ = check_book_series(
+        patient,
+        provider=doctor,
+        location=location,
+        appointment_type=follow_up,
+        first_starts_at=datetime.combine(monday, time(9), tzinfo=CHICAGO),
+        every_days=7,
+        occurrences=4,
+        on_conflict="refuse",
+        acting_user=None,
+    )
+    open_as(
+        page,
+        str(live_server),
+        make_user(organization, Role.FRONT_DESK, "jordan"),
+        f"/schedule/appointments/{booked[0].public_id}/move/",
+    )
+    # all four to 14:00, each on its own Monday
+    page.get_by_label("Which visits").select_option(
+        label="This and the later visits of the series (same time of day)"
+    )
+    page.get_by_role("button", name="Show open times").click()
+    assert axe_violations(page) == []
+    page.get_by_test_id("open-times").get_by_role("button", name="14:00 with Priya Raman").click()
+    expect(page.get_by_role("status")).to_contain_text("Moved 4 visits of the series")
+    visits = list(Appointment.objects.filter(series=booked[0].series).order_by("starts_at"))
+    assert [v.starts_at for v in visits] == [
+        datetime.combine(monday + timedelta(weeks=n), time(14), tzinfo=CHICAGO) for n in range(4)
+    ]
+    # then the third and fourth cancelled together from the day's schedule
+    third = visits[2]
+    page.goto(
+        f"{live_server}/schedule/?location={location.public_id}"
+        f"&day={(monday + timedelta(weeks=2)).isoformat()}"
+    )
+    row = page.get_by_test_id(f"visit-{third.public_id}")
+    row.get_by_text("Cancel").first.click()
+    row.get_by_label("Who cancelled").select_option(label="The patient")
+    row.get_by_label("Reason").fill("Moving away")
+    row.get_by_label("And the later visits of this series").check()
+    row.get_by_role("button", name="Cancel the visit").click()
+    expect(page.get_by_role("status")).to_contain_text("2 visits of the series cancelled")
+    statuses = [
+        v.status for v in Appointment.objects.filter(series=third.series).order_by("starts_at")
+    ]
+    assert statuses == ["booked", "booked", "cancelled", "cancelled"]

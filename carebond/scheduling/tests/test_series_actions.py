@@ -5,7 +5,7 @@ back to back, all or none."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, time, timedelta
 
 import pytest
 
@@ -17,8 +17,9 @@ from carebond.scheduling.series_actions import (
     check_book_household,
     check_book_series,
     check_cancel_series_from,
+    check_move_series_from,
 )
-from carebond.scheduling.tests.conftest import Clinic, at
+from carebond.scheduling.tests.conftest import CHICAGO, Clinic, at
 
 MONDAY = date(2026, 3, 2)  # (daylight saving starts on Sunday 8 March in Chicago)
 
@@ -123,3 +124,41 @@ def test_a_household_is_booked_back_to_back_or_not_at_all(clinic: Clinic) -> Non
         (clinic.patient, at(MONDAY, 10)),
         (child, at(MONDAY, 10, 30)),
     ]
+
+
+def test_this_and_the_later_visits_move_to_another_time_of_day_or_none_do(
+    clinic: Clinic,
+) -> None:
+    booked, _ = _weekly(clinic, "refuse")
+    # the fourth Monday at 14:00 is taken: moving from the third to 14:00 moves nothing
+    check_book_appointment(
+        make_patient(clinic.organization, "Other", "Patient"),
+        provider=clinic.doctor,
+        location=clinic.location,
+        appointment_type=clinic.follow_up,
+        starts_at=at(MONDAY + timedelta(weeks=3), 14),
+        acting_user=None,
+    )
+    with pytest.raises(RuleViolation) as refused:
+        check_move_series_from(
+            booked[2],
+            starts_at=at(MONDAY + timedelta(weeks=2), 14),
+            provider=clinic.doctor,
+            acting_user=None,
+        )
+    assert "Mon 23 Mar 09:00: taken" in refused.value.message
+
+    def local_times() -> list[time]:
+        visits = Appointment.objects.filter(series=booked[0].series).order_by("starts_at")
+        return [v.starts_at.astimezone(CHICAGO).time() for v in visits]
+
+    assert local_times() == [time(9)] * 10
+    # from the fifth on, to 15:00: those six move, the first four stay
+    moved = check_move_series_from(
+        booked[4],
+        starts_at=at(MONDAY + timedelta(weeks=4), 15),
+        provider=clinic.doctor,
+        acting_user=None,
+    )
+    assert len(moved) == 6
+    assert local_times() == [time(9)] * 4 + [time(15)] * 6
