@@ -437,6 +437,8 @@ def _read_slot_id(value: str) -> _SlotId | None:
         starts_at = datetime.strptime(parts[2], "%Y%m%d%H%M").replace(tzinfo=UTC)
     except ValueError:
         return None
+    if RECORD_DATES.problem(starts_at.date()):
+        return None
     if schedule is None or kind is None:
         return None
     return _SlotId(schedule, kind, starts_at)
@@ -494,6 +496,11 @@ def _start_bounds(search: _SlotSearch, values: list[str]) -> None:
             "'start' takes one value per parameter (repeat it for a range).", field="start"
         )
     prefix, first, last = date_range(values[0], "start")
+    for day in (first, last):  # (checked before any arithmetic on them: year 1 or 9999)
+        if RECORD_DATES.problem(day):
+            raise InvalidSearch(
+                f"'start' is out of range: {RECORD_DATES.describe()}.", field="start"
+            )
     if prefix == "ne":
         raise InvalidSearch("'start' takes eq, ge, gt, le or lt (not ne).", field="start")
     low = {"eq": first, "ge": first, "gt": last + timedelta(days=1)}.get(prefix)

@@ -5,6 +5,7 @@ itself a few seconds after each check-in, so the next patient never sees the las
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,9 +59,11 @@ class KioskForm(forms.Form):
 @page_policy(DESK)
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
-    """The desk starts the kiosk for a location on this device (the tablet in the waiting room)."""
+    """The desk starts the kiosk for a location on this device (the tablet in the waiting room):
+    the staff member is signed out on it first, so the patients' tablet holds no staff session."""
     user = signed_in_user(request)
     location = get_location(user=user, public_id=uuid_or_none(request.POST.get("location")))
+    logout(request)
     return redirect(reverse("visits:kiosk", args=[kiosk_token(location)]))
 
 
@@ -78,6 +81,8 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
             request, "scheduling/kiosk.html", context | {"problem": words["invalid"]}, status=404
         )
     context["location"] = location
+    if request.user.is_authenticated:  # (a staff session on the patients' tablet: never)
+        logout(request)
     if request.method == "GET":
         return render(request, "scheduling/kiosk.html", context)
     form = KioskForm(request.POST)
@@ -96,7 +101,11 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "scheduling/kiosk.html", context | {"problem": words["problem"]}, status=400
         )
-    if found is None:
-        return render(request, "scheduling/kiosk.html", context | {"problem": words["see_desk"]})
+    if found is None:  # (the form empty again: the next person never sees this one's answers)
+        return render(
+            request,
+            "scheduling/kiosk.html",
+            context | {"problem": words["see_desk"], "form": KioskForm()},
+        )
     done = words["done"].format(name=found.first_name, time=found.starts, provider=found.provider)
     return render(request, "scheduling/kiosk.html", context | {"done": done})

@@ -312,5 +312,6 @@ def _fairness_row(
         mean_risk=f"{sum(risks[i].risk for i in ids) / len(ids):.0%}",
         at_risk=f"{sum(risks[i].at_risk for i in ids) / len(ids):.0%}",
         offered=f"{len(offered) / len(ids):.0%}",
-        accepted=f"{len(accepted) / len(offered):.0%}" if offered else "—",
+        # (over the offers only when they are enough not to tell one patient's answer)
+        accepted=f"{len(accepted) / len(offered):.0%}" if len(offered) >= SMALLEST_GROUP else "—",
     )

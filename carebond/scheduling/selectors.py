@@ -170,6 +170,19 @@ def list_all_appointment_types(*, user: User) -> list[AppointmentType]:
     )
 
 
+def list_staff(*, user: User) -> list[Person]:
+    """Every active staff member of the organisation: who may be given a week or offer a type
+    (a new provider has no week yet)."""
+    return sorted(
+        Person.objects.filter(
+            organization_id=user.organization_id,
+            kind=PersonKind.STAFF,
+            status=PersonStatus.ACTIVE,
+        ),
+        key=lambda p: (p.family_name, p.given_name),
+    )
+
+
 def list_providers(*, user: User, location: Location | None = None) -> list[Person]:
     """The providers with an applied week (at the location, when one is given)."""
     templates = ScheduleTemplate.objects.filter(

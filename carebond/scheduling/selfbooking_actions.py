@@ -426,12 +426,21 @@ def check_confirm_code(booking: SelfBooking, *, code: str) -> Appointment:
     call fails); the fifth releases the time. Audit: self_booking.booked, appointment.booked."""
     check_live_hold(booking)
     code = "".join(ch for ch in code if ch.isdigit())
-    if not booking.code_hash or not hmac.compare_digest(
-        _code_hash(booking, code), booking.code_hash
-    ):
-        SelfBooking.objects.filter(pk=booking.pk).update(wrong_codes=F("wrong_codes") + 1)
+    # Each try is counted before its code is compared, by a conditional update: of many tries
+    # at once, no more than the allowed number are ever compared.
+    counted = SelfBooking.objects.filter(
+        pk=booking.pk, status=SelfBookingStatus.HELD, wrong_codes__lt=MAX_WRONG_CODES
+    ).update(wrong_codes=F("wrong_codes") + 1)
+    right = (
+        bool(counted)
+        and bool(booking.code_hash)
+        and hmac.compare_digest(_code_hash(booking, code), booking.code_hash)
+    )
+    if right:
+        SelfBooking.objects.filter(pk=booking.pk).update(wrong_codes=F("wrong_codes") - 1)
+    else:
         booking.refresh_from_db(fields=["wrong_codes"])
-        if booking.wrong_codes >= MAX_WRONG_CODES:
+        if not counted or booking.wrong_codes >= MAX_WRONG_CODES:
             release_hold(booking, why="self_booking.locked")
             raise RuleViolation(
                 "Too many wrong codes: the time is no longer held. Choose a time again, or call "
@@ -607,6 +616,12 @@ def check_patient_move(appointment: Appointment, *, starts_at: datetime) -> Appo
     """The patient moves their visit by their link, up to the type's notice, to another open
     time with the same provider. Audit: appointment.rescheduled."""
     _check_notice(appointment)
+    hours = appointment.appointment_type.cancel_notice_hours
+    if starts_at - clock.now() < timedelta(hours=hours):  # (or it could no longer be changed)
+        raise RuleViolation(
+            f"Choose a time more than {hours} hours ahead, or call the practice.",
+            code="cancel_notice",
+        )
     return check_reschedule_appointment(appointment, starts_at=starts_at, acting_user=None)
 
 

@@ -74,7 +74,17 @@ def _problem(error: CareBondError, language: str) -> str:
         return str(WORDS[language][key])
     if language == "es":
         return SPANISH_ERRORS.get(error.code, SPANISH_ERRORS.get(error.field or "", error.message))
-    return error.message
+    # (the staff wording of these names the patient and their history: never on a public page)
+    return PUBLIC_ERRORS.get(error.code, error.message)
+
+
+PUBLIC_ERRORS = {
+    "booking_rule": "This time cannot be booked online (too soon or too far ahead): choose one "
+    "of the times shown.",
+    "established_patient": "The patient was seen here within three years: choose a visit for "
+    "patients we know.",
+    "new_patient": "The patient was not seen here within three years: choose a first visit.",
+}
 
 
 def _type_name(appointment_type: AppointmentType, language: str) -> str:

@@ -273,6 +273,8 @@ def check_move_series_from(
     that is not free refuses the change, naming it). Audit: appointment.rescheduled for each."""
     if appointment.series_id is None:
         raise RuleViolation("This visit is not part of a series.", code="no_series")
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise RuleViolation("Only a booked appointment can be moved.", code="not_booked")
     location, kind = appointment.location, appointment.appointment_type
     _check_parties(appointment.patient, provider, location, kind)
     starts_at = _check_start(starts_at, clock.now())

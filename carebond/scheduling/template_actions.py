@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from carebond.audit.recording import record_audit
+from carebond.audit.recording import record_access, record_audit
 from carebond.core import clock
 from carebond.core.dates import RECORD_DATES
 from carebond.core.errors import InvalidInput, RuleViolation
@@ -183,9 +183,10 @@ def _inside(visit: Appointment, blocks: list[TemplateBlock], location: Location)
     return False
 
 
-def preview_template(template: ScheduleTemplate) -> Preview:
+def preview_template(template: ScheduleTemplate, *, user: User | None = None) -> Preview:
     """What applying the draft would change: its hours per weekday, and the booked visits of the
-    next weeks (from its first day) that would fall outside them."""
+    next weeks (from its first day) that would fall outside them. Shown to ``user``, it names
+    patients: audited (appointment.list)."""
     blocks = list(template.blocks.order_by("weekday", "starts"))
     days = [
         DayPreview(
@@ -214,6 +215,10 @@ def preview_template(template: ScheduleTemplate) -> Preview:
         starts_at__lt=until,
     ).select_related("patient", "appointment_type", "location")
     outside = [v for v in booked.order_by("starts_at") if not _inside(v, blocks, template.location)]
+    if outside and user is not None:
+        record_access(
+            actor=user, target=None, action="appointment.list", organization=user.organization
+        )
     return Preview(
         days, outside, _in_force(template.provider, template.location, template.starts_on)
     )

@@ -27,7 +27,7 @@ from carebond.scheduling.selectors import (
     get_provider,
     list_appointment_types,
     list_locations,
-    list_providers,
+    list_staff,
     local_today,
 )
 from carebond.scheduling.template_selectors import (
@@ -98,7 +98,7 @@ def weeks(request: HttpRequest) -> HttpResponse:
         user=user,
         public_id=uuid_or_none(request.POST.get("location") or request.GET.get("location")),
     )
-    providers = list_providers(user=user)
+    providers = list_staff(user=user)  # (a new provider has no week yet)
     form = DraftForm(request.POST or None, initial={"starts_on": local_today(location)})
     form.fields["provider"].choices = [  # type: ignore[attr-defined]
         (str(p.public_id), p.display_name) for p in providers
@@ -163,7 +163,7 @@ def week_template(request: HttpRequest, template_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Block added.")
             return redirect("scheduling:week_template", template_id=template.public_id)
-    preview = template_actions.preview_template(template)
+    preview = template_actions.preview_template(template, user=user)
     return render(
         request,
         "scheduling/week_template.html",

@@ -21,7 +21,7 @@ from carebond.scheduling.models import AppointmentType
 from carebond.scheduling.selectors import (
     get_appointment_type,
     list_all_appointment_types,
-    list_providers,
+    list_staff,
 )
 from carebond.scheduling.type_actions import check_save_appointment_type
 
@@ -105,7 +105,7 @@ def type_page(request: HttpRequest, type_id: UUID) -> HttpResponse:
 def _edit(
     request: HttpRequest, user: Any, appointment_type: AppointmentType | None, template: str
 ) -> HttpResponse:
-    providers = list_providers(user=user)
+    providers = list_staff(user=user)  # (a new provider has no week yet)
     # (no instance: the form parses; the action compares and writes)
     initial = model_to_dict(appointment_type, TypeForm.Meta.fields) if appointment_type else {}
     form = TypeForm(request.POST or None, initial=initial)

@@ -4,6 +4,7 @@ reason and marks a no-show; each press is checked against what was stored."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -425,6 +426,11 @@ def test_the_desk_starts_the_kiosk_and_a_patient_checks_in_there_in_spanish(
         f"/schedule/board/?location={location.public_id}",
     )
     page.get_by_role("button", name="Start the kiosk on this device").click()
+    # the desk's session ends on the tablet: nothing of the staff's pages is left to tap
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+    page.goto(f"{live_server}/schedule/board/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.go_back()
     page.get_by_role("link", name="Español").click()
     assert axe_violations(page) == []
     assert horizontal_overflow(page) == 0
