@@ -30,7 +30,7 @@ from carebond.scheduling.absence_selectors import (
 from carebond.scheduling.access import DESK, SCHEDULE_EDITORS, access_appointment
 from carebond.scheduling.availability import location_zone
 from carebond.scheduling.selectors import get_location, get_provider, list_locations, list_providers
-from carebond.scheduling.views import uuid_or_none
+from carebond.scheduling.views import posted_or_asked_location, uuid_or_none
 
 
 class AbsenceForm(forms.Form):
@@ -64,10 +64,7 @@ def _absences_url(location: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def absences(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    location = get_location(
-        user=user,
-        public_id=uuid_or_none(request.POST.get("location") or request.GET.get("location")),
-    )
+    location = posted_or_asked_location(request)
     providers = list_providers(user=user, location=location)
     form = AbsenceForm(
         request.POST or None,

@@ -23,7 +23,6 @@ from carebond.scheduling import actions, template_actions
 from carebond.scheduling.access import SCHEDULE_EDITORS
 from carebond.scheduling.models import BlockKind, TemplateBlock
 from carebond.scheduling.selectors import (
-    get_location,
     get_provider,
     list_appointment_types,
     list_locations,
@@ -36,7 +35,7 @@ from carebond.scheduling.template_selectors import (
     list_blocks,
     list_week_templates,
 )
-from carebond.scheduling.views import uuid_or_none
+from carebond.scheduling.views import posted_or_asked_location
 
 
 class DraftForm(forms.Form):
@@ -94,10 +93,7 @@ def _weeks_url(location: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def weeks(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    location = get_location(
-        user=user,
-        public_id=uuid_or_none(request.POST.get("location") or request.GET.get("location")),
-    )
+    location = posted_or_asked_location(request)
     providers = list_staff(user=user)  # (a new provider has no week yet)
     form = DraftForm(request.POST or None, initial={"starts_on": local_today(location)})
     form.fields["provider"].choices = [  # type: ignore[attr-defined]

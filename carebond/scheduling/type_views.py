@@ -23,7 +23,7 @@ from carebond.scheduling.selectors import (
     list_all_appointment_types,
     list_staff,
 )
-from carebond.scheduling.type_actions import check_save_appointment_type
+from carebond.scheduling.type_actions import FIELDS, check_save_appointment_type
 
 
 class ReminderHoursField(forms.CharField):
@@ -52,24 +52,7 @@ class TypeForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = AppointmentType
-        fields = (
-            "name",
-            "name_es",
-            "duration_minutes",
-            "mode",
-            "patients",
-            "specialty",
-            "referral_required",
-            "capacity",
-            "min_notice_minutes",
-            "not_same_day",
-            "max_days_ahead",
-            "cancel_notice_hours",
-            "max_per_patient",
-            "online",
-            "active",
-            "reminder_hours",
-        )
+        fields = FIELDS  # (the ones the action writes)
         labels = {
             "name_es": "Name in Spanish (for patients)",
             "duration_minutes": "Length in minutes",
@@ -107,7 +90,7 @@ def _edit(
 ) -> HttpResponse:
     providers = list_staff(user=user)  # (a new provider has no week yet)
     # (no instance: the form parses; the action compares and writes)
-    initial = model_to_dict(appointment_type, TypeForm.Meta.fields) if appointment_type else {}
+    initial = model_to_dict(appointment_type, FIELDS) if appointment_type else {}
     form = TypeForm(request.POST or None, initial=initial)
     form.fields["providers"].choices = [  # type: ignore[attr-defined]
         (str(p.public_id), p.display_name) for p in providers
@@ -117,7 +100,7 @@ def _edit(
             str(p.public_id) for p in providers if p in appointment_type.providers.all()
         ]
     if request.method == "POST" and form.is_valid():
-        values = {field: form.cleaned_data[field] for field in TypeForm.Meta.fields}
+        values = {field: form.cleaned_data[field] for field in FIELDS}
         chosen = [p for p in providers if str(p.public_id) in form.cleaned_data["providers"]]
         try:
             saved = check_save_appointment_type(

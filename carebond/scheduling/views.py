@@ -159,6 +159,12 @@ def cancel(request: HttpRequest, appointment_id: UUID) -> HttpResponse:
     return _on_visit(request, appointment_id, act)
 
 
+def posted_or_asked_location(request: HttpRequest) -> Any:
+    """The location a page's form posted, or the one its address asks for (else the first)."""
+    asked = request.POST.get("location") or request.GET.get("location")
+    return get_location(user=signed_in_user(request), public_id=uuid_or_none(asked))
+
+
 def uuid_or_none(value: str | None) -> UUID | None:
     try:
         return UUID(value) if value else None
