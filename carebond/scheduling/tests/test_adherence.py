@@ -37,7 +37,7 @@ def visits(clinic: Clinic) -> None:
         arrived = starts - timedelta(minutes=5) if wait is not None else None
         Appointment.objects.create(
             organization=clinic.organization,
-            patient=make_patient(clinic.organization, f"P{n}", "Past"),
+            patient=make_patient(clinic.organization, f"P{n}", "Pastorelli"),
             provider=clinic.doctor,
             location=clinic.location,
             appointment_type=clinic.follow_up,
@@ -98,7 +98,7 @@ def test_the_page_and_the_api_show_them(
     assert page.status_code == 200
     assert "Main clinic" in page.content.decode()
     assert "75%" in page.content.decode()
-    assert "P0" not in page.content.decode()  # no patient named
+    assert "Pastorelli" not in page.content.decode()  # no patient named
     response = api_for(users_a[Role.ANALYST]).get(
         "/api/v1/scheduling/adherence", {"group_by": "appointment_type", "days": "30"}
     )
