@@ -20,6 +20,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from carebond.surveys.suppression import K_METRIC
+
 Answer = int | None
 Interval = tuple[float, float]
 
@@ -45,7 +47,7 @@ class Minimum:
         return self.reason.format(n=self.n)
 
 
-ANONYMITY = Minimum(5, "fewer than {n} responses")
+ANONYMITY = Minimum(K_METRIC, "fewer than {n} responses")
 """§2.6 and §3.3: any metric with n < 5 is hidden, so that no one's answers can be singled out."""
 INSUFFICIENT_DATA = Minimum(30, "insufficient data (fewer than {n} responses)")
 """§2.6: a provider-level star or percentage needs n >= 30; below it the interval is too wide."""
