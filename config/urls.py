@@ -13,6 +13,8 @@ urlpatterns = [
     path("schedule/", include("carebond.scheduling.urls")),
     path("visit/", include("carebond.scheduling.public_urls")),
     path("book/", include("carebond.scheduling.selfbooking_urls")),
+    path("surveys/", include("carebond.surveys.urls")),
+    path("survey/", include("carebond.surveys.public_urls")),
     path("messaging/", include("carebond.messaging.urls")),
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),

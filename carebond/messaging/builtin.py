@@ -373,6 +373,80 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "minutos: {{ link }}\n\nPara no recibir estos correos: {{ unsubscribe_link }}",
     ),
     BuiltIn(
+        "survey_reminder",
+        "Survey reminder",
+        S,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, there is still time to tell {{ organization }} how it went: "
+        "{{ link }} Reply STOP to opt out.",
+    ),
+    BuiltIn(
+        "survey_reminder",
+        "Survey reminder",
+        S,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, aún puede decirle a {{ organization }} cómo le fue: "
+        "{{ link }} Responda ALTO para no recibir más.",
+    ),
+    _email(
+        "survey_reminder",
+        "Survey reminder",
+        S,
+        "en",
+        "A reminder from {{ organization }}",
+        "Hello {{ preferred_name }},\n\nThere is still time to tell us how it went. It takes "
+        "about two minutes: {{ link }}\n\nTo stop these emails: {{ unsubscribe_link }}",
+    ),
+    _email(
+        "survey_reminder",
+        "Survey reminder",
+        S,
+        "es",
+        "Un recordatorio de {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nAún puede decirnos cómo le fue. Toma unos dos minutos: "
+        "{{ link }}\n\nPara no recibir estos correos: {{ unsubscribe_link }}",
+    ),
+    BuiltIn(
+        "you_said_we_did",
+        "You said, we did",
+        S,
+        SMS,
+        "en",
+        "Hi {{ preferred_name }}, you told {{ organization }} what to improve, and we acted: "
+        "{{ link }} Reply STOP to opt out.",
+    ),
+    BuiltIn(
+        "you_said_we_did",
+        "You said, we did",
+        S,
+        SMS,
+        "es",
+        "Hola {{ preferred_name }}, nos dijo qué mejorar en {{ organization }} y actuamos: "
+        "{{ link }} Responda ALTO para no recibir más.",
+    ),
+    _email(
+        "you_said_we_did",
+        "You said, we did",
+        S,
+        "en",
+        "You said, we did: {{ organization }}",
+        "Hello {{ preferred_name }},\n\nYou told us what we could do better. Here is what we "
+        "changed: {{ link }}\n\nThank you for taking the time.\n\nTo stop these emails: "
+        "{{ unsubscribe_link }}",
+    ),
+    _email(
+        "you_said_we_did",
+        "You said, we did",
+        S,
+        "es",
+        "Usted dijo, nosotros hicimos: {{ organization }}",
+        "Hola {{ preferred_name }}:\n\nNos dijo qué podíamos mejorar. Esto es lo que cambiamos: "
+        "{{ link }}\n\nGracias por su tiempo.\n\nPara no recibir estos correos: "
+        "{{ unsubscribe_link }}",
+    ),
+    BuiltIn(
         "service_recovery",
         "We are sorry",
         R,
@@ -480,6 +554,62 @@ BUILT_IN: tuple[BuiltIn, ...] = (
         "Novedades de su derivación a {{ organization }}",
         "Hola {{ preferred_name }}:\n\nGracias por su derivación. {{ free_text }}\n\n"
         "{{ staff_name }}, {{ organization }}, {{ call_back_number }}",
+    ),
+    BuiltIn(
+        "staff_pulse_invitation",
+        "Staff pulse",
+        ST,
+        SMS,
+        "en",
+        "{{ organization }} staff pulse: 3 minutes, anonymous: {{ link }}",
+    ),
+    BuiltIn(
+        "staff_pulse_invitation",
+        "Staff pulse",
+        ST,
+        SMS,
+        "es",
+        "Encuesta breve del personal de {{ organization }}: 3 minutos, anónima: {{ link }}",
+    ),
+    _email(
+        "staff_pulse_invitation",
+        "Staff pulse",
+        ST,
+        "en",
+        "{{ organization }}: the staff pulse (anonymous)",
+        "Hello {{ preferred_name }},\n\nHow are things on your team? The pulse takes about "
+        "three minutes and is anonymous: your answers are stored with no link to you, and "
+        "results for small groups are never shown.\n\n{{ link }}",
+    ),
+    _email(
+        "staff_pulse_invitation",
+        "Staff pulse",
+        ST,
+        "es",
+        "{{ organization }}: encuesta breve del personal (anónima)",
+        "Hola {{ preferred_name }}:\n\n¿Cómo van las cosas en su equipo? La encuesta toma unos "
+        "tres minutos y es anónima: sus respuestas se guardan sin vínculo con usted y nunca se "
+        "muestran resultados de grupos pequeños.\n\n{{ link }}",
+    ),
+    _email(
+        "referral_survey_invitation",
+        "Referral partner survey",
+        RF,
+        "en",
+        "How are we doing as your referral partner? ({{ organization }})",
+        "Hello {{ preferred_name }},\n\nThank you for trusting us with your patients. Would "
+        "you tell us, in two minutes, how working with {{ organization }} has been this "
+        "quarter? {{ link }}\n\n{{ organization }}, {{ call_back_number }}",
+    ),
+    _email(
+        "referral_survey_invitation",
+        "Referral partner survey",
+        RF,
+        "es",
+        "¿Cómo lo estamos haciendo como socio de referencia? ({{ organization }})",
+        "Hola {{ preferred_name }}:\n\nGracias por confiarnos a sus pacientes. ¿Nos diría, en "
+        "dos minutos, cómo ha sido trabajar con {{ organization }} este trimestre? {{ link }}"
+        "\n\n{{ organization }}, {{ call_back_number }}",
     ),
     # Automatic replies to a person's own text.
     BuiltIn(

@@ -520,3 +520,43 @@ def list_schedules(
     if provider is not None:
         found = found.filter(provider=provider)
     return list(found)
+
+
+@dataclass(frozen=True)
+class CompletedVisit:
+    """A visit that happened, as other apps need it (a survey after it): no reason, no notes."""
+
+    public_id: UUID
+    patient_id: int
+    provider_id: int
+    location_id: int
+    ended_at: datetime
+    telehealth: bool
+
+
+def list_visits_completed_between(
+    organization_id: int, *, start: datetime, end: datetime
+) -> list[CompletedVisit]:
+    """Fulfilled visits whose end (the time checked out, else the booked end) falls in
+    [start, end): what the surveys app's post-visit invitations are made from."""
+    rows = (
+        Appointment.objects.filter(organization_id=organization_id, status="fulfilled")
+        .filter(
+            Q(completed_at__gte=start, completed_at__lt=end)
+            | Q(completed_at__isnull=True, ends_at__gte=start, ends_at__lt=end)
+        )
+        .order_by("ends_at", "id")
+        .values_list(
+            "public_id",
+            "patient_id",
+            "provider_id",
+            "location_id",
+            "completed_at",
+            "ends_at",
+            "appointment_type__mode",
+        )
+    )
+    return [
+        CompletedVisit(public_id, patient, provider, location, completed or ends, mode == "telehealth")
+        for public_id, patient, provider, location, completed, ends, mode in rows
+    ]

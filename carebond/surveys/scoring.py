@@ -20,6 +20,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from scipy.stats import t as student_t
+
 from carebond.surveys.suppression import K_METRIC
 
 Answer = int | None
@@ -497,67 +499,22 @@ def respondents_for_reliability(icc: float, target: float) -> int:
     return max(1, math.ceil(needed - 1e-9))  # 1e-9: 44.0000000001 from rounding is still 44
 
 
-# --- Student's t distribution (for Welch and mean intervals; the standard library has none) ---
+# --- Student's t distribution (for Welch and mean intervals) ---------------------------------
 
 
 def t_two_sided_p(t: float, df: float) -> float:
-    """P(|T| >= |t|) for Student's t with ``df`` > 0 degrees of freedom (fractional for Welch):
-    ``I_{df/(df+t²)}(df/2, 1/2)``, the regularized incomplete beta function."""
+    """P(|T| >= |t|) for Student's t with ``df`` > 0 degrees of freedom (fractional for Welch),
+    from scipy (already installed with scikit-learn, which the no-show model uses)."""
     if df <= 0:
         raise ValueError(f"Degrees of freedom must be positive, not {df}.")
     if math.isinf(t):
         return 0.0
-    return _regularized_beta(df / (df + t * t), df / 2, 0.5)
+    return float(2 * student_t.sf(abs(t), df))
 
 
 def t_critical(df: float, confidence: float = 0.95) -> float:
-    """The t with ``P(|T| >= t) = 1 - confidence``: 2.228 at 10 df for 95%. Found by bisection."""
+    """The t with ``P(|T| >= t) = 1 - confidence``: 2.228 at 10 df for 95%."""
     _check_share("confidence", confidence)
-    alpha = 1 - confidence
-    low, high = 0.0, 2.0
-    while t_two_sided_p(high, df) > alpha:
-        low, high = high, high * 2
-    for _ in range(200):
-        middle = (low + high) / 2
-        if t_two_sided_p(middle, df) > alpha:
-            low = middle
-        else:
-            high = middle
-        if high - low < 1e-12 * high:
-            break
-    return (low + high) / 2
-
-
-def _regularized_beta(x: float, a: float, b: float) -> float:
-    """I_x(a, b) by its continued fraction (modified Lentz), on the side where it converges."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    front = math.exp(log_front)
-    if x < (a + 1) / (a + b + 2):
-        return front * _beta_fraction(x, a, b) / a
-    return 1 - front * _beta_fraction(1 - x, b, a) / b
-
-
-def _beta_fraction(x: float, a: float, b: float) -> float:
-    tiny = 1e-300
-    c, d = 1.0, 1 - (a + b) * x / (a + 1)
-    d = 1 / (d if abs(d) > tiny else tiny)
-    fraction = d
-    for m in range(1, 100_000):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1 + numerator * d
-            d = 1 / (d if abs(d) > tiny else tiny)
-            c = 1 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            fraction *= c * d
-        if abs(c * d - 1) < 1e-15:
-            break
-    return fraction
+    if df <= 0:
+        raise ValueError(f"Degrees of freedom must be positive, not {df}.")
+    return float(student_t.ppf(1 - (1 - confidence) / 2, df))

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "carebond.messaging",
     "carebond.value_maps",
     "carebond.scheduling",
+    "carebond.surveys",
     "carebond.interop",
     "carebond.demo",
 ]
@@ -255,6 +256,12 @@ MESSAGING_STALE_SCAN_SECONDS = env_int("CAREBOND_MESSAGING_STALE_SCAN_SECONDS", 
 # reminders go this many hours before the visit (docs/scheduling.md).
 SCHEDULING_GRID_MINUTES = env_int("CAREBOND_SCHEDULING_GRID_MINUTES", 15)
 SCHEDULING_REMINDER_HOURS: tuple[int, ...] = (72, 24)
+
+# Surveys: a comment raising a safety concern is due to its manager within these hours (the
+# organisation's recovery target, 24 hours by default, is set on its survey settings); a
+# grievance's written response is due this many days after it was received.
+SURVEYS_SAFETY_HOURS = env_int("CAREBOND_SURVEYS_SAFETY_HOURS", 4)
+SURVEYS_GRIEVANCE_DAYS = env_int("CAREBOND_SURVEYS_GRIEVANCE_DAYS", 7)
 # Telehealth rooms are <base>/carebond-<token> on this video service (a self-hosted Jitsi, say;
 # the public one for the demo and development only: production has no default).
 SCHEDULING_VIDEO_BASE_URL = env_str("CAREBOND_VIDEO_BASE_URL", "https://meet.jit.si")

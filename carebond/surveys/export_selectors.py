@@ -1,0 +1,89 @@
+"""Responses as a table across versions: one column per question id, in the order questions
+first appeared, so that a question dropped or added by a later version keeps its own column
+and no answer moves under another question's heading."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from carebond.audit.recording import record_access
+from carebond.core.errors import NotFound
+from carebond.surveys.access import SURVEY_MANAGERS
+from carebond.surveys.definitions import items
+from carebond.surveys.models import (
+    AnonymousResponse,
+    Comment,
+    Instrument,
+    InstrumentVersion,
+    Response,
+)
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
+
+
+def question_columns(instrument: Instrument) -> list[str]:
+    columns: list[str] = []
+    for version in InstrumentVersion.objects.filter(instrument=instrument).order_by("number"):
+        for item in items(version.definition):
+            if item["link_id"] not in columns:
+                columns.append(item["link_id"])
+    return columns
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def response_table(*, user: User, instrument: Instrument) -> tuple[list[str], list[list[str]]]:
+    """Audited as an export of the instrument's responses (identified ones name no one here,
+    but their comments are the patients' own words)."""
+    if not SURVEY_MANAGERS.allows(user.role) or instrument.organization_id != user.organization_id:
+        raise NotFound("No such survey.")
+    columns = question_columns(instrument)
+    record_access(actor=user, target=instrument, action="survey.responses_exported")
+    header = ["response", "version", "status", "received", "language", "location", *columns]
+    rows: list[list[str]] = []
+    if instrument.anonymous:
+        found = AnonymousResponse.objects.filter(version__instrument=instrument).select_related(
+            "version", "location"
+        )
+        texts: dict[Any, dict[str, str]] = {}
+        for comment in Comment.objects.filter(anonymous_response__in=found):
+            texts.setdefault(comment.anonymous_response_id, {})[comment.link_id] = comment.text
+        for number, response in enumerate(found.order_by("week_of", "id"), start=1):
+            answers = {**response.answers, **texts.get(response.pk, {})}
+            rows.append(
+                [
+                    f"anonymous-{number}",
+                    str(response.version.number),
+                    "completed",
+                    f"week of {response.week_of:%Y-%m-%d}",
+                    response.language,
+                    response.location.name if response.location else "",
+                    *(_cell(answers.get(column)) for column in columns),
+                ]
+            )
+        return header, rows
+    responses = Response.objects.filter(version__instrument=instrument).select_related(
+        "version", "location"
+    )
+    texts = {}
+    for comment in Comment.objects.filter(response__in=responses):
+        texts.setdefault(comment.response_id, {})[comment.link_id] = comment.text
+    for response in responses.order_by("started_at", "id"):
+        answers = {**response.answers, **texts.get(response.pk, {})}
+        rows.append(
+            [
+                str(response.public_id),
+                str(response.version.number),
+                response.status,
+                f"{response.submitted_at or response.updated_at:%Y-%m-%d %H:%M}",
+                response.language,
+                response.location.name if response.location else "",
+                *(_cell(answers.get(column)) for column in columns),
+            ]
+        )
+    return header, rows
