@@ -40,14 +40,19 @@ class Moment(models.TextChoices):
     TELEHEALTH = "telehealth", "Telehealth"
 
 
+def default_gap_exempt_kinds() -> list[str]:
+    return [InstrumentKind.RECOVERY_FOLLOW_UP.value, InstrumentKind.STAFF_PULSE.value]
+
+
 class SurveySettings(TenantModel):
     """The organisation's survey rules: how often anyone may be asked, the anonymity thresholds,
     the minimum sample for a provider's score, and the recovery target. One row per organisation.
     """
 
     invitation_gap_days = models.PositiveSmallIntegerField(default=30)
-    # Kinds of instrument outside the gap (a recovery follow-up must reach an unhappy patient).
-    gap_exempt_kinds = models.JSONField(default=list, blank=True)
+    # Kinds of instrument outside the gap: a recovery follow-up must reach an unhappy patient,
+    # and the staff pulse keeps its own cadence (every N weeks).
+    gap_exempt_kinds = models.JSONField(default=default_gap_exempt_kinds, blank=True)
     k_metric = models.PositiveSmallIntegerField(default=5)
     k_comment = models.PositiveSmallIntegerField(default=8)
     provider_min_n = models.PositiveSmallIntegerField(default=30)

@@ -109,6 +109,13 @@ def practice(tuesday: Any, org_a: Organization, users_a: dict[str, User]) -> Pra
         label="Main number",
         purposes=["survey", "recovery", "staff", "appointment", "care", "referral", "reply"],
     )
+    check_add_sender(
+        org_a,
+        channel="email",
+        address="care@alder.test",
+        label="Practice email",
+        purposes=["survey", "recovery", "staff", "appointment", "care", "referral", "reply"],
+    )
     ensure_built_in_instruments(org_a)
     patient = make_patient(org_a, "Rosa", "Diaz", phone="+13125550123")
     consent(patient)
