@@ -43,6 +43,16 @@ from carebond.scheduling.models import (
     WaitlistOpening,
     WaitlistProvider,
 )
+from carebond.surveys.models import (
+    Comment,
+    Instrument,
+    InstrumentVersion,
+    Invitation,
+    RecognitionSuggestion,
+    RecoveryCase,
+    Response,
+    Wave,
+)
 from carebond.touchpoints.models import Touchpoint
 from carebond.value_maps.models import Respondent
 from carebond.value_maps.tests.stored import make_study
@@ -189,6 +199,80 @@ def _opening(provider: Person, organization: Organization) -> WaitlistOpening:
         starts_at=starts,
         ends_at=starts + timedelta(minutes=30),
         freed_at=clock.now(),
+    )
+
+
+def _survey_wave(organization: Organization) -> Wave:
+    instrument, _ = Instrument.objects.get_or_create(
+        organization=organization, key="merge-survey", defaults={"name": "Survey", "kind": "custom"}
+    )
+    InstrumentVersion.objects.get_or_create(
+        organization=organization,
+        instrument=instrument,
+        number=1,
+        defaults={"status": "published", "definition": {"sections": []}, "created_at": clock.now()},
+    )
+    wave, _ = Wave.objects.get_or_create(
+        organization=organization,
+        instrument=instrument,
+        rule=None,
+        starts_on=date(2026, 3, 1),
+        defaults={"ends_on": date(2026, 3, 31), "label": "March"},
+    )
+    return wave
+
+
+def _invitation(
+    person: Person, organization: Organization, provider: Person | None = None
+) -> Invitation:
+    wave = _survey_wave(organization)
+    now = clock.now()
+    return Invitation.objects.create(
+        organization=organization,
+        wave=wave,
+        version=wave.instrument.versions.get(),
+        person=person if provider is None else _patient(organization),
+        provider=provider,
+        channel="sms",
+        language="en",
+        status="sent",
+        created_at=now,
+        send_after=now,
+        expires_at=now + timedelta(days=14),
+        subject_key=uuid.uuid4().hex,
+    )
+
+
+def _response(
+    person: Person, organization: Organization, provider: Person | None = None
+) -> Response:
+    wave = _survey_wave(organization)
+    return Response.objects.create(
+        organization=organization,
+        wave=wave,
+        version=wave.instrument.versions.get(),
+        person=person if provider is None else _patient(organization),
+        provider=provider,
+        status="completed",
+        language="en",
+        started_at=clock.now(),
+        updated_at=clock.now(),
+    )
+
+
+def _praise(staff: Person, organization: Organization) -> RecognitionSuggestion:
+    response = _response(_patient(organization), organization)
+    comment = Comment.objects.create(
+        organization=organization,
+        response=response,
+        link_id="went_well",
+        text="Kind and clear.",
+        language="en",
+        instrument=response.version.instrument,
+        received_on=date(2026, 3, 3),
+    )
+    return RecognitionSuggestion.objects.create(
+        organization=organization, staff=staff, comment=comment, created_at=clock.now()
     )
 
 
@@ -342,6 +426,22 @@ ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
         ),
     ),
     "scheduling.WaitlistOpening.provider": ("staff", lambda p, o, u: _opening(p, o)),
+    "surveys.Invitation.person": ("patient", lambda p, o, u: _invitation(p, o)),
+    "surveys.Invitation.provider": ("staff", lambda p, o, u: _invitation(p, o, provider=p)),
+    "surveys.Response.person": ("patient", lambda p, o, u: _response(p, o)),
+    "surveys.Response.provider": ("staff", lambda p, o, u: _response(p, o, provider=p)),
+    "surveys.RecoveryCase.person": (
+        "patient",
+        lambda p, o, u: RecoveryCase.objects.create(
+            organization=o,
+            person=p,
+            source="complaint",
+            status="open",
+            opened_at=clock.now(),
+            due_at=clock.now() + timedelta(hours=24),
+        ),
+    ),
+    "surveys.RecognitionSuggestion.staff": ("staff", lambda p, o, u: _praise(p, o)),
     "interop.StoredResource.person": (
         "patient",
         lambda p, o, u: StoredResource.objects.create(

@@ -199,12 +199,12 @@ def is_enabled(item: dict[str, Any], answers: dict[str, Any]) -> bool:
         return False
     wanted, operator = condition["value"], condition["operator"]
     if operator == "in":
-        return answer in wanted
+        return bool(answer in wanted)
     if operator in ("<=", ">="):
         if not isinstance(answer, int) or isinstance(answer, bool):
             return False
-        return answer <= wanted if operator == "<=" else answer >= wanted
-    return (answer == wanted) == (operator == "=")
+        return bool(answer <= wanted if operator == "<=" else answer >= wanted)
+    return bool((answer == wanted) == (operator == "="))
 
 
 def clean_answer(item: dict[str, Any], raw: Any) -> Any:

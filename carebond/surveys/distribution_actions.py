@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from carebond.accounts.models import User
 
 # The message purpose and template each kind of instrument is sent with.
-PURPOSE = {
+PURPOSE: dict[str, tuple[str, str]] = {
     InstrumentKind.STAFF_PULSE: ("staff", "staff_pulse_invitation"),
     InstrumentKind.REFERRAL_SOURCE: ("referral", "referral_survey_invitation"),
 }
@@ -59,7 +60,7 @@ def survey_url(token: str) -> str:
 
 
 def purpose_of(instrument: Instrument) -> tuple[str, str]:
-    return PURPOSE.get(instrument.kind, DEFAULT_PURPOSE)  # type: ignore[call-overload]
+    return PURPOSE.get(instrument.kind, DEFAULT_PURPOSE)
 
 
 def pick_channel(person: Person, *, purpose: str) -> str:
@@ -363,15 +364,16 @@ def _quarter(rule: DistributionRule, now: datetime) -> int:
     )
 
 
-TRIGGERS = {
+TriggerHandler = Callable[[DistributionRule, datetime], int]
+TRIGGERS: dict[str, TriggerHandler] = {
     Trigger.VISIT_COMPLETED: _after_visits,
     Trigger.STAFF_PULSE: _pulse,
     Trigger.REFERRAL_QUARTERLY: _quarter,
 }
 
 
-def register_trigger(trigger: str, handler: object) -> None:
-    TRIGGERS[trigger] = handler  # type: ignore[assignment]
+def register_trigger(trigger: str, handler: TriggerHandler) -> None:
+    TRIGGERS[trigger] = handler
 
 
 def run_rule(rule_id: int) -> int:
@@ -388,7 +390,7 @@ def run_rule(rule_id: int) -> int:
             return 0
         now = clock.now()
         handler = TRIGGERS.get(rule.trigger)
-        made = handler(rule, now) if handler else 0  # type: ignore[operator]
+        made = handler(rule, now) if handler else 0
         rule.scanned_until = now
         rule.save(update_fields=["scanned_until"])
     return made

@@ -70,19 +70,19 @@ def response_table(*, user: User, instrument: Instrument) -> tuple[list[str], li
     responses = Response.objects.filter(version__instrument=instrument).select_related(
         "version", "location"
     )
-    texts = {}
+    said: dict[Any, dict[str, str]] = {}
     for comment in Comment.objects.filter(response__in=responses):
-        texts.setdefault(comment.response_id, {})[comment.link_id] = comment.text
-    for response in responses.order_by("started_at", "id"):
-        answers = {**response.answers, **texts.get(response.pk, {})}
+        said.setdefault(comment.response_id, {})[comment.link_id] = comment.text
+    for one in responses.order_by("started_at", "id"):
+        answers = {**one.answers, **said.get(one.pk, {})}
         rows.append(
             [
-                str(response.public_id),
-                str(response.version.number),
-                response.status,
-                f"{response.submitted_at or response.updated_at:%Y-%m-%d %H:%M}",
-                response.language,
-                response.location.name if response.location else "",
+                str(one.public_id),
+                str(one.version.number),
+                one.status,
+                f"{one.submitted_at or one.updated_at:%Y-%m-%d %H:%M}",
+                one.language,
+                one.location.name if one.location else "",
                 *(_cell(answers.get(column)) for column in columns),
             ]
         )

@@ -76,7 +76,7 @@ def register() -> None:
     )
     register_touchpoint_kind(TouchpointKindEntry("survey_response", "Survey answered", "surveys"))
     register_touchpoint_kind(TouchpointKindEntry("service_recovery", "Service recovery", "surveys"))
-    register_person_relation(PersonRelation(Invitation, "person"))
+    register_person_relation(PersonRelation(Invitation, "person", unique_with=("subject_key",)))
     register_person_relation(PersonRelation(Invitation, "provider"))
     register_person_relation(PersonRelation(Response, "person"))
     register_person_relation(PersonRelation(Response, "provider"))

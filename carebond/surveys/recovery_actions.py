@@ -157,6 +157,7 @@ def open_cases_for_response(response: Response) -> RecoveryCase | None:
     comments = list(Comment.objects.filter(response=response).order_by("id"))
     flagged = next((c for c in comments if c.flags), None)
     negative = next((c for c in comments if c.label == SentimentLabel.NEGATIVE), None)
+    comment: Comment | None
     if flagged is not None:
         source, comment = RecoverySource.SAFETY, flagged
     elif _detractor(response):

@@ -287,11 +287,11 @@ def list_waves(
     return [
         WaveRow(
             wave=wave,
-            invited=wave.invited,  # type: ignore[attr-defined]
-            not_sent=wave.not_sent,  # type: ignore[attr-defined]
-            completed=wave.answered,  # type: ignore[attr-defined]
+            invited=wave.invited,
+            not_sent=wave.not_sent,
+            completed=wave.answered,
             partial=None if wave.instrument.anonymous else partial.get(wave.id, 0),
-            rate=wave.answered / wave.invited if wave.invited else None,  # type: ignore[attr-defined]
+            rate=wave.answered / wave.invited if wave.invited else None,
         )
         for wave in rows
     ]

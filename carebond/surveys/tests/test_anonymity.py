@@ -109,15 +109,16 @@ def test_a_pulse_answer_is_stored_apart(practice: Practice, pulse_wave: Wave) ->
     assert response.department == team
     assert response.answers["enps"] == 9
     comment = Comment.objects.get()
-    assert (
-        comment.anonymous and comment.response is None and comment.received_on == date(2026, 3, 2)
-    )
+    assert comment.anonymous
+    assert comment.response is None
+    assert comment.received_on == date(2026, 3, 2)
     # the invitation knows only that it was answered
     invitation.refresh_from_db()
     assert invitation.responded
     # the spent link is marked under a digest that cannot be matched with the invitation's
     slip = AnonymousSlip.objects.get()
-    assert slip.sent and slip.draft == {}
+    assert slip.sent
+    assert slip.draft == {}
     assert slip.slip_digest == slip_digest(token)
     assert slip.slip_digest != invitation.token_digest != token_digest(slip.slip_digest)
     # the audit trail names the wave, never the response or the invitation
@@ -147,8 +148,10 @@ def test_a_comment_reaches_recovery_only_when_its_author_asks(
         second, enps="3", comment="The rota is unfair and I want to talk about it.", contact="yes"
     )
     case = RecoveryCase.objects.get()
-    assert case.person == asks and case.source == "contact_request"
-    assert case.response is None and case.comment is None  # their words, not their answers
+    assert case.person == asks
+    assert case.source == "contact_request"
+    assert case.response is None
+    assert case.comment is None
     assert "rota is unfair" in case.summary
 
 
@@ -187,6 +190,8 @@ def test_results_of_fewer_than_five_are_hidden(
         answer(token)
     results = get_results(user=manager_a, instrument=practice.instrument("staff-pulse"))
     assert results.n == 4
-    assert results.nps is not None and not results.nps.score.shown
-    assert results.psych_safety is not None and not results.psych_safety.shown
+    assert results.nps is not None
+    assert not results.nps.score.shown
+    assert results.psych_safety is not None
+    assert not results.psych_safety.shown
     assert results.psych_safety.reason == "fewer than 5 responses"

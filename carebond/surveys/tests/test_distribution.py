@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from carebond.core import clock
 from carebond.messaging.models import Message
 from carebond.people.models import ContactPoint, Person
 from carebond.people.tests.factories import make_patient, make_staff
@@ -22,7 +23,6 @@ from carebond.surveys.models import (
 from carebond.surveys.response_actions import check_save_section
 from carebond.surveys.selectors import list_waves
 from carebond.surveys.tests.conftest import Practice, consent
-from carebond.core import clock
 
 
 def visit(practice: Practice, patient: Person, *, ended_hours_ago: float = 1) -> Appointment:
@@ -75,7 +75,8 @@ def test_a_visit_is_asked_about_after_its_delay(practice: Practice, tuesday: Any
     tuesday.shift(timedelta(hours=1, minutes=5))
     scan_survey_invitations()
     invitation.refresh_from_db()
-    assert invitation.status == "sent" and invitation.channel == "sms"
+    assert invitation.status == "sent"
+    assert invitation.channel == "sms"
     message = Message.objects.get(purpose="survey")
     assert message.template_key == "survey_invitation"
     assert invitation.link_token in message.body

@@ -68,7 +68,8 @@ def test_a_contact_in_time_does_not_escalate(practice: Practice, tuesday: Any) -
     assert escalate_overdue_cases() == 0
     case.refresh_from_db()
     assert case.status == "contacted"
-    assert case.first_contact_at is not None and case.first_contact_at < case.due_at
+    assert case.first_contact_at is not None
+    assert case.first_contact_at < case.due_at
 
 
 def test_a_safety_concern_is_due_within_hours(practice: Practice, settings: Any) -> None:
@@ -93,7 +94,8 @@ def test_a_grievance_closes_only_with_its_written_response(practice: Practice) -
         written=True,
         acting_user=practice.admin,
     )
-    assert case.is_grievance and case.grievance_due_on == date(2026, 3, 10)
+    assert case.is_grievance
+    assert case.grievance_due_on == date(2026, 3, 10)
     with pytest.raises(RuleViolation):
         check_close_case(
             case, outcome="resolved", note="", send_follow_up=False, acting_user=practice.manager

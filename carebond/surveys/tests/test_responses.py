@@ -69,6 +69,7 @@ def test_unknown_and_expired_links(practice: Practice, tuesday: Any) -> None:
     assert unknown.value.code == "missing"
     invitation, token = invite(practice, practice.patient)
     check_save_section(token, section_key="access", raw=ACCESS, language="en", send=False)
+    assert invitation.sent_at is not None
     tuesday.shift(invitation.expires_at - invitation.sent_at + timedelta(minutes=1))
     with pytest.raises(LinkProblem) as expired:
         check_save_section(token, section_key="access", raw=ACCESS, language="en", send=True)
