@@ -107,7 +107,8 @@ def test_a_refused_answer_is_shown_beside_its_question(page: Page, live_server: 
     expect(page.get_by_role("heading", level=1)).to_have_text("Post-visit patient experience")
     # a value no radio offers (as a tampered form would send): refused beside its question
     page.evaluate(
-        "() => { const r = document.querySelector('input[name=recommend]'); r.value = '11'; r.checked = true; }"
+        "() => { const r = document.querySelector('input[name=recommend]');"
+        " r.value = '11'; r.checked = true; }"
     )
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("alert")).to_contain_text("Please check the answers marked below.")
