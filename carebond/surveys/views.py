@@ -402,7 +402,8 @@ def _case_page(
     request: HttpRequest, user: Any, case_id: UUID, bound: Any = None, which: str = ""
 ) -> HttpResponse:
     page = get_case(user=user, public_id=case_id)
-    forms = {name: form_class() for name, form_class in CASE_FORMS.items()}
+    # each form's fields carry its name (two forms have a "note"; ids must stay unique)
+    forms = {name: form_class(prefix=name) for name, form_class in CASE_FORMS.items()}
     if bound is not None:
         forms[which] = bound
     return render(
@@ -427,7 +428,7 @@ def case_action(request: HttpRequest, case_id: UUID, which: str) -> HttpResponse
     form_class = CASE_FORMS.get(which)
     if form_class is None:
         return _case_page(request, user, case_id)
-    form = form_class(request.POST)
+    form = form_class(request.POST, prefix=which)
     if form.is_valid():
         data = form.cleaned_data
         try:
