@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from carebond.accounts.models import User
 from carebond.core import clock
-from carebond.core.models import Location
+from carebond.core.models import Location, Organization
 from carebond.core.permissions import Role
 from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
 from carebond.people.models import StaffProfile
@@ -34,7 +35,7 @@ from tests.browser.conftest import open_as
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _practice() -> tuple[object, Location, object]:
+def _practice() -> tuple[Organization, Location, User]:
     organization = make_organization("alder", "Alder Family Practice")
     clinic = Location.objects.create(organization=organization, name="Main clinic")
     ensure_built_in_templates(organization)
