@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rules/", views.rules, name="rules"),
     path("rules/<uuid:rule_id>/active/", views.rule_active, name="rule_active"),
     path("results/", views.results, name="results"),
+    path("comments/", views.comments, name="comments"),
     path("recovery/", views.recovery, name="recovery"),
     path("recovery/<uuid:case_id>/", views.case, name="case"),
     path("recovery/<uuid:case_id>/<slug:which>/", views.case_action, name="case_action"),

@@ -25,6 +25,8 @@ from carebond.surveys.access import (
     access_case,
     access_instrument,
 )
+from carebond.surveys.comment_selectors import PERIODS as COMMENT_PERIODS
+from carebond.surveys.comment_selectors import explore_comments, theme_choices
 from carebond.surveys.export_selectors import response_table
 from carebond.surveys.forms import (
     CloseForm,
@@ -512,3 +514,27 @@ def suggestion(request: HttpRequest, suggestion_id: UUID) -> HttpResponse:
     else:
         messages.success(request, "Thank you: recorded.")
     return redirect("core:home" if request.POST.get("next") == "home" else "surveys:recovery")
+
+
+@page_policy(SURVEY_READERS)
+@require_GET
+def comments(request: HttpRequest) -> HttpResponse:
+    """Managers read the words (theme words highlighted, personal details removed); the
+    analyst sees how often each theme comes up."""
+    user = signed_in_user(request)
+    filters = {key: request.GET.get(key, "") for key in FILTERS}
+    context: dict[str, Any] = {
+        "filters": filters,
+        "themes": theme_choices(),
+        "instruments": list_scored_instruments(user=user),
+        "locations": rule_actions.locations(user),
+        "periods": COMMENT_PERIODS,
+    }
+    try:
+        context["explorer"] = explore_comments(user=user, filters=filters)
+    except InvalidInput as error:
+        context["problem"] = error.message
+    return render(request, "surveys/comments.html", context)
+
+
+FILTERS = ("theme", "label", "instrument", "location", "days", "language", "flagged")
