@@ -25,6 +25,7 @@ from carebond.demo.fhir import build_fhir_feed
 from carebond.demo.messaging import build_messaging
 from carebond.demo.people import DemoPeople, build_people
 from carebond.demo.scheduling import build_scheduling
+from carebond.demo.surveys import build_surveys
 from carebond.demo.value_maps import build_value_maps
 
 SIZES = ("small", "medium", "large")
@@ -137,6 +138,14 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         people=result.people,
         users=users,
         location=locations["Riverbend Main Clinic"],
+    )
+    build_surveys(
+        organization,
+        rng=random.Random(f"{seed}-surveys"),
+        people=result.people,
+        users=users,
+        locations=locations,
+        departments=departments,
     )
 
     # A second tenant shows that nothing crosses organisations.

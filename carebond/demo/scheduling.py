@@ -399,26 +399,32 @@ def _ahead(
             )
         except CareBondError:
             continue  # a rule the demo's random pick broke: the next patient
-    # And the diabetes class next week, half full.
-    first_class = first_available(
+    # And the diabetes class next week, half full: at the first time, as next week will see
+    # it, that the booking rules accept today (a same-day hold is not open yet today).
+    class_times = first_available(
         location=location,
         providers=providers[:1],
         appointment_type=types["diabetes-class"],
         now=now + timedelta(days=7),
-        count=1,
+        count=12,
     )
-    for patient in patients[:4] if first_class else []:
-        try:
-            check_book_appointment(
-                patient,
-                provider=providers[0],
-                location=location,
-                appointment_type=types["diabetes-class"],
-                starts_at=first_class[0].starts_at,
-                acting_user=desk,
-            )
-        except CareBondError:
-            continue
+    for class_time in class_times:
+        booked = 0
+        for patient in patients[:4]:
+            try:
+                check_book_appointment(
+                    patient,
+                    provider=providers[0],
+                    location=location,
+                    appointment_type=types["diabetes-class"],
+                    starts_at=class_time.starts_at,
+                    acting_user=desk,
+                )
+            except CareBondError:
+                continue
+            booked += 1
+        if booked:
+            break
 
 
 def _from_the_ehr(
@@ -487,26 +493,31 @@ def _booked_online(
     first by a parent, as the booking page records it."""
     now = clock.now()
     for n, patient in enumerate(patients):
+        # times as they will look in a few days; the first the rules accept today is booked (a
+        # same-day hold released on that day is not open yet)
         found = first_available(
             location=location,
             providers=[providers[n % len(providers)]],
             appointment_type=types["follow-up"],
             now=now + timedelta(days=3 + 2 * n),
-            count=1,
+            count=12,
         )
-        if not found:
-            continue
-        try:
-            appointment = check_book_appointment(
-                patient,
-                provider=providers[n % len(providers)],
-                location=location,
-                appointment_type=types["follow-up"],
-                starts_at=found[0].starts_at,
-                acting_user=None,
-                via=BookedVia.ONLINE,
-            )
-        except CareBondError:
+        appointment = None
+        for time_found in found:
+            try:
+                appointment = check_book_appointment(
+                    patient,
+                    provider=providers[n % len(providers)],
+                    location=location,
+                    appointment_type=types["follow-up"],
+                    starts_at=time_found.starts_at,
+                    acting_user=None,
+                    via=BookedVia.ONLINE,
+                )
+            except CareBondError:
+                continue
+            break
+        if appointment is None:
             continue
         if n == 0:
             SelfBooking.objects.create(
