@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.surveys import feedback_views, views
+from carebond.surveys import feedback_views, vendor_views, views
 
 app_name = "surveys"
 
@@ -39,4 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="action_unpublish",
     ),
     path("actions/<uuid:action_id>/notify/", feedback_views.action_notify, name="action_notify"),
+    # Official results from the vendor
+    path("vendor/", vendor_views.vendor, name="vendor"),
+    path("vendor/upload/", vendor_views.vendor_upload, name="vendor_upload"),
 ]
