@@ -23,9 +23,9 @@ def _text(label: str, limit: int, *, spanish: bool = False) -> forms.CharField:
 class TextsForm(forms.Form):
     """The four public texts, the owner and the due date."""
 
-    you_said_en = _text("You said (English): what patients told us", 300)
+    you_said_en = _text("You said (English)", 300)
     you_said_es = _text("You said (Spanish)", 300, spanish=True)
-    we_did_en = _text("We did (English): what changed", 500)
+    we_did_en = _text("We did (English)", 500)
     we_did_es = _text("We did (Spanish)", 500, spanish=True)
     owner = forms.ChoiceField(label="Owner")
     due_on = DateInRangeField(label="Due", date_range=RECORD_DATES)
