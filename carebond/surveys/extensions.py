@@ -1,9 +1,9 @@
 """What the surveys app adds to core's registry: the Surveys and Recovery pages, the managers'
 home panels (patient experience, the recovery queue, the staff pulse, recognition
-suggestions), a person-page panel (their survey invitations, recovery cases and a complaint
-form), the scans (invitations, reminders and expiry; overdue recovery cases), its timeline
-kinds, the person links a merge moves, and its FHIR types (Questionnaire,
-QuestionnaireResponse: carebond/surveys/fhir.py)."""
+suggestions, "you said, we did" actions due or overdue), a person-page panel (their survey
+invitations, recovery cases and a complaint form), the scans (invitations, reminders and
+expiry; overdue recovery cases), its timeline kinds, the person links a merge moves, and its
+FHIR types (Questionnaire, QuestionnaireResponse: carebond/surveys/fhir.py)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ and rules as the pages."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -37,6 +38,7 @@ from carebond.surveys.feedback_selectors import (
     list_actions,
     owner_of,
     public_url,
+    stored_baseline,
 )
 from carebond.surveys.rule_actions import location_of
 
@@ -83,7 +85,7 @@ def action_out(row: ActionRow, user: User) -> ActionOut:
         status=action.status,
         done_at=action.done_at,
         evidence=action.evidence,
-        baseline=BaselineOut(**action.baseline),
+        baseline=BaselineOut(**asdict(stored_baseline(action))),
         measurement=_measurement_out(row.measurement) if row.measurement else None,
         published_at=action.published_at,
         public_url=public_url(action, user.organization) if action.published_at else None,

@@ -166,6 +166,19 @@ def count_mentions(
     return Mentions(since, until, len(rows), negative)
 
 
+def stored_baseline(action: FeedbackAction) -> Mentions:
+    """The baseline kept with the action (an action stored without one counts as no mention
+    on the day it was made)."""
+    kept = action.baseline or {}
+    made = kept.get("until") or (action.created_at.date().isoformat())
+    return Mentions(
+        date.fromisoformat(kept.get("since") or made),
+        date.fromisoformat(made),
+        int(kept.get("comments") or 0),
+        int(kept.get("negative") or 0),
+    )
+
+
 def baseline_window(organization: Organization) -> tuple[date, date]:
     """The 90 days up to today (the organisation's day)."""
     today = local_today(organization)
@@ -176,12 +189,12 @@ def respondents_who_raised(action: FeedbackAction) -> list[Person]:
     """The identified respondents whose comment raised the action's theme in its baseline
     period (at its location when it has one) and did not praise it: the people to tell what
     changed. Anonymous comments have no one behind them and are never among them."""
-    baseline = action.baseline
+    baseline = stored_baseline(action)
     rows = (
         _mentioning(action.organization_id, action.theme, action.location_id)
         .filter(
-            received_on__gte=baseline["since"],
-            received_on__lte=baseline["until"],
+            received_on__gte=baseline.since,
+            received_on__lte=baseline.until,
             anonymous=False,
             response__isnull=False,
         )
@@ -234,13 +247,7 @@ class Measurement:
 
 
 def _measurement(action: FeedbackAction, after: Mentions, k: int) -> Measurement:
-    baseline = action.baseline
-    before = Mentions(
-        date.fromisoformat(baseline["since"]),
-        date.fromisoformat(baseline["until"]),
-        int(baseline["comments"]),
-        int(baseline["negative"]),
-    )
+    before = stored_baseline(action)
     comparison, reason = None, ""
     if after.comments < k:
         reason = (
