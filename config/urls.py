@@ -15,6 +15,7 @@ urlpatterns = [
     path("book/", include("carebond.scheduling.selfbooking_urls")),
     path("surveys/", include("carebond.surveys.urls")),
     path("survey/", include("carebond.surveys.public_urls")),
+    path("you-said-we-did/", include("carebond.surveys.said_urls")),
     path("messaging/", include("carebond.messaging.urls")),
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),

@@ -1,9 +1,9 @@
 """What the surveys app adds to core's registry: the Surveys and Recovery pages, the managers'
 home panels (patient experience, the recovery queue, the staff pulse, recognition
-suggestions), a person-page panel (their survey invitations, recovery cases and a complaint
-form), the scans (invitations, reminders and expiry; overdue recovery cases), its timeline
-kinds, the person links a merge moves, and its FHIR types (Questionnaire,
-QuestionnaireResponse: carebond/surveys/fhir.py)."""
+suggestions, "you said, we did" actions due or overdue), a person-page panel (their survey
+invitations, recovery cases and a complaint form), the scans (invitations, reminders and
+expiry; overdue recovery cases), its timeline kinds, the person links a merge moves, and its
+FHIR types (Questionnaire, QuestionnaireResponse: carebond/surveys/fhir.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from carebond.core.registry import (
 )
 from carebond.surveys.access import COMPLAINT_LOGGERS, SURVEY_MANAGERS, SURVEY_READERS
 from carebond.surveys.distribution_actions import scan_survey_invitations
+from carebond.surveys.feedback_selectors import due_actions_panel
 from carebond.surveys.models import (
     Invitation,
     RecognitionSuggestion,
@@ -49,6 +50,7 @@ def register() -> None:
         ("experience", "Patient experience", "experience", SURVEY_READERS, experience_panel, 30),
         ("pulse", "Staff pulse", "pulse", SURVEY_READERS, pulse_panel, 31),
         ("recognition", "Praise to pass on", "recognition", SURVEY_MANAGERS, recognition_panel, 32),
+        ("said", "You said, we did", "said", SURVEY_MANAGERS, due_actions_panel, 33),
     ):
         register_home_panel(
             HomePanel(

@@ -498,6 +498,11 @@ class FeedbackAction(PublicIdModel, TenantModel, TimestampedModel):
     baseline = models.JSONField(default=dict)
     published_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    # When it was last marked done: the theme is measured on the comments received after.
+    done_at = models.DateTimeField(null=True, blank=True)
+    # The respondents told when it was published: messages queued, and refused by the rules.
+    notified_queued = models.PositiveIntegerField(default=0)
+    notified_blocked = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from carebond.surveys import views
+from carebond.surveys import feedback_views, vendor_views, views
 
 app_name = "surveys"
 
@@ -23,4 +23,24 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("recovery/<uuid:case_id>/<slug:which>/", views.case_action, name="case_action"),
     path("complaints/<uuid:person_id>/", views.complaint, name="complaint"),
     path("suggestions/<uuid:suggestion_id>/", views.suggestion, name="suggestion"),
+    # "You said, we did"
+    path("actions/", feedback_views.actions, name="actions"),
+    path("actions/new/", feedback_views.action_new, name="action_new"),
+    path("actions/<uuid:action_id>/", feedback_views.action, name="action"),
+    path("actions/<uuid:action_id>/texts/", feedback_views.action_texts, name="action_texts"),
+    path(
+        "actions/<uuid:action_id>/progress/",
+        feedback_views.action_progress,
+        name="action_progress",
+    ),
+    path("actions/<uuid:action_id>/publish/", feedback_views.action_publish, name="action_publish"),
+    path(
+        "actions/<uuid:action_id>/unpublish/",
+        feedback_views.action_unpublish,
+        name="action_unpublish",
+    ),
+    path("actions/<uuid:action_id>/notify/", feedback_views.action_notify, name="action_notify"),
+    # Official results from the vendor
+    path("vendor/", vendor_views.vendor, name="vendor"),
+    path("vendor/upload/", vendor_views.vendor_upload, name="vendor_upload"),
 ]

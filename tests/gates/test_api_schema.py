@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -48,6 +49,7 @@ from carebond.core.permissions import AccessPolicy, Role
 from carebond.messaging.actions import check_add_sender
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.people.tests.factories import make_patient, make_staff
+from carebond.surveys.feedback_actions import check_create_action
 from carebond.testing.fixtures import make_organization, make_user
 from carebond.touchpoints.actions import record_touchpoint
 from carebond.value_maps.tests.stored import worked_example
@@ -139,6 +141,16 @@ def _populate(organization: Organization, world: World, *, own: bool) -> None:
     )
     assert text.conversation is not None
     world.add("conversation_id", text.conversation.public_id)
+    action = check_create_action(
+        organization,
+        theme="wait_time",
+        location=location,
+        owner=users[Role.MANAGER],
+        due_on=date(2026, 4, 1),
+        texts={},
+        acting_user=users[Role.MANAGER],
+    )
+    world.add("action_id", action.public_id)
 
 
 @pytest.fixture

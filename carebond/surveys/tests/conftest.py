@@ -92,6 +92,11 @@ def invite(
 
 @pytest.fixture
 def practice(tuesday: Any, org_a: Organization, users_a: dict[str, User]) -> Practice:
+    return make_practice(org_a, users_a)
+
+
+def make_practice(org_a: Organization, users_a: dict[str, User]) -> Practice:
+    """The practice of these tests (also built by the browser tests, which keep real time)."""
     main = Location.objects.create(
         organization=org_a, name="Main clinic", time_zone="America/Chicago"
     )
