@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import secrets
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from carebond.accounts.models import User
@@ -19,7 +20,7 @@ from carebond.core import clock
 from carebond.core.models import Department, Location, Organization
 from carebond.demo.people import DemoPeople
 from carebond.people.actions import PersonInput, StaffInput, check_create_person
-from carebond.people.models import PersonKind
+from carebond.people.models import Person, PersonKind
 from carebond.surveys.comment_actions import analyse_new_comments, save_comment_texts
 from carebond.surveys.distribution_actions import token_digest
 from carebond.surveys.instrument_actions import current_version, ensure_built_in_instruments
@@ -161,7 +162,7 @@ def _wave(instrument: Instrument, starts: date, ends: date, label: str) -> Wave:
 
 
 def _invitation(
-    wave: Wave, person: object, sent: datetime, subject: str, **slices: object
+    wave: Wave, person: Person, sent: datetime, subject: str, **slices: Any
 ) -> Invitation:
     version = current_version(wave.instrument)
     assert version is not None
@@ -257,6 +258,7 @@ def _respond(
     provider_name: str,
 ) -> None:
     mood = rng.choices(("happy", "mixed", "unhappy"), weights=(62, 24, 14))[0]
+    pool: tuple[tuple[str, str], ...]
     if rng.random() < wait_share:
         mood = "unhappy" if rng.random() < 0.6 else "mixed"
         pool = WAIT
@@ -363,8 +365,8 @@ def _work_the_cases(organization: Organization, rng: random.Random, users: dict[
 
 def _pulse_staff(
     organization: Organization, departments: dict[str, Department], location: Location
-) -> list[object]:
-    made: list[object] = []
+) -> list[Person]:
+    made: list[Person] = []
     names = iter(PULSE_GIVEN)
     for department, title, count in PULSE_STAFF:
         for n in range(count):
@@ -388,7 +390,7 @@ def _pulse_staff(
 
 
 def _pulse(
-    organization: Organization, instrument: Instrument, rng: random.Random, staff: list[object]
+    organization: Organization, instrument: Instrument, rng: random.Random, staff: list[Person]
 ) -> None:
     """Two waves four weeks apart; most staff answer. Pediatrics and Cardiology are too small to
     show on their own, so the results by department hide them."""
@@ -408,7 +410,7 @@ def _pulse(
         )
         week_of = starts - timedelta(days=starts.weekday())
         for person in staff:
-            profile = profiles.get(person.pk)  # type: ignore[attr-defined]
+            profile = profiles.get(person.pk)
             invitation = _invitation(
                 wave,
                 person,
