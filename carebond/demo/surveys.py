@@ -120,6 +120,7 @@ def build_surveys(
     north = locations["Northside Family Clinic"]
     _post_visit(organization, instruments["post-visit"], rng, people, (main, north))
     _work_the_cases(organization, rng, users)
+    _you_said_we_did(organization, users, main)
     pulse_staff = _pulse_staff(organization, departments, main)
     _pulse(organization, instruments["staff-pulse"], rng, [*people.staff, *pulse_staff])
     _referral_sources(organization, instruments["referral-source"], rng, people)
@@ -361,6 +362,69 @@ def _work_the_cases(organization: Organization, rng: random.Random, users: dict[
         else:
             case.status = "contacted"
         case.save()
+
+
+def _you_said_we_did(organization: Organization, users: dict[str, User], main: Location) -> None:
+    """Waits were the main complaint; the practice added a second nurse to the morning
+    check-in and texts patients when the clinic runs late. The action was marked done five
+    weeks ago, published, and the wait-time theme has eased since. A second action is still
+    in progress (billing)."""
+    from carebond.surveys.feedback_actions import (
+        check_create_action,
+        check_publish_action,
+    )
+    from carebond.surveys.feedback_selectors import count_mentions
+    from carebond.surveys.models import FeedbackAction
+
+    today = clock.now().astimezone(CHICAGO).date()
+    manager = users["manager"]
+    waits = check_create_action(
+        organization,
+        theme="wait_time",
+        location=None,
+        owner=manager,
+        due_on=today - timedelta(weeks=5),
+        texts={
+            "you_said_en": "You told us waits in the clinic were too long, and nobody said why.",
+            "you_said_es": "Nos dijeron que las esperas eran muy largas y nadie explicaba por qué.",
+            "we_did_en": "We added a second nurse to morning check-in, and we now text you when "
+            "the clinic is running more than 15 minutes late.",
+            "we_did_es": "Agregamos una segunda enfermera en la recepción de la mañana y ahora le "
+            "enviamos un mensaje cuando la clínica lleva más de 15 minutos de retraso.",
+        },
+        status="done",
+        evidence="Median wait from arrival to rooming fell from 24 to 11 minutes (board data).",
+        acting_user=manager,
+    )
+    done = today - timedelta(weeks=5)
+    since = today - timedelta(days=140)
+    baseline = count_mentions(
+        organization.id, "wait_time", since=since, until=done, location_id=None
+    )
+    FeedbackAction.objects.filter(pk=waits.pk).update(
+        baseline=baseline.as_baseline(),
+        done_at=_moment(done, 17),
+        created_at=_moment(since + timedelta(days=60), 9),
+    )
+    waits.refresh_from_db()
+    check_publish_action(waits, notify=False, acting_user=manager)
+    check_create_action(
+        organization,
+        theme="billing_cost",
+        location=main,
+        owner=manager,
+        due_on=today + timedelta(weeks=3),
+        texts={
+            "you_said_en": "You told us our bills were hard to understand.",
+            "you_said_es": "Nos dijeron que nuestras facturas eran difíciles de entender.",
+            "we_did_en": "We are rewriting our statements in plain English and Spanish.",
+            "we_did_es": "Estamos reescribiendo nuestros estados de cuenta en inglés y español "
+            "sencillos.",
+        },
+        status="in_progress",
+        evidence="",
+        acting_user=manager,
+    )
 
 
 def _pulse_staff(
