@@ -557,6 +557,8 @@ def list_visits_completed_between(
         )
     )
     return [
-        CompletedVisit(public_id, patient, provider, location, completed or ends, mode == "telehealth")
+        CompletedVisit(
+            public_id, patient, provider, location, completed or ends, mode == "telehealth"
+        )
         for public_id, patient, provider, location, completed, ends, mode in rows
     ]
