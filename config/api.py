@@ -21,6 +21,7 @@ from carebond.messaging.api import router as messaging_router
 from carebond.people.api import router as people_router
 from carebond.scheduling.api import router as scheduling_router
 from carebond.scheduling.waitlist_api import router as waitlist_router
+from carebond.surveys.api import router as surveys_router
 from carebond.touchpoints.api import router as timeline_router
 from carebond.value_maps.api import router as value_maps_router
 
@@ -44,6 +45,7 @@ api.add_router("/messaging", messaging_router)
 api.add_router("/value-maps", value_maps_router)
 api.add_router("/scheduling", scheduling_router)
 api.add_router("/scheduling/waitlist", waitlist_router)
+api.add_router("/surveys", surveys_router)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
