@@ -114,13 +114,13 @@ def texts_of(
     if main:
         found[primary] = main
     sibling = as_object(element.get(f"_{name}"), f"{path}._{name}")
-    for n, extension in enumerate(as_list(sibling.get("extension"), f"{where}.extension")):
-        at = f"{where}.extension[{n}]"
+    for n, extension in enumerate(as_list(sibling.get("extension"), f"{path}._{name}.extension")):
+        at = f"{path}._{name}.extension[{n}]"
         extension = as_object(extension, at)
         if extension.get("url") != TRANSLATION:
             continue
         parts = {
-            as_object(part, at).get("url"): as_object(part, at)
+            str(as_object(part, at).get("url")): as_object(part, at)
             for part in as_list(extension.get("extension"), f"{at}.extension")
         }
         tag = text((parts.get("lang") or {}).get("valueCode"), f"{at}.lang", 35).lower()
@@ -262,7 +262,7 @@ class _Reader:
         return question
 
     def kind(self, item: dict[str, Any], path: str, where: str) -> str:
-        kind = item.get("type")
+        kind = text(item.get("type"), f"{path}.type", 40)
         if kind in UNSUPPORTED_TYPES:
             raise problem(
                 f"{path}.type", f"{where}: type {kind!r} is not taken: {UNSUPPORTED_TYPES[kind]}"
@@ -458,7 +458,7 @@ class _Reader:
                 f"{where}: depends on {sent!r} in the same section; CareBond shows a question "
                 "depending on an earlier section's answer (each section is a page)",
             )
-        operator = condition.get("operator")
+        operator = text(condition.get("operator"), f"{at}.operator", 20)
         if operator == "exists":
             raise problem(
                 f"{at}.operator",
@@ -581,7 +581,7 @@ def _read(resource: Any) -> ReadQuestionnaire:
         key=LANGUAGES.index,
     )
     found = ReadQuestionnaire(
-        url=text(resource.get("url"), "Questionnaire.url", 500),
+        url=text(resource.get("url"), "Questionnaire.url", 500, strict=True),
         definition={"sections": sections},
         title=title,
         description=text(resource.get("description"), "Questionnaire.description", 2000),

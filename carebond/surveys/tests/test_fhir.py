@@ -292,6 +292,7 @@ REFUSED = [
     # (change, FHIR path, words of the reason)
     (_changed(type="decimal"), "Questionnaire.item[1].item[0].type", "type 'decimal' is not taken"),
     (_changed(type="display"), "Questionnaire.item[1].item[0].type", "display item"),
+    (_changed(type=["choice"]), "Questionnaire.item[1].item[0].type", "expected a string"),
     (_changed(linkId=""), "Questionnaire.item[1].item[0].linkId", "every item needs a linkId"),
     (_changed(linkId="2.2"), "Questionnaire.item[1].item[1].linkId", "unique"),
     (_changed(linkId="2_2"), "Questionnaire.item[1].item[1].linkId", "'q2_2', as does"),
@@ -320,6 +321,11 @@ REFUSED = [
         _condition(question="2.2", operator="=", answerString="x"),
         "Questionnaire.item[2].item[0].enableWhen[0].answerString",
         "answered by words a condition cannot compare",
+    ),
+    (
+        _condition(question="1", operator={"=": 1}, answerBoolean=True),
+        "Questionnaire.item[2].item[0].enableWhen[0].operator",
+        "expected a string",
     ),
     (
         _condition(question="1", operator="exists", answerBoolean=True),
