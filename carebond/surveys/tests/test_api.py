@@ -300,6 +300,10 @@ def test_responses_invitations_and_cases_are_not_for_the_other_roles(
         f"/recovery-cases/{case.public_id}",
     ):
         assert client.get(API + path).status_code == 403, path
+    # and asking someone is refused before anything is written
+    before = written()
+    assert _invite(client, practice.patient).status_code == 403
+    assert written() == before
 
 
 def test_another_organisations_response_and_case_are_not_found(
