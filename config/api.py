@@ -22,6 +22,7 @@ from carebond.people.api import router as people_router
 from carebond.scheduling.api import router as scheduling_router
 from carebond.scheduling.waitlist_api import router as waitlist_router
 from carebond.surveys.feedback_api import router as feedback_actions_router
+from carebond.surveys.api import router as surveys_router
 from carebond.touchpoints.api import router as timeline_router
 from carebond.value_maps.api import router as value_maps_router
 
@@ -46,6 +47,7 @@ api.add_router("/value-maps", value_maps_router)
 api.add_router("/scheduling", scheduling_router)
 api.add_router("/scheduling/waitlist", waitlist_router)
 api.add_router("/surveys/actions", feedback_actions_router)
+api.add_router("/surveys", surveys_router)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

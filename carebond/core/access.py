@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
@@ -9,13 +10,14 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
 
-from carebond.core.errors import NotFound
+from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.models import Department, Location
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
 _Row = TypeVar("_Row", bound=models.Model)
+_Found = TypeVar("_Found")
 
 
 def one_or_not_found(rows: models.QuerySet[_Row], message: str) -> _Row:
@@ -25,6 +27,15 @@ def one_or_not_found(rows: models.QuerySet[_Row], message: str) -> _Row:
     if row is None:
         raise NotFound(message)
     return row
+
+
+def named_record(field: str, find: Callable[[], _Found]) -> _Found:
+    """A record named in an API query or body: one that does not exist (or is another
+    organisation's) is a 422 at its field, as any other bad value there."""
+    try:
+        return find()
+    except NotFound as error:
+        raise InvalidInput(error.message, field=field) from None
 
 
 def signed_in_user(request: HttpRequest) -> User:

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from carebond.core.fhir.type_module import FhirTypeModule, RowWriter
 from carebond.core.registry import FhirResourceType, fhir_resource_types
+from carebond.interop.resources.kept_whole import keeping_imports
 
 
 def fhir_types() -> Mapping[str, FhirTypeModule]:
@@ -38,7 +39,8 @@ def _load(entries: tuple[FhirResourceType, ...]) -> Mapping[str, FhirTypeModule]
                 f"{entry.module} must define the FHIR type {entry.resource_type} once in "
                 "FHIR_TYPES."
             )
-        loaded[entry.resource_type] = found[0]
+        spec = found[0]
+        loaded[entry.resource_type] = keeping_imports(spec) if spec.keeps_imported else spec
     return MappingProxyType(loaded)
 
 

@@ -3,15 +3,13 @@ visit's steps. Mounted at /scheduling. The same actions and rules as the pages."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from carebond.accounts.auth import acting_user, policy_auth
-from carebond.core.errors import InvalidInput, NotFound
+from carebond.core.access import named_record as named
 from carebond.people.access import access_person
 from carebond.scheduling import actions
 from carebond.scheduling.access import ADHERENCE_READERS, SCHEDULERS, access_appointment
@@ -46,16 +44,6 @@ from carebond.scheduling.selectors import (
 
 router = Router(tags=["scheduling"])
 AUTH = policy_auth(SCHEDULERS)
-T = TypeVar("T")
-
-
-def named(field: str, find: Callable[[], T]) -> T:
-    """A record named in the query or body: one that does not exist (or is another
-    organisation's) is a 422 at its field, as any other bad value there."""
-    try:
-        return find()
-    except NotFound as error:
-        raise InvalidInput(error.message, field=field) from None
 
 
 def appointment_out(appointment: Appointment) -> AppointmentOut:

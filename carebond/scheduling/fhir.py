@@ -51,6 +51,7 @@ from carebond.core.fhir.search import (
     SearchParam,
     date_filter,
     date_range,
+    one_of,
     param,
     reference_ids,
     split_token,
@@ -306,22 +307,6 @@ def _references_to(field_name: str, resource_type: str) -> Any:
     return build
 
 
-def _one_of(field_name: str, known: list[str], name: str) -> Any:
-    """A token parameter whose codes are a fixed set: an unknown one is refused (400)."""
-
-    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
-        wanted = {v.strip() for v in values if v.strip()}
-        unknown = sorted(wanted - set(known))
-        if unknown:
-            raise InvalidSearch(
-                f"'{name}' takes one of {', '.join(known)}; {unknown[0][:40]!r} is not one.",
-                field=name,
-            )
-        return Q(**{f"{field_name}__in": sorted(wanted)})
-
-    return build
-
-
 APPOINTMENT_PARAMS: tuple[SearchParam, ...] = (
     ID_PARAM,
     *patient_params("patient"),
@@ -347,7 +332,7 @@ APPOINTMENT_PARAMS: tuple[SearchParam, ...] = (
         "status",
         "token",
         "booked, pending, arrived, checked-in, fulfilled, cancelled, noshow, entered-in-error.",
-        _one_of("status", list(AppointmentStatus.values), "status"),
+        one_of("status", list(AppointmentStatus.values), "status"),
     ),
 )
 

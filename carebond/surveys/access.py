@@ -13,7 +13,7 @@ from uuid import UUID
 
 from carebond.core.access import one_or_not_found
 from carebond.core.permissions import PHI_ROLES, AccessPolicy, Role
-from carebond.surveys.models import FeedbackAction, Instrument, RecoveryCase
+from carebond.surveys.models import FeedbackAction, Instrument, RecoveryCase, Response
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -44,6 +44,20 @@ def access_case(user: User, public_id: UUID | str) -> RecoveryCase:
         "person", "location", "owner", "escalated_to"
     )
     return one_or_not_found(found.filter(public_id=public_id), "No such case.")
+
+
+def access_response(user: User, public_id: UUID | str) -> Response:
+    """An identified response (the person's answers and comments): managers only."""
+    if not SURVEY_MANAGERS.allows(user.role):
+        from carebond.core.errors import NotFound
+
+        raise NotFound("No such response.")
+    found = Response.objects.filter(organization_id=user.organization_id).select_related(
+        "version__instrument__organization", "person", "location"
+    )
+    return one_or_not_found(
+        found.prefetch_related("comments").filter(public_id=public_id), "No such response."
+    )
 
 
 def access_action(user: User, public_id: UUID | str) -> FeedbackAction:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from carebond.core.registry import (
+    FhirResourceType,
     HomePanel,
     NavEntry,
     PersonPanel,
     PersonRelation,
     ScanEntry,
     TouchpointKindEntry,
+    register_fhir_resource_type,
     register_home_panel,
     register_navigation,
     register_person_panel,
@@ -43,6 +45,10 @@ from carebond.surveys.recovery_actions import escalate_overdue_cases
 
 
 def register() -> None:
+    for resource_type in ("Questionnaire", "QuestionnaireResponse"):
+        register_fhir_resource_type(
+            FhirResourceType(resource_type, "carebond.surveys.fhir", "surveys")
+        )
     register_navigation(NavEntry("Surveys", "surveys:home", SURVEY_READERS, order=40))
     register_navigation(NavEntry("Recovery", "surveys:recovery", SURVEY_MANAGERS, order=41))
     for key, title, template, policy, context, order in (

@@ -322,7 +322,7 @@ def list_recovery_cases(
     """The recovery queue, due first; patients are named (PHI), so the read is audited."""
     _managers_only(user)
     cases = RecoveryCase.objects.filter(organization_id=user.organization_id).select_related(
-        "person", "location", "owner", "escalated_to"
+        "person", "location", "owner", "escalated_to", "response"
     )
     if status == "open":
         cases = cases.exclude(status=RecoveryStatus.CLOSED)

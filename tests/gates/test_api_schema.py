@@ -44,12 +44,17 @@ from carebond.accounts.actions import (
     do_create_department,
     do_create_location,
 )
+from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.permissions import AccessPolicy, Role
-from carebond.messaging.actions import check_add_sender
+from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.people.tests.factories import make_patient, make_staff
 from carebond.surveys.feedback_actions import check_create_action
+from carebond.surveys.distribution_actions import check_invite, month_wave, send_invitation
+from carebond.surveys.instrument_actions import ensure_built_in_instruments
+from carebond.surveys.models import Instrument, RecoveryCase, Response
+from carebond.surveys.response_actions import check_save_section
 from carebond.testing.fixtures import make_organization, make_user
 from carebond.touchpoints.actions import record_touchpoint
 from carebond.value_maps.tests.stored import worked_example
@@ -151,6 +156,37 @@ def _populate(organization: Organization, world: World, *, own: bool) -> None:
         acting_user=users[Role.MANAGER],
     )
     world.add("action_id", action.public_id)
+    _surveys(organization, world, patient)
+
+
+def _surveys(organization: Organization, world: World, patient: Any) -> None:
+    """The built-in surveys, a patient's answered post-visit survey and the recovery case its
+    low score opened."""
+    ensure_built_in_templates(organization)
+    ensure_built_in_instruments(organization)
+    instrument = Instrument.objects.get(organization=organization, key="post-visit")
+    invitation = check_invite(
+        patient,
+        wave=month_wave(instrument, None, clock.now().date()),
+        subject_key="visit:gate",
+        acting_user=None,
+    )
+    send_invitation(invitation.id)
+    invitation.refresh_from_db()
+    check_save_section(
+        invitation.link_token,
+        section_key="overall",
+        raw={"recommend": "2"},
+        language="en",
+        send=True,
+    )
+    response = Response.objects.get(invitation=invitation)
+    world.add("instrument_id", instrument.public_id)
+    world.add("response_id", response.public_id)
+    world.add(
+        "case_id",
+        *RecoveryCase.objects.filter(response=response).values_list("public_id", flat=True),
+    )
 
 
 @pytest.fixture

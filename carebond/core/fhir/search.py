@@ -71,6 +71,24 @@ def split_token(value: str) -> tuple[str | None, str]:
     return system, code
 
 
+def one_of(field_name: str, codes: Sequence[str] | dict[str, str], name: str) -> FilterBuilder:
+    """A token parameter whose codes are a fixed set (each FHIR code, or -> the value stored):
+    an unknown one is refused (400), naming the codes it takes."""
+    stored = codes if isinstance(codes, dict) else {code: code for code in codes}
+
+    def build(organization_id: int, modifier: str, values: list[str]) -> Q:
+        wanted = {v.strip() for v in values if v.strip()}
+        unknown = sorted(wanted - set(stored))
+        if unknown:
+            raise InvalidSearch(
+                f"'{name}' takes one of {', '.join(stored)}; {unknown[0][:40]!r} is not one.",
+                field=name,
+            )
+        return Q(**{f"{field_name}__in": sorted(stored[code] for code in wanted)})
+
+    return build
+
+
 def _by_id(organization_id: int, modifier: str, values: list[str]) -> Q:
     ids = uuids(values)
     return Q(public_id__in=ids) if ids else Q(pk__in=[])

@@ -34,6 +34,13 @@ Each part, and who uses it:
   type, which roles may, and what the CapabilityStatement says of it.
 - ``export_rank`` / ``kept_whole`` (export): exported in this order, before the rest; or, for a
   type kept whole, exported (by name) when the organisation has some. Neither: not exported.
+- ``keeps_imported`` (import, facade, export): for a type an app owns without mapping what the
+  import brings of it (surveys' Questionnaire and QuestionnaireResponse: an EHR's forms and
+  answers are not the organisation's surveys), the import keeps those resources whole as it
+  keeps types no app owns, and the facade and the export serve them after the app's own rows.
+- a source's ``policy`` (facade): the roles among the type's that may read that source; for
+  the others it has no rows (read: 404, search: no matches). Survey answers are for managers,
+  while the clinical roles read the health questionnaires' answers an EHR sent.
 """
 
 from __future__ import annotations
@@ -73,6 +80,11 @@ class FhirRows:
     # app that sent it knows): a batch of rows -> their resources, in order, with one query per
     # batch rather than one per row. Without it, ``to_fhir`` row by row.
     to_fhir_many: Callable[[list[Any]], list[FhirResource]] | None = None
+    # The roles (among the type's) that may read these rows; None: every role of the type.
+    policy: AccessPolicy | None = None
+
+    def readable_by(self, role: str | None) -> bool:
+        return self.policy is None or self.policy.allows(role)
 
     def resources(self, rows: Iterable[Any]) -> list[FhirResource]:
         """The resources of a batch of rows, in the rows' order (the facade's page, an export's
@@ -192,6 +204,7 @@ class FhirTypeModule:
     kept_whole: bool = False
     writer: RowWriter | None = None
     computed: ComputedResources | None = None
+    keeps_imported: bool = False
 
     @property
     def params(self) -> tuple[SearchParam, ...]:

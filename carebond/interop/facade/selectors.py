@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from carebond.audit.recording import record_access
 from carebond.core.errors import NotFound
 from carebond.core.fhir.search import uuids
-from carebond.core.fhir.type_module import FhirTypeModule
+from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
 from carebond.core.permissions import require_role
 from carebond.interop.facade.search import parse_search
 from carebond.interop.fhir_types import fhir_type
@@ -31,6 +31,11 @@ def get_fhir_type(resource_type: str, *, user: User) -> FhirTypeModule:
         raise NotFound(f"The resource type '{resource_type[:64]}' is not supported here.")
     require_role(user, spec.policy)
     return spec
+
+
+def _readable(spec: FhirTypeModule, user: User) -> list[FhirRows]:
+    """The type's sources the user's role may read (survey answers: managers only)."""
+    return [source for source in spec.sources if source.readable_by(user.role)]
 
 
 def _audit_verb(spec: FhirTypeModule, verb: str) -> str:
@@ -53,7 +58,7 @@ def read_fhir_resource(*, user: User, resource_type: str, resource_id: str) -> d
             return found[0]
         raise NotFound(f"{spec.resource_type}/{resource_id[:64]} is not known.")
     ids = uuids([resource_id])
-    for source in spec.sources if ids else ():
+    for source in _readable(spec, user) if ids else ():
         row = source.rows(user.organization_id).filter(public_id__in=ids).first()
         if row is not None:
             record_access(
@@ -93,7 +98,7 @@ def search_fhir_resources(
     if spec.computed is not None:  # every match is worked out; the page is cut from them
         worked_out = spec.computed.find(organization_id, search.filters)
         total, resources = len(worked_out), worked_out[offset : offset + count]
-    for source in spec.sources:
+    for source in _readable(spec, user):
         rows = source.rows(organization_id)
         for name, modifier, parts in search.filters:
             source_param = source.param(name)

@@ -1,18 +1,22 @@
 """The types kept whole until the app that will own them takes them over: ServiceRequest
-(referrals), Task (care tasks), Questionnaire and QuestionnaireResponse (surveys); Appointment
-was one until scheduling took it over (carebond/scheduling/fhir.py). The import keeps the
-resource as sent, encrypted, with the references it could resolve pointing at CareBond ids;
-the facade and the export serve it back under CareBond's id. Consent (also kept whole) and an
-Encounter without a start time use the same reading and rows.
+(referrals), Task (care tasks); Appointment was one until scheduling took it over
+(carebond/scheduling/fhir.py). The import keeps the resource as sent, encrypted, with the
+references it could resolve pointing at CareBond ids; the facade and the export serve it back
+under CareBond's id. Consent (also kept whole) and an Encounter without a start time use the
+same reading and rows, and so do the types an app owns without mapping what the import brings
+(``keeps_imported``: surveys' Questionnaire and QuestionnaireResponse, whose EHR copies stay
+kept whole beside the organisation's own surveys).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import orjson
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
 from carebond.core.fhir.building import FhirResource, meta
@@ -28,7 +32,6 @@ from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
 from carebond.core.permissions import PHI_READERS, AccessPolicy
 from carebond.interop.models import StoredResource
 from carebond.interop.resources.records import StoredRecord
-from carebond.people.access import HISTORY_READERS
 from carebond.people.fhir import patient_params, person_if_patient
 
 
@@ -111,12 +114,22 @@ def kept_whole(
     )
 
 
+def keeping_imports(spec: FhirTypeModule) -> FhirTypeModule:
+    """A type an app owns without mapping what the import brings of it: the import keeps those
+    resources whole, and the facade and the export serve them after the app's own rows."""
+    if spec.read is not None:
+        raise ImproperlyConfigured(
+            f"{spec.resource_type}: a type that keeps its imports whole has no read of its own."
+        )
+    return dataclasses.replace(
+        spec,
+        read=map_stored,
+        sources=(*spec.sources, kept_whole_rows(spec.resource_type)),
+        kept_whole=True,
+    )
+
+
 FHIR_TYPES = (
     kept_whole("ServiceRequest"),
     kept_whole("Task"),
-    # Answers to health questionnaires (a PHQ-9, an intake form) are clinical: minimum
-    # necessary, as the medical-history summary.
-    kept_whole("QuestionnaireResponse", policy=HISTORY_READERS),
-    # Kept and exported, but not served by the facade.
-    kept_whole("Questionnaire", in_facade=False),
 )

@@ -111,9 +111,17 @@ def test_every_advertised_search_parameter_is_accepted(
         "start": "ge2026-03-02",
         "schedule": str(clinic_a.patient.public_id),
         "service-type": "follow-up",
+        "url": "urn:uuid:00000000-0000-0000-0000-000000000001",
+        "version": "1",
+        "authored": "ge2026-01-01",
+        "questionnaire": "urn:uuid:00000000-0000-0000-0000-000000000001|1",
     }
     # (statuses are each type's own codes)
-    by_type = {("Appointment", "status"): "booked", ("Slot", "status"): "free"}
+    by_type = {
+        ("Appointment", "status"): "booked",
+        ("Slot", "status"): "free",
+        ("QuestionnaireResponse", "status"): "completed",
+    }
     # then each one is honoured for its type (no 400)
     for resource in statement["rest"][0]["resource"]:
         api = admin if resource["type"] == "AuditEvent" else clinician
