@@ -21,8 +21,8 @@ from carebond.messaging.api import router as messaging_router
 from carebond.people.api import router as people_router
 from carebond.scheduling.api import router as scheduling_router
 from carebond.scheduling.waitlist_api import router as waitlist_router
-from carebond.surveys.feedback_api import router as feedback_actions_router
 from carebond.surveys.api import router as surveys_router
+from carebond.surveys.feedback_api import router as feedback_actions_router
 from carebond.touchpoints.api import router as timeline_router
 from carebond.value_maps.api import router as value_maps_router
 

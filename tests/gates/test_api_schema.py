@@ -50,8 +50,8 @@ from carebond.core.permissions import AccessPolicy, Role
 from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
 from carebond.messaging.inbound_actions import do_receive_text
 from carebond.people.tests.factories import make_patient, make_staff
-from carebond.surveys.feedback_actions import check_create_action
 from carebond.surveys.distribution_actions import check_invite, month_wave, send_invitation
+from carebond.surveys.feedback_actions import check_create_action
 from carebond.surveys.instrument_actions import ensure_built_in_instruments
 from carebond.surveys.models import Instrument, RecoveryCase, Response
 from carebond.surveys.response_actions import check_save_section
