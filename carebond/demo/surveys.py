@@ -189,8 +189,8 @@ def _invitation(
 
 def _answers(rng: random.Random, mood: str) -> dict[str, int | str]:
     """Answers that hang together: a happy patient mostly answers "Always" and 9-10."""
-    frequency = {"happy": (3, 4, 4, 4), "mixed": (2, 3, 3, 4), "unhappy": (1, 2, 2, 3)}[mood]
-    rating = {"happy": (9, 10, 10, 8), "mixed": (6, 7, 8, 8), "unhappy": (2, 3, 5, 6)}[mood]
+    frequency = {"happy": (3, 4, 4, 4, 4), "mixed": (2, 3, 3, 4), "unhappy": (1, 2, 2, 3)}[mood]
+    rating = {"happy": (9, 10, 10, 9, 8), "mixed": (7, 8, 8, 9, 6), "unhappy": (2, 3, 5, 6)}[mood]
     answers: dict[str, int | str] = {
         link: rng.choice(frequency)
         for link in (
@@ -261,7 +261,7 @@ def _respond(
     mood = rng.choices(("happy", "mixed", "unhappy"), weights=(62, 24, 14))[0]
     pool: tuple[tuple[str, str], ...]
     if rng.random() < wait_share:
-        mood = "unhappy" if rng.random() < 0.6 else "mixed"
+        mood = "unhappy" if rng.random() < 0.4 else "mixed"
         pool = WAIT
     elif mood == "unhappy":
         pool = OTHER_BAD
