@@ -14,6 +14,7 @@ urlpatterns = [
     path("visit/", include("carebond.scheduling.public_urls")),
     path("book/", include("carebond.scheduling.selfbooking_urls")),
     path("messaging/", include("carebond.messaging.urls")),
+    path("billing/", include("carebond.billing.urls")),
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("carebond.interop.urls")),

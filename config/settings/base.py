@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "carebond.messaging",
     "carebond.value_maps",
     "carebond.scheduling",
+    "carebond.billing",
     "carebond.interop",
     "carebond.demo",
 ]
