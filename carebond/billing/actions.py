@@ -241,8 +241,13 @@ def do_write_statements(
         outcome = "created" if item.existing is None else "updated" if fields else "unchanged"
         written.append(Written(row, outcome))
     BillingStatement.objects.bulk_create([row for row, _ in created], batch_size=500)
-    for row, fields in changed:
-        row.save(update_fields=[*fields, "imported_at", "import_run", "updated_at"])
+    for row, _ in changed:
+        row.updated_at = now
+    BillingStatement.objects.bulk_update(
+        [row for row, _ in changed],
+        [*FIELDS, "imported_at", "import_run", "updated_at"],
+        batch_size=500,
+    )
     patients = _public_ids([row for row, _ in created] + [row for row, _ in changed])
     if created:
         record_touchpoints(

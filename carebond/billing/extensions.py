@@ -1,7 +1,8 @@
 """What the billing app adds to core's registry: its pages, the managers' home panel of billing
 questions, a patient's statements on their page, the timeline's kind for a statement, the
-inbox topic of billing questions (and who answers them), and the person link a merge moves (a
-patient's statements follow the surviving record)."""
+inbox topic of billing questions (and who answers them), its FHIR types (Claim and
+ExplanationOfBenefit, imported as statements: carebond/billing/fhir.py), and the person link a
+merge moves (a patient's statements follow the surviving record)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from carebond.billing.panels import questions_panel, statements_panel
 from carebond.billing.questions import is_billing_question
 from carebond.billing.selectors import TOPIC, billing_handler_ids
 from carebond.core.registry import (
+    FhirResourceType,
     HomePanel,
     InboundTopic,
     NavEntry,
     PersonPanel,
     PersonRelation,
     TouchpointKindEntry,
+    register_fhir_resource_type,
     register_home_panel,
     register_inbound_topic,
     register_navigation,
@@ -28,6 +31,10 @@ from carebond.core.registry import (
 
 
 def register() -> None:
+    for resource_type in ("Claim", "ExplanationOfBenefit"):
+        register_fhir_resource_type(
+            FhirResourceType(resource_type, "carebond.billing.fhir", "billing")
+        )
     register_touchpoint_kind(TouchpointKindEntry(TOUCHPOINT_KIND, "Billing statement", "billing"))
     register_inbound_topic(
         InboundTopic(TOPIC, "Billing", is_billing_question, billing_handler_ids, "billing")
