@@ -19,6 +19,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -43,6 +45,7 @@ from carebond.accounts.actions import (
     do_create_department,
     do_create_location,
 )
+from carebond.billing.actions import StatementInput, check_record_statement
 from carebond.core.models import Organization
 from carebond.core.permissions import AccessPolicy, Role
 from carebond.messaging.actions import check_add_sender
@@ -127,6 +130,20 @@ def _populate(organization: Organization, world: World, *, own: bool) -> None:
     world.add("staff", staff.public_id)
     world.add("study_id", study.public_id)
     world.add("location_id", location.public_id)
+    statement = check_record_statement(
+        patient,
+        StatementInput(
+            external_id="S-1",
+            statement_date=date(2026, 2, 10),
+            amount_billed=Decimal("240.00"),
+            amount_due=Decimal("40.00"),
+            status="open",
+            source="csv",
+        ),
+        acting_user=None,
+    )
+    world.add("statement_id", statement.public_id)
+    world.add("patient", patient.public_id)
     sender = check_add_sender(
         organization,
         channel="sms",
