@@ -149,3 +149,20 @@ def test_junk_is_refused_at_its_field_and_nothing_written(
     assert response.status_code == 422
     assert response.json()["field"] == field
     assert not BillingStatement.objects.exists()
+
+
+def test_the_list_costs_the_same_for_one_statement_or_many(
+    users_a: dict[str, User],
+    api_for: Callable[[User], Client],
+    patient: Person,
+    other_patient: Person,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = api_for(users_a[Role.MANAGER])
+    record(patient, "S-1")
+    with django_assert_max_num_queries(20) as one:
+        client.get(f"{API}/statements")
+    for n in range(2, 12):
+        record(other_patient if n % 2 else patient, f"S-{n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(f"{API}/statements").json()["total"] == 11

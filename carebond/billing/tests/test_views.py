@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -156,3 +157,20 @@ def test_a_patients_statements_are_on_their_page_for_billing_staff(
     # a patient without statements: no panel
     none = client_for(users_a[Role.FRONT_DESK]).get(f"/people/{other_patient.public_id}/panels/")
     assert "Billing statements" not in none.content.decode()
+
+
+def test_the_statements_page_costs_the_same_for_one_statement_or_many(
+    users_a: dict[str, User],
+    client_for: ClientFor,
+    patient: Person,
+    other_patient: Person,
+    django_assert_max_num_queries: Any,
+) -> None:
+    desk = client_for(users_a[Role.FRONT_DESK])
+    record(patient, "S-1")
+    with django_assert_max_num_queries(40) as one:
+        desk.get("/billing/")
+    for n in range(2, 12):
+        record(other_patient if n % 2 else patient, f"S-{n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert "S-11" in desk.get("/billing/").content.decode()
