@@ -58,7 +58,7 @@ def statements(request: HttpRequest, query: Query[StatementQuery]) -> StatementL
         try:
             patient = access_person(user, query.patient)
         except NotFound as error:
-            raise InvalidInput(error.message, field="query.patient") from None
+            raise InvalidInput(error.message, field="patient") from None
     page = list_statements(
         user=user,
         filters=StatementFilters(
@@ -88,7 +88,7 @@ def import_statements(request: HttpRequest, payload: StatementImportIn) -> State
     if result.errors:
         raise InvalidFields(
             [
-                InvalidInput(str(problem), field="body.csv", code=f"row:{problem.row}")
+                InvalidInput(str(problem), field="csv", code=f"row:{problem.row}")
                 for problem in result.errors[:500]
             ]
         )

@@ -84,7 +84,7 @@ def test_another_organisations_statement_is_missing(
     listed = api_for(outsider_b).get(f"{API}/statements").json()
     assert listed == {"total": 0, "statements": []}
     other = api_for(outsider_b).get(f"{API}/statements", {"patient": str(patient.public_id)})
-    assert (other.status_code, other.json()["field"]) == (422, "query.patient")
+    assert (other.status_code, other.json()["field"]) == (422, "patient")
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_the_import_writes_all_or_nothing(
     response = desk.post(f"{API}/statements/import", {"csv": bad}, content_type="application/json")
     assert response.status_code == 422
     body = response.json()
-    assert body["field"] == "body.csv"
+    assert body["field"] == "csv"
     assert [e["message"] for e in body["errors"]] == [
         "row 3, column patient_mrn: no patient here has the MRN 'Z-9'.",
         "row 4, column amount_billed: not an amount: write it as 120.50.",
