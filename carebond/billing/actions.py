@@ -133,8 +133,8 @@ def _check_status_and_due(data: StatementInput) -> None:
         )
 
 
-def check_patient(person: Person, organization_id: int) -> None:
-    if person.organization_id != organization_id or person.kind != PersonKind.PATIENT:
+def check_patient(person: Person) -> None:
+    if person.kind != PersonKind.PATIENT:
         raise InvalidInput("Choose a patient of this organisation.", field="patient")
     if person.status == PersonStatus.MERGED:
         raise InvalidInput(
@@ -160,7 +160,7 @@ def check_record_statement(
 ) -> BillingStatement:
     """Record a statement, or update the one with the same id from the same system.
     Audit: billing.statement.recorded / billing.statement.updated (the patient named)."""
-    check_patient(patient, patient.organization_id)
+    check_patient(patient)
     raise_problems(statement_problems(data))
     existing = (
         BillingStatement.objects.select_for_update()
@@ -203,6 +203,7 @@ class Written:
     outcome: str  # "created", "updated" or "unchanged"
 
 
+@transaction.atomic
 def do_write_statements(
     items: Sequence[StatementToWrite],
     *,
