@@ -17,6 +17,7 @@ urlpatterns = [
     path("survey/", include("carebond.surveys.public_urls")),
     path("you-said-we-did/", include("carebond.surveys.said_urls")),
     path("messaging/", include("carebond.messaging.urls")),
+    path("billing/", include("carebond.billing.urls")),
     path("imports/", include("carebond.interop.page_urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("carebond.interop.urls")),

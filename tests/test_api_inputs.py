@@ -257,6 +257,9 @@ def test_a_touchpoint_on_the_first_day_of_the_range_is_kept(
     [
         ({"since": "0001-01-01"}, "query.since"),
         ({"until": "9999-12-31"}, "query.until"),
+        # a number is no date (pydantic alone would read 0 as 1970-01-01)
+        ({"until": "0"}, "query.until"),
+        ({"since": "2026-02-10T10:00:00"}, "query.since"),
         ({"kind": "k" * (KIND_WIDTH + 1)}, "query.kind"),
     ],
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -13,6 +14,7 @@ from django.db import models
 from django.test.utils import isolate_apps
 
 from carebond.accounts.models import User
+from carebond.billing.models import BillingStatement
 from carebond.core import clock
 from carebond.core.models import Location, Organization
 from carebond.core.registry import PersonRelation, person_link_exemptions, person_relations
@@ -442,6 +444,19 @@ ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
         ),
     ),
     "surveys.RecognitionSuggestion.staff": ("staff", lambda p, o, u: _praise(p, o)),
+    "billing.BillingStatement.patient": (
+        "patient",
+        lambda p, o, u: BillingStatement.objects.create(
+            organization=o,
+            patient=p,
+            statement_date=clock.now().date(),
+            amount_billed=Decimal("120.00"),
+            amount_due=Decimal("20.00"),
+            status="open",
+            source="csv",
+            external_id=f"S-{p.pk}",
+        ),
+    ),
     "interop.StoredResource.person": (
         "patient",
         lambda p, o, u: StoredResource.objects.create(

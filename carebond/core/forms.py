@@ -25,6 +25,33 @@ def show_error(
         form.add_error(field if field in form.fields else None, one.message)
 
 
+# The largest CSV a page takes: bigger imports run on the server, by command.
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+class CsvFileField(forms.FileField):
+    """An uploaded CSV file, cleaned to its bytes (``core.csv_files.read_csv`` reads them);
+    a file over the limit is refused with its size and the limit."""
+
+    def __init__(self, *, max_bytes: int = MAX_CSV_BYTES, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "CSV file")
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        if not upload:
+            return upload
+        if upload.size > self.max_bytes:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{self.max_bytes / 1024 / 1024:g} MB.",
+                code="too_large",
+            )
+        return upload.read()
+
+
 class DateInRangeField(forms.DateField):
     """A date refused outside its range (carebond.core.dates), with the range in the message."""
 

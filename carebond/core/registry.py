@@ -229,6 +229,22 @@ class InboundReplyHandler:
         return self.name
 
 
+@dataclass(frozen=True)
+class InboundTopic:
+    """A topic an app recognises in the messages that come in (billing questions), and who
+    answers it. ``matches(text)`` says whether a message's words (an email's subject and
+    body) are about it; ``handlers(organization_id)`` names the users (ids) the app has
+    answering it, in order of preference. Messaging tags the conversation with the topic,
+    keeps the question (when it came, when staff answered it) for the topic's figures, and
+    hands a conversation nobody has to the first handler with room for it."""
+
+    key: str
+    label: str
+    matches: Callable[[str], bool]
+    handlers: Callable[[int], list[int]]
+    app_label: str
+
+
 # --- the registry itself -------------------------------------------------------------------
 
 
@@ -248,6 +264,7 @@ class _Registry:
     touchpoint_details: dict[str, TouchpointDetails] = field(default_factory=dict)
     audit_names: dict[str, AuditNames] = field(default_factory=dict)
     inbound_reply_handlers: dict[str, InboundReplyHandler] = field(default_factory=dict)
+    inbound_topics: dict[str, InboundTopic] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -305,6 +322,19 @@ def register_inbound_reply_handler(handler: InboundReplyHandler) -> None:
 
 def inbound_reply_handlers() -> tuple[InboundReplyHandler, ...]:
     return tuple(_registry.inbound_reply_handlers.values())
+
+
+def register_inbound_topic(topic: InboundTopic) -> None:
+    _add(_registry.inbound_topics, topic.key, topic, "Inbound topic")
+
+
+def inbound_topics() -> tuple[InboundTopic, ...]:
+    return tuple(_registry.inbound_topics.values())
+
+
+def inbound_topic_label(key: str) -> str:
+    topic = _registry.inbound_topics.get(key)
+    return topic.label if topic else key.replace("_", " ").capitalize()
 
 
 def audit_names(target_type: str) -> AuditNames | None:
@@ -369,6 +399,7 @@ _PLACES: dict[type, str] = {
     TouchpointDetails: "touchpoint_details",
     AuditNames: "audit_names",
     InboundReplyHandler: "inbound_reply_handlers",
+    InboundTopic: "inbound_topics",
 }
 
 

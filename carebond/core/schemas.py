@@ -3,13 +3,20 @@ bounded by their range, and the error body."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, GetCoreSchemaHandler
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+)
 from pydantic_core import CoreSchema, PydanticCustomError
 
 from carebond.core.dates import BIRTH_DATES, PAST_TIMES, RECORD_DATES, DateRange
@@ -77,13 +84,29 @@ def _in_range(date_range: DateRange) -> AfterValidator:
     return AfterValidator(check)
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """A date is written YYYY-MM-DD: a number (pydantic would read 0 as 1970-01-01, seconds
+    since the epoch) or a date and time is refused, as the OpenAPI description says."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise PydanticCustomError("date_format", "Give the date as YYYY-MM-DD.")
+
+
+IsoDate = BeforeValidator(_iso_date)
+
+
 def _range_doc(date_range: DateRange) -> Any:
     return Field(description=f"{date_range.describe().capitalize()}.")
 
 
-BirthDate = Annotated[date, _in_range(BIRTH_DATES), _range_doc(BIRTH_DATES)]
+BirthDate = Annotated[date, IsoDate, _in_range(BIRTH_DATES), _range_doc(BIRTH_DATES)]
 PastTime = Annotated[AwareDatetime, _in_range(PAST_TIMES), _range_doc(PAST_TIMES)]
-RecordDate = Annotated[date, _in_range(RECORD_DATES), _range_doc(RECORD_DATES)]
+RecordDate = Annotated[date, IsoDate, _in_range(RECORD_DATES), _range_doc(RECORD_DATES)]
 
 
 class InputSchema(Schema):

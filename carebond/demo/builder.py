@@ -21,6 +21,7 @@ from carebond.accounts.models import User
 from carebond.core import clock
 from carebond.core.models import Department, Location, Organization
 from carebond.core.permissions import Role
+from carebond.demo.billing import build_billing
 from carebond.demo.fhir import build_fhir_feed
 from carebond.demo.messaging import build_messaging
 from carebond.demo.people import DemoPeople, build_people
@@ -146,6 +147,11 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         users=users,
         locations=locations,
         departments=departments,
+    build_billing(
+        organization,
+        rng=random.Random(f"{seed}-billing"),
+        people=result.people,
+        users=users,
     )
 
     # A second tenant shows that nothing crosses organisations.

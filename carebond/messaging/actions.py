@@ -23,6 +23,7 @@ from carebond.messaging.attachments import pack
 from carebond.messaging.builtin import BUILT_IN
 from carebond.messaging.channels.base import Attachment as Attachment  # (for callers)
 from carebond.messaging.models import (
+    AnsweredBy,
     Campaign,
     Conversation,
     ConversationStatus,
@@ -36,6 +37,7 @@ from carebond.messaging.models import (
     MessageTemplate,
     OptedOutNumber,
     Sender,
+    TopicQuestion,
 )
 from carebond.messaging.unsubscribe_links import unsubscribe_url
 from carebond.messaging.wording import lint_template, render
@@ -522,7 +524,16 @@ def do_reply(
     Conversation.objects.filter(pk=conversation.pk).update(
         unread=0, waiting_since=None, last_message_at=message.created_at
     )
+    answer_questions(conversation, at=message.created_at, by=AnsweredBy.REPLY)
     return message
+
+
+def answer_questions(conversation: Conversation, *, at: datetime, by: str) -> int:
+    """The topic questions waiting in the conversation (topic_actions) are answered: by a
+    staff reply, or by closing it. Returns how many. The caller audits what it did."""
+    return TopicQuestion.objects.filter(
+        conversation_id=conversation.pk, answered_at__isnull=True
+    ).update(answered_at=at, answered_by=by)
 
 
 @transaction.atomic
@@ -729,6 +740,7 @@ def do_set_conversation_status(
     conversation.snoozed_until = until if status == ConversationStatus.SNOOZED else None
     if status == ConversationStatus.CLOSED:
         conversation.unread, conversation.waiting_since = 0, None
+        answer_questions(conversation, at=clock.now(), by=AnsweredBy.CLOSED)
     conversation.save()
     record_audit(
         actor=acting_user,

@@ -77,6 +77,7 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
         waiting_since=conversation.waiting_since,
         last_message_at=conversation.last_message_at,
         assigned_to=assignee.username if assignee else None,
+        topic=conversation.topic,
     )
 
 

@@ -37,6 +37,7 @@ from carebond.messaging.models import (
     Sender,
 )
 from carebond.messaging.office_hours import schedule_for
+from carebond.messaging.topic_actions import tag_inbound
 from carebond.messaging.wording import render
 from carebond.people.actions import check_record_consent
 from carebond.people.models import (
@@ -120,7 +121,9 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
 
 def record_received(message: Message, conversation: Conversation, *, summary: str) -> None:
     """What every stored inbound message does next: its conversation waits for an answer,
-    the audit trail has it, and so does the person's timeline. Audit: message.received."""
+    the audit trail has it, and so does the person's timeline; a question on a registered
+    topic (billing) tags the conversation and may hand it to the topic's staff
+    (topic_actions). Audit: message.received."""
     now = message.created_at
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=now,
@@ -148,6 +151,7 @@ def record_received(message: Message, conversation: Conversation, *, summary: st
             summary=summary,
             source=message,
         )
+    tag_inbound(message, conversation)
 
 
 def conversation_for(sender: Sender, *, address: str, person: Person | None) -> Conversation:

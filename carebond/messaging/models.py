@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from carebond.core.fields import EncryptedTextField
 from carebond.core.models import PublicIdModel, TenantModel, TimestampedModel
+from carebond.core.registry import inbound_topic_label
 from carebond.people.models import Person, Purpose
 
 
@@ -144,10 +145,16 @@ class Conversation(PublicIdModel, TenantModel, TimestampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     viewing_since = models.DateTimeField(null=True, blank=True)
+    # What its latest question was about, as an app's registered topic read it ("billing");
+    # blank: no topic. core.registry.inbound_topics().
+    topic = models.CharField(max_length=30, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
         indexes = [models.Index(fields=["organization", "status", "-last_message_at"])]
+
+    def get_topic_display(self) -> str:
+        return inbound_topic_label(self.topic) if self.topic else ""
 
 
 class MessageStatus(models.TextChoices):
@@ -355,6 +362,38 @@ class InboxNote(PublicIdModel, TenantModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class AnsweredBy(models.TextChoices):
+    REPLY = "reply", "A staff reply"
+    CLOSED = "closed", "Closed"
+
+
+class TopicQuestion(TenantModel):
+    """A question on a registered topic (a billing question): the inbound message that asked
+    it, and when staff answered it (their first reply in the conversation, or closing it).
+    What a topic's figures are counted from: how many came, how long they waited. Further
+    messages on the topic while it waits are the same question."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="topic_questions"
+    )
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField(max_length=30)
+    asked_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.CharField(max_length=6, choices=AnsweredBy.choices, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "topic"],
+                condition=Q(answered_at__isnull=True),
+                name="one_waiting_question_per_topic",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "topic", "asked_at"])]
 
 
 class CampaignStatus(models.TextChoices):

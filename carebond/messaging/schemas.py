@@ -49,6 +49,9 @@ class ConversationOut(Schema):
     waiting_since: datetime | None
     last_message_at: datetime | None
     assigned_to: str | None
+    topic: str = Field(
+        default="", description="What its latest question was about ('billing'); '' for none."
+    )
 
 
 class ConversationDetailOut(ConversationOut):

@@ -41,10 +41,11 @@ INBOX_VIEWS = ("waiting", "mine", "triage", "all", "closed")
 
 
 def list_conversations(
-    user: User, *, view: str = "waiting", limit: int = 100
+    user: User, *, view: str = "waiting", limit: int = 100, topic: str = ""
 ) -> list[Conversation]:
-    """The inbox page's list: an audited read (names and numbers of the people writing in)."""
-    found = _conversations(user, view=view, limit=limit)
+    """The inbox page's list (of one topic's conversations, when ``topic`` is given): an
+    audited read (names and numbers of the people writing in)."""
+    found = _conversations(user, view=view, limit=limit, topic=topic)
     if found:
         record_access(
             actor=user, target=None, action="conversations.listed", organization=user.organization
@@ -58,7 +59,7 @@ def oldest_waiting(user: User, *, limit: int) -> list[Conversation]:
     return _conversations(user, view="waiting", limit=limit)
 
 
-def _conversations(user: User, *, view: str, limit: int) -> list[Conversation]:
+def _conversations(user: User, *, view: str, limit: int, topic: str = "") -> list[Conversation]:
     """The shared inbox. ``waiting``: open conversations with a message to answer, oldest wait
     first; ``mine``: assigned to the user; ``triage``: from numbers nobody or several people
     have; ``closed``. Snoozed conversations come back when their time is up."""
@@ -66,6 +67,8 @@ def _conversations(user: User, *, view: str, limit: int) -> list[Conversation]:
     base = Conversation.objects.filter(organization_id=user.organization_id).select_related(
         "person", "assigned_to", "sender", "viewing_by"
     )
+    if topic:
+        base = base.filter(topic=topic)
     awake = _awake(now)
     chosen: QuerySet[Conversation]
     if view == "waiting":

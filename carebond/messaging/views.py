@@ -21,6 +21,7 @@ from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError
 from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
+from carebond.core.registry import inbound_topics
 from carebond.messaging import actions
 from carebond.messaging.access import (
     INBOX_USERS,
@@ -70,7 +71,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "waiting")
     if view not in INBOX_VIEWS:
         view = "waiting"
-    rows = with_reply_clock(user.organization, list_conversations(user, view=view))
+    topics = [(topic.key, topic.label) for topic in inbound_topics()]
+    topic = request.GET.get("topic", "")
+    if topic not in dict(topics):
+        topic = ""
+    rows = with_reply_clock(user.organization, list_conversations(user, view=view, topic=topic))
     return render(
         request,
         "messaging/inbox.html",
@@ -78,6 +83,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "view": view,
             "views": INBOX_VIEWS,
+            "topic": topic,
+            "topics": topics,
             "target": settings.MESSAGING_REPLY_TARGET_MINUTES,
         },
     )

@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 
+from carebond.core.forms import CsvFileField
 from carebond.value_maps.analysis import COUNT_UNITS
 from carebond.value_maps.models import Level
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 LEVEL_CHOICES = [("", "Choose a level…"), *Level.choices]
 
 
@@ -187,21 +187,11 @@ class RungForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
+    file = CsvFileField(
         help_text="Columns respondent,segment,ladder,position,code,label,level; UTF-8; "
         "at most 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv", "autofocus": True}),
     )
-
-    def clean_file(self) -> bytes:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB."
-            )
-        data: bytes = upload.read()
-        return data
 
 
 class MapForm(forms.Form):

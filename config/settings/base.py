@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "carebond.value_maps",
     "carebond.scheduling",
     "carebond.surveys",
+    "carebond.billing",
     "carebond.interop",
     "carebond.demo",
 ]

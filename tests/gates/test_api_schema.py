@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -45,6 +46,7 @@ from carebond.accounts.actions import (
     do_create_location,
 )
 from carebond.core import clock
+from carebond.billing.actions import StatementInput, check_record_statement
 from carebond.core.models import Organization
 from carebond.core.permissions import AccessPolicy, Role
 from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
@@ -134,6 +136,20 @@ def _populate(organization: Organization, world: World, *, own: bool) -> None:
     world.add("staff", staff.public_id)
     world.add("study_id", study.public_id)
     world.add("location_id", location.public_id)
+    statement = check_record_statement(
+        patient,
+        StatementInput(
+            external_id="S-1",
+            statement_date=date(2026, 2, 10),
+            amount_billed=Decimal("240.00"),
+            amount_due=Decimal("40.00"),
+            status="open",
+            source="csv",
+        ),
+        acting_user=None,
+    )
+    world.add("statement_id", statement.public_id)
+    world.add("patient", patient.public_id)
     sender = check_add_sender(
         organization,
         channel="sms",
