@@ -140,6 +140,13 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         users=users,
         location=locations["Riverbend Main Clinic"],
     )
+    build_billing(
+        organization,
+        rng=random.Random(f"{seed}-billing"),
+        people=result.people,
+        users=users,
+    )
+    # (after billing: the billing micro-survey asks about its statements)
     build_surveys(
         organization,
         rng=random.Random(f"{seed}-surveys"),
@@ -147,11 +154,6 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         users=users,
         locations=locations,
         departments=departments,
-    build_billing(
-        organization,
-        rng=random.Random(f"{seed}-billing"),
-        people=result.people,
-        users=users,
     )
 
     # A second tenant shows that nothing crosses organisations.

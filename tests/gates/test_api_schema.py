@@ -45,8 +45,8 @@ from carebond.accounts.actions import (
     do_create_department,
     do_create_location,
 )
-from carebond.core import clock
 from carebond.billing.actions import StatementInput, check_record_statement
+from carebond.core import clock
 from carebond.core.models import Organization
 from carebond.core.permissions import AccessPolicy, Role
 from carebond.messaging.actions import check_add_sender, ensure_built_in_templates
