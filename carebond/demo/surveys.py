@@ -121,6 +121,7 @@ def build_surveys(
     _post_visit(organization, instruments["post-visit"], rng, people, (main, north))
     _work_the_cases(organization, rng, users)
     _you_said_we_did(organization, users, main)
+    _moments(organization, instruments, rng, people, main)
     pulse_staff = _pulse_staff(organization, departments, main)
     _pulse(organization, instruments["staff-pulse"], rng, [*people.staff, *pulse_staff])
     _referral_sources(organization, instruments["referral-source"], rng, people)
@@ -425,6 +426,100 @@ def _you_said_we_did(organization: Organization, users: dict[str, User], main: L
         evidence="",
         acting_user=manager,
     )
+
+
+MOMENT_ANSWERS = {
+    # (the statement's answers 1-5 to draw from, comments)
+    "moment-billing": (
+        (2, 2, 3, 4, 4, 5, 1),
+        (
+            ("I could not tell what I owed after insurance.", "en"),
+            ("La factura no explicaba cuánto pagó el seguro.", "es"),
+            ("Clear statement, paid online in a minute.", "en"),
+        ),
+    ),
+    "moment-scheduling": (
+        (4, 5, 5, 4, 3, 5),
+        (("Booking online was quick.", "en"), ("Fue fácil hacer la cita por teléfono.", "es")),
+    ),
+    "moment-communications": (
+        (4, 4, 5, 3, 2, 5),
+        (("Nobody called me back about my lab results.", "en"),),
+    ),
+    "moment-waiting-room": (
+        (3, 4, 4, 5, 2),
+        (("The waiting room was clean but the wait was long.", "en"),),
+    ),
+    "moment-telehealth": (
+        (5, 4, 5, 4, 3),
+        (("The video visit worked well on my phone.", "en"),),
+    ),
+}
+
+
+def _moments(
+    organization: Organization,
+    instruments: dict[str, Instrument],
+    rng: random.Random,
+    people: DemoPeople,
+    main: Location,
+) -> None:
+    """The micro-surveys of the last two months: billing ones after the imported statements
+    (patients asked about a statement, not a visit), the others after visits; billing is the
+    moment patients like least."""
+    from carebond.billing.selectors import list_statements_since
+
+    today = clock.now().astimezone(CHICAGO).date()
+    statements = list_statements_since(organization.id, clock.now() - timedelta(days=1))
+    by_person = {s.person_id: s for s in statements}
+    patients = [p for p in reversed(people.patients) if p.kind == PersonKind.PATIENT]
+    for key, (choices, comments) in MOMENT_ANSWERS.items():
+        instrument = instruments[key]
+        statement_link = instrument.moment == "billing"
+        pool = [p for p in patients if p.pk in by_person] if statement_link else patients
+        rng.shuffle(pool)
+        for person in pool[: rng.randint(12, 18)]:
+            day = today - timedelta(days=rng.randint(2, 58))
+            first = day.replace(day=1)
+            wave = _wave(
+                instrument,
+                first,
+                (first + timedelta(days=32)).replace(day=1) - timedelta(days=1),
+                f"{instrument.name}, {first:%B %Y}",
+            )
+            subject = (
+                f"statement:{by_person[person.pk].statement_public_id}"
+                if statement_link
+                else f"demo-{key}:{person.pk}"
+            )
+            if Invitation.objects.filter(person=person, subject_key=subject).exists():
+                continue
+            sent = _moment(day, 11)
+            invitation = _invitation(wave, person, sent, subject, location=main)
+            if rng.random() < 0.3:
+                continue
+            link = next(i["link_id"] for i in invitation.version.definition["sections"][0]["items"])
+            answered = sent + timedelta(hours=rng.randint(1, 20))
+            response = Response.objects.create(
+                organization=organization,
+                invitation=invitation,
+                wave=wave,
+                version=invitation.version,
+                person=person,
+                status="completed",
+                answers={link: rng.choice(choices), "may_contact": "no"},
+                language="es" if invitation.language.startswith("es") else "en",
+                started_at=answered,
+                updated_at=answered,
+                submitted_at=answered,
+                location=main,
+            )
+            Invitation.objects.filter(pk=invitation.pk).update(responded=True)
+            if rng.random() < 0.3:
+                text, _language = rng.choice(comments)
+                save_comment_texts(response, {"comment": text}, {"comment"})
+                response.comments.update(received_on=answered.date())
+                analyse_new_comments(organization, response=response)
 
 
 def _pulse_staff(

@@ -309,6 +309,26 @@ def _after_visits(rule: DistributionRule, now: datetime) -> int:
     return made
 
 
+def _after_statements(rule: DistributionRule, now: datetime) -> int:
+    """The billing micro-survey after each new statement (not after an import of old ones:
+    only statements dated within the last two weeks)."""
+    from carebond.billing.selectors import list_statements_since
+
+    start = rule.scanned_until or now - timedelta(days=2)
+    made = 0
+    for statement in list_statements_since(
+        rule.organization_id, start, dated_from=now.date() - timedelta(days=14)
+    ):
+        person = Person.objects.get(pk=statement.person_id)
+        made += _invite_quietly(
+            person,
+            wave=month_wave(rule.instrument, rule, now.date()),
+            subject_key=f"statement:{statement.statement_public_id}",
+            send_after=now + timedelta(hours=rule.delay_hours),
+        )
+    return made
+
+
 def _pulse(rule: DistributionRule, now: datetime) -> int:
     """Every N weeks, the department's staff (or everyone's) are asked, in one wave."""
     last = Wave.objects.filter(rule=rule).order_by("-starts_on").first()
@@ -367,6 +387,7 @@ def _quarter(rule: DistributionRule, now: datetime) -> int:
 TriggerHandler = Callable[[DistributionRule, datetime], int]
 TRIGGERS: dict[str, TriggerHandler] = {
     Trigger.VISIT_COMPLETED: _after_visits,
+    Trigger.BILLING_STATEMENT: _after_statements,
     Trigger.STAFF_PULSE: _pulse,
     Trigger.REFERRAL_QUARTERLY: _quarter,
 }

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from carebond.core.registry import PersonPage
 from carebond.surveys.access import SURVEY_MANAGERS
 from carebond.surveys.models import InstrumentKind
-from carebond.surveys.result_selectors import get_results, instrument_by_kind
+from carebond.surveys.result_selectors import get_results, instrument_by_kind, moments_summary
 from carebond.surveys.selectors import (
     list_recognition_suggestions,
     list_recovery_cases,
@@ -37,9 +37,10 @@ def experience_panel(user: User) -> Mapping[str, Any] | None:
     if instrument is None:
         return None
     results = get_results(user=user, instrument=instrument, days=90)
-    if results.n == 0:
+    moments = moments_summary(user=user, days=90)
+    if results.n == 0 and moments is None:
         return None
-    return {"results": results}
+    return {"results": results, "moments": moments}
 
 
 def pulse_panel(user: User) -> Mapping[str, Any] | None:

@@ -425,3 +425,61 @@ def instrument_by_kind(user: User, kind: str) -> Instrument | None:
         .order_by("id")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class MomentRow:
+    """One moment of truth: the share agreeing with its micro-survey's statement."""
+
+    moment: str
+    instrument: Instrument
+    score: scoring.Score
+
+
+@dataclass(frozen=True)
+class Moments:
+    rows: list[MomentRow]
+    days: int
+    billing_questions: Any  # billing.selectors.QuestionFigures
+
+
+def moments_summary(*, user: User, days: int = 90) -> Moments | None:
+    """Satisfaction per moment of truth (Agree or Strongly agree with each micro-survey's
+    statement, last ``days``; hidden below the threshold), with the billing questions the
+    inbox took and how long they waited, beside them. None when no micro-survey was answered."""
+    from carebond.billing.selectors import billing_question_figures
+
+    if not SURVEY_READERS.allows(user.role):
+        raise NotFound("No such survey.")
+    rules = survey_settings(user.organization_id)
+    minima = (scoring.Minimum(rules.k_metric, "fewer than {n} responses"),)
+    end = clock.now().date()
+    since = end - timedelta(days=days - 1)
+    rows = []
+    for instrument in Instrument.objects.filter(
+        organization_id=user.organization_id, kind=InstrumentKind.MOMENT
+    ).order_by("id"):
+        statement = next((i for i in items(_definition(instrument)) if i["type"] == "scale"), None)
+        if statement is None:
+            continue
+        answers = [
+            _code(statement, row.answers.get(statement["link_id"]))
+            for row in responses_between(instrument, since, end)
+        ]
+        scale = _scale_for(statement)
+        if scale is None or not any(a is not None for a in answers):
+            continue
+        rows.append(
+            MomentRow(
+                instrument.get_moment_display(),
+                instrument,
+                scoring.top_box(answers, scale, top=2 if scale.high >= 5 else 1, minima=minima),
+            )
+        )
+    if not rows:
+        return None
+    now = clock.now()
+    figures = billing_question_figures(
+        user.organization_id, since=now - timedelta(days=days), until=now
+    )
+    return Moments(rows, days, figures)

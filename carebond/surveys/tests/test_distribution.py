@@ -182,3 +182,46 @@ def test_a_pulse_asks_every_member_of_staff_each_period(practice: Practice, tues
     scan_survey_invitations()
     assert pulse.all().count() == 6
     assert pulse.all().values("wave").distinct().count() == 2
+
+
+def test_a_new_statement_brings_the_billing_micro_survey(practice: Practice, tuesday: Any) -> None:
+    from decimal import Decimal
+
+    from carebond.billing.actions import StatementInput, check_record_statement
+
+    DistributionRule.objects.create(
+        organization=practice.organization,
+        instrument=practice.instrument("moment-billing"),
+        trigger=Trigger.BILLING_STATEMENT,
+        delay_hours=24,
+        scanned_until=clock.now() - timedelta(minutes=1),
+    )
+    fresh = StatementInput(
+        external_id="S-1001",
+        statement_date=clock.now().date(),
+        amount_billed=Decimal("180.00"),
+        amount_due=Decimal("35.00"),
+        status="open",
+        source="csv",
+    )
+    old = StatementInput(
+        external_id="S-0900",
+        statement_date=clock.now().date() - timedelta(days=200),
+        amount_billed=Decimal("90.00"),
+        amount_due=Decimal("0.00"),
+        status="paid",
+        source="csv",
+    )
+    check_record_statement(practice.patient, fresh, acting_user=None)
+    other = make_patient(practice.organization, "Omar", "Haddad", phone="+13125550177")
+    check_record_statement(other, old, acting_user=None)
+    scan_survey_invitations()
+    (invitation,) = Invitation.objects.all()  # the statement of 200 days ago is nobody's survey
+    assert invitation.person == practice.patient
+    assert invitation.subject_key.startswith("statement:")
+    assert invitation.wave.instrument.moment == "billing"
+    assert invitation.status == "queued"  # a day after the statement
+    tuesday.shift(timedelta(hours=24, minutes=1))
+    scan_survey_invitations()
+    invitation.refresh_from_db()
+    assert invitation.status == "sent"
