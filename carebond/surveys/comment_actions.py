@@ -4,8 +4,6 @@ member, an urgent recovery case when a comment raises a safety concern."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from carebond.audit.recording import record_audit
@@ -157,7 +155,3 @@ def analyse_new_comments(
             )
         done.append(comment)
     return done
-
-
-def flags_of(comments: list[Comment]) -> list[dict[str, Any]]:
-    return [flag for comment in comments for flag in comment.flags]

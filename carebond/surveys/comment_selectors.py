@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from carebond.audit.recording import record_access
@@ -179,7 +179,3 @@ def _trend(explorer: Explorer, comments: list[Comment]) -> None:
 
 def theme_choices() -> list[tuple[str, str]]:
     return [(theme.key, theme.name) for theme in THEMES]
-
-
-def since_day(days: int) -> date:
-    return clock.now().date() - timedelta(days=days - 1)

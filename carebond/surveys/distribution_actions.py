@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -203,7 +203,7 @@ def send_invitation(invitation_id: int) -> str:
     whether it may go). Returns the invitation's status; idempotent. Audit: invitation.sent or
     invitation.not_sent."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("wave__instrument", "person__organization")
         .get(pk=invitation_id)
     )
@@ -242,7 +242,7 @@ def send_invitation(invitation_id: int) -> str:
 def remind_invitation(invitation_id: int) -> bool:
     """One reminder to a non-responder, with the same link. Audit: invitation.reminded."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("wave__instrument", "person")
         .get(pk=invitation_id)
     )
@@ -402,7 +402,7 @@ def run_rule(rule_id: int) -> int:
     invitation per person and subject), and ``scanned_until`` only moves forward."""
     with transaction.atomic():
         rule = (
-            DistributionRule.objects.select_for_update(skip_locked=True)
+            DistributionRule.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("instrument", "department")
             .filter(pk=rule_id, active=True)
             .first()
@@ -467,7 +467,3 @@ def stop_expired_responses(now: datetime) -> int:
                 )
                 stopped += 1
     return stopped
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)

@@ -173,7 +173,7 @@ def do_create_action(
 
 def _locked(action: FeedbackAction) -> FeedbackAction:
     found = (
-        FeedbackAction.objects.select_for_update()
+        FeedbackAction.objects.select_for_update(of=("self",))
         .select_related("organization", "location")
         .filter(pk=action.pk, organization_id=action.organization_id)
         .first()

@@ -10,7 +10,6 @@ result and the date; the organisation's own timeframe (7 days by default) sets t
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,9 +36,6 @@ from carebond.surveys.models import (
     SentimentLabel,
 )
 from carebond.touchpoints.actions import record_touchpoint
-
-if TYPE_CHECKING:
-    pass
 
 CONTACT_CHANNELS = ("phone", "sms", "email", "in_person", "post")
 
@@ -229,7 +225,11 @@ def check_log_complaint(
 
 
 def _lock(case: RecoveryCase) -> RecoveryCase:
-    return RecoveryCase.objects.select_for_update().select_related("person").get(pk=case.pk)
+    return (
+        RecoveryCase.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=case.pk)
+    )
 
 
 def _open(case: RecoveryCase) -> None:
@@ -299,7 +299,7 @@ def escalate_overdue_cases() -> int:
     for case_id in overdue.values_list("id", flat=True):
         with transaction.atomic():
             case = (
-                RecoveryCase.objects.select_for_update(skip_locked=True)
+                RecoveryCase.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=case_id, escalated_at__isnull=True, first_contact_at__isnull=True)
                 .select_related("person", "owner")
                 .first()
@@ -428,7 +428,3 @@ def check_record_written_response(
     record_audit(actor=acting_user, action="recovery.responded", target=case, patient=case.person)
     _touchpoint(case, "Grievance: written response sent", channel="post", by=acting_user)
     return case
-
-
-def recovery_outcome_options() -> list[tuple[str, str]]:
-    return list(RecoveryOutcome.choices)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +20,7 @@ from django.db import transaction
 
 from carebond.audit.recording import record_audit
 from carebond.core import clock
-from carebond.core.errors import InvalidInput, NotFound, RuleViolation
+from carebond.core.errors import InvalidInput, RuleViolation
 from carebond.people.models import StaffProfile
 from carebond.surveys.comment_actions import analyse_new_comments, save_comment_texts
 from carebond.surveys.definitions import clean_answer, is_enabled, item_by_link, items
@@ -308,12 +308,3 @@ def _role_group(invitation: Invitation) -> str:
     if profile is None:
         return ""
     return "clinical" if profile.is_clinical else "non_clinical"
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def require_token(token: str) -> None:
-    if not token or len(token) > 100:
-        raise NotFound("This link is not valid.")

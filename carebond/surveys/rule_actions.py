@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import transaction
@@ -140,7 +140,3 @@ def check_set_rule_active(
         changed_fields=["active"],
     )
     return rule
-
-
-def rule_summary(rule: DistributionRule) -> dict[str, Any]:
-    return {"instrument": rule.instrument.name, "trigger": rule.get_trigger_display()}

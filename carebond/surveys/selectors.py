@@ -216,13 +216,6 @@ def get_instrument_page(
     )
 
 
-def get_item(*, user: User, public_id: UUID | str, link_id: str) -> dict[str, Any] | None:
-    page = get_instrument_page(user=user, public_id=public_id)
-    if page.shown is None:
-        return None
-    return item_by_link(page.shown.definition).get(link_id)
-
-
 # --- rules and waves --------------------------------------------------------------------------
 
 
@@ -295,15 +288,6 @@ def list_waves(
         )
         for wave in rows
     ]
-
-
-def list_invitations_for_person(*, user: User, person_id: int) -> list[Invitation]:
-    _managers_only(user)
-    return list(
-        Invitation.objects.filter(organization_id=user.organization_id, person_id=person_id)
-        .select_related("wave__instrument")
-        .order_by("-created_at")[:20]
-    )
 
 
 # --- recovery ---------------------------------------------------------------------------------
