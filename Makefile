@@ -52,15 +52,17 @@ typecheck: install-test
 
 test-sqlite: install-test system-deps
 	@echo "== Running the suite on SQLite"
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # Browser tests and the quality gates (API fuzzing, accessibility) check what pages and the
-# API show and accept; the database underneath does not change that, so they run once, on
-# SQLite. Every other test runs on both databases.
-ONCE := browser or gate
+# API show and accept, and the demo's tests what the demo organisation holds (`make demo`
+# builds it on SQLite); the database underneath does not change that, so they run once, on
+# SQLite. Every other test (each action the demo uses among them) runs on both databases.
+# Work stealing keeps both workers busy to the end (a few tests take minutes).
+ONCE := browser or gate or demo
 
 test-postgres: install-test system-deps
-	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not ($(ONCE))"
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not ($(ONCE))"
 
 test: lint typecheck test-sqlite test-postgres
 

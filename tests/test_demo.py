@@ -26,6 +26,8 @@ from carebond.people.models import Person
 from carebond.scheduling.models import Appointment
 from carebond.touchpoints.models import Touchpoint
 
+pytestmark = pytest.mark.demo
+
 
 @pytest.mark.django_db
 def test_the_demo_shows_an_ehr_feed_imported_over_fhir_with_one_named_problem(

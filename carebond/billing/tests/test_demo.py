@@ -21,7 +21,7 @@ from carebond.messaging.models import Conversation
 from carebond.people.models import Person
 from carebond.touchpoints.models import Touchpoint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.demo, pytest.mark.django_db]
 CHICAGO = ZoneInfo("America/Chicago")
 
 

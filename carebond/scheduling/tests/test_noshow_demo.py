@@ -12,6 +12,8 @@ from carebond.scheduling.models import NoShowModel
 from carebond.scheduling.noshow_selectors import add_risk_to_day, list_visits_at_risk
 from carebond.scheduling.selectors import list_day_by_provider, local_today
 
+pytestmark = pytest.mark.demo
+
 
 @pytest.mark.django_db
 def test_the_demo_has_a_trained_model_and_risks_on_todays_schedule() -> None:

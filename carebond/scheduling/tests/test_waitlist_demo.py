@@ -17,6 +17,8 @@ from carebond.demo.builder import build_demo
 from carebond.messaging.models import Message
 from carebond.scheduling.models import OfferStatus, OpeningStatus, WaitlistEntry, WaitlistOffer
 
+pytestmark = pytest.mark.demo
+
 CHICAGO = ZoneInfo("America/Chicago")
 
 
