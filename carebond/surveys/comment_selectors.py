@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from carebond.audit.recording import record_access
 from carebond.core import clock
@@ -119,8 +120,11 @@ def explore_comments(*, user: User, filters: dict[str, str], limit: int = 100) -
         raise NotFound("No such page.")
     for key in ("instrument", "location"):
         value = filters.get(key, "")
-        if value and len(value) != 36:
-            raise InvalidInput(f"Choose one of the listed {key}s.", field=key)
+        try:
+            if value:
+                UUID(value)
+        except ValueError:
+            raise InvalidInput(f"Choose one of the listed {key}s.", field=key) from None
     comments = list(_filtered(user, filters).order_by("-received_on", "-id"))
     rules = survey_settings(user.organization_id)
     anonymous = [c for c in comments if c.anonymous]

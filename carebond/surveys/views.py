@@ -351,7 +351,9 @@ def results(request: HttpRequest) -> HttpResponse:
         "periods": PERIODS,
         "breakdowns": BREAKDOWNS,
     }
-    if chosen_id:
+    if chosen_id and not _is_uuid(chosen_id):
+        context["problem"] = "Choose one of the listed surveys."
+    elif chosen_id:
         instrument = access_instrument(user, chosen_id)
         days = request.GET.get("days", "90")
         context["chosen_days"] = int(days) if days.isdigit() else 90
@@ -368,6 +370,14 @@ def results(request: HttpRequest) -> HttpResponse:
         context["instrument"] = instrument
         context["waves"] = rule_actions.waves_of(user, instrument) if instrument.anonymous else []
     return render(request, "surveys/results.html", context)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --- recovery ---------------------------------------------------------------------------------

@@ -112,3 +112,19 @@ def test_pieces_keep_the_text_whole() -> None:
     )
     assert "".join(piece.text for piece in pieces(comment)) == "Great nurse but long wait"
     assert [piece.kind for piece in pieces(comment)] == ["text", "theme"]
+
+
+def test_junk_in_the_filters_is_a_clear_message(
+    practice: Practice, client_for: Any, manager_a: Any
+) -> None:
+    client = client_for(manager_a)
+    for url in (
+        "/surveys/comments/?instrument=" + "x" * 36,
+        "/surveys/comments/?location=junk",
+        "/surveys/comments/?days=7",
+        "/surveys/results/?instrument=junk",
+        "/surveys/results/?days=abc",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert 'role="alert"' in page.content.decode(), url
