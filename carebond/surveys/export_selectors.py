@@ -10,6 +10,7 @@ from carebond.audit.recording import record_access
 from carebond.core.errors import NotFound
 from carebond.surveys.access import SURVEY_MANAGERS
 from carebond.surveys.definitions import items
+from carebond.surveys.instrument_actions import survey_settings
 from carebond.surveys.models import (
     AnonymousResponse,
     Comment,
@@ -47,12 +48,20 @@ def response_table(*, user: User, instrument: Instrument) -> tuple[list[str], li
     header = ["response", "version", "status", "received", "language", "location", *columns]
     rows: list[list[str]] = []
     if instrument.anonymous:
+        # The anonymity rules hold for the file too: no slice a row could be narrowed by (no
+        # location), nothing under the threshold, and comments only when there are enough of
+        # them that a writing voice is lost among them.
+        rules = survey_settings(instrument.organization_id)
         found = AnonymousResponse.objects.filter(version__instrument=instrument).select_related(
-            "version", "location"
+            "version"
         )
+        if found.count() < rules.k_metric:
+            return header, rows
+        comments = Comment.objects.filter(anonymous_response__in=found)
         texts: dict[Any, dict[str, str]] = {}
-        for comment in Comment.objects.filter(anonymous_response__in=found):
-            texts.setdefault(comment.anonymous_response_id, {})[comment.link_id] = comment.text
+        if comments.count() >= rules.k_comment:
+            for comment in comments:
+                texts.setdefault(comment.anonymous_response_id, {})[comment.link_id] = comment.text
         for number, response in enumerate(found.order_by("week_of", "id"), start=1):
             answers = {**response.answers, **texts.get(response.pk, {})}
             rows.append(
@@ -62,7 +71,7 @@ def response_table(*, user: User, instrument: Instrument) -> tuple[list[str], li
                     "completed",
                     f"week of {response.week_of:%Y-%m-%d}",
                     response.language,
-                    response.location.name if response.location else "",
+                    "",
                     *(_cell(answers.get(column)) for column in columns),
                 ]
             )

@@ -128,3 +128,20 @@ def test_junk_in_the_filters_is_a_clear_message(
         page = client.get(url)
         assert page.status_code == 200, url
         assert 'role="alert"' in page.content.decode(), url
+
+
+def test_the_anonymous_export_keeps_the_anonymity_rules(practice: Practice, manager_a: Any) -> None:
+    from carebond.surveys.export_selectors import response_table
+
+    instrument = practice.instrument("staff-pulse")
+    _anonymous_comments(practice, {"Nursing": 4})
+    header, rows = response_table(user=manager_a, instrument=instrument)
+    assert rows == []  # 4 responses: under the threshold, nothing in the file
+    _anonymous_comments(practice, {"Front desk": 3})
+    header, rows = response_table(user=manager_a, instrument=instrument)
+    assert len(rows) == 7
+    assert {row[header.index("location")] for row in rows} == {""}
+    assert all(row[header.index("comment")] == "" for row in rows)  # 7 comments: under 8
+    _anonymous_comments(practice, {"Billing office": 1})
+    _, rows = response_table(user=manager_a, instrument=instrument)
+    assert sum(1 for row in rows if row[header.index("comment")]) == 8
