@@ -290,21 +290,27 @@ def _after_visits(rule: DistributionRule, now: datetime) -> int:
     from carebond.scheduling.selectors import list_visits_completed_between
 
     start = rule.scanned_until or now - timedelta(days=2)
-    made = 0
     telehealth_only = rule.instrument.moment == "telehealth"
-    for visit in list_visits_completed_between(rule.organization_id, start=start, end=now):
-        if telehealth_only and not visit.telehealth:
-            continue
-        if rule.location_id and visit.location_id != rule.location_id:
-            continue
-        person = Person.objects.get(pk=visit.patient_id)
+    visits = [
+        visit
+        for visit in list_visits_completed_between(rule.organization_id, start=start, end=now)
+        if (visit.telehealth or not telehealth_only)
+        and (not rule.location_id or visit.location_id == rule.location_id)
+    ]
+    # the people and places of the whole batch, read once
+    people = Person.objects.in_bulk(
+        {v.patient_id for v in visits} | {v.provider_id for v in visits}
+    )
+    places = Location.objects.in_bulk({v.location_id for v in visits})
+    made = 0
+    for visit in visits:
         made += _invite_quietly(
-            person,
+            people[visit.patient_id],
             wave=month_wave(rule.instrument, rule, visit.ended_at.date()),
             subject_key=f"visit:{visit.public_id}",
             send_after=visit.ended_at + timedelta(hours=rule.delay_hours),
-            location=Location.objects.get(pk=visit.location_id),
-            provider=Person.objects.get(pk=visit.provider_id),
+            location=places[visit.location_id],
+            provider=people[visit.provider_id],
         )
     return made
 
@@ -316,12 +322,13 @@ def _after_statements(rule: DistributionRule, now: datetime) -> int:
 
     start = rule.scanned_until or now - timedelta(days=2)
     made = 0
-    for statement in list_statements_since(
+    statements = list_statements_since(
         rule.organization_id, start, dated_from=now.date() - timedelta(days=14)
-    ):
-        person = Person.objects.get(pk=statement.person_id)
+    )
+    people = Person.objects.in_bulk({statement.person_id for statement in statements})
+    for statement in statements:
         made += _invite_quietly(
-            person,
+            people[statement.person_id],
             wave=month_wave(rule.instrument, rule, now.date()),
             subject_key=f"statement:{statement.statement_public_id}",
             send_after=now + timedelta(hours=rule.delay_hours),
