@@ -25,6 +25,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
 
+from carebond.core.kpis import Kpi, KpiDimension
 from carebond.core.permissions import AccessPolicy
 
 # --- people: what a merge moves ------------------------------------------------------------
@@ -265,6 +266,8 @@ class _Registry:
     audit_names: dict[str, AuditNames] = field(default_factory=dict)
     inbound_reply_handlers: dict[str, InboundReplyHandler] = field(default_factory=dict)
     inbound_topics: dict[str, InboundTopic] = field(default_factory=dict)
+    kpis: dict[str, Kpi] = field(default_factory=dict)
+    kpi_dimensions: dict[str, KpiDimension] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -385,6 +388,28 @@ def touchpoint_details(source_type: str) -> TouchpointDetails | None:
     return _registry.touchpoint_details.get(source_type)
 
 
+def register_kpi(kpi: Kpi) -> None:
+    """A KPI the app owns (carebond/core/kpis.py): the analytics app rolls it up daily and
+    shows it with its n, interval and definition."""
+    _add(_registry.kpis, kpi.key, kpi, "KPI")
+
+
+def register_kpi_dimension(dimension: KpiDimension) -> None:
+    _add(_registry.kpi_dimensions, dimension.key, dimension, "KPI dimension")
+
+
+def kpis() -> tuple[Kpi, ...]:
+    return tuple(sorted(_registry.kpis.values(), key=lambda kpi: (kpi.order, kpi.key)))
+
+
+def kpi(key: str) -> Kpi | None:
+    return _registry.kpis.get(key)
+
+
+def kpi_dimension(key: str) -> KpiDimension | None:
+    return _registry.kpi_dimensions.get(key)
+
+
 # --- tests: an app's registrations for the length of a with-block ---------------------------
 
 _PLACES: dict[type, str] = {
@@ -400,6 +425,8 @@ _PLACES: dict[type, str] = {
     AuditNames: "audit_names",
     InboundReplyHandler: "inbound_reply_handlers",
     InboundTopic: "inbound_topics",
+    Kpi: "kpis",
+    KpiDimension: "kpi_dimensions",
 }
 
 

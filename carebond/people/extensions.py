@@ -3,6 +3,7 @@ it leaves, and its navigation entries."""
 
 from __future__ import annotations
 
+from carebond.core.kpis import KpiDimension
 from carebond.core.permissions import PHI_READERS
 from carebond.core.registry import (
     AuditNames,
@@ -13,15 +14,24 @@ from carebond.core.registry import (
     exempt_person_link,
     register_audit_names,
     register_home_panel,
+    register_kpi_dimension,
     register_navigation,
     register_person_relation,
 )
 from carebond.people.access import LIAISONS, RECORD_KEEPERS
+from carebond.people.kpi_selectors import age_band_names, language_names
 from carebond.people.panels import my_referral_sources_panel
 from carebond.people.selectors import find_patients_for_audit, person_names
 
 
 def register() -> None:
+    for dimension in (
+        KpiDimension("provider", "Provider", person_names, "people"),
+        KpiDimension("staff", "Staff member", person_names, "people"),
+        KpiDimension("language", "Language", language_names, "people"),
+        KpiDimension("age_band", "Age band", age_band_names, "people"),
+    ):
+        register_kpi_dimension(dimension)
     register_navigation(NavEntry("People", "people:search", PHI_READERS, order=10))
     register_audit_names(AuditNames("people.person", person_names, find_patients_for_audit))
     register_navigation(NavEntry("Duplicates", "people:duplicates", RECORD_KEEPERS, order=20))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from carebond.core.kpis import KpiDimension
 from carebond.core.registry import (
     FhirResourceType,
     HomePanel,
@@ -21,6 +22,8 @@ from carebond.core.registry import (
     register_fhir_resource_type,
     register_home_panel,
     register_inbound_reply_handler,
+    register_kpi,
+    register_kpi_dimension,
     register_navigation,
     register_person_relation,
     register_scan,
@@ -34,6 +37,7 @@ from carebond.scheduling.access import (
     SCHEDULE_EDITORS,
     SCHEDULERS,
 )
+from carebond.scheduling.kpi_selectors import appointment_type_names, scheduling_kpis
 from carebond.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -59,6 +63,11 @@ from carebond.scheduling.waitlist_actions import scan_waitlist
 
 
 def register() -> None:
+    for kpi in scheduling_kpis():
+        register_kpi(kpi)
+    register_kpi_dimension(
+        KpiDimension("appointment_type", "Appointment type", appointment_type_names, "scheduling")
+    )
     for resource_type in ("Appointment", "Schedule", "Slot"):
         register_fhir_resource_type(
             FhirResourceType(resource_type, "carebond.scheduling.fhir", "scheduling")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "carebond.scheduling",
     "carebond.surveys",
     "carebond.billing",
+    "carebond.analytics",
     "carebond.interop",
     "carebond.demo",
 ]

@@ -1,0 +1,11 @@
+"""Who may read the KPIs and who may see the people behind them.
+
+Figures are aggregates, so the analyst reads them too; the drill-down from a figure to the
+people behind it is a read of PHI (audited) and never the analyst's."""
+
+from __future__ import annotations
+
+from carebond.core.permissions import AccessPolicy, Role
+
+KPI_READERS = AccessPolicy("kpi_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST}))
+KPI_DRILLERS = AccessPolicy("kpi_drillers", roles=frozenset({Role.ADMIN, Role.MANAGER}))

@@ -1,0 +1,187 @@
+"""From summed parts to an honest figure: its value, n, 95% interval, whether it may be shown,
+and whether a change from the previous period is a signal or noise (methods.md §2.6, §3.4).
+
+Proportions, NPS and the two-wave tests are the surveys' own (carebond/surveys/scoring.py), so
+a KPI tile and a survey result never disagree; counts and rates per unit get an exact Poisson
+(Garwood) interval. No database here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+from scipy.stats import chi2
+
+from carebond.core.kpis import KpiKind
+from carebond.surveys.scoring import (
+    Z95,
+    Comparison,
+    Minimum,
+    Summary,
+    compare_means,
+    compare_proportions,
+    net_promoter_counts,
+    proportion,
+    t_critical,
+)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The additive parts of a KPI over some days and units (carebond/core/kpis.py)."""
+
+    n: float = 0.0
+    x: float = 0.0
+    x2: float = 0.0
+    y: float = 0.0
+
+    def __add__(self, other: Parts) -> Parts:
+        return Parts(self.n + other.n, self.x + other.x, self.x2 + other.x2, self.y + other.y)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A KPI's figure. ``value``, ``low`` and ``high`` are in the KPI's unit; when ``shown``
+    is False they must not be displayed, and ``reason`` says why (too few, no data)."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    shown: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """This period against the previous one. ``signal`` is False when the change is within
+    what chance alone produces (p >= 0.05): the tile then says "no real change"."""
+
+    change: float
+    p_value: float
+    signal: bool
+
+    @property
+    def direction(self) -> str:
+        if not self.signal:
+            return "steady"
+        return "up" if self.change > 0 else "down"
+
+
+NO_DATA = "no data in this period"
+
+
+def too_few(min_n: int) -> str:
+    return f"fewer than {min_n}"
+
+
+def figure(kind: KpiKind, parts: Parts, *, min_n: int) -> Figure:
+    n = round(parts.n)
+    if kind == KpiKind.COUNT:
+        count = round(parts.x)
+        low, high = poisson_interval(count)
+        return Figure(float(count), low, high, count, shown=True)
+    if n <= 0:
+        return Figure(None, None, None, 0, shown=False, reason=NO_DATA)
+    minima = (Minimum(min_n, "fewer than {n}"),)
+    if kind == KpiKind.PROPORTION:
+        score = proportion(round(parts.x), n, minima=minima)
+        interval = score.interval or (None, None)
+        return Figure(score.value, interval[0], interval[1], n, score.shown, score.reason)
+    if kind == KpiKind.NET:
+        promoters, detractors = round(parts.x), round(parts.y)
+        nps = net_promoter_counts(promoters, n - promoters - detractors, detractors, minima=minima)
+        interval = nps.score.interval or (None, None)
+        return Figure(
+            nps.score.value, interval[0], interval[1], n, nps.score.shown, nps.score.reason
+        )
+    if kind == KpiKind.PER_UNIT:
+        low, high = poisson_interval(round(parts.x))
+        return _shown(parts.x / n, low / n, high / n, n, min_n)
+    mean = parts.x / n
+    if n < 2:
+        return _shown(mean, None, None, n, min_n)
+    half = t_critical(n - 1) * _sd(parts) / math.sqrt(n)
+    return _shown(mean, mean - half, mean + half, n, min_n)
+
+
+def _shown(value: float, low: float | None, high: float | None, n: int, min_n: int) -> Figure:
+    if n < min_n:
+        return Figure(value, low, high, n, shown=False, reason=too_few(min_n))
+    return Figure(value, low, high, n, shown=True)
+
+
+def _sd(parts: Parts) -> float:
+    n = parts.n
+    mean = parts.x / n
+    return math.sqrt(max(0.0, (parts.x2 - n * mean * mean) / (n - 1)))
+
+
+def poisson_interval(count: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The exact (Garwood) interval of a Poisson count: right at the small counts of a month
+    at one location, where count ± 1.96·√count goes below zero."""
+    alpha = 1 - confidence
+    low = 0.0 if count == 0 else float(chi2.ppf(alpha / 2, 2 * count)) / 2
+    high = float(chi2.ppf(1 - alpha / 2, 2 * count + 2)) / 2
+    return low, high
+
+
+def compare(kind: KpiKind, before: Parts, after: Parts, *, min_n: int) -> Change | None:
+    """Whether ``after`` differs from ``before`` by more than chance: the two-proportion z test
+    for proportions, Welch's t for means, a z test on NPS with its standard errors, and the
+    conditional binomial test for counts and rates (the same exposure makes it exact). None
+    when either period has too few units to compare."""
+    if kind == KpiKind.COUNT:
+        return _compare_rates(before.x, 1.0, after.x, 1.0)
+    if min(before.n, after.n) < max(min_n, 2):
+        return None
+    if kind == KpiKind.PROPORTION:
+        return _change(
+            compare_proportions(round(before.x), round(before.n), round(after.x), round(after.n))
+        )
+    if kind == KpiKind.MEAN:
+        first = Summary(before.x / before.n, _sd(before), round(before.n))
+        second = Summary(after.x / after.n, _sd(after), round(after.n))
+        return _change(compare_means(first, second))
+    if kind == KpiKind.NET:
+        return _compare_nps(before, after)
+    return _compare_rates(before.x, before.n, after.x, after.n)
+
+
+def _change(comparison: Comparison) -> Change:
+    return Change(comparison.change, comparison.p_value, comparison.significant)
+
+
+def _compare_nps(before: Parts, after: Parts) -> Change:
+    scores = []
+    for parts in (before, after):
+        n = round(parts.n)
+        promoters, detractors = round(parts.x), round(parts.y)
+        nps = net_promoter_counts(promoters, n - promoters - detractors, detractors)
+        scores.append((nps.score.value or 0.0, nps.se or 0.0))
+    change = scores[1][0] - scores[0][0]
+    se = math.hypot(scores[0][1], scores[1][1])
+    if se == 0:
+        return Change(change, 1.0 if change == 0 else 0.0, change != 0)
+    p_value = 2 * NormalDist().cdf(-abs(change / se))
+    return Change(change, p_value, p_value < 0.05)
+
+
+def _compare_rates(count1: float, exposure1: float, count2: float, exposure2: float) -> Change:
+    """Two Poisson rates: given the total, the second count is binomial with share
+    exposure2 / (exposure1 + exposure2) under "no change"; the normal approximation of that
+    binomial is close enough from a total of 10 and exact enough below for a tile."""
+    rate1, rate2 = count1 / exposure1, count2 / exposure2
+    total = count1 + count2
+    if total == 0:
+        return Change(0.0, 1.0, False)
+    share = exposure2 / (exposure1 + exposure2)
+    se = math.sqrt(total * share * (1 - share))
+    z = (count2 - total * share) / se
+    p_value = min(1.0, 2 * NormalDist().cdf(-abs(z)))
+    return Change(rate2 - rate1, p_value, p_value < 0.05)
+
+
+__all__ = ["Z95", "Change", "Figure", "Parts", "compare", "figure", "poisson_interval"]
