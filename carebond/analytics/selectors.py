@@ -263,7 +263,7 @@ def breakdown(
 ) -> list[Unit]:
     """The KPI over the period for each value of ``dimension`` ("location" or one of the
     KPI's dimensions), in label order: units are compared on a funnel plot, never ranked."""
-    min_n = minimum_n(kpi)
+    min_n = max(minimum_n(kpi), kpi.dimension_min_n.get(dimension, 0))
     rows = DailyRollup.objects.filter(
         organization_id=organization_id, kpi=kpi.key, day__range=(period.first, period.last)
     )

@@ -69,6 +69,8 @@ class Kpi:
     neither, such as lead time's volume). ``min_n`` hides a figure below that many units.
     ``anonymous`` marks staff answers: figures follow the surveys' anonymity rules (k = 5, with
     complementary suppression), and there is no drill-down to people.
+    ``dimension_min_n``: a higher minimum for a breakdown (a provider's patient-experience
+    figure needs 30 answers, methods.md §2.6).
     ``settle_days``: how many days after a day its facts can still change (a no-show is
     marked the day after; a survey is answered within two weeks); the nightly rollup
     recomputes that many days back."""
@@ -84,6 +86,7 @@ class Kpi:
     dimensions: Sequence[str] = ()
     higher_is_better: bool | None = True
     min_n: int = 5
+    dimension_min_n: Mapping[str, int] = field(default_factory=dict)
     anonymous: bool = False
     settle_days: int = 7
     order: int = 100
