@@ -12,18 +12,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from carebond.analytics.models import DailyRollup, RolledDay
 from carebond.analytics.statistics import Parts
-from carebond.audit.recording import record_audit
+from carebond.audit.recording import record_audit, record_audit_many
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.core.kpis import Kpi, KpiFact
 from carebond.core.models import Organization
 from carebond.core.registry import kpis
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
 
 HISTORY_DAYS = 731
 """How far back the scan keeps rollups filled: two years, and the day a year before it."""
@@ -192,3 +196,16 @@ def scan_rollups() -> int:
             do_roll_up_days(organization=organization, first=first, last=last)
             rolled += (last - first).days + 1
     return rolled
+
+
+def do_record_drill_down(*, user: User, kpi: Kpi, people: Sequence[Any]) -> None:
+    """The drill-down from a KPI to its patients is a read of each one's record: one audit
+    event per patient, so each patient's accounting of access lists it."""
+    if not people:
+        return
+    record_audit_many(
+        actor=user,
+        action="kpi.people.read",
+        organization=user.organization,
+        targets=[(person, person, ()) for person in people],
+    )

@@ -256,6 +256,7 @@ class Unit:
     value: str
     label: str
     figure: Figure
+    parts: Parts
 
 
 def breakdown(
@@ -282,7 +283,12 @@ def breakdown(
             f"{kpi.title} cannot be broken down by {dimension!r}.", field="breakdown"
         )
     units = [
-        Unit(value, labels.get(value, value or "No location"), figure(kpi.kind, part, min_n=min_n))
+        Unit(
+            value,
+            labels.get(value, value or "No location"),
+            figure(kpi.kind, part, min_n=min_n),
+            part,
+        )
         for value, part in parts.items()
     ]
     if kpi.anonymous:
@@ -304,7 +310,7 @@ def _suppress_small_groups(units: list[Unit], k: int) -> list[Unit]:
             shown.append(unit)
         else:
             hidden = Figure(None, None, None, 0, shown=False, reason=cell.reason)
-            shown.append(Unit(unit.value, unit.label, hidden))
+            shown.append(Unit(unit.value, unit.label, hidden, unit.parts))
     return shown
 
 
