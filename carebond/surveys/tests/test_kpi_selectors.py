@@ -28,6 +28,7 @@ from carebond.surveys.models import (
     RecoveryCase,
     Response,
 )
+from carebond.surveys.tests.answers import answer
 from carebond.surveys.tests.conftest import CHICAGO, Practice, department
 
 FEBRUARY = date(2026, 2, 1)
@@ -281,6 +282,37 @@ def test_response_rate_is_answers_sent_over_invitations_sent(practice: Practice)
     assert rate.n == 8
     surveys = by(practice, "surveys.response_rate", "survey")
     assert list(surveys) == ["Post-visit patient experience"]
+
+
+def test_answers_sent_through_the_link_count_on_the_day_sent(practice: Practice) -> None:
+    # given two patients asked on Tuesday 3 March: one sends a 9 for the provider and a 3 for
+    # recommending us, the other saves the same answers and never sends them
+    answer(practice, practice.patient, send=True)
+    answer(practice, practice.patient_named("Ana", "Ruiz", phone="+13125550124"), send=False)
+    # when March is rolled up
+    march = date(2026, 3, 1)
+    keys = ("surveys.satisfaction_top_box", "surveys.nps", "surveys.response_rate")
+    do_roll_up_days(
+        organization=practice.organization,
+        first=march,
+        last=date(2026, 3, 31),
+        only=[registered(key) for key in keys],
+    )
+
+    def parts(key: str) -> tuple[float, float, float]:
+        point = kpi_summary(
+            organization_id=practice.organization.pk,
+            kpi=registered(key),
+            period=Period(march),
+            filters=Filters(),
+        ).series[-1]
+        return point.parts.n, point.parts.x, point.parts.y
+
+    # then the sent answer is one top-box rating and one detractor, and one of the two
+    # invitations was answered
+    assert parts("surveys.satisfaction_top_box") == (1.0, 1.0, 0.0)
+    assert parts("surveys.nps") == (1.0, 0.0, 1.0)
+    assert parts("surveys.response_rate") == (2.0, 1.0, 0.0)
 
 
 # --- service recovery and "you said, we did" -------------------------------------------------
