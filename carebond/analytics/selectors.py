@@ -292,14 +292,18 @@ def breakdown(
         for value, part in parts.items()
     ]
     if kpi.anonymous:
-        units = _suppress_small_groups(units, min_n)
+        # The total is every answer, those with no value of the dimension too (staff with no
+        # department): the tile shows it, so that unnamed group must not be worked out either.
+        total = round(rows.filter(dimension="").aggregate(n=Sum("n"))["n"] or 0.0)
+        units = _suppress_small_groups(units, min_n, total)
     return sorted(units, key=lambda unit: unit.label.casefold())
 
 
-def _suppress_small_groups(units: list[Unit], k: int) -> list[Unit]:
+def _suppress_small_groups(units: list[Unit], k: int, total: int) -> list[Unit]:
     """Staff answers: a group under k is hidden, and so is the next smallest when one hidden
-    group could be worked out from the total (carebond/surveys/suppression.py)."""
-    total = sum(unit.figure.n for unit in units)
+    group could be worked out from the total (carebond/surveys/suppression.py). What the units
+    leave out of ``total`` counts as one more group, never published."""
+    total = max(total, sum(unit.figure.n for unit in units))
     decided = suppress(
         Group.of_cells("all", total, {unit.value: unit.figure.n for unit in units}), k=k
     )
