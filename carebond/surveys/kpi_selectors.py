@@ -17,7 +17,7 @@ KPI tile and a survey's results never disagree:
   whether a case was closed within 14 days, on the day those 14 days end (so a figure never
   changes once its days are over);
 - staff answers are anonymous: one fact per answer, on the week it came in, by department,
-  with no person, no language, no role and no location but the department's own.
+  with no person, no language, no role and no location.
 """
 
 from __future__ import annotations
@@ -398,19 +398,19 @@ def actions_done_facts(organization_id: int, first: date, last: date) -> Iterato
 
 @dataclass(frozen=True)
 class _Pulse:
-    """One anonymous staff answer: its week, its department and its department's location,
-    and nothing else that could narrow it down (no language, role, location of its own)."""
+    """One anonymous staff answer: its week and its department, and nothing else that could
+    narrow it down (no language, role or location: a location's total less the departments
+    shown there would give away a hidden department)."""
 
     week_of: date
     department: str
-    location_id: int | None
     answers: Mapping[str, Any]
     questions: list[dict[str, Any]]
 
     def fact(self, **parts: float) -> KpiFact:
         return KpiFact(
             day=self.week_of,
-            location_id=self.location_id,
+            location_id=None,
             dimensions={"department": self.department},
             person_id=None,
             **parts,
@@ -424,9 +424,7 @@ def _pulses(organization_id: int, first: date, last: date) -> Iterator[_Pulse]:
             week_of__range=(first, last),
             wave__instrument__kind=InstrumentKind.STAFF_PULSE,
         )
-        .values(
-            "version_id", "answers", "week_of", "department__public_id", "department__location_id"
-        )
+        .values("version_id", "answers", "week_of", "department__public_id")
         .order_by()
     )
     definitions = _Definitions()
@@ -434,7 +432,6 @@ def _pulses(organization_id: int, first: date, last: date) -> Iterator[_Pulse]:
         yield _Pulse(
             week_of=row["week_of"],
             department=_public_id(row["department__public_id"]),
-            location_id=row["department__location_id"],
             answers=row["answers"] or {},
             questions=definitions.of(row["version_id"]),
         )
