@@ -126,7 +126,6 @@ class Question:
 
     asked_at: datetime
     day: date
-    channel: str
     person_id: int
     dimensions: dict[str, str]
     ended_at: datetime | None
@@ -188,7 +187,6 @@ def _questions(
         yield Question(
             asked_at=asked_at,
             day=day,
-            channel=row["channel"],
             person_id=row["person_id"],
             dimensions=_dimensions(
                 row["channel"], row["person__birth_date"], row["person__preferred_language"], day
