@@ -120,7 +120,8 @@ def _roll_up_chunk(
 
 
 def _keys(kpi_key: str, fact: KpiFact) -> Iterable[RollupKey]:
-    yield kpi_key, fact.day, fact.location_id, "", ""
+    if not fact.breakdown_only:
+        yield kpi_key, fact.day, fact.location_id, "", ""
     for dimension, value in fact.dimensions.items():
         if value:
             yield kpi_key, fact.day, fact.location_id, dimension, value

@@ -52,8 +52,10 @@ def _matches(fact: KpiFact, chosen: DashboardFilters, dimension: str, value: str
     if filters.dimension and fact.dimensions.get(filters.dimension) != filters.value:
         return False
     if dimension == "location":
-        return str(fact.location_id or "") == value
-    return not dimension or fact.dimensions.get(dimension) == value
+        return not fact.breakdown_only and str(fact.location_id or "") == value
+    if not dimension:
+        return not fact.breakdown_only
+    return fact.dimensions.get(dimension) == value
 
 
 def people_behind(

@@ -13,10 +13,8 @@ partners').
   month (none when none had one).
 
 Per moment, a patient counts once for each moment they had: n = 1 and x = their touchpoints
-at that moment. Those facts are what the breakdown by moment reads; so that the month's
-total still counts each patient once, each patient also has one correcting fact without a
-moment (n = minus their moments, x = minus their touchpoints): the rollup adds every fact to
-the total, and this takes the per-moment facts out of it again.
+at that moment. Those facts are for the breakdown by moment only (``breakdown_only``): the
+month's total counts each patient once, from their fact without a moment.
 """
 
 from __future__ import annotations
@@ -148,9 +146,8 @@ def _patient_month_facts(
                 n=1.0,
                 x=float(touchpoints),
                 person_id=person_id,
+                breakdown_only=True,
             )
-        # Takes the per-moment facts out of the total again (the module's docstring).
-        yield KpiFact(day=month_end, location_id=location_id, n=-float(len(counted)), x=-total)
 
 
 def moment_names(organization_id: int, values: list[str]) -> Mapping[str, str]:
