@@ -97,13 +97,18 @@ def _dimensions(row: dict[str, object]) -> dict[str, str]:
     }
 
 
-def _fact(row: dict[str, object], **parts: float) -> KpiFact:
+def _fact(
+    row: dict[str, object], *, n: float = 1.0, x: float = 0.0, x2: float = 0.0, y: float = 0.0
+) -> KpiFact:
     return KpiFact(
         day=row["day"],  # type: ignore[arg-type]
         location_id=row["location_id"],  # type: ignore[arg-type]
         dimensions=_dimensions(row),
         person_id=row["patient_id"],  # type: ignore[arg-type]
-        **parts,
+        n=n,
+        x=x,
+        x2=x2,
+        y=y,
     )
 
 

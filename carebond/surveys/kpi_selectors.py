@@ -191,13 +191,24 @@ def _answered(
         )
 
 
-def _fact(answered: _Answered, dimensions: tuple[str, ...], **parts: float) -> KpiFact:
+def _fact(
+    answered: _Answered,
+    dimensions: tuple[str, ...],
+    *,
+    n: float = 1.0,
+    x: float = 0.0,
+    x2: float = 0.0,
+    y: float = 0.0,
+) -> KpiFact:
     return KpiFact(
         day=answered.day,
         location_id=answered.location_id,
         dimensions={key: answered.dimensions.get(key, "") for key in dimensions},
         person_id=answered.person_id,
-        **parts,
+        n=n,
+        x=x,
+        x2=x2,
+        y=y,
     )
 
 
@@ -407,13 +418,16 @@ class _Pulse:
     answers: Mapping[str, Any]
     questions: list[dict[str, Any]]
 
-    def fact(self, **parts: float) -> KpiFact:
+    def fact(self, *, n: float = 1.0, x: float = 0.0, x2: float = 0.0, y: float = 0.0) -> KpiFact:
         return KpiFact(
             day=self.week_of,
             location_id=None,
             dimensions={"department": self.department},
             person_id=None,
-            **parts,
+            n=n,
+            x=x,
+            x2=x2,
+            y=y,
         )
 
 
