@@ -79,16 +79,21 @@ class DashboardFilters:
         return "&".join(f"{key}={value}" for key, value in values.items() if value)
 
 
-def parse_filters(user: User, params: Mapping[str, str]) -> DashboardFilters:
+def parse_filters(
+    user: User, params: Mapping[str, str], *, strict: bool = False
+) -> DashboardFilters:
     """The filters from a page's query string. A bad value is not an error page: the filter is
-    dropped and ``problem`` says which and why, beside the form."""
+    dropped and ``problem`` says which and why, beside the form. ``strict`` (the API): the
+    first bad value is an ``InvalidInput`` naming its field."""
     organization = user.organization
-    problems = []
+    problems: list[tuple[str, str]] = []
     try:
-        span = int(params.get("span") or 1)
-        period = parse_period(organization, params.get("month"), span)
-    except (InvalidInput, ValueError) as error:
-        problems.append(getattr(error, "message", "A period is 1, 3 or 12 months."))
+        span_text = str(params.get("span") or 1)
+        if not span_text.isdigit():
+            raise InvalidInput("A period is 1, 3 or 12 months.", field="span")
+        period = parse_period(organization, params.get("month"), int(span_text))
+    except InvalidInput as error:
+        problems.append((error.field or "month", error.message))
         period = parse_period(organization, None, 1)
     location_id, location = None, params.get("location", "")
     if location:
@@ -98,20 +103,25 @@ def parse_filters(user: User, params: Mapping[str, str]) -> DashboardFilters:
         if found:
             location_id = found[0]
         else:
-            problems.append("Choose one of the listed locations.")
+            problems.append(("location", "Choose one of the listed locations."))
             location = ""
     dimension, value, segment = "", "", params.get("segment", "")
     if segment:
         dimension, _, value = segment.partition(":")
         if kpi_dimension(dimension) is None or not value:
-            problems.append("Choose one of the listed segments.")
+            problems.append(
+                ("segment", "Choose one of the listed segments (dimension:value, e.g. language:es).")
+            )
             dimension, value, segment = "", "", ""
+    if strict and problems:
+        field, message = problems[0]
+        raise InvalidInput(message, field=field)
     return DashboardFilters(
         period=period,
         filters=Filters(location_id=location_id, dimension=dimension, value=value),
         location=location,
         segment=segment,
-        problem=" ".join(problems),
+        problem=" ".join(message for _, message in problems),
     )
 
 

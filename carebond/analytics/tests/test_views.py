@@ -133,7 +133,7 @@ def test_bad_filters_are_messages_not_errors(
         ("month=2031-01", "outside the months with figures"),
         ("span=5", "A period is 1, 3 or 12 months"),
         ("location=not-an-id", "Choose one of the listed locations."),
-        ("segment=shoe_size:9", "Choose one of the listed segments."),
+        ("segment=shoe_size:9", "Choose one of the listed segments"),
     ):
         page = client.get(f"/analytics/?{query}")
         assert page.status_code == 200, query
