@@ -183,6 +183,13 @@ def monitored_series(organization_id: int, end: date) -> list[Series]:
     kpis = monitored_kpis()
     window = Period(end, WINDOW_MONTHS)
     months, first, last = window.months, window.first, window.last
+    measured = DailyRollup.objects.filter(
+        organization_id=organization_id,
+        kpi__in=[kpi.key for kpi in kpis],
+        day__range=(first, last),
+    )
+    if not measured.exists():
+        return []
     series = []
     for unit in monitored_units(organization_id, kpis, first, last):
         watched = [kpi for kpi in kpis if _watched(kpi, unit.kind)]
@@ -220,11 +227,11 @@ def _value(kind: KpiKind, parts: Parts) -> float:
 
 @dataclass(frozen=True)
 class Row:
-    """One month of a chart: its n, the KPI's value (None: too few to show), and what the
-    chart plots with its limits."""
+    """One month of a chart: its n (None: staff answers too few to tell), the KPI's value
+    (None: too few to show), and what the chart plots with its limits."""
 
     month: date
-    n: int
+    n: int | None
     value: float | None
     plotted: float | None = None
     lower: float | None = None
@@ -395,7 +402,8 @@ def _snapshot(chart: MonitoredChart, result: spc.ChartResult, signal: spc.Signal
         rows.append(
             {
                 "month": f"{month:%Y-%m}",
-                "n": round(parts.n),
+                # staff answers: how few answered a month left out is not told either
+                "n": None if kpi.anonymous and not shown else round(parts.n),
                 "value": round(_value(kpi.kind, parts), 4) if shown else None,
                 "plotted": _scaled(plotted[position], scale) if position is not None else None,
                 "lower": _scaled(lower[position], scale) if position is not None else None,

@@ -186,6 +186,39 @@ def test_a_departments_pulse_is_never_charted_from_fewer_than_five_answers(
     assert raised == 0
 
 
+def test_a_departments_collapsing_pulse_alerts_without_telling_how_few_answered_a_thin_month(
+    org_a: Organization, users_a: dict[str, User], admin_a: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a department's psychological safety from 8 answers a month, steady near 6, with
+    # three months of only 3 answers, and November collapsing to 3.5
+    department = Department.objects.create(organization=org_a, name="Front desk")
+    kpi = _test_kpi("tests.safety", KpiKind.MEAN, dimensions=("department",), anonymous=True)
+    monkeypatch.setattr(warning_selectors, "MONITORED_KPIS", (kpi.key,))
+    values = [5.8, 6.2, 6.0, 5.9, 6.1, 6.0, 5.8, 6.2, 6.1, 5.9, 6.0, 6.1] * 2
+    sizes = [8.0] * 24
+    for thin in (3, 9, 15):
+        sizes[thin] = 3.0
+    values[23] = 3.5
+    months = [(n, n * value) for n, value in zip(sizes, values, strict=True)]
+    value = str(department.public_id)
+    monthly_rollups(org_a, kpi.key, months, dimension="department", value=value)
+    # when the scan runs
+    with registered(kpi):
+        scan_early_warning()
+    # then November is below the individuals chart's limit; the department has no location,
+    # so the administrator answers for it; the thin months show neither value nor count
+    alert = EarlyWarningAlert.objects.get(rule=OUTSIDE)
+    assert (alert.unit_kind, alert.unit_label, alert.responsible) == (
+        UnitKind.DEPARTMENT,
+        "Front desk",
+        admin_a,
+    )
+    thin_months = [row for row in alert.chart["rows"] if row["value"] is None]
+    assert [row["month"] for row in thin_months] == ["2025-03", "2025-09", "2026-03"]
+    assert {row["n"] for row in thin_months} == {None}
+    assert alert.chart["min_n"] == 5
+
+
 def test_an_alert_is_acknowledged_once_with_a_note(
     org_a: Organization, users_a: dict[str, User], manager_a: User, analyst_a: User
 ) -> None:
@@ -261,8 +294,9 @@ def test_a_bad_status_filter_is_a_message_not_a_500(
 
 
 def test_the_managers_home_panel_lists_open_alerts_and_is_absent_without_them(
-    org_a: Organization, users_a: dict[str, User], manager_a: User, admin_a: User
-) -> None:
+    org_a: Organization, users_a: dict[str, User], manager_a: User, admin_a: User,
+    client_for: Callable[[User], Client],
+) -> None:  # fmt: skip
     # given no alert, the panel is not shown
     assert early_warning_panel(manager_a) is None
     # given one alert for the manager and one for the administrator
@@ -275,6 +309,9 @@ def test_the_managers_home_panel_lists_open_alerts_and_is_absent_without_them(
     assert panel is not None
     assert panel["total"] == 2
     assert panel["rows"][0] == mine
+    home = client_for(manager_a).get("/").content.decode()
+    assert 'data-testid="early-warning-panel"' in home
+    assert f"/analytics/early-warning/{mine.public_id}/" in home
 
 
 def test_a_control_chart_is_an_svg_with_no_script() -> None:
