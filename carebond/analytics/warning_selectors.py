@@ -305,6 +305,22 @@ def chart_series(series: Series, limits: spc.FamilyLimits) -> MonitoredChart | N
         plain = make(x, n, width=limits.width, baseline=baseline)
         laney = make(x, n, laney=True, width=limits.width, baseline=baseline)
         chosen = laney if laney.sigma_z > 1 else plain
+        if chosen.centre <= 0 or (kind == KpiKind.PROPORTION and chosen.centre >= 1):
+            # A year without a single no-show has no spread to set limits by: the first one
+            # would be "outside". The run rules still read the months.
+            runs = spc.runs_analysis(chosen.values)
+            note = "A run chart around the median: the baseline has no variation to set limits."
+            return MonitoredChart(
+                series,
+                usable,
+                runs,
+                runs,
+                None,
+                None,
+                100.0 if kind == KpiKind.PROPORTION else 1.0,
+                note,
+                limits.width,
+            )
         return MonitoredChart(
             series=series,
             usable=usable,

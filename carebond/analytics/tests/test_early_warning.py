@@ -135,6 +135,18 @@ def test_no_new_alert_while_the_same_charts_alert_is_open(
     assert (december.month.isoformat(), december.months) == ("2026-12-01", ["2026-11", "2026-12"])
 
 
+def test_a_first_no_show_after_a_year_without_any_is_not_outside_limits(
+    org_a: Organization, users_a: dict[str, User]
+) -> None:
+    # given a location with no no-show at all for 23 months, then 1 of 200 in November
+    north = _location(org_a, "North")
+    monthly_rollups(org_a, NO_SHOWS, [(200.0, 0.0)] * 23 + [(200.0, 1.0)], location=north)
+    # when the scan runs
+    scan_early_warning()
+    # then there were no limits to be outside of (a p-bar of 0 has no spread)
+    assert not EarlyWarningAlert.objects.filter(rule=OUTSIDE).exists()
+
+
 def test_a_providers_slow_fall_is_caught_by_ewma_and_cusum_but_not_shewhart(
     org_a: Organization, users_a: dict[str, User], manager_a: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
