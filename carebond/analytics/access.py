@@ -9,3 +9,8 @@ from carebond.core.permissions import AccessPolicy, Role
 
 KPI_READERS = AccessPolicy("kpi_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST}))
 KPI_DRILLERS = AccessPolicy("kpi_drillers", roles=frozenset({Role.ADMIN, Role.MANAGER}))
+# Early-warning alerts: everyone who reads the KPIs sees them (no patient is named on a
+# chart); the managers who answer for them, and administrators, acknowledge them.
+ALERT_ACKNOWLEDGERS = AccessPolicy(
+    "alert_acknowledgers", roles=frozenset({Role.ADMIN, Role.MANAGER})
+)

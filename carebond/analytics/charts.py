@@ -2,13 +2,16 @@
 PDF report (WeasyPrint runs no script), nothing fetched from elsewhere, and no inline script
 for the Content Security Policy to refuse. A page embeds a chart as a ``data:`` image with an
 alt text, and always shows the same numbers in a table beside it.
+
+matplotlib's object API (``Figure``) is used, never pyplot: pyplot keeps global state that two
+requests drawing at once would share.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,3 +144,68 @@ def sparkline_points(values: Sequence[float | None], *, width: int = 100, height
         f"{width * i / last:.1f},{height - 2 - (height - 4) * (v - low) / span:.1f}"
         for i, v in known
     )
+
+
+def control_chart_svg(
+    points: Sequence[tuple[str, float | None]],
+    centre: float,
+    lower: Sequence[float | None],
+    upper: Sequence[float | None],
+    signals: Collection[int],
+    title: str,
+) -> str:
+    """A control chart: ``points`` are (label, value) in order (None: a month left out, drawn
+    as a gap); ``lower`` and ``upper`` the limits of each point (None: none); the points whose
+    index is in ``signals`` are marked with a red diamond."""
+
+    def draw(axes: Axes) -> None:
+        positions = list(range(len(points)))
+        values = [_gap(value) for _, value in points]
+        axes.plot(positions, values, color=LINE, marker="o", markersize=3.5, linewidth=1.4)
+        axes.axhline(centre, color=INK, linewidth=1, label="Centre line")
+        _limits(axes, positions, upper, "Control limits")
+        _limits(axes, positions, lower, None)
+        fired = [i for i in sorted(signals) if 0 <= i < len(points) and points[i][1] is not None]
+        if fired:
+            axes.plot(
+                fired,
+                [values[i] for i in fired],
+                linestyle="none",
+                marker="D",
+                markersize=7,
+                color=ALERT,
+                label="Signal",
+            )
+        _ticks(axes, [label for label, _ in points])
+        axes.set_title(title, loc="left", color=INK)
+        axes.grid(axis="y", color="#d9dde1", linewidth=0.6)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+
+    return _render(draw, width=8, height=3.2)
+
+
+def _gap(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def _limits(
+    axes: Axes, positions: list[int], limits: Sequence[float | None], label: str | None
+) -> None:
+    if all(value is None for value in limits):
+        return
+    # a step line: each point's own limit (a p-chart's limits change with n)
+    axes.step(
+        positions,
+        [_gap(value) for value in limits],
+        where="mid",
+        color=LIMIT,
+        linestyle="--",
+        linewidth=1,
+        label=label or "_nolegend_",
+    )
+
+
+def _ticks(axes: Axes, labels: list[str]) -> None:
+    step = max(1, len(labels) // 12)
+    shown = list(range(0, len(labels), step))
+    axes.set_xticks(shown, [labels[i] for i in shown], rotation=45, ha="right")

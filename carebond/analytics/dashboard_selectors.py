@@ -110,7 +110,10 @@ def parse_filters(
         dimension, _, value = segment.partition(":")
         if kpi_dimension(dimension) is None or not value:
             problems.append(
-                ("segment", "Choose one of the listed segments (dimension:value, e.g. language:es).")
+                (
+                    "segment",
+                    "Choose one of the listed segments (dimension:value: language:es).",
+                )
             )
             dimension, value, segment = "", "", ""
     if strict and problems:
