@@ -431,7 +431,7 @@ def _units(kpi: Kpi, units: list[Unit], summary: Summary) -> tuple[list[UnitRow]
     total = Parts()
     for unit in units:
         total = total + unit.parts
-    limits = funnel(kpi.kind, total)
+    limits = funnel(kpi.kind, total, scale=kpi.scale)
     rows = []
     for unit in units:
         position = ""

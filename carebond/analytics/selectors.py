@@ -238,7 +238,7 @@ def summarize(
     for i in range(series_months - 1, -1, -1):
         month = Period(_add_months(period.end, -i), 1)
         parts = months.get(month.end, Parts())
-        shown = figure(kpi.kind, parts, min_n=min_n)
+        shown = figure(kpi.kind, parts, min_n=min_n, scale=kpi.scale)
         if guard == ANONYMOUS_SEGMENT:
             shown = _withheld(guard)
         series.append(Point(month, parts, shown))
@@ -247,9 +247,9 @@ def summarize(
     return Summary(
         kpi=kpi,
         period=period,
-        figure=figure(kpi.kind, now, min_n=min_n),
-        previous=figure(kpi.kind, before, min_n=min_n),
-        change=compare(kpi.kind, before, now, min_n=min_n),
+        figure=figure(kpi.kind, now, min_n=min_n, scale=kpi.scale),
+        previous=figure(kpi.kind, before, min_n=min_n, scale=kpi.scale),
+        change=compare(kpi.kind, before, now, min_n=min_n, scale=kpi.scale),
         series=series,
     )
 
@@ -326,7 +326,7 @@ def breakdown(
         Unit(
             value,
             labels.get(value, value or "No location"),
-            figure(kpi.kind, part, min_n=min_n),
+            figure(kpi.kind, part, min_n=min_n, scale=kpi.scale),
             part,
         )
         for value, part in parts.items()

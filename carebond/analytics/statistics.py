@@ -77,7 +77,8 @@ def too_few(min_n: int) -> str:
     return f"fewer than {min_n}"
 
 
-def figure(kind: KpiKind, parts: Parts, *, min_n: int) -> Figure:
+def figure(kind: KpiKind, parts: Parts, *, min_n: int, scale: float = 1.0) -> Figure:
+    """``scale``: a per_unit figure per that many units (complaints per 1,000 visits)."""
     n = round(parts.n)
     if kind == KpiKind.COUNT:
         count = round(parts.x)
@@ -99,7 +100,7 @@ def figure(kind: KpiKind, parts: Parts, *, min_n: int) -> Figure:
         )
     if kind == KpiKind.PER_UNIT:
         low, high = poisson_interval(round(parts.x))
-        return _shown(parts.x / n, low / n, high / n, n, min_n)
+        return _shown(scale * parts.x / n, scale * low / n, scale * high / n, n, min_n)
     mean = parts.x / n
     if n < 2:
         return _shown(mean, None, None, n, min_n)
@@ -128,7 +129,9 @@ def poisson_interval(count: int, confidence: float = 0.95) -> tuple[float, float
     return low, high
 
 
-def compare(kind: KpiKind, before: Parts, after: Parts, *, min_n: int) -> Change | None:
+def compare(
+    kind: KpiKind, before: Parts, after: Parts, *, min_n: int, scale: float = 1.0
+) -> Change | None:
     """Whether ``after`` differs from ``before`` by more than chance: the two-proportion z test
     for proportions, Welch's t for means, a z test on NPS with its standard errors, and the
     conditional binomial test for counts and rates (the same exposure makes it exact). None
@@ -147,7 +150,8 @@ def compare(kind: KpiKind, before: Parts, after: Parts, *, min_n: int) -> Change
         return _change(compare_means(first, second))
     if kind == KpiKind.NET:
         return _compare_nps(before, after)
-    return _compare_rates(before.x, before.n, after.x, after.n)
+    change = _compare_rates(before.x, before.n, after.x, after.n)
+    return Change(scale * change.change, change.p_value, change.signal)
 
 
 def _change(comparison: Comparison) -> Change:
@@ -207,7 +211,7 @@ class Funnel:
         return low, high
 
 
-def funnel(kind: KpiKind, total: Parts) -> Funnel | None:
+def funnel(kind: KpiKind, total: Parts, *, scale: float = 1.0) -> Funnel | None:
     """The funnel around the overall value: the spread of one unit's contribution (a share's
     √(p(1-p)), a mean's standard deviation, NPS's per-answer SD, a rate's √rate). None for
     counts, which have no n, and when there is nothing to compare."""
@@ -221,7 +225,7 @@ def funnel(kind: KpiKind, total: Parts) -> Funnel | None:
         return Funnel(100 * (p - d), 100 * math.sqrt(max(0.0, p + d - (p - d) ** 2)), -100, 100)
     if kind == KpiKind.PER_UNIT:
         rate = total.x / total.n
-        return Funnel(rate, math.sqrt(rate), 0.0)
+        return Funnel(scale * rate, scale * math.sqrt(rate), 0.0)
     return Funnel(total.x / total.n, _sd(total))
 
 

@@ -217,12 +217,19 @@ def point_min_n(kpi: Kpi, unit_kind: str) -> int:
     return least
 
 
-def _value(kind: KpiKind, parts: Parts) -> float:
-    if kind == KpiKind.PROPORTION:
+def _value(kpi: Kpi, parts: Parts) -> float:
+    if kpi.kind == KpiKind.PROPORTION:
         return 100 * parts.x / parts.n
-    if kind == KpiKind.NET:
+    if kpi.kind == KpiKind.NET:
         return 100 * (parts.x - parts.y) / parts.n
+    if kpi.kind == KpiKind.PER_UNIT:
+        return kpi.scale * parts.x / parts.n
     return parts.x / parts.n
+
+
+def _shown_per(kpi: Kpi) -> float:
+    """What a rate is multiplied by to be shown: percent, or the KPI's own scale."""
+    return 100.0 if kpi.kind == KpiKind.PROPORTION else kpi.scale
 
 
 @dataclass(frozen=True)
@@ -282,7 +289,7 @@ def limit_charts(series: Series) -> int:
         return 1
     if len(usable) < BASELINE_MONTHS:
         return 0
-    values = [_value(series.kpi.kind, series.parts[i]) for i in usable[:BASELINE_MONTHS]]
+    values = [_value(series.kpi, series.parts[i]) for i in usable[:BASELINE_MONTHS]]
     return 3 if spc.moving_range_sigma(values) > 0 else 0
 
 
@@ -317,7 +324,7 @@ def chart_series(series: Series, limits: spc.FamilyLimits) -> MonitoredChart | N
                 runs,
                 None,
                 None,
-                100.0 if kind == KpiKind.PROPORTION else 1.0,
+                _shown_per(series.kpi),
                 note,
                 limits.width,
             )
@@ -328,11 +335,11 @@ def chart_series(series: Series, limits: spc.FamilyLimits) -> MonitoredChart | N
             runs=spc.runs_analysis(chosen.values, chosen.centre),
             ewma=None,
             cusum=None,
-            scale=100.0 if kind == KpiKind.PROPORTION else 1.0,
+            scale=_shown_per(series.kpi),
             phase=phase,
             width=limits.width,
         )
-    values = [_value(kind, p) for p in parts]
+    values = [_value(series.kpi, p) for p in parts]
     sigma = spc.moving_range_sigma(values[:baseline])
     if len(values) < BASELINE_MONTHS or sigma <= 0:
         runs = spc.runs_analysis(values)
@@ -420,7 +427,7 @@ def _snapshot(chart: MonitoredChart, result: spc.ChartResult, signal: spc.Signal
                 "month": f"{month:%Y-%m}",
                 # staff answers: how few answered a month left out is not told either
                 "n": None if kpi.anonymous and not shown else round(parts.n),
-                "value": round(_value(kpi.kind, parts), 4) if shown else None,
+                "value": round(_value(kpi, parts), 4) if shown else None,
                 "plotted": _scaled(plotted[position], scale) if position is not None else None,
                 "lower": _scaled(lower[position], scale) if position is not None else None,
                 "upper": _scaled(upper[position], scale) if position is not None else None,

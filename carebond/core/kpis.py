@@ -94,6 +94,8 @@ class Kpi:
     anonymous: bool = False
     settle_days: int = 7
     order: int = 100
+    scale: float = 1.0
+    """A per_unit KPI's figures are shown per ``scale`` units: complaints per 1,000 visits."""
 
 
 @dataclass(frozen=True)

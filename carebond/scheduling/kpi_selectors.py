@@ -137,6 +137,14 @@ no_show_rate_facts = _share_of_due(AppointmentStatus.NOSHOW)
 late_cancel_rate_facts = _share_of_due("late_cancel")
 
 
+def completed_visit_facts(organization_id: int, first: date, last: date) -> Iterator[KpiFact]:
+    """One fact per completed visit (n = 1): the denominator of rates per visit, such as the
+    surveys' complaints per 1,000 visits."""
+    for row in _scheduled(organization_id, first, last):
+        if row["status"] == AppointmentStatus.FULFILLED:
+            yield _fact(row)
+
+
 def lead_time_facts(organization_id: int, first: date, last: date) -> Iterator[KpiFact]:
     for row in _scheduled(organization_id, first, last):
         booked, starts = row["booked_at"], row["starts_at"]

@@ -28,9 +28,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
+
 from carebond.core.kpis import FactsSelector, Kpi, KpiFact, KpiKind
 from carebond.core.models import Organization
 from carebond.people.kpi_selectors import age_band, language_of
+from carebond.scheduling.kpi_selectors import completed_visit_facts
 from carebond.scheduling.selectors import visit_appointment_types
 from carebond.surveys import scoring
 from carebond.surveys.builtin import MOMENTS
@@ -46,6 +49,7 @@ from carebond.surveys.models import (
     InvitationStatus,
     Moment,
     RecoveryCase,
+    RecoverySource,
     Response,
     ResponseStatus,
 )
@@ -365,6 +369,34 @@ def first_contact_facts(organization_id: int, first: date, last: date) -> Iterat
         )
 
 
+def complaint_rate_facts(organization_id: int, first: date, last: date) -> Iterator[KpiFact]:
+    """Complaints per visit: each completed visit is a unit (n = 1, on its day and location),
+    and each complaint or grievance an event (x = 1, on the day its case opened, at its
+    location)."""
+    for visit in completed_visit_facts(organization_id, first, last):
+        yield KpiFact(day=visit.day, location_id=visit.location_id, n=1.0)
+    zone = _zone(organization_id)
+    start, end = _bounds(zone, first, last)
+    complaints = (
+        RecoveryCase.objects.filter(
+            Q(source=RecoverySource.COMPLAINT) | Q(is_grievance=True),
+            organization_id=organization_id,
+            opened_at__gte=start,
+            opened_at__lt=end,
+        )
+        .values("opened_at", "location_id", "person_id")
+        .order_by()
+    )
+    for row in complaints.iterator(chunk_size=5000):
+        yield KpiFact(
+            day=_day(row["opened_at"], zone),
+            location_id=row["location_id"],
+            person_id=row["person_id"],
+            n=0.0,
+            x=1.0,
+        )
+
+
 def closure_facts(organization_id: int, first: date, last: date) -> Iterator[KpiFact]:
     """One fact per recovery case opened 14 days before ``first``..``last``, on the day its 14
     days end: x = 1 when it was closed within them."""
@@ -609,6 +641,21 @@ def surveys_kpis() -> list[Kpi]:
             facts=closure_facts,
             settle_days=ANSWER_SETTLE_DAYS,
             order=41,
+            **recovery,
+        ),
+        kpi(
+            "complaint_rate",
+            "Complaints",
+            "per 1,000 visits",
+            "Complaints logged by staff and grievances (service-recovery cases opened from "
+            "them) per 1,000 completed visits, each on its own day: a case on the day it "
+            "opened, a visit on the day it was due.",
+            KpiKind.PER_UNIT,
+            facts=complaint_rate_facts,
+            higher_is_better=False,
+            scale=1000.0,
+            settle_days=7,
+            order=39,
             **recovery,
         ),
         kpi(

@@ -19,7 +19,7 @@ from carebond.core.models import Department
 from carebond.core.registry import kpi
 from carebond.people.models import Person
 from carebond.people.tests.factories import make_staff
-from carebond.scheduling.models import Appointment, AppointmentType
+from carebond.scheduling.models import Appointment, AppointmentStatus, AppointmentType
 from carebond.surveys.kpi_selectors import enps_facts
 from carebond.surveys.models import (
     AnonymousResponse,
@@ -322,7 +322,7 @@ def case(practice: Practice, opened: datetime, **more: Any) -> RecoveryCase:
     return RecoveryCase(
         organization=practice.organization,
         person=practice.patient,
-        source="detractor",
+        source=more.pop("source", "detractor"),
         status="closed" if more.get("closed_at") else "open",
         opened_at=opened,
         due_at=opened + timedelta(hours=24),
@@ -356,6 +356,50 @@ def test_first_contact_hours_on_the_day_of_the_contact(practice: Practice) -> No
     locations = by(practice, "surveys.recovery_first_contact", "location")
     assert locations["Main clinic"].figure.value == pytest.approx(20.0)
     assert not locations["North clinic"].figure.shown
+
+
+def test_complaints_per_thousand_visits(practice: Practice) -> None:
+    # given eight completed visits at the main clinic in February, a complaint logged by staff,
+    # a grievance and a detractor's case (not a complaint)
+    doctor = make_staff(practice.organization, "Ada", "Ilunga")
+    visit = AppointmentType.objects.create(
+        organization=practice.organization,
+        key="v",
+        name="Visit",
+        duration_minutes=30,
+        specialty="GP",
+    )
+    Appointment.objects.bulk_create(
+        Appointment(
+            organization=practice.organization,
+            patient=practice.patient,
+            provider=doctor,
+            location=practice.main,
+            appointment_type=visit,
+            starts_at=at(2 + n),
+            ends_at=at(2 + n) + timedelta(minutes=30),
+            duration_minutes=30,
+            time_zone="America/Chicago",
+            status=AppointmentStatus.FULFILLED,
+            group_key=f"v{n}",
+            booked_at=at(1),
+        )
+        for n in range(8)
+    )
+    RecoveryCase.objects.bulk_create(
+        [
+            case(practice, at(5), source="complaint"),
+            case(practice, at(6), is_grievance=True),
+            case(practice, at(7)),
+        ]
+    )
+    # when February is rolled up
+    roll_up(practice, "surveys.complaint_rate")
+    # then two complaints in eight visits are 250 per 1,000 visits, shown with its interval
+    complaints = february(practice, "surveys.complaint_rate")
+    assert complaints.value == pytest.approx(250.0)
+    assert complaints.n == 8
+    assert complaints.low == pytest.approx(1000 * 0.2422 / 8, abs=0.1)
 
 
 def test_closure_within_14_days_counts_on_the_day_the_14_days_end(practice: Practice) -> None:
