@@ -13,6 +13,7 @@ from ninja.operation import Operation
 
 from carebond.accounts.api import organization_router
 from carebond.accounts.api import router as accounts_router
+from carebond.analytics.api import router as analytics_router
 from carebond.billing.api import router as billing_router
 from carebond.core.errors import CareBondError, InvalidFields
 from carebond.core.permissions import ALL_ROLES, PUBLIC, AccessPolicy, page_policy
@@ -50,6 +51,7 @@ api.add_router("/scheduling/waitlist", waitlist_router)
 api.add_router("/surveys/actions", feedback_actions_router)
 api.add_router("/surveys", surveys_router)
 api.add_router("/billing", billing_router)
+api.add_router("/analytics", analytics_router)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
