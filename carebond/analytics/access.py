@@ -9,3 +9,5 @@ from carebond.core.permissions import AccessPolicy, Role
 
 KPI_READERS = AccessPolicy("kpi_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST}))
 KPI_DRILLERS = AccessPolicy("kpi_drillers", roles=frozenset({Role.ADMIN, Role.MANAGER}))
+# The monthly report by email is the managers' (a link to the report page, never its figures).
+REPORT_SUBSCRIBERS = AccessPolicy("report_subscribers", roles=frozenset({Role.ADMIN, Role.MANAGER}))

@@ -1,5 +1,6 @@
 """What the analytics app adds to core's registry: the Key figures page and home panel (the
-managers' and the analyst's), and its scans (the hourly rollup)."""
+managers' and the analyst's), and its scans (the hourly rollup; the monthly report's emails,
+checked hourly so each goes at 08:00 in its recipient's time zone)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from carebond.analytics.access import KPI_READERS
 from carebond.analytics.actions import scan_rollups
 from carebond.analytics.panels import key_figures_panel
+from carebond.analytics.report_actions import scan_report_emails
 from carebond.core.registry import (
     HomePanel,
     NavEntry,
@@ -31,3 +33,4 @@ def register() -> None:
         )
     )
     register_scan(ScanEntry("analytics.rollups", scan_rollups, timedelta(hours=1)))
+    register_scan(ScanEntry("analytics.report_emails", scan_report_emails, timedelta(hours=1)))
