@@ -104,7 +104,8 @@ def _table(figures: list[KpiFigure], title: str) -> str:
     console = Console(file=buffer, width=110, highlight=False, soft_wrap=False, emoji=False)
     table = Table(title=title)
     for column in ("KPI", "value", "95% interval", "n", "change", "p", "reading"):
-        table.add_column(column, justify="left" if column in {"KPI", "reading"} else "right")
+        numeric = column in {"value", "n", "change", "p"}
+        table.add_column(column, justify="right" if numeric else "left")
     for figure in figures:
         kpi = registered_kpi(figure.key)
         assert kpi is not None  # (listed from the registry a moment ago)
