@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "export-fhir": "Export the organisation as FHIR R4 NDJSON files into a folder.",
     "ladder": "Analyse laddering interviews ('ladder analyze FILE.csv --json').",
     "train-noshow": "Train the no-show risk model on past visits; print its held-out AUC.",
+    "kpis": "Print every KPI's figure for a period (--json, --period, --span, --location).",
 }
 
 # Subcommands spelled with a dash on the command line; Django's command modules use '_'.

@@ -20,7 +20,6 @@ urlpatterns = [
     path("messaging/", include("carebond.messaging.urls")),
     path("billing/", include("carebond.billing.urls")),
     path("imports/", include("carebond.interop.page_urls")),
-    path("analytics/", include("carebond.analytics.urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("carebond.interop.urls")),
     path("fhir/R4", include("carebond.interop.base_urls")),  # POST [base] without the slash

@@ -14,3 +14,5 @@ KPI_DRILLERS = AccessPolicy("kpi_drillers", roles=frozenset({Role.ADMIN, Role.MA
 ALERT_ACKNOWLEDGERS = AccessPolicy(
     "alert_acknowledgers", roles=frozenset({Role.ADMIN, Role.MANAGER})
 )
+# The monthly report by email is the managers' (a link to the report page, never its figures).
+REPORT_SUBSCRIBERS = AccessPolicy("report_subscribers", roles=frozenset({Role.ADMIN, Role.MANAGER}))

@@ -89,6 +89,26 @@ def series_chart_svg(points: Sequence[SeriesPoint], *, unit: str) -> str:
     return _render(draw, width=7.5, height=2.8)
 
 
+def compact_series_svg(points: Sequence[SeriesPoint], *, unit: str) -> str:
+    """A KPI's recent months small enough to sit beside its tile in a report: the line and its
+    95% band, the first and last months named, no legend (the report's text says what the
+    band is). Hidden months are gaps, as on the full chart."""
+
+    def draw(axes: Axes) -> None:
+        xs = list(range(len(points)))
+        values = [p.value if p.value is not None else float("nan") for p in points]
+        lows = [p.low if p.low is not None else float("nan") for p in points]
+        highs = [p.high if p.high is not None else float("nan") for p in points]
+        axes.fill_between(xs, lows, highs, color=BAND, linewidth=0)
+        axes.plot(xs, values, color=LINE, marker="o", markersize=2, linewidth=1.2)
+        if points:
+            axes.set_xticks([xs[0], xs[-1]], [points[0].label, points[-1].label])
+        axes.set_ylabel(unit, fontsize=7)
+        axes.tick_params(labelsize=7)
+
+    return _render(draw, width=3.2, height=1.3)
+
+
 def funnel_plot_svg(
     units: Sequence[FunnelUnit],
     *,

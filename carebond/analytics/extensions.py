@@ -1,6 +1,7 @@
 """What the analytics app adds to core's registry: the Key figures page and home panel (the
 managers' and the analyst's), the Early warning page and its home panel, and its scans (the
-hourly rollup, the daily early-warning charts)."""
+hourly rollup, the daily early-warning charts, and the monthly report's emails, checked hourly
+so each goes at 08:00 in its recipient's time zone)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 from carebond.analytics.access import ALERT_ACKNOWLEDGERS, KPI_READERS
 from carebond.analytics.actions import scan_rollups
 from carebond.analytics.panels import key_figures_panel
+from carebond.analytics.report_actions import scan_report_emails
 from carebond.analytics.warning_actions import scan_early_warning
 from carebond.analytics.warning_panels import early_warning_panel
 from carebond.core.registry import (
@@ -50,3 +52,4 @@ def _register_early_warning() -> None:
             order=30,
         )
     )
+    register_scan(ScanEntry("analytics.report_emails", scan_report_emails, timedelta(hours=1)))

@@ -56,4 +56,5 @@ class RolledDay(TenantModel):
         return f"{self.day} rolled at {self.rolled_at:%Y-%m-%d %H:%M}"
 
 
+from carebond.analytics.report_models import ReportSubscription as ReportSubscription  # noqa: E402
 from carebond.analytics.warning_models import EarlyWarningAlert  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carebond.analytics import views, warning_views
+from carebond.analytics import report_views, views, warning_views
 
 app_name = "analytics"
 
@@ -14,5 +14,14 @@ urlpatterns = [
         "early-warning/<uuid:alert_id>/acknowledge",
         warning_views.acknowledge,
         name="acknowledge_alert",
+    ),
+    path("reports/", report_views.reports, name="reports"),
+    path("reports/subscribe/", report_views.subscribe, name="report_subscribe"),
+    path("reports/unsubscribe/", report_views.unsubscribe, name="report_unsubscribe"),
+    path("reports/<uuid:location_id>/<str:month>/", report_views.report, name="report"),
+    path(
+        "reports/<uuid:location_id>/<str:month>/pdf/",
+        report_views.report_download,
+        name="report_pdf",
     ),
 ]
