@@ -19,6 +19,7 @@ urlpatterns = [
     path("messaging/", include("carebond.messaging.urls")),
     path("billing/", include("carebond.billing.urls")),
     path("imports/", include("carebond.interop.page_urls")),
+    path("analytics/health/", include("carebond.analytics.health_urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("carebond.interop.urls")),
     path("fhir/R4", include("carebond.interop.base_urls")),  # POST [base] without the slash

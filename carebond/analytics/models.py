@@ -54,3 +54,6 @@ class RolledDay(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.day} rolled at {self.rolled_at:%Y-%m-%d %H:%M}"
+
+
+from carebond.analytics.health_models import AtRiskAction, HealthOverride  # noqa: E402, F401
