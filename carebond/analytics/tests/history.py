@@ -59,10 +59,12 @@ def regular_patient(clinic: Clinic, given: str, *, phone: str = "") -> Person:
     return patient
 
 
-def drifting_patient(clinic: Clinic, given: str, *, shift: int = 0) -> Person:
+def drifting_patient(clinic: Clinic, given: str, *, shift: int = 0, phone: str = "") -> Person:
     """Seen 900 and 500 days ago, then three no-shows (all ``shift`` days earlier): at risk,
     not lapsed yet."""
-    patient = make_patient(clinic.organization, given, "Drifting")
+    patient = make_patient(
+        clinic.organization, given, "Drifting", phone=phone, time_zone="America/Chicago"
+    )
     add_visits(
         clinic,
         patient,
