@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carebond.analytics.access import HEALTH_AGGREGATE_READERS, HEALTH_READERS
 from carebond.analytics.health_actions import check_override_health, check_record_at_risk_action
+from carebond.analytics.health_charts import lapse_chart, lapse_chart_alt
 from carebond.analytics.health_models import HealthPart
 from carebond.analytics.health_selectors import (
     SEGMENTS,
@@ -137,8 +138,14 @@ def lapse(request: HttpRequest) -> HttpResponse:
     except CareBondError as error:
         messages.error(request, error.message)
         return redirect("analytics_health:lapse")
+    curves = [(s.label, s.curve) for s in found.segments if s.curve is not None]
     return render(
         request,
         "analytics/health/lapse.html",
-        {"found": found, "segments": SEGMENTS.items()},
+        {
+            "found": found,
+            "segments": SEGMENTS.items(),
+            "chart": lapse_chart(curves),
+            "chart_alt": lapse_chart_alt(curves),
+        },
     )

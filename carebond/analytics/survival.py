@@ -71,9 +71,11 @@ class LapseCurve:
     transfers: int
     points: tuple[CurvePoint, ...]
     median_days: float | None  # Kaplan-Meier median time to lapse; None when never reached
+    monthly: tuple[float, ...] = ()  # the lapse incidence at 0, 1, ... 36 months, for a chart
 
 
 HORIZONS = (180, 365, 730, 1095)
+CHART_MONTHS = 36
 
 
 def _at(frame_values: Sequence[float], times: Sequence[float], day: int) -> float:
@@ -122,6 +124,8 @@ def lapse_curve(subjects: Sequence[Subject], horizons: Sequence[int] = HORIZONS)
     survival = fitted.survival_function_
     times, values = list(survival.index), list(survival.iloc[:, 0])
     median = float(fitted.median_survival_time_)
+    months = [round(month * 365.25 / 12) for month in range(CHART_MONTHS + 1)]
+    monthly = cumulative_incidence(subjects, Event.LAPSE, months)
     return LapseCurve(
         patients=len(subjects),
         lapses=sum(1 for s in subjects if s.event == Event.LAPSE),
@@ -137,4 +141,5 @@ def lapse_curve(subjects: Sequence[Subject], horizons: Sequence[int] = HORIZONS)
             for i, days in enumerate(horizons)
         ),
         median_days=None if math.isinf(median) else median,
+        monthly=tuple(round(value, 4) for value in monthly),
     )

@@ -14,8 +14,11 @@ from carebond.accounts.models import User
 from carebond.analytics import health_selectors
 from carebond.analytics.health import Band, BandOutcome, Calibration
 from carebond.analytics.health_models import AtRiskAction, HealthOverride
-from carebond.analytics.tests.history import drifting_patient, regular_patient
+from carebond.analytics.tests.history import add_visits, drifting_patient, regular_patient
+from carebond.core.models import Department
 from carebond.core.permissions import Role
+from carebond.people.models import StaffProfile
+from carebond.people.tests.factories import make_patient, make_staff
 from carebond.scheduling.tests.conftest import Clinic
 from carebond.testing.fixtures import sign_in
 
@@ -146,3 +149,40 @@ def test_the_home_and_person_panels_show_health_to_outreach_roles(
     clinician = _client(users_a[Role.CLINICIAN])
     side = clinician.get(reverse("people:panels", args=[drifting.public_id])).content.decode()
     assert 'data-testid="person-health"' not in side
+
+
+def test_time_to_lapse_draws_a_chart_with_its_words_and_a_table(
+    clinic: Clinic, analyst_a: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given 10 patients first seen 1000 days ago, 5 of them lapsed 100 days in
+    monkeypatch.setattr(health_selectors, "MIN_SEGMENT", 10)
+    for i in range(10):
+        patient = make_patient(clinic.organization, f"P{i}", "Chart")
+        add_visits(clinic, patient, [(1000, "completed"), (900 if i < 5 else 30, "completed")])
+    # when the analyst opens the page
+    page = _client(analyst_a).get(reverse("analytics_health:lapse")).content.decode()
+    # then the chart is an embedded SVG image, described in words, beside the table
+    assert 'src="data:image/svg+xml;base64,' in page
+    assert (
+        'alt="Lapse by months since the first visit. All patients: 50% at 12 months, 50% at 36."'
+        in page
+    )
+    assert 'data-testid="lapse-all"' in page
+
+
+def test_department_health_shows_figures_and_hides_small_departments(
+    clinic: Clinic, analyst_a: User
+) -> None:
+    # given a front desk of 5 staff there for two years and a lab of 2
+    for name, size in (("Front desk", 5), ("Lab", 2)):
+        department = Department.objects.create(organization=clinic.organization, name=name)
+        for i in range(size):
+            staff = make_staff(clinic.organization, f"{name[:3]}{i}", "Staff")
+            StaffProfile.objects.filter(person=staff).update(
+                department=department, start_date=date(2024, 1, 1)
+            )
+    # when the analyst opens department health
+    page = _client(analyst_a).get(reverse("analytics_health:departments")).content.decode()
+    # then the front desk's retention shows, the lab is hidden whole
+    assert "5 of 5 still here" in page
+    assert "Fewer than 5 staff: hidden" in page
