@@ -25,3 +25,8 @@ HEALTH_OVERRIDERS = AccessPolicy("health_overriders", roles=frozenset({Role.ADMI
 HEALTH_AGGREGATE_READERS = AccessPolicy(
     "health_aggregate_readers", roles=frozenset({Role.ADMIN, Role.MANAGER, Role.ANALYST})
 )
+# Early-warning alerts: everyone who reads the KPIs sees them (no patient is named on a
+# chart); the managers who answer for them, and administrators, acknowledge them.
+ALERT_ACKNOWLEDGERS = AccessPolicy(
+    "alert_acknowledgers", roles=frozenset({Role.ADMIN, Role.MANAGER})
+)

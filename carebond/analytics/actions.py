@@ -12,18 +12,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from carebond.analytics.models import DailyRollup, RolledDay
 from carebond.analytics.statistics import Parts
-from carebond.audit.recording import record_audit
+from carebond.audit.recording import record_audit, record_audit_many
 from carebond.core import clock
 from carebond.core.errors import InvalidInput
 from carebond.core.kpis import Kpi, KpiFact
 from carebond.core.models import Organization
 from carebond.core.registry import kpis
+
+if TYPE_CHECKING:
+    from carebond.accounts.models import User
 
 HISTORY_DAYS = 731
 """How far back the scan keeps rollups filled: two years, and the day a year before it."""
@@ -116,7 +120,8 @@ def _roll_up_chunk(
 
 
 def _keys(kpi_key: str, fact: KpiFact) -> Iterable[RollupKey]:
-    yield kpi_key, fact.day, fact.location_id, "", ""
+    if not fact.breakdown_only:
+        yield kpi_key, fact.day, fact.location_id, "", ""
     for dimension, value in fact.dimensions.items():
         if value:
             yield kpi_key, fact.day, fact.location_id, dimension, value
@@ -192,3 +197,16 @@ def scan_rollups() -> int:
             do_roll_up_days(organization=organization, first=first, last=last)
             rolled += (last - first).days + 1
     return rolled
+
+
+def do_record_drill_down(*, user: User, kpi: Kpi, people: Sequence[Any]) -> None:
+    """The drill-down from a KPI to its patients is a read of each one's record: one audit
+    event per patient, so each patient's accounting of access lists it."""
+    if not people:
+        return
+    record_audit_many(
+        actor=user,
+        action="kpi.people.read",
+        organization=user.organization,
+        targets=[(person, person, ()) for person in people],
+    )

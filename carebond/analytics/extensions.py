@@ -1,7 +1,9 @@
-"""What the analytics app adds to core's registry: its scans (the hourly rollup); and for
-relationship health, its page in the navigation, the top of the at-risk list on the home page
-of the roles that do outreach, a person-page panel with the patient's health, and the person
-links a merge moves (overrides and outreach records)."""
+"""What the analytics app adds to core's registry: the Key figures page and home panel (the
+managers' and the analyst's), the Early warning page and its home panel, and its scans (the
+hourly rollup, the daily early-warning charts); and for relationship health, its page in the
+navigation, the top of the at-risk list on the home page of the roles that do outreach, a
+person-page panel with the patient's health, and the person links a merge moves (overrides and
+outreach records)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,18 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from carebond.analytics.access import HEALTH_READERS
+from carebond.analytics.access import (
+    ALERT_ACKNOWLEDGERS,
+    HEALTH_AGGREGATE_READERS,
+    HEALTH_READERS,
+    KPI_READERS,
+)
 from carebond.analytics.actions import scan_rollups
 from carebond.analytics.health_models import AtRiskAction, HealthOverride
 from carebond.analytics.health_selectors import at_risk_panel, person_health_summary
+from carebond.analytics.panels import key_figures_panel
+from carebond.analytics.warning_actions import scan_early_warning
+from carebond.analytics.warning_panels import early_warning_panel
 from carebond.core.registry import (
     HomePanel,
     NavEntry,
@@ -28,15 +38,55 @@ from carebond.core.registry import (
 )
 
 
+def register() -> None:
+    register_navigation(NavEntry("Key figures", "analytics:overview", KPI_READERS, order=45))
+    register_home_panel(
+        HomePanel(
+            key="analytics.key_figures",
+            title="Key figures",
+            template="analytics/panels/key_figures.html",
+            policy=KPI_READERS,
+            context=key_figures_panel,
+            order=3,
+        )
+    )
+    register_scan(ScanEntry("analytics.rollups", scan_rollups, timedelta(hours=1)))
+    _register_early_warning()
+    _register_relationship_health()
+
+
+def _register_early_warning() -> None:
+    register_scan(ScanEntry("analytics.early_warning", scan_early_warning, timedelta(days=1)))
+    register_navigation(NavEntry("Early warning", "analytics:early_warning", KPI_READERS, order=46))
+    register_home_panel(
+        HomePanel(
+            key="analytics.early_warning",
+            title="Early warning",
+            template="analytics/panels/early_warning.html",
+            policy=ALERT_ACKNOWLEDGERS,
+            context=early_warning_panel,
+            order=30,
+        )
+    )
+
+
 def _person_health_panel(page: PersonPage) -> Mapping[str, Any] | None:
     found = person_health_summary(user=page.user, person=page.person)
     return None if found is None else {"found": found}
 
 
-def register() -> None:
-    register_scan(ScanEntry("analytics.rollups", scan_rollups, timedelta(hours=1)))
+def _register_relationship_health() -> None:
     register_navigation(
         NavEntry("Relationship health", "analytics_health:worklist", HEALTH_READERS, order=47)
+    )
+    # The analyst's way in: the aggregates (departments, time to lapse), never the worklist.
+    register_navigation(
+        NavEntry(
+            "Department health",
+            "analytics_health:departments",
+            HEALTH_AGGREGATE_READERS,
+            order=48,
+        )
     )
     register_home_panel(
         HomePanel(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -89,7 +89,13 @@ def load_facts(
     answers = recommendations(organization_id, since=since, person_ids=ids)
     cases = recovery_records_of(organization_id, since=since, person_ids=ids)
     known = set(ids) if ids is not None else set(visits) | set(messages) | set(answers)
-    consents = consent_histories(known)
+    # Consent moments are in UTC: read in the organisation's zone, a grant made this evening is
+    # in force today, not tomorrow.
+    zone = ZoneInfo(Organization.objects.get(pk=organization_id).time_zone)
+    consents = {
+        pk: [replace(c, recorded_at=c.recorded_at.astimezone(zone)) for c in events]
+        for pk, events in consent_histories(known).items()
+    }
     contacts = contact_systems(known)
     return {
         pk: PatientFacts(
@@ -105,7 +111,9 @@ def load_facts(
 
 
 def overrides_in_force(person_ids: Iterable[int], on: date) -> dict[int, dict[str, Override]]:
-    """{person id: {part: the newest override in force on ``on``}}."""
+    """{person id: {part: the newest override not expired on ``on``}}. Only today is scored
+    with overrides (the calibration and the change use computed scores alone), so every
+    override made so far counts: its own moment is in UTC, ``on`` a local day."""
     found: dict[int, dict[str, Override]] = defaultdict(dict)
     rows = (
         HealthOverride.objects.filter(person_id__in=set(person_ids))
@@ -114,10 +122,9 @@ def overrides_in_force(person_ids: Iterable[int], on: date) -> dict[int, dict[st
         .order_by("at", "id")
     )
     for row in rows:
-        if row.at.date() <= on:
-            found[row.person_id][row.part] = Override(
-                float(row.score), row.comment, row.by.get_full_name() or row.by.username, row.at
-            )
+        found[row.person_id][row.part] = Override(
+            float(row.score), row.comment, row.by.get_full_name() or row.by.username, row.at
+        )
     return found
 
 

@@ -57,8 +57,15 @@ class ActionForm(forms.Form):
 @page_policy(HEALTH_READERS)
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
-    found = list_at_risk(user=signed_in_user(request))
-    return render(request, "analytics/health/worklist.html", {"worklist": found})
+    user = signed_in_user(request)
+    return render(
+        request,
+        "analytics/health/worklist.html",
+        {
+            "worklist": list_at_risk(user=user),
+            "may_read_aggregates": HEALTH_AGGREGATE_READERS.allows(user.role),
+        },
+    )
 
 
 @page_policy(HEALTH_READERS)
@@ -125,8 +132,15 @@ def patient(request: HttpRequest, person_id: UUID) -> HttpResponse:
 @page_policy(HEALTH_AGGREGATE_READERS)
 @require_GET
 def departments(request: HttpRequest) -> HttpResponse:
-    found = department_health(user=signed_in_user(request))
-    return render(request, "analytics/health/departments.html", {"departments": found})
+    user = signed_in_user(request)
+    return render(
+        request,
+        "analytics/health/departments.html",
+        {
+            "departments": department_health(user=user),
+            "may_read_patients": HEALTH_READERS.allows(user.role),
+        },
+    )
 
 
 @page_policy(HEALTH_AGGREGATE_READERS)

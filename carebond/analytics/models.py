@@ -57,3 +57,4 @@ class RolledDay(TenantModel):
 
 
 from carebond.analytics.health_models import AtRiskAction, HealthOverride  # noqa: E402, F401
+from carebond.analytics.warning_models import EarlyWarningAlert  # noqa: E402, F401

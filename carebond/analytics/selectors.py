@@ -196,16 +196,54 @@ def minimum_n(kpi: Kpi) -> int:
     return max(kpi.min_n, K_METRIC) if kpi.anonymous else kpi.min_n
 
 
+ANONYMOUS_SEGMENT = (
+    "staff answers are shown for the whole organisation only, so that no smaller group can "
+    "be worked out"
+)
+ANONYMOUS_SPAN = (
+    "staff answers are shown month by month, so that one month cannot be worked out from a "
+    "longer period"
+)
+
+
+def anonymity_guard(kpi: Kpi, period: Period, filters: Filters) -> str | None:
+    """Why staff answers are not shown under these filters: a figure for one location or
+    segment, or for a span of months, could be subtracted from figures shown elsewhere to give
+    away a hidden group (methods.md §3.3). None when they may be shown."""
+    if not kpi.anonymous:
+        return None
+    if filters.location_id is not None or filters.dimension:
+        return ANONYMOUS_SEGMENT
+    if period.span != 1:
+        return ANONYMOUS_SPAN
+    return None
+
+
+def _withheld(reason: str, n: int = 0) -> Figure:
+    return Figure(None, None, None, n, shown=False, reason=reason)
+
+
 def summarize(
-    kpi: Kpi, months: dict[date, Parts], period: Period, *, series_months: int
+    kpi: Kpi,
+    months: dict[date, Parts],
+    period: Period,
+    *,
+    series_months: int,
+    filters: Filters | None = None,
 ) -> Summary:
     min_n = minimum_n(kpi)
+    guard = anonymity_guard(kpi, period, filters or Filters())
     now, before = _sum(months, period), _sum(months, period.previous())
     series = []
     for i in range(series_months - 1, -1, -1):
         month = Period(_add_months(period.end, -i), 1)
         parts = months.get(month.end, Parts())
-        series.append(Point(month, parts, figure(kpi.kind, parts, min_n=min_n)))
+        shown = figure(kpi.kind, parts, min_n=min_n)
+        if guard == ANONYMOUS_SEGMENT:
+            shown = _withheld(guard)
+        series.append(Point(month, parts, shown))
+    if guard is not None:
+        return Summary(kpi, period, _withheld(guard), _withheld(guard), None, series)
     return Summary(
         kpi=kpi,
         period=period,
@@ -228,7 +266,9 @@ def kpi_summary(
 ) -> Summary:
     first = min(period.previous().first, _add_months(period.end, 1 - series_months))
     months = monthly_parts(organization_id, [kpi.key], first, period.last, filters)
-    return summarize(kpi, months.get(kpi.key, {}), period, series_months=series_months)
+    return summarize(
+        kpi, months.get(kpi.key, {}), period, series_months=series_months, filters=filters
+    )
 
 
 def overview(*, organization_id: int, period: Period, filters: Filters) -> list[Summary]:
@@ -239,7 +279,7 @@ def overview(*, organization_id: int, period: Period, filters: Filters) -> list[
         organization_id, [kpi.key for kpi in measured], first, period.last, filters
     )
     return [
-        summarize(kpi, months[kpi.key], period, series_months=SPARKLINE_MONTHS)
+        summarize(kpi, months[kpi.key], period, series_months=SPARKLINE_MONTHS, filters=filters)
         for kpi in measured
         if kpi.key in months
     ]
@@ -256,6 +296,7 @@ class Unit:
     value: str
     label: str
     figure: Figure
+    parts: Parts
 
 
 def breakdown(
@@ -282,18 +323,31 @@ def breakdown(
             f"{kpi.title} cannot be broken down by {dimension!r}.", field="breakdown"
         )
     units = [
-        Unit(value, labels.get(value, value or "No location"), figure(kpi.kind, part, min_n=min_n))
+        Unit(
+            value,
+            labels.get(value, value or "No location"),
+            figure(kpi.kind, part, min_n=min_n),
+            part,
+        )
         for value, part in parts.items()
     ]
-    if kpi.anonymous:
-        units = _suppress_small_groups(units, min_n)
+    guard = anonymity_guard(kpi, period, filters)
+    if kpi.anonymous and (guard is not None or dimension == "location"):
+        withheld = _withheld(guard or ANONYMOUS_SEGMENT)
+        units = [Unit(u.value, u.label, withheld, Parts()) for u in units]
+    elif kpi.anonymous:
+        # The total is every answer, those with no value of the dimension too (staff with no
+        # department): the tile shows it, so that unnamed group must not be worked out either.
+        total = round(rows.filter(dimension="").aggregate(n=Sum("n"))["n"] or 0.0)
+        units = _suppress_small_groups(units, min_n, total)
     return sorted(units, key=lambda unit: unit.label.casefold())
 
 
-def _suppress_small_groups(units: list[Unit], k: int) -> list[Unit]:
+def _suppress_small_groups(units: list[Unit], k: int, total: int) -> list[Unit]:
     """Staff answers: a group under k is hidden, and so is the next smallest when one hidden
-    group could be worked out from the total (carebond/surveys/suppression.py)."""
-    total = sum(unit.figure.n for unit in units)
+    group could be worked out from the total (carebond/surveys/suppression.py). What the units
+    leave out of ``total`` counts as one more group, never published."""
+    total = max(total, sum(unit.figure.n for unit in units))
     decided = suppress(
         Group.of_cells("all", total, {unit.value: unit.figure.n for unit in units}), k=k
     )
@@ -304,7 +358,7 @@ def _suppress_small_groups(units: list[Unit], k: int) -> list[Unit]:
             shown.append(unit)
         else:
             hidden = Figure(None, None, None, 0, shown=False, reason=cell.reason)
-            shown.append(Unit(unit.value, unit.label, hidden))
+            shown.append(Unit(unit.value, unit.label, hidden, unit.parts))
     return shown
 
 

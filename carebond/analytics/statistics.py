@@ -184,4 +184,55 @@ def _compare_rates(count1: float, exposure1: float, count2: float, exposure2: fl
     return Change(rate2 - rate1, p_value, p_value < 0.05)
 
 
-__all__ = ["Z95", "Change", "Figure", "Parts", "compare", "figure", "poisson_interval"]
+# --- funnel plots ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The overall value of a KPI and, for a unit of n, the limits chance alone keeps it within
+    (``bounds(n, z)``: z = 1.96 for 95%, 3.09 for 99.8%; Spiegelhalter 2005)."""
+
+    centre: float
+    spread: float
+    floor: float | None = None
+    ceiling: float | None = None
+
+    def bounds(self, n: float, z: float) -> tuple[float, float]:
+        half = z * self.spread / math.sqrt(max(n, 1.0))
+        low, high = self.centre - half, self.centre + half
+        if self.floor is not None:
+            low = max(self.floor, low)
+        if self.ceiling is not None:
+            high = min(self.ceiling, high)
+        return low, high
+
+
+def funnel(kind: KpiKind, total: Parts) -> Funnel | None:
+    """The funnel around the overall value: the spread of one unit's contribution (a share's
+    √(p(1-p)), a mean's standard deviation, NPS's per-answer SD, a rate's √rate). None for
+    counts, which have no n, and when there is nothing to compare."""
+    if kind == KpiKind.COUNT or total.n < 2:
+        return None
+    if kind == KpiKind.PROPORTION:
+        p = total.x / total.n
+        return Funnel(100 * p, 100 * math.sqrt(p * (1 - p)), 0.0, 100.0)
+    if kind == KpiKind.NET:
+        p, d = total.x / total.n, total.y / total.n
+        return Funnel(100 * (p - d), 100 * math.sqrt(max(0.0, p + d - (p - d) ** 2)), -100, 100)
+    if kind == KpiKind.PER_UNIT:
+        rate = total.x / total.n
+        return Funnel(rate, math.sqrt(rate), 0.0)
+    return Funnel(total.x / total.n, _sd(total))
+
+
+__all__ = [
+    "Z95",
+    "Change",
+    "Figure",
+    "Funnel",
+    "Parts",
+    "compare",
+    "figure",
+    "funnel",
+    "poisson_interval",
+]

@@ -1,13 +1,15 @@
 """What the billing app adds to core's registry: its pages, the managers' home panel of billing
 questions, a patient's statements on their page, the timeline's kind for a statement, the
 inbox topic of billing questions (and who answers them), its FHIR types (Claim and
-ExplanationOfBenefit, imported as statements: carebond/billing/fhir.py), and the person link a
-merge moves (a patient's statements follow the surviving record)."""
+ExplanationOfBenefit, imported as statements: carebond/billing/fhir.py), the person link a
+merge moves (a patient's statements follow the surviving record), and its KPIs (statements
+sent, billing question answer time)."""
 
 from __future__ import annotations
 
 from carebond.billing.access import BILLING_MANAGERS, BILLING_STAFF
 from carebond.billing.actions import TOUCHPOINT_KIND
+from carebond.billing.kpi_selectors import billing_kpis
 from carebond.billing.models import BillingStatement
 from carebond.billing.panels import questions_panel, statements_panel
 from carebond.billing.questions import is_billing_question
@@ -23,6 +25,7 @@ from carebond.core.registry import (
     register_fhir_resource_type,
     register_home_panel,
     register_inbound_topic,
+    register_kpi,
     register_navigation,
     register_person_panel,
     register_person_relation,
@@ -31,6 +34,8 @@ from carebond.core.registry import (
 
 
 def register() -> None:
+    for kpi in billing_kpis():
+        register_kpi(kpi)
     for resource_type in ("Claim", "ExplanationOfBenefit"):
         register_fhir_resource_type(
             FhirResourceType(resource_type, "carebond.billing.fhir", "billing")

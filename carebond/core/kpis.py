@@ -44,7 +44,10 @@ class KpiFact:
     """One unit a KPI counts, on one day, at one location (None: no location known).
 
     ``person_id`` names whom the unit is about, for the drill-down from a figure to the people
-    behind it (an audited read); None for anonymous units (a staff pulse answer)."""
+    behind it (an audited read); None for anonymous units (a staff pulse answer).
+    ``breakdown_only``: the fact counts in its dimensions' breakdowns but not in the total (a
+    patient counted once per moment of truth they had, and once in the month's total by a
+    fact of its own)."""
 
     day: date
     location_id: int | None
@@ -54,6 +57,7 @@ class KpiFact:
     x2: float = 0.0
     y: float = 0.0
     person_id: int | None = None
+    breakdown_only: bool = False
 
 
 FactsSelector = Callable[[int, date, date], Iterable[KpiFact]]

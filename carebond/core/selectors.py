@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from carebond.core.ids import only_uuids
 from carebond.core.models import Department, Location
 
 if TYPE_CHECKING:
@@ -25,10 +26,14 @@ def list_departments(*, user: User) -> QuerySet[Department]:
 
 
 def location_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
-    rows = Location.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    rows = Location.objects.filter(
+        organization_id=organization_id, public_id__in=only_uuids(public_ids)
+    )
     return {str(row.public_id): row.name for row in rows}
 
 
 def department_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
-    rows = Department.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    rows = Department.objects.filter(
+        organization_id=organization_id, public_id__in=only_uuids(public_ids)
+    )
     return {str(row.public_id): row.name for row in rows}

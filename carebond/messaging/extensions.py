@@ -1,6 +1,7 @@
 """What the messaging app adds to core's registry: the inbox and outreach pages, the home panel
 of messages to answer, a person's messages on their page, the person links a merge moves, the
-worker's sending scans, and how the audit trail names messages and conversations."""
+worker's sending scans, how the audit trail names messages and conversations, and its KPIs
+(inbox reply time, questions answered within a working day, the opt-out rate)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from carebond.core.registry import (
     register_audit_names,
     register_fhir_resource_type,
     register_home_panel,
+    register_kpi,
     register_navigation,
     register_person_panel,
     register_person_relation,
@@ -30,12 +32,15 @@ from carebond.messaging.access import INBOX_USERS, OUTREACH_MANAGERS
 from carebond.messaging.campaign_actions import scan_finished_campaigns
 from carebond.messaging.dispatch_actions import dispatch_due_messages, scan_stale_sends
 from carebond.messaging.fhir import communication_elements
+from carebond.messaging.kpi_selectors import messaging_kpis
 from carebond.messaging.models import Conversation, Message, RevocationRequest, SecureNote
 from carebond.messaging.panels import campaigns_panel, person_messages_panel, to_answer_panel
 from carebond.messaging.selectors import conversation_names, message_names
 
 
 def register() -> None:
+    for kpi in messaging_kpis():
+        register_kpi(kpi)
     register_fhir_resource_type(
         FhirResourceType("CommunicationRequest", "carebond.messaging.fhir", "messaging")
     )

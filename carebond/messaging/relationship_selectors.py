@@ -11,7 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
+from carebond.core.models import Organization
 from carebond.messaging.models import Direction, Message, MessageStatus
 
 # An outbound message reached the person (True) or could not (False); the others (queued,
@@ -35,7 +37,8 @@ class MessageRecord:
 def message_records(
     organization_id: int, *, since: date, person_ids: Iterable[int] | None = None
 ) -> dict[int, list[MessageRecord]]:
-    """{person id: their messages from ``since`` on, oldest first}: one query."""
+    """{person id: their messages from ``since`` on, oldest first, dated in the organisation's
+    time zone}."""
     messages = Message.objects.filter(
         organization_id=organization_id,
         person__isnull=False,
@@ -43,6 +46,7 @@ def message_records(
     ).filter(status__in=[*_REACHED, MessageStatus.RECEIVED])
     if person_ids is not None:
         messages = messages.filter(person_id__in=set(person_ids))
+    zone = ZoneInfo(Organization.objects.get(pk=organization_id).time_zone)
     found: dict[int, list[MessageRecord]] = defaultdict(list)
     for person_id, created_at, direction, status in (
         messages.order_by("created_at", "id")
@@ -52,7 +56,7 @@ def message_records(
         inbound = direction == Direction.INBOUND
         found[person_id].append(
             MessageRecord(
-                day=created_at.date(),
+                day=created_at.astimezone(zone).date(),
                 inbound=inbound,
                 reached=inbound or _REACHED.get(status, False),
             )

@@ -15,6 +15,7 @@ from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.access import one_or_not_found
 from carebond.core.errors import InvalidInput, NotFound
+from carebond.core.ids import only_uuids
 from carebond.core.permissions import PHI_ROLES
 from carebond.core.registry import person_relations
 from carebond.people.access import access_person, may_read_history, may_read_notes
@@ -416,7 +417,9 @@ def list_my_referral_sources(*, user: User, limit: int = 8) -> tuple[int, list[P
 def person_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:
     """Public id -> display name, for the audit trail (merged records included: their events
     stay theirs)."""
-    rows = Person.objects.filter(organization_id=organization_id, public_id__in=public_ids)
+    rows = Person.objects.filter(
+        organization_id=organization_id, public_id__in=only_uuids(public_ids)
+    )
     named = rows.only(
         "public_id", "given_name", "preferred_name", "family_name", "organization_name"
     )
@@ -656,3 +659,12 @@ def first_addresses(person_ids: Iterable[int]) -> dict[int, Address]:
     for address in Address.objects.filter(person_id__in=set(person_ids)).order_by("rank", "id"):
         first.setdefault(address.person_id, address)
     return first
+
+
+def people_by_id(organization_id: int, ids: Iterable[int]) -> dict[int, Person]:
+    """The organisation's people with these ids (a report's rows), by id; one query. The caller
+    audits the read: it is the one that knows why the people are shown."""
+    return {
+        person.pk: person
+        for person in Person.objects.filter(organization_id=organization_id, pk__in=list(ids))
+    }

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, RuleViolation
 from carebond.core.forms import show_error
+from carebond.core.ids import uuid_or_none
 from carebond.core.permissions import page_policy
 from carebond.scheduling import absence_actions, actions
 from carebond.scheduling.absence_selectors import (
@@ -30,7 +31,7 @@ from carebond.scheduling.absence_selectors import (
 from carebond.scheduling.access import DESK, SCHEDULE_EDITORS, access_appointment
 from carebond.scheduling.availability import location_zone
 from carebond.scheduling.selectors import get_location, get_provider, list_locations, list_providers
-from carebond.scheduling.views import posted_or_asked_location, uuid_or_none
+from carebond.scheduling.views import posted_or_asked_location
 
 
 class AbsenceForm(forms.Form):

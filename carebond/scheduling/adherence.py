@@ -4,8 +4,9 @@ booked (lead time) and how long patients waited (arrival to room), per provider,
 visit type. Aggregates only: no patient is named, so the analyst may read them.
 
 Definitions (docs/scheduling.md): a visit counts once its start has passed and it was not
-entered in error. Show rate = completed / (completed + no-shows); no-show rate = no-shows /
-(completed + no-shows); late-cancel rate = late cancellations / all counted visits. Lead time is
+entered in error. Of those, the visits cancelled in time for the slot to go to someone else
+leave the denominator (methods.md §4.1, the analytics KPIs' definitions): show rate = completed
+/ (counted - timely cancellations); no-show rate and late-cancel rate likewise. Lead time is
 the median of days from booking to the visit; waiting time the median of minutes from arriving
 to being roomed, over the visits with both moments.
 """
@@ -38,20 +39,24 @@ class Adherence:
     wait_minutes: float | None
 
     @property
-    def kept_or_missed(self) -> int:
-        return self.completed + self.no_shows
+    def due(self) -> int:
+        """The visits that should have happened: all counted, less the timely cancellations."""
+        return self.visits - (self.cancellations - self.late_cancellations)
+
+    def _share(self, count: int) -> float | None:
+        return count / self.due if self.due else None
 
     @property
     def show_rate(self) -> float | None:
-        return self.completed / self.kept_or_missed if self.kept_or_missed else None
+        return self._share(self.completed)
 
     @property
     def no_show_rate(self) -> float | None:
-        return self.no_shows / self.kept_or_missed if self.kept_or_missed else None
+        return self._share(self.no_shows)
 
     @property
     def late_cancel_rate(self) -> float | None:
-        return self.late_cancellations / self.visits if self.visits else None
+        return self._share(self.late_cancellations)
 
     @property
     def shown(self) -> dict[str, str]:

@@ -16,11 +16,11 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from carebond.core.access import signed_in_user
+from carebond.core.ids import uuid_or_none
 from carebond.core.permissions import page_policy
 from carebond.scheduling.access import SCHEDULERS
 from carebond.scheduling.board_selectors import board_signature, list_board
 from carebond.scheduling.selectors import get_location, list_locations
-from carebond.scheduling.views import uuid_or_none
 
 # The board is sent again at least this often, so that the minutes shown keep up.
 REFRESH_SECONDS = 30

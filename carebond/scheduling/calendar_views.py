@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, InvalidInput
+from carebond.core.ids import uuid_or_none
 from carebond.core.permissions import page_policy
 from carebond.scheduling import actions, series_actions
 from carebond.scheduling.access import SCHEDULERS
@@ -36,7 +37,7 @@ from carebond.scheduling.selectors import (
     list_providers,
     local_today,
 )
-from carebond.scheduling.views import find_times, parse_day, uuid_or_none
+from carebond.scheduling.views import find_times, parse_day
 
 NO_ID = UUID(int=0)
 

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, NotFound
+from carebond.core.ids import uuid_or_none
 from carebond.core.permissions import PUBLIC, page_policy
 from carebond.scheduling.access import DESK
 from carebond.scheduling.kiosk_actions import check_kiosk_check_in, kiosk_location, kiosk_token
 from carebond.scheduling.selectors import get_location
-from carebond.scheduling.views import uuid_or_none
 
 WORDS = {
     "en": {

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef
 
+from carebond.core.ids import only_uuids
 from carebond.core.kpis import FactsSelector, Kpi, KpiFact, KpiKind
 from carebond.people.kpi_selectors import age_band, language_of
 from carebond.scheduling.models import Appointment, AppointmentStatus, AppointmentType
@@ -96,13 +97,18 @@ def _dimensions(row: dict[str, object]) -> dict[str, str]:
     }
 
 
-def _fact(row: dict[str, object], **parts: float) -> KpiFact:
+def _fact(
+    row: dict[str, object], *, n: float = 1.0, x: float = 0.0, x2: float = 0.0, y: float = 0.0
+) -> KpiFact:
     return KpiFact(
         day=row["day"],  # type: ignore[arg-type]
         location_id=row["location_id"],  # type: ignore[arg-type]
         dimensions=_dimensions(row),
         person_id=row["patient_id"],  # type: ignore[arg-type]
-        **parts,
+        n=n,
+        x=x,
+        x2=x2,
+        y=y,
     )
 
 
@@ -209,7 +215,9 @@ def retention_facts(organization_id: int, first: date, last: date) -> Iterator[K
 
 
 def appointment_type_names(organization_id: int, values: list[str]) -> Mapping[str, str]:
-    rows = AppointmentType.objects.filter(organization_id=organization_id, public_id__in=values)
+    rows = AppointmentType.objects.filter(
+        organization_id=organization_id, public_id__in=only_uuids(values)
+    )
     return {str(public_id): name for public_id, name in rows.values_list("public_id", "name")}
 
 

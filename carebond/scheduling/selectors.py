@@ -562,3 +562,19 @@ def list_visits_completed_between(
         )
         for public_id, patient, provider, location, completed, ends, mode in rows
     ]
+
+
+def visit_appointment_types(organization_id: int, visit_public_ids: list[str]) -> dict[str, str]:
+    """Visit public id -> its appointment type's public id, for the visits of ``visit_public_ids``
+    that exist in the organisation (the surveys' KPIs break a visit's answers down by type)."""
+    ids = []
+    for value in visit_public_ids:
+        try:
+            ids.append(UUID(value))
+        except ValueError:
+            continue
+    rows = Appointment.objects.filter(organization_id=organization_id, public_id__in=ids)
+    return {
+        str(visit): str(visit_type)
+        for visit, visit_type in rows.values_list("public_id", "appointment_type__public_id")
+    }

@@ -20,6 +20,7 @@ from carebond.core.access import signed_in_user
 from carebond.core.dates import RECORD_DATES
 from carebond.core.errors import CareBondError, InvalidInput
 from carebond.core.forms import show_error
+from carebond.core.ids import uuid_or_none
 from carebond.core.permissions import page_policy
 from carebond.people.access import access_person
 from carebond.people.selectors import search_people
@@ -163,13 +164,6 @@ def posted_or_asked_location(request: HttpRequest) -> Any:
     """The location a page's form posted, or the one its address asks for (else the first)."""
     asked = request.POST.get("location") or request.GET.get("location")
     return get_location(user=signed_in_user(request), public_id=uuid_or_none(asked))
-
-
-def uuid_or_none(value: str | None) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
 
 
 def patient_search(request: HttpRequest) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError
 from carebond.core.forms import show_error
+from carebond.core.ids import uuid_or_none
 from carebond.core.permissions import page_policy
 from carebond.people.access import access_person
 from carebond.scheduling.access import SCHEDULERS
 from carebond.scheduling.models import WaitlistStatus
 from carebond.scheduling.selectors import list_appointment_types, list_locations, list_providers
-from carebond.scheduling.views import patient_search, uuid_or_none
+from carebond.scheduling.views import patient_search
 from carebond.scheduling.waitlist_actions import (
     check_add_to_waitlist,
     check_remove_from_waitlist,

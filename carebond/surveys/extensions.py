@@ -1,14 +1,17 @@
 """What the surveys app adds to core's registry: the Surveys and Recovery pages, the managers'
 home panels (patient experience, the recovery queue, the staff pulse, recognition
-suggestions, "you said, we did" actions due or overdue), a person-page panel (their survey
-invitations, recovery cases and a complaint form), the scans (invitations, reminders and
-expiry; overdue recovery cases), its timeline kinds, the person links a merge moves, and its
-FHIR types (Questionnaire, QuestionnaireResponse: carebond/surveys/fhir.py)."""
+suggestions, "you said, we did" actions due or overdue), its KPIs (patient experience, service
+recovery, the staff pulse: carebond/surveys/kpi_selectors.py) and their "survey" dimension, a
+person-page panel (their survey invitations, recovery cases and a complaint form), the scans
+(invitations, reminders and expiry; overdue recovery cases), its timeline kinds, the person
+links a merge moves, and its FHIR types (Questionnaire, QuestionnaireResponse:
+carebond/surveys/fhir.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from carebond.core.kpis import KpiDimension
 from carebond.core.registry import (
     FhirResourceType,
     HomePanel,
@@ -19,6 +22,8 @@ from carebond.core.registry import (
     TouchpointKindEntry,
     register_fhir_resource_type,
     register_home_panel,
+    register_kpi,
+    register_kpi_dimension,
     register_navigation,
     register_person_panel,
     register_person_relation,
@@ -28,6 +33,7 @@ from carebond.core.registry import (
 from carebond.surveys.access import COMPLAINT_LOGGERS, SURVEY_MANAGERS, SURVEY_READERS
 from carebond.surveys.distribution_actions import scan_survey_invitations
 from carebond.surveys.feedback_selectors import due_actions_panel
+from carebond.surveys.kpi_selectors import survey_names, surveys_kpis
 from carebond.surveys.models import (
     Invitation,
     RecognitionSuggestion,
@@ -45,6 +51,9 @@ from carebond.surveys.recovery_actions import escalate_overdue_cases
 
 
 def register() -> None:
+    for kpi in surveys_kpis():
+        register_kpi(kpi)
+    register_kpi_dimension(KpiDimension("survey", "Survey", survey_names, "surveys"))
     for resource_type in ("Questionnaire", "QuestionnaireResponse"):
         register_fhir_resource_type(
             FhirResourceType(resource_type, "carebond.surveys.fhir", "surveys")

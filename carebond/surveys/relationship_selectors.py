@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from carebond.core.models import Organization
 from carebond.surveys import scoring
 from carebond.surveys.definitions import items
 from carebond.surveys.models import (
@@ -47,6 +49,11 @@ def _since(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
+def _zone(organization_id: int) -> ZoneInfo:
+    """Answers and cases are dated in the organisation's time zone, like every day it shows."""
+    return ZoneInfo(Organization.objects.get(pk=organization_id).time_zone)
+
+
 def _nps_links(definition: dict[str, Any]) -> list[str]:
     return [item["link_id"] for item in items(definition) if item.get("measure") == "nps"]
 
@@ -63,6 +70,7 @@ def recommendations(
     if person_ids is not None:
         responses = responses.filter(person_id__in=set(person_ids))
     links: dict[int, list[str]] = {}
+    zone = _zone(organization_id)
     found: dict[int, list[Recommendation]] = defaultdict(list)
     for person_id, submitted_at, answers, version_id, definition in (
         responses.order_by("submitted_at", "id")
@@ -76,7 +84,7 @@ def recommendations(
         for link in links[version_id]:
             value = answers.get(link)
             if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10:
-                found[person_id].append(Recommendation(submitted_at.date(), value))
+                found[person_id].append(Recommendation(submitted_at.astimezone(zone).date(), value))
     return found
 
 
@@ -89,12 +97,18 @@ def recovery_records(
     )
     if person_ids is not None:
         cases = cases.filter(person_id__in=set(person_ids))
+    zone = _zone(organization_id)
     found: dict[int, list[CaseRecord]] = defaultdict(list)
     for person_id, opened_at, source, outcome, closed_at in cases.order_by(
         "opened_at", "id"
     ).values_list("person_id", "opened_at", "source", "outcome", "closed_at"):
         found[person_id].append(
-            CaseRecord(opened_at.date(), source, outcome, closed_at.date() if closed_at else None)
+            CaseRecord(
+                opened_at.astimezone(zone).date(),
+                source,
+                outcome,
+                closed_at.astimezone(zone).date() if closed_at else None,
+            )
         )
     return found
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carebond.core.access import signed_in_user
 from carebond.core.errors import CareBondError, InvalidInput
 from carebond.core.forms import show_error
+from carebond.core.ids import is_uuid
 from carebond.core.permissions import page_policy
 from carebond.people.access import access_person
 from carebond.surveys import rule_actions
@@ -351,7 +352,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "periods": PERIODS,
         "breakdowns": BREAKDOWNS,
     }
-    if chosen_id and not _is_uuid(chosen_id):
+    if chosen_id and not is_uuid(chosen_id):
         context["problem"] = "Choose one of the listed surveys."
     elif chosen_id:
         instrument = access_instrument(user, chosen_id)
@@ -370,14 +371,6 @@ def results(request: HttpRequest) -> HttpResponse:
         context["instrument"] = instrument
         context["waves"] = rule_actions.waves_of(user, instrument) if instrument.anonymous else []
     return render(request, "surveys/results.html", context)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 # --- recovery ---------------------------------------------------------------------------------

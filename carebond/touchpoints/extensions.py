@@ -1,24 +1,34 @@
-"""What the touchpoints app adds to core's registry: the timeline's own kinds, and the two person
-links a merge moves (the person's timeline, and the staff member named on entries)."""
+"""What the touchpoints app adds to core's registry: the timeline's own kinds, the two person
+links a merge moves (the person's timeline, and the staff member named on entries), and its
+KPIs (touchpoints, and touchpoints per patient) with the dimensions "moment" and "channel"."""
 
 from __future__ import annotations
 
+from carebond.core.kpis import KpiDimension
 from carebond.core.registry import (
     HomePanel,
     PersonPanel,
     PersonRelation,
     TouchpointKindEntry,
     register_home_panel,
+    register_kpi,
+    register_kpi_dimension,
     register_person_panel,
     register_person_relation,
     register_touchpoint_kind,
 )
 from carebond.touchpoints.access import HANDS_ON_STAFF, TIMELINE_USERS
+from carebond.touchpoints.kpi_selectors import channel_names, moment_names, touchpoints_kpis
 from carebond.touchpoints.models import Touchpoint, TouchpointKind
 from carebond.touchpoints.panels import recent_people_panel, timeline_panel
 
 
 def register() -> None:
+    for kpi in touchpoints_kpis():
+        register_kpi(kpi)
+    register_kpi_dimension(KpiDimension("moment", "Moment of truth", moment_names, "touchpoints"))
+    # A message's channel (text or email) is one of a touchpoint's: messaging's KPIs use it too.
+    register_kpi_dimension(KpiDimension("channel", "Channel", channel_names, "touchpoints"))
     register_home_panel(
         HomePanel(
             key="touchpoints.recent_people",

@@ -18,6 +18,7 @@ from uuid import UUID
 from django.db.models import Count, QuerySet
 
 from carebond.audit.recording import record_access
+from carebond.core.ids import is_uuid
 from carebond.value_maps.access import VALUE_MAP_READERS, may_read_words, may_see_people
 from carebond.value_maps.analysis import Code as AnalysisCode
 from carebond.value_maps.analysis import (
@@ -276,7 +277,7 @@ def get_ladder(respondent: Respondent, public_id: str) -> Ladder | None:
 
 
 def codes_by_public_id(study: Study, public_ids: list[str]) -> dict[str, Code]:
-    public_ids = [pid for pid in public_ids if _is_uuid(pid)]
+    public_ids = [pid for pid in public_ids if is_uuid(pid)]
     return {str(c.public_id): c for c in Code.objects.filter(study=study, public_id__in=public_ids)}
 
 
@@ -322,14 +323,6 @@ def get_analysis(
         cutoff_on=cutoff_on,
         indices_on=indices_on,
     )
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        UUID(str(text))
-    except ValueError:
-        return False
-    return True
 
 
 def study_names(organization_id: int, public_ids: list[str]) -> dict[str, str]:

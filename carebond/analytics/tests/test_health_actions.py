@@ -3,12 +3,14 @@ whether an at-risk patient's next step was taken is written with what was sugges
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from carebond.accounts.models import User
+from carebond.analytics.health import Dimension
 from carebond.analytics.health_actions import check_override_health, check_record_at_risk_action
 from carebond.analytics.health_models import AtRiskAction, HealthOverride
 from carebond.analytics.health_selectors import get_patient_health
@@ -16,7 +18,8 @@ from carebond.analytics.tests.history import TODAY, drifting_patient, regular_pa
 from carebond.audit.models import AuditEvent
 from carebond.core.errors import InvalidInput, PermissionDenied
 from carebond.core.permissions import Role
-from carebond.scheduling.tests.conftest import Clinic
+from carebond.people.actions import check_record_consent
+from carebond.scheduling.tests.conftest import CHICAGO, Clinic
 
 
 def test_an_override_without_a_comment_is_refused_and_nothing_is_written(
@@ -116,3 +119,33 @@ def test_a_step_taken_or_not_is_written_with_what_was_suggested_and_audited(
     # and the analyst may not record outreach
     with pytest.raises(PermissionDenied):
         check_record_at_risk_action(patient, taken=True, acting_user=users_a[Role.ANALYST])
+
+
+def test_an_evening_override_and_consent_count_the_same_local_day(
+    clinic: Clinic, manager_a: User
+) -> None:
+    # given 23:30 in Chicago, already tomorrow in UTC
+    patient = regular_patient(clinic, "Rosa", phone="+13125550188")
+    with time_machine.travel(datetime(2026, 3, 2, 23, 30, tzinfo=CHICAGO), tick=False):
+        # when consent is recorded and an override made
+        check_record_consent(
+            patient,
+            channel="sms",
+            purpose="appointment",
+            status="granted",
+            method="verbal",
+            acting_user=None,
+        )
+        check_override_health(
+            patient,
+            part="overall",
+            score=20,
+            comment="Said on the phone they are moving",
+            expires_on=None,
+            acting_user=manager_a,
+        )
+        found = get_patient_health(user=manager_a, public_id=patient.public_id).health
+    # then both count today, not tomorrow
+    assert found.score == 20.0
+    consent = found.dimension(Dimension.COMMUNICATION).inputs[2]
+    assert (consent.shown, consent.score) == ("granted", 100.0)

@@ -65,6 +65,8 @@ def test_the_worklist_shows_bands_only_and_says_why_until_the_bands_are_checked(
     assert 'data-testid="bands-only"' in page
     assert "<strong>36</strong>" not in page
     assert "Next step: <strong>Call</strong>" in page
+    # and the front desk is offered no link to the aggregate pages it may not open
+    assert reverse("analytics_health:departments") not in page
     # and once they do, the number is shown
     monkeypatch.setattr(health_selectors, "band_calibration", lambda organization: ORDERED)
     page = client.get(reverse("analytics_health:worklist")).content.decode()
