@@ -13,6 +13,7 @@ urlpatterns = [
     path("schedule/", include("carebond.scheduling.urls")),
     path("visit/", include("carebond.scheduling.public_urls")),
     path("book/", include("carebond.scheduling.selfbooking_urls")),
+    path("analytics/health/", include("carebond.analytics.health_urls")),
     path("analytics/", include("carebond.analytics.urls")),
     path("surveys/", include("carebond.surveys.urls")),
     path("survey/", include("carebond.surveys.public_urls")),

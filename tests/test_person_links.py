@@ -14,6 +14,7 @@ from django.db import models
 from django.test.utils import isolate_apps
 
 from carebond.accounts.models import User
+from carebond.analytics.health_models import AtRiskAction, HealthOverride
 from carebond.billing.models import BillingStatement
 from carebond.core import clock
 from carebond.core.models import Location, Organization
@@ -297,6 +298,30 @@ def _message(person: Person, organization: Organization) -> Message:
 
 
 ROW_MAKERS: dict[str, tuple[str, RowMaker]] = {
+    "analytics.HealthOverride.person": (
+        "patient",
+        lambda p, o, u: HealthOverride.objects.create(
+            organization=o,
+            person=p,
+            part="overall",
+            score=40,
+            comment="Moving",
+            by=u,
+            at=clock.now(),
+        ),
+    ),
+    "analytics.AtRiskAction.person": (
+        "patient",
+        lambda p, o, u: AtRiskAction.objects.create(
+            organization=o,
+            person=p,
+            reason="Overdue",
+            suggested="call",
+            taken=True,
+            decided_at=clock.now(),
+            decided_by=u,
+        ),
+    ),
     "people.ConsentRecord.person": (
         "patient",
         lambda p, o, u: ConsentRecord.objects.create(

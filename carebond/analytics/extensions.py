@@ -1,14 +1,26 @@
 """What the analytics app adds to core's registry: the Key figures page and home panel (the
 managers' and the analyst's), the Early warning page and its home panel, and its scans (the
 hourly rollup, the daily early-warning charts, and the monthly report's emails, checked hourly
-so each goes at 08:00 in its recipient's time zone)."""
+so each goes at 08:00 in its recipient's time zone); and for relationship health, its page in
+the navigation, the top of the at-risk list on the home page of the roles that do outreach, a
+person-page panel with the patient's health, and the person links a merge moves (overrides and
+outreach records)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
-from carebond.analytics.access import ALERT_ACKNOWLEDGERS, KPI_READERS
+from carebond.analytics.access import (
+    ALERT_ACKNOWLEDGERS,
+    HEALTH_AGGREGATE_READERS,
+    HEALTH_READERS,
+    KPI_READERS,
+)
 from carebond.analytics.actions import scan_rollups
+from carebond.analytics.health_models import AtRiskAction, HealthOverride
+from carebond.analytics.health_selectors import at_risk_panel, person_health_summary
 from carebond.analytics.panels import key_figures_panel
 from carebond.analytics.report_actions import scan_report_emails
 from carebond.analytics.warning_actions import scan_early_warning
@@ -16,9 +28,14 @@ from carebond.analytics.warning_panels import early_warning_panel
 from carebond.core.registry import (
     HomePanel,
     NavEntry,
+    PersonPage,
+    PersonPanel,
+    PersonRelation,
     ScanEntry,
     register_home_panel,
     register_navigation,
+    register_person_panel,
+    register_person_relation,
     register_scan,
 )
 
@@ -37,6 +54,7 @@ def register() -> None:
     )
     register_scan(ScanEntry("analytics.rollups", scan_rollups, timedelta(hours=1)))
     _register_early_warning()
+    _register_relationship_health()
 
 
 def _register_early_warning() -> None:
@@ -53,3 +71,45 @@ def _register_early_warning() -> None:
         )
     )
     register_scan(ScanEntry("analytics.report_emails", scan_report_emails, timedelta(hours=1)))
+
+
+def _person_health_panel(page: PersonPage) -> Mapping[str, Any] | None:
+    found = person_health_summary(user=page.user, person=page.person)
+    return None if found is None else {"found": found}
+
+
+def _register_relationship_health() -> None:
+    register_navigation(
+        NavEntry("Relationship health", "analytics_health:worklist", HEALTH_READERS, order=47)
+    )
+    # The analyst's way in: the aggregates (departments, time to lapse), never the worklist.
+    register_navigation(
+        NavEntry(
+            "Department health",
+            "analytics_health:departments",
+            HEALTH_AGGREGATE_READERS,
+            order=48,
+        )
+    )
+    register_home_panel(
+        HomePanel(
+            key="analytics.at_risk",
+            title="Patients at risk",
+            template="analytics/panels/at_risk.html",
+            policy=HEALTH_READERS,
+            context=at_risk_panel,
+            order=34,
+        )
+    )
+    register_person_panel(
+        PersonPanel(
+            key="analytics.health",
+            title="Relationship health",
+            template="analytics/panels/person_health.html",
+            policy=HEALTH_READERS,
+            context=_person_health_panel,
+            order=46,
+        )
+    )
+    register_person_relation(PersonRelation(HealthOverride, "person"))
+    register_person_relation(PersonRelation(AtRiskAction, "person"))

@@ -56,5 +56,6 @@ class RolledDay(TenantModel):
         return f"{self.day} rolled at {self.rolled_at:%Y-%m-%d %H:%M}"
 
 
+from carebond.analytics.health_models import AtRiskAction, HealthOverride  # noqa: E402, F401
 from carebond.analytics.report_models import ReportSubscription as ReportSubscription  # noqa: E402
 from carebond.analytics.warning_models import EarlyWarningAlert  # noqa: E402, F401

@@ -322,6 +322,9 @@ LOGGING = {
         # The text provider's client logs each request's query at INFO: the numbers asked
         # about (PHI). Only its problems.
         "twilio": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The PDF renderer narrates each step of every report at INFO.
+        "weasyprint": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "fontTools": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

@@ -79,3 +79,8 @@ def visits(
         )
         for i in range(kept + missed)
     ]
+
+
+# The scheduling tests' clinic (a Chicago location, two providers, visit types, a frozen
+# Monday), for the relationship-health tests' hand-made visit histories.
+from carebond.scheduling.tests.conftest import clinic, monday  # noqa: E402, F401
