@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 MONITORED_KPIS: tuple[str, ...] = (
     "surveys.satisfaction_top_box",
     "surveys.satisfaction_mean",
-    # Complaints per visit: watched as soon as an app registers it (a per-unit rate).
+    # Complaints per 1,000 visits (a rate per unit: a u or Laney u' chart).
     "surveys.complaint_rate",
     "scheduling.no_show_rate",
     "surveys.enps",
