@@ -296,7 +296,9 @@ def render_analytics(results: dict[str, dict[str, Any]]) -> str:
         "day rolled up alone, as the worker does each night (several runs); the overview page as",
         "a manager (Django's test client, in-process) and its selector alone; and every KPI's",
         "page, first in a fresh process (cold: its first request, after the process has loaded",
-        "its code and signed in) and then warm.",
+        "its code and signed in) and then warm. The targets are for PostgreSQL at 1,000,000",
+        "patients, 10,000,000 touchpoints, 2,000,000 appointments and 500,000 responses, and for",
+        "SQLite at 100,000 patients (a tenth of the rest); a run at a smaller scale is a preview.",
         "",
         "| database | people | touchpoints | appointments | responses | invitations | load "
         "| 24 months rolled up | per day |",
