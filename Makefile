@@ -7,7 +7,7 @@ LOCK := requirements.lock
 PYTEST_WORKERS ?= 2
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir bench-messaging bench-scheduling clean
+.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir bench-messaging bench-scheduling bench-analytics clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CareBond needs Python 3.11"'
@@ -75,7 +75,7 @@ BENCH_SEED ?= 1
 BENCH_ARGS = --people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) --seed $(BENCH_SEED)
 BENCH_SQLITE := $(CURDIR)/var/bench/bench.sqlite3
 
-bench: install-test system-deps bench-fhir bench-messaging bench-scheduling
+bench: install-test system-deps bench-fhir bench-messaging bench-scheduling bench-analytics
 	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
 	CAREBOND_DATABASE_URL=sqlite:///$(BENCH_SQLITE) $(BIN)/python bench/suite.py $(BENCH_ARGS)
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/suite.py $(BENCH_ARGS)
@@ -114,4 +114,27 @@ bench-scheduling: install-test system-deps
 	mkdir -p $(CURDIR)/var/bench
 	CAREBOND_DATABASE_URL=sqlite:///$(SCHEDULING_SQLITE) $(BIN)/python bench/scheduling.py
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/scheduling.py
+	$(BIN)/python bench/report.py
+
+# Analytics (issue 14): 24 months of visits and survey answers on the scale dataset, rolled up,
+# then one day's rollup, the overview and every KPI page. PostgreSQL at the full figures
+# (BENCH_PEOPLE, BENCH_TOUCHPOINTS, 2,000,000 appointments, 500,000 responses), SQLite at a
+# tenth of them. Alone: make bench-analytics (a medium look: BENCH_PEOPLE=100000
+# BENCH_TOUCHPOINTS=1000000 BENCH_APPOINTMENTS=200000 BENCH_RESPONSES=50000)
+BENCH_APPOINTMENTS ?= 2000000
+BENCH_RESPONSES ?= 500000
+BENCH_SQLITE_PEOPLE ?= 100000
+BENCH_SQLITE_TOUCHPOINTS ?= 1000000
+BENCH_SQLITE_APPOINTMENTS ?= 200000
+BENCH_SQLITE_RESPONSES ?= 50000
+ANALYTICS_SQLITE := $(CURDIR)/var/bench/analytics.sqlite3
+bench-analytics: install-test system-deps
+	rm -f $(ANALYTICS_SQLITE) $(ANALYTICS_SQLITE)-wal $(ANALYTICS_SQLITE)-shm
+	mkdir -p $(CURDIR)/var/bench
+	CAREBOND_DATABASE_URL=sqlite:///$(ANALYTICS_SQLITE) $(BIN)/python bench/analytics.py suite \
+		--people $(BENCH_SQLITE_PEOPLE) --touchpoints $(BENCH_SQLITE_TOUCHPOINTS) \
+		--appointments $(BENCH_SQLITE_APPOINTMENTS) --responses $(BENCH_SQLITE_RESPONSES) --seed $(BENCH_SEED)
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/analytics.py suite \
+		--people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) \
+		--appointments $(BENCH_APPOINTMENTS) --responses $(BENCH_RESPONSES) --seed $(BENCH_SEED)
 	$(BIN)/python bench/report.py

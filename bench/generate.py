@@ -507,10 +507,13 @@ TABLES = {
 class Loader:
     """Bulk writes for one database; subclasses know PostgreSQL COPY and SQLite executemany."""
 
-    def __init__(self) -> None:
+    def __init__(self, tables: dict[str, tuple[str, ...]] | None = None) -> None:
+        """``tables``: {table: columns} this load writes (by default the people and touchpoints;
+        bench/analytics.py loads appointments and survey answers the same way)."""
         from django.db import connection
 
         self.connection = connection
+        self.tables = tables if tables is not None else TABLES
         connection.ensure_connection()
 
     # -- shared helpers --
@@ -526,7 +529,7 @@ class Loader:
     def check_columns(self) -> None:
         """Stop with a clear message if the schema gained a required column we do not fill."""
         problems = []
-        for table, columns in TABLES.items():
+        for table, columns in self.tables.items():
             schema = self.columns(table)
             problems += [f"{table}.{n}" for n, required in schema if required and n not in columns]
             known = {name for name, _ in schema}
@@ -590,12 +593,13 @@ class PostgresLoader(Loader):
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-            tables = [t for t in TABLES if t != "people_nameterm"]
-            # Unique and foreign-key constraints (not primary keys: ids arrive in order).
+            tables = [t for t in self.tables if t != "people_nameterm"]
+            # Unique, exclusion and foreign-key constraints (not primary keys: ids arrive in
+            # order). Each is checked again, over every row, when it is added back.
             cursor.execute(
                 "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
                 "FROM pg_constraint c WHERE c.conrelid::regclass::text = ANY(%s) "
-                "AND c.contype IN ('u', 'f') ORDER BY c.contype DESC, c.conname",
+                "AND c.contype IN ('u', 'f', 'x') ORDER BY c.contype DESC, c.conname",
                 [tables],
             )
             self.saved_constraints = list(cursor.fetchall())
@@ -614,7 +618,7 @@ class PostgresLoader(Loader):
 
     def write(self, table: str, rows: Iterable[Sequence[Any]]) -> int:
         count = 0
-        columns = ", ".join(TABLES[table])
+        columns = ", ".join(self.tables[table])
         with (
             self.raw.cursor() as cursor,
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -632,7 +636,7 @@ class PostgresLoader(Loader):
     ) -> int:
         """One COPY for every chunk: the server parses while Python makes the next rows."""
         total = 0
-        columns = ", ".join(TABLES[table])
+        columns = ", ".join(self.tables[table])
         with (
             self.raw.cursor() as cursor,
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -648,7 +652,7 @@ class PostgresLoader(Loader):
     def end_load(self, progress: Callable[[str], None]) -> None:
         with self.raw.cursor() as cursor:
             for table, name, definition in self.saved_constraints:
-                if definition.startswith("UNIQUE"):
+                if not definition.startswith("FOREIGN KEY"):
                     started = time.monotonic()
                     cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
                     progress(f"  {name}: {time.monotonic() - started:.1f}s")
@@ -661,7 +665,7 @@ class PostgresLoader(Loader):
                     started = time.monotonic()
                     cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
                     progress(f"  {name}: {time.monotonic() - started:.1f}s")
-            for table in TABLES:
+            for table in self.tables:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
@@ -671,7 +675,7 @@ class PostgresLoader(Loader):
         # VACUUM sets the visibility map (index-only scans) and hint bits, so that the first
         # benchmark queries do not pay for them; ANALYZE gives the planner the new sizes.
         with self.connection.cursor() as cursor:
-            for table in TABLES:
+            for table in self.tables:
                 started = time.monotonic()
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
                 progress(f"  vacuum analyze {table}: {time.monotonic() - started:.1f}s")
@@ -694,23 +698,24 @@ class SqliteLoader(Loader):
         raw.execute("PRAGMA synchronous = OFF")
         raw.execute("PRAGMA cache_size = -2000000")  # 2 GB of page cache for the load
         raw.execute("PRAGMA temp_store = MEMORY")
-        tables = [t for t in TABLES if t != "people_nameterm"]
+        tables = [t for t in self.tables if t != "people_nameterm"]
         marks = ", ".join("?" for _ in tables)
+        # Indexes, and the triggers that check each row (no double booking): rebuilt after.
         self.saved_indexes = [
-            (name, sql)
-            for name, sql in raw.execute(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
-                f"AND sql IS NOT NULL AND tbl_name IN ({marks})",
+            (kind, name, sql)
+            for kind, name, sql in raw.execute(
+                f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "  # noqa: S608
+                f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY type, name",
                 tables,
             ).fetchall()
         ]
-        for name, _ in self.saved_indexes:
-            raw.execute(f'DROP INDEX "{name}"')
+        for kind, name, _ in self.saved_indexes:
+            raw.execute(f'DROP {kind.upper()} "{name}"')
         self.pending = 0
         raw.execute("BEGIN IMMEDIATE")
 
     def write(self, table: str, rows: Iterable[Sequence[Any]]) -> int:
-        columns = TABLES[table]
+        columns = self.tables[table]
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
             f"VALUES ({', '.join('?' for _ in columns)})"
@@ -726,7 +731,7 @@ class SqliteLoader(Loader):
 
     def end_load(self, progress: Callable[[str], None]) -> None:
         self.raw.execute("COMMIT")
-        for name, sql in self.saved_indexes:
+        for _, name, sql in self.saved_indexes:
             started = time.monotonic()
             self.raw.execute(sql)
             progress(f"  {name}: {time.monotonic() - started:.1f}s")
@@ -745,8 +750,11 @@ class SqliteLoader(Loader):
 
 
 class Generator:
-    def __init__(self, *, people: int, touchpoints: int, seed: int, chunk: int) -> None:
+    def __init__(
+        self, *, people: int, touchpoints: int, seed: int, chunk: int, results: str = "-dataset"
+    ) -> None:
         self.people = people
+        self.results = results
         self.touchpoints = touchpoints
         self.seed = seed
         self.chunk = chunk
@@ -1188,7 +1196,7 @@ class Generator:
             "rows_per_s": round(rows / total_s),
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        write_json(results_path(label, "-dataset"), result)
+        write_json(results_path(label, self.results), result)
         return result
 
 
@@ -1198,12 +1206,21 @@ def main() -> None:
     parser.add_argument("--touchpoints", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--chunk", type=int, default=50_000, help="rows per batch")
+    parser.add_argument(
+        "--results",
+        default="-dataset",
+        help="what to call the record: bench/results/<database><RESULTS>.json",
+    )
     args = parser.parse_args()
     if args.people < 2:
         parser.error("--people must be at least 2")
     setup_django()
     Generator(
-        people=args.people, touchpoints=args.touchpoints, seed=args.seed, chunk=args.chunk
+        people=args.people,
+        touchpoints=args.touchpoints,
+        seed=args.seed,
+        chunk=args.chunk,
+        results=args.results,
     ).run()
 
 

@@ -284,6 +284,93 @@ def render_scheduling(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def render_analytics(results: dict[str, dict[str, Any]]) -> str:
+    """The analytics section (bench/analytics.py): rollups, the overview and the KPI pages."""
+    lines = [
+        "",
+        "## Analytics (bench/analytics.py, `make bench-analytics`)",
+        "",
+        "The scale dataset with 24 months of visits (a realistic mix of statuses, lead times,",
+        "waits, providers, locations and appointment types) and post-visit survey answers with",
+        "their invitations, rolled up with the product's own action a month at a time. Then one",
+        "day rolled up alone, as the worker does each night (several runs); the overview page as",
+        "a manager (Django's test client, in-process) and its selector alone; and every KPI's",
+        "page, first in a fresh process (cold: its first request, after the process has loaded",
+        "its code and signed in) and then warm. The targets are for PostgreSQL at 1,000,000",
+        "patients, 10,000,000 touchpoints, 2,000,000 appointments and 500,000 responses, and for",
+        "SQLite at 100,000 patients (a tenth of the rest); a run at a smaller scale is a preview.",
+        "",
+        "| database | people | touchpoints | appointments | responses | invitations | load "
+        "| 24 months rolled up | per day |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results.values():
+        d, history = r["dataset"], r["rollup_history"]
+        lines.append(
+            f"| {r['database_version']} | {d['people']:,} | {d['touchpoints']:,} "
+            f"| {d['rows']['scheduling_appointment']:,} | {d['completed_responses']:,} "
+            f"| {d['rows']['surveys_invitation']:,} | {d['load_s']:.0f} s "
+            f"| {history['total_s']:.0f} s ({history['rows']:,} rows) "
+            f"| {history['per_day_s']:.2f} s |"
+        )
+    lines += [
+        "",
+        "| metric | database | n | p50 | p95 | p99 / max | queries | target | result |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results.values():
+        m, label = r["metrics"], r["database"]
+        day = m["day_rollup"]
+        lines.append(
+            f"| One day rolled up ({day['facts']:,} facts, {day['rows']:,} rows) | {label} "
+            f"| {day['runs']} | {day['p50_s']:.2f} s | — | max {day['max_s']:.2f} s | — "
+            f"| ≤ {day['target']['max_s']:g} s | {_verdict(day)} |"
+        )
+        for key, title in (
+            ("overview.http", "Overview, GET /analytics/"),
+            ("overview.year.http", "Overview, a year (GET /analytics/?span=12)"),
+            ("overview.selector", "Overview selector only"),
+        ):
+            row = m[key]
+            lines.append(
+                f"| {title} | {label} | {row['n']} | {_ms(row['p50_ms'])} | "
+                f"{_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} | {row['queries']} "
+                f"| {_target(row)} | {_verdict(row)} |"
+            )
+        cold, warm = m["kpi.cold"], m["kpi.warm"]
+        lines.append(
+            f"| KPI pages cold, first request ({cold['kpis']} KPIs; slowest "
+            f"{cold['slowest']}) | {label} | {cold['kpis']} | — | — | max "
+            f"{_ms(cold['max_ms'])} | — | ≤ {cold['target']['max_ms']:g} ms | {_verdict(cold)} |"
+        )
+        lines.append(
+            f"| KPI pages warm (every KPI) | {label} | {warm['n']} | {_ms(warm['p50_ms'])} "
+            f"| {_ms(warm['p95_ms'])} | {_ms(warm['p99_ms'])} | — | — | — |"
+        )
+    lines += ["", "| KPI | " + " | ".join(f"{label} cold / warm p95" for label in results) + " |"]
+    lines.append("|---|" + "---|" * len(results))
+    keys = list(next(iter(results.values()))["metrics"]["kpi.cold"]["per_kpi"])
+    for key in keys:
+        cells = []
+        for r in results.values():
+            cold = r["metrics"]["kpi.cold"]["per_kpi"].get(key)
+            warm = r["metrics"]["kpi.warm"]["per_kpi"].get(key)
+            cells.append(
+                f"{_ms(cold['first_ms'])} / {_ms(warm['p95_ms'])}" if cold and warm else "—"
+            )
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    loads = "; ".join(
+        f"{label}: {', '.join(str(x) for x in r['load_average'])}" for label, r in results.items()
+    )
+    lines += [
+        "",
+        f"Times in ms unless marked; the machine's load average (1, 5, 15 min) when measured: "
+        f"{loads}. Each page request writes its audit event, as in production.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     results = {label: read_json(results_path(label)) for label in DATABASES}
     results = {label: r for label, r in results.items() if r}
@@ -296,11 +383,14 @@ def main() -> None:
     messaging = {label: r for label, r in messaging.items() if r}
     scheduling = {label: read_json(results_path(label, "-scheduling")) for label in DATABASES}
     scheduling = {label: r for label, r in scheduling.items() if r}
+    analytics = {label: read_json(results_path(label, "-analytics")) for label in DATABASES}
+    analytics = {label: r for label, r in analytics.items() if r}
     DOC.write_text(
         render(results)
         + (render_fhir(fhir) if fhir else "")
         + (render_messaging(messaging) if messaging else "")
         + (render_scheduling(scheduling) if scheduling else "")
+        + (render_analytics(analytics) if analytics else "")
     )
     print(f"Wrote {DOC.relative_to(ROOT)} ({', '.join(results)})")
 

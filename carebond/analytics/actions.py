@@ -104,7 +104,9 @@ def _roll_up_chunk(
             x2=parts.x2,
             y=parts.y,
         )
-        for (kpi_key, day, location_id, dimension, value), parts in sums.items()
+        for (kpi_key, day, location_id, dimension, value), parts in sorted(
+            sums.items(), key=_stored_order
+        )
     ]
     rolled_at = clock.now()
     with transaction.atomic():
@@ -117,6 +119,14 @@ def _roll_up_chunk(
         if whole:
             _mark_rolled(organization, first, last, rolled_at, sums)
     return facts, len(rows)
+
+
+def _stored_order(item: tuple[RollupKey, Parts]) -> tuple[bool, str, str, date, str]:
+    """Rows are written totals first, each KPI's days together: the overview and a KPI's
+    series read only the totals, and so find them on a few pages instead of one page per row
+    among the breakdowns (hundreds of providers' rows a day at a large organisation)."""
+    kpi_key, day, _location, dimension, value = item[0]
+    return (dimension != "", kpi_key, dimension, day, value)
 
 
 def _keys(kpi_key: str, fact: KpiFact) -> Iterable[RollupKey]:

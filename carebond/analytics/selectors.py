@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import DateField, Func, Q, QuerySet, Sum
 
 from carebond.analytics.actions import local_today
 from carebond.analytics.models import DailyRollup, RolledDay
@@ -137,6 +136,20 @@ def _parts(row: Mapping[str, Any]) -> Parts:
 _SUMS = {"n": Sum("n"), "x": Sum("x"), "x2": Sum("x2"), "y": Sum("y")}
 
 
+class MonthOf(Func):
+    """The first day of a date's month, computed by the database itself: PostgreSQL's
+    ``date_trunc`` and SQLite's ``date(..., 'start of month')``. (Django's ``TruncMonth`` calls
+    back into Python for every row on SQLite, and the overview sums thousands of rows.)"""
+
+    template = "CAST(DATE_TRUNC('month', %(expressions)s) AS date)"
+    output_field = DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="date(%(expressions)s, 'start of month')", **extra
+        )
+
+
 def monthly_parts(
     organization_id: int, keys: Sequence[str], first: date, last: date, filters: Filters
 ) -> dict[str, dict[date, Parts]]:
@@ -145,7 +158,7 @@ def monthly_parts(
     rows = (
         filters.rows(organization_id, keys)
         .filter(day__range=(first, last))
-        .annotate(month=TruncMonth("day"))
+        .annotate(month=MonthOf("day"))
         .values("kpi", "month")
         .annotate(**_SUMS)
     )

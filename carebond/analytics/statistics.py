@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from scipy.stats import chi2
+from scipy import special
 
 from carebond.core.kpis import KpiKind
 from carebond.surveys.scoring import (
@@ -124,8 +124,10 @@ def poisson_interval(count: int, confidence: float = 0.95) -> tuple[float, float
     """The exact (Garwood) interval of a Poisson count: right at the small counts of a month
     at one location, where count ± 1.96·√count goes below zero."""
     alpha = 1 - confidence
-    low = 0.0 if count == 0 else float(chi2.ppf(alpha / 2, 2 * count)) / 2
-    high = float(chi2.ppf(1 - alpha / 2, 2 * count + 2)) / 2
+    # The chi-squared quantiles as scipy.stats.chi2.ppf computes them (2·gammaincinv(k/2, q)),
+    # halved, without its per-call argument checks.
+    low = 0.0 if count == 0 else float(special.gammaincinv(count, alpha / 2))
+    high = float(special.gammaincinv(count + 1, 1 - alpha / 2))
     return low, high
 
 

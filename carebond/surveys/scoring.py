@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from scipy.stats import t as student_t
+from scipy import special
 
 from carebond.surveys.suppression import K_METRIC
 
@@ -509,7 +509,7 @@ def t_two_sided_p(t: float, df: float) -> float:
         raise ValueError(f"Degrees of freedom must be positive, not {df}.")
     if math.isinf(t):
         return 0.0
-    return float(2 * student_t.sf(abs(t), df))
+    return float(2 * special.stdtr(df, -abs(t)))  # scipy.stats.t.sf's own function
 
 
 def t_critical(df: float, confidence: float = 0.95) -> float:
@@ -517,4 +517,6 @@ def t_critical(df: float, confidence: float = 0.95) -> float:
     _check_share("confidence", confidence)
     if df <= 0:
         raise ValueError(f"Degrees of freedom must be positive, not {df}.")
-    return float(student_t.ppf(1 - (1 - confidence) / 2, df))
+    # scipy.stats.t.ppf's own function, without its argument checks (a few microseconds, not
+    # a third of a millisecond: the KPI overview computes a hundred intervals)
+    return float(special.stdtrit(df, 1 - (1 - confidence) / 2))
