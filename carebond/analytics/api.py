@@ -5,7 +5,7 @@ breakdown, as the Key figures pages show them (aggregates: the analyst too). Mou
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Path, Query, Router
 
 from carebond.accounts.auth import acting_user, policy_auth
 from carebond.analytics.access import KPI_READERS
@@ -20,6 +20,7 @@ from carebond.analytics.schemas import (
     BreakdownQuery,
     FiguresOut,
     FiguresQuery,
+    KpiKey,
     KpiOut,
     SeriesOut,
 )
@@ -50,7 +51,7 @@ def figures(request: HttpRequest, query: Query[FiguresQuery]) -> FiguresOut:
     auth=AUTH,
     summary="A KPI month by month over two years up to the period (audited)",
 )
-def months(request: HttpRequest, key: str, query: Query[FiguresQuery]) -> SeriesOut:
+def months(request: HttpRequest, key: Path[KpiKey], query: Query[FiguresQuery]) -> SeriesOut:
     return kpi_series_out(acting_user(request), key, query)
 
 
@@ -60,5 +61,7 @@ def months(request: HttpRequest, key: str, query: Query[FiguresQuery]) -> Series
     auth=AUTH,
     summary="A KPI for each unit of a dimension over the period (audited)",
 )
-def breakdown(request: HttpRequest, key: str, query: Query[BreakdownQuery]) -> BreakdownOut:
+def breakdown(
+    request: HttpRequest, key: Path[KpiKey], query: Query[BreakdownQuery]
+) -> BreakdownOut:
     return kpi_breakdown_out(acting_user(request), key, query)

@@ -8,15 +8,18 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
-Segment = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}:[^\s]{1,80}$")]
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$", max_length=7)]
+Segment = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}:[^\s]{1,80}$", max_length=121)]
+KpiKey = Annotated[
+    str, StringConstraints(pattern=r"^[a-z_]{1,30}\.[a-z0-9_]{1,60}$", max_length=91)
+]
 
 
 class FiguresQuery(Schema):
     month: Month | None = Field(
         default=None, description="YYYY-MM, the period's last month (default: the last complete)."
     )
-    span: Literal[1, 3, 12] = Field(default=1, description="Months in the period.")
+    span: int = Field(default=1, ge=1, le=12, description="Months in the period: 1, 3 or 12.")
     location: UUID | None = Field(default=None, description="One location's figures.")
     segment: Segment | None = Field(
         default=None, description="dimension:value, e.g. language:es or age_band:65+."
@@ -24,7 +27,7 @@ class FiguresQuery(Schema):
 
 
 class BreakdownQuery(FiguresQuery):
-    dimension: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] = Field(
+    dimension: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$", max_length=40)] = Field(
         default="location", description="location, or one of the KPI's dimensions."
     )
 
