@@ -97,10 +97,10 @@ RHYTHMS = {
     NORTH: (("annual", 10), ("quarterly", 30), ("monthly", 52), ("new", 8)),
     VIDEO: (("monthly", 80), ("quarterly", 20)),
 }
-# Days between visits of a rhythm (mean, spread); video therapy every three weeks or so.
+# Days between visits of a rhythm (mean, spread); video therapy every five weeks or so.
 INTERVALS = {"annual": (365, 25), "quarterly": (91, 12), "monthly": (31, 6), "new": (91, 12)}
-VIDEO_INTERVAL = (21, 5)
-SICK_VISITS_A_YEAR = {MAIN: 1.2, NORTH: 1.8, VIDEO: 0.0}
+VIDEO_INTERVAL = (35, 7)
+SICK_VISITS_A_YEAR = {MAIN: 0.8, NORTH: 1.2, VIDEO: 0.0}
 # More sick visits in winter, fewer in summer (January first).
 SEASON = (1.5, 1.45, 1.15, 1.0, 0.85, 0.7, 0.65, 0.75, 1.0, 1.05, 1.2, 1.45)
 # Minutes from arriving to being roomed, on average (winter adds a little).

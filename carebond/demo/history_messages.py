@@ -1,7 +1,8 @@
-"""The demo history's texts (history.py): a reminder the day before each visit, patients'
-questions answered by staff in office hours (the inbox's reply time), and a few patients who
-answered a reminder with STOP (their texts end there; the opt-out rate). Each text is on the
-patient's timeline, as the worker and the webhook put it there."""
+"""The demo history's texts (history.py): a reminder the day before each visit of the last
+year (the practice called before), patients' questions answered by staff in office hours (the
+inbox's reply time), and a few patients who answered a reminder with STOP (their texts end
+there; the opt-out rate). Each text is on the patient's timeline, as the worker and the webhook
+put it there."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from carebond.touchpoints.models import MomentOfTruth, Touchpoint
 QUESTIONS_A_MONTH_PER_100 = 9
 """Patients' questions by text in a month, per hundred patients."""
 OPT_OUTS = 3
+REMINDER_DAYS = 365
+"""The practice has texted reminders for the last year (before, it called)."""
 QUESTIONS = {
     "en": (
         "Can I move my appointment to next week?",
@@ -222,7 +225,9 @@ def _reminders(context: Context, written: Written, texts: _Texts, rng: random.Ra
     """The day before each visit (booked by then, not cancelled before), a text to the patients
     who agreed to appointment texts; three patients who never had a text from the demo's recent
     sections answer one of theirs with STOP."""
-    first = datetime.combine(context.start, time(), context.zone)
+    first = datetime.combine(
+        context.yesterday - timedelta(days=REMINDER_DAYS), time(), context.zone
+    )
     visits = sorted(
         (
             (v, p)
