@@ -23,7 +23,9 @@ from carebond.core.models import Department, Location, Organization
 from carebond.core.permissions import Role
 from carebond.demo.billing import build_billing
 from carebond.demo.fhir import build_fhir_feed
+from carebond.demo.history import build_history
 from carebond.demo.messaging import build_messaging
+from carebond.demo.noshow import offer_help_to_the_first_at_risk
 from carebond.demo.people import DemoPeople, build_people
 from carebond.demo.scheduling import build_scheduling
 from carebond.demo.surveys import build_surveys
@@ -155,6 +157,16 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         locations=locations,
         departments=departments,
     )
+    # Last: the two years before (written as history, after the sections that act today),
+    # rolled up for the dashboards.
+    build_history(
+        organization,
+        rng=random.Random(f"{seed}-history"),
+        people=result.people,
+        users=users,
+        locations=locations,
+    )
+    offer_help_to_the_first_at_risk(organization, users.get("frontdesk"))
 
     # A second tenant shows that nothing crosses organisations.
     other = _organization("lakeside", "Lakeside Pediatrics", "America/New_York")

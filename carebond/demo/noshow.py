@@ -1,8 +1,8 @@
 """The demo's no-show history and its trained model: about four months of visits before the
 three weeks the schedule shows (a few patients often miss; patients aged 18 to 29, visits booked
 a month or more ahead, Mondays and late afternoons a little more often), the model trained on
-them as `carebond train-noshow` would, and a confirmation call already offered to the first
-visit at risk."""
+them as `carebond train-noshow` would, and (once the demo's two years of history are written,
+history.py) a confirmation call already offered to the first visit at risk."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from carebond.scheduling.models import (
     AppointmentType,
     CancelledBy,
     HelpKind,
+    HelpOffer,
     HelpOutcome,
 )
 from carebond.scheduling.noshow_actions import (
@@ -48,7 +49,7 @@ def build_noshow(
     zone: ZoneInfo,
     desk: User | None,
 ) -> None:
-    """Write the history, train the model, offer help to the first visit at risk."""
+    """Write the history and train the model."""
     # One patient in seven often misses (some of them booked today and in the week ahead).
     often_miss = {p.pk for p in patients[::7]}
     rows, counter = [], 0
@@ -80,8 +81,16 @@ def build_noshow(
         check_train_noshow_model(organization, acting_user=None, actor_label="demo")
     except CareBondError:
         return  # a history too small to train on (a tiny demo): the pages say so
-    at_risk = list_visits_at_risk(user=desk).visits if desk is not None else []
-    if desk is not None and at_risk:
+
+
+def offer_help_to_the_first_at_risk(organization: Organization, desk: User | None) -> None:
+    """The front desk's confirmation call to the first visit at risk (no answer yet). Done once
+    the demo's whole history is written (history.py): a visit's risk reads the patient's
+    earlier visits."""
+    if desk is None or HelpOffer.objects.filter(organization=organization).exists():
+        return
+    at_risk = list_visits_at_risk(user=desk).visits
+    if at_risk:
         call = check_offer_help(at_risk[0].appointment, kind=HelpKind.CALL, acting_user=desk)
         check_record_help_outcome(call, outcome=HelpOutcome.NO_ANSWER, acting_user=desk)
 

@@ -2,7 +2,7 @@
 responses in English and Spanish (a wait-time problem in the first month that eases later);
 detractors with open, escalated and closed recovery cases (one a grievance answered in
 writing); praise naming staff, suggested for recognition; two waves of the anonymous staff
-pulse in which the small departments are hidden; and a quarter's referral-source survey.
+pulse in which the smallest departments are hidden; and a quarter's referral-source survey.
 
 Rows are written as they would have been on their days (a response sent six weeks ago keeps
 that date); comments are read and recovery cases opened by the app's own actions."""
@@ -77,8 +77,8 @@ PULSE_COMMENTS = (
 PULSE_STAFF = (
     ("Family Medicine", "Medical assistant", 8),
     ("Front Office", "Patient service representative", 5),
-    ("Pediatrics", "Pediatric nurse", 3),
-    ("Cardiology", "Cardiac technician", 2),
+    ("Pediatrics", "Pediatric nurse", 6),
+    ("Cardiology", "Cardiac technician", 5),
 )
 PULSE_GIVEN = (
     "Alex",
@@ -99,6 +99,12 @@ PULSE_GIVEN = (
     "Paula",
     "Quinn",
     "Rosa",
+    "Sara",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
 )
 
 
@@ -188,7 +194,7 @@ def _invitation(
     )
 
 
-def _answers(rng: random.Random, mood: str) -> dict[str, int | str]:
+def answers_for(rng: random.Random, mood: str) -> dict[str, int | str]:
     """Answers that hang together: a happy patient mostly answers "Always" and 9-10."""
     frequency = {"happy": (3, 4, 4, 4, 4), "mixed": (2, 3, 3, 4), "unhappy": (1, 2, 2, 3)}[mood]
     rating = {"happy": (9, 10, 10, 9, 8), "mixed": (7, 8, 8, 9, 6), "unhappy": (2, 3, 5, 6)}[mood]
@@ -281,7 +287,7 @@ def _respond(
         version=invitation.version,
         person=invitation.person,
         status=status,
-        answers=_answers(rng, mood) if status == "completed" else {"access_soon": 3},
+        answers=answers_for(rng, mood) if status == "completed" else {"access_soon": 3},
         language=language,
         started_at=answered,
         updated_at=answered,
@@ -551,8 +557,9 @@ def _pulse_staff(
 def _pulse(
     organization: Organization, instrument: Instrument, rng: random.Random, staff: list[Person]
 ) -> None:
-    """Two waves four weeks apart; most staff answer. Pediatrics and Cardiology are too small to
-    show on their own, so the results by department hide them."""
+    """Two waves four weeks apart; most staff answer. Behavioral Health and Patient Experience
+    (one person each) are too small to show on their own, so the results by department hide
+    them."""
     from carebond.people.models import StaffProfile
 
     today = clock.now().astimezone(CHICAGO).date()
