@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
+from carebond.analytics.models import EarlyWarningAlert
 from carebond.analytics.selectors import Filters, Period, kpi_summary, overview
 from carebond.core.models import Location, Organization
 from carebond.core.registry import kpi as registered_kpi
@@ -132,4 +133,14 @@ def test_the_same_seed_gives_the_same_figures(demo: Organization) -> None:
         "scheduling.no_show_rate": (11.5, 323),
         "surveys.nps": (42.9, 28),
         "surveys.satisfaction_top_box": (60.7, 28),
+    }
+
+
+def test_early_warning_caught_northsides_erosion(demo: Organization) -> None:
+    # the early-warning pass, as it would have run month by month, flagged Northside's falling
+    # satisfaction on the charts that see slow drifts (EWMA and CUSUM), for its manager
+    alerts = EarlyWarningAlert.objects.filter(organization=demo, kpi="surveys.satisfaction_mean")
+    assert {(a.unit_label, a.rule) for a in alerts} >= {
+        ("Northside Family Clinic", "EWMA below LCL"),
+        ("Northside Family Clinic", "CUSUM down"),
     }

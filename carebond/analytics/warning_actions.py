@@ -9,6 +9,8 @@ about patients.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import IntegrityError, transaction
 
 from carebond.accounts.models import User
@@ -69,10 +71,10 @@ def do_raise_alert(
     return alert
 
 
-def scan_organization(organization: Organization) -> int:
-    """Chart every monitored KPI of every unit up to the month just ended and raise what is
-    due; returns how many alerts were raised."""
-    month = scan_month(organization)
+def scan_organization(organization: Organization, *, month: date | None = None) -> int:
+    """Chart every monitored KPI of every unit up to the month just ended (or up to ``month``:
+    the pass as it would have run then) and raise what is due; returns how many were raised."""
+    month = month or scan_month(organization)
     raised = 0
     for chart in organization_charts(organization.id, month):
         for due in due_alerts(chart):

@@ -49,6 +49,8 @@ from django.db import connection
 
 from carebond.accounts.models import User
 from carebond.analytics.actions import do_roll_up_days
+from carebond.analytics.warning_actions import scan_organization
+from carebond.analytics.warning_selectors import scan_month
 from carebond.core import clock
 from carebond.core.bulk import insert_rows
 from carebond.core.models import Location, Organization
@@ -218,6 +220,12 @@ def build_history(
     _leavers(context)
     first = min(context.start, context.yesterday - timedelta(days=730))
     do_roll_up_days(organization=organization, first=first, last=context.yesterday)
+    # The worker's early-warning pass as it would have run at the end of each of the last six
+    # months: Northside's erosion is caught in the month it signalled (the alert the managers
+    # see on their home and on Early warning).
+    latest = scan_month(organization)
+    for months_back in range(5, -1, -1):
+        scan_organization(organization, month=_month_start(latest, months_back))
 
 
 # --- the practice and its patients -----------------------------------------------------------
