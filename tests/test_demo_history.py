@@ -15,8 +15,8 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from carebond.analytics.models import EarlyWarningAlert
 from carebond.analytics.selectors import Filters, Period, kpi_summary, overview
+from carebond.analytics.warning_models import EarlyWarningAlert
 from carebond.core.models import Location, Organization
 from carebond.core.registry import kpi as registered_kpi
 from carebond.demo.builder import build_demo
