@@ -42,6 +42,7 @@ from carebond.core.ids import only_uuids
 from carebond.core.kpis import Kpi, KpiKind
 from carebond.core.models import Location
 from carebond.core.registry import kpi_dimension
+from carebond.scheduling.selectors import list_providers
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
@@ -144,11 +145,12 @@ def filter_choices(user: User, chosen: DashboardFilters) -> dict[str, list[Choic
         .values_list("public_id", "name")
     ]
     segments = []
+    providers = [str(person.public_id) for person in list_providers(user=user)]
     for key in SEGMENT_DIMENSIONS:
         dimension = kpi_dimension(key)
         if dimension is None:
             continue
-        values = SEGMENT_VALUES.get(key, [])
+        values = providers if key == "provider" else SEGMENT_VALUES.get(key, [])
         names = dimension.names(user.organization_id, values)
         segments += [
             Choice(
@@ -165,7 +167,9 @@ def filter_choices(user: User, chosen: DashboardFilters) -> dict[str, list[Choic
     return {"months": months, "spans": spans, "locations": locations, "segments": segments}
 
 
-SEGMENT_DIMENSIONS = ("age_band", "language")
+SEGMENT_DIMENSIONS = ("provider", "age_band", "language")
+"""The segments offered in the filters: each provider (those with an applied week), age band
+and language. Staff answers are never shown for a segment (selectors.anonymity_guard)."""
 SEGMENT_VALUES = {"age_band": ["0-17", "18-39", "40-64", "65+"], "language": ["en", "es"]}
 
 

@@ -193,3 +193,17 @@ def test_the_drill_down_names_the_patients_and_audits_each(
         client_for(users_a[Role.ANALYST]).get("/analytics/kpi/test.kept/people/").status_code == 403
     )
     assert client_for(users_a[Role.FRONT_DESK]).get("/analytics/").status_code == 403
+
+
+def test_a_segment_narrows_every_figure(
+    two_months: None,
+    users_a: dict[str, User],
+    client_for: Callable[[User], Client],
+) -> None:
+    # when the manager narrows November to provider p2's visits
+    html = client_for(users_a[Role.MANAGER]).get("/analytics/?segment=provider:p2").content
+    # then the tile counts p2's 45 visits (35 kept) only, with nothing to compare in October
+    text = html.decode()
+    assert "77.8%" in text
+    assert "n = 45" in text
+    assert "Too few to compare with the period before." in text
