@@ -52,7 +52,7 @@ typecheck: install-test
 
 test-sqlite: install-test system-deps
 	@echo "== Running the suite on SQLite"
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
 # Browser tests and the quality gates (API fuzzing, accessibility) check what pages and the
 # API show and accept, and the demo's tests what the demo organisation holds (`make demo`
@@ -62,7 +62,7 @@ test-sqlite: install-test system-deps
 ONCE := browser or gate or demo
 
 test-postgres: install-test system-deps
-	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not ($(ONCE))"
+	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15 -m "not ($(ONCE))"
 
 test: lint typecheck test-sqlite test-postgres
 

@@ -1,4 +1,4 @@
-"""Early warning in a browser, at desktop and phone widths: a manager opens the open alerts,
+"""Early warning in a browser, at a phone's width: a manager opens the open alerts,
 follows one to its page, finds the chart (an image with its alt text) and the table of its
 months, and acknowledges it with a note (checked in the database). Every page passes axe and
 fits the window."""
@@ -31,7 +31,8 @@ def _fine(page: Page) -> None:
     assert broken_references(page) == []
 
 
-@pytest.mark.parametrize("width", [1280, 390])
+# At a phone's width, the harder one; the accessibility gate walks the demo's alert at both.
+@pytest.mark.parametrize("width", [390])
 def test_a_manager_reads_an_alerts_chart_and_acknowledges_it(
     width: int, page: Page, live_server: object
 ) -> None:
