@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -36,9 +37,12 @@ def rolled(kept_visits: tuple[Kpi, HandMadeFacts], location_a: Location) -> Loca
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run `carebond kpis ...` as the shell would; (exit status, stdout, stderr)."""
+    """Run `carebond kpis ...` as the shell would; (exit status, stdout, stderr). A command run
+    from the shell closes the database connections when it ends; here that connection holds the
+    test's transaction (on PostgreSQL closing it would end the test), so it stays open."""
     try:
-        main(["kpis", *args])
+        with patch("django.core.management.base.connections.close_all"):
+            main(["kpis", *args])
         status = 0
     except SystemExit as exit_:
         status = exit_.code if isinstance(exit_.code, int) else 1
