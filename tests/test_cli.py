@@ -200,6 +200,8 @@ def test_worker_runs_until_sigterm_and_stops_cleanly(cli_env: dict[str, str]) ->
     assert "No more tasks" not in out + err
 
 
+# The demo builds and serves on its own database, SQLite, whatever the suite runs on: once.
+@pytest.mark.demo
 @pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
 def test_the_demo_serves_with_a_worker_and_stopping_it_stops_both(
     cli_env: dict[str, str], tmp_path: Path, stop: str
