@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     BENCH_ORG_SLUG,
     ROOT,
+    bench_account,
     database_label,
     database_version,
     machine,
@@ -1056,22 +1057,10 @@ def _close_cases(
 
 
 def manager() -> Any:
-    from carebond.accounts.actions import do_create_user
-    from carebond.accounts.models import User
     from carebond.core.models import Organization
 
-    user = User.objects.filter(username=MANAGER).first()
-    if user is None:
-        user = do_create_user(
-            Organization.objects.get(slug=BENCH_ORG_SLUG),
-            username=MANAGER,
-            role="manager",
-            password="bench-" + random.SystemRandom().randbytes(12).hex(),
-            first_name="Bench",
-            last_name="Manager",
-            acting_user=None,
-        )
-    return user
+    organization = Organization.objects.get(slug=BENCH_ORG_SLUG)
+    return bench_account(organization, MANAGER, "manager", "Manager")
 
 
 def ready_client() -> Any:

@@ -98,3 +98,24 @@ def read_json(path: Path) -> dict[str, Any]:
 def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def bench_account(organization: Any, username: str, role: str, last_name: str) -> Any:
+    """The benchmark's own staff account (made once, with a random password nobody needs)."""
+    import random
+
+    from carebond.accounts.actions import do_create_user
+    from carebond.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = do_create_user(
+            organization,
+            username=username,
+            role=role,
+            password="bench-" + random.SystemRandom().randbytes(12).hex(),
+            first_name="Bench",
+            last_name=last_name,
+            acting_user=None,
+        )
+    return user

@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    bench_account,
     database_label,
     database_version,
     machine,
@@ -265,22 +266,9 @@ def explain(call: Callable[[], Any]) -> list[dict[str, Any]]:
 
 
 def bench_user(org_id: int) -> Any:
-    from carebond.accounts.actions import do_create_user
-    from carebond.accounts.models import User
     from carebond.core.models import Organization
 
-    user = User.objects.filter(username=USERNAME).first()
-    if user is None:
-        user = do_create_user(
-            Organization.objects.get(pk=org_id),
-            username=USERNAME,
-            role="clinician",
-            password="bench-" + random.SystemRandom().randbytes(12).hex(),
-            first_name="Bench",
-            last_name="Clinician",
-            acting_user=None,
-        )
-    return user
+    return bench_account(Organization.objects.get(pk=org_id), USERNAME, "clinician", "Clinician")
 
 
 def signed_in_client(user: Any) -> Any:
