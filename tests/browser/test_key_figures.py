@@ -1,6 +1,6 @@
-"""A manager reads the key figures: the home panel, the overview filtered to a location, a
-KPI's page broken down by provider, and the patients behind the figure (their record reads
-audited)."""
+"""A manager reads the key figures, at desktop and phone widths: the home panel, the overview
+filtered to a location, a KPI's page broken down by provider, and the patients behind the
+figure (their record reads audited)."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHICAGO = ZoneInfo("America/Chicago")
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 def test_a_manager_drills_from_the_home_panel_to_the_patients_behind_a_figure(
-    page: Page, live_server: object
+    width: int, page: Page, live_server: object
 ) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     # given last month's visits at two clinics: at Northside, Dr Ilunga's patient Bruno missed
     # two of his three visits; everyone else came
     organization = make_organization("alder", "Alder Family Practice")
