@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
+from carebond.analytics.health_models import AtRiskEntry, HealthScoring
 from carebond.analytics.selectors import Filters, Period, kpi_summary, overview
 from carebond.analytics.warning_models import EarlyWarningAlert
 from carebond.core.models import Location, Organization
@@ -144,3 +145,14 @@ def test_early_warning_caught_northsides_erosion(demo: Organization) -> None:
         ("Northside Family Clinic", "EWMA below LCL"),
         ("Northside Family Clinic", "CUSUM down"),
     }
+
+
+def test_the_at_risk_list_is_scored_and_the_bands_checked_at_build(demo: Organization) -> None:
+    # the night's scoring ran at build: patients drifting away are on the at-risk list, each
+    # with why and the next step, and the bands were checked against who lapsed a year on
+    scoring = HealthScoring.objects.get(organization=demo)
+    assert scoring.scored_on == BUILT_AT.date()
+    entries = AtRiskEntry.objects.filter(organization=demo)
+    assert entries.count() >= 3
+    assert all(e.reasons and e.band in ("at_risk", "lapsing") for e in entries)
+    assert sum(band[1] for band in scoring.calibration["bands"]) >= 100

@@ -3,8 +3,9 @@ managers' and the analyst's), the Early warning page and its home panel, and its
 hourly rollup, the daily early-warning charts, and the monthly report's emails, checked hourly
 so each goes at 08:00 in its recipient's time zone); and for relationship health, its page in
 the navigation, the top of the at-risk list on the home page of the roles that do outreach, a
-person-page panel with the patient's health, and the person links a merge moves (overrides and
-outreach records)."""
+person-page panel with the patient's health, the nightly scoring of every patient (checked
+hourly, so each organisation is scored soon after its own midnight), and the person links a
+merge moves (overrides and outreach records)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from carebond.analytics.access import (
     KPI_READERS,
 )
 from carebond.analytics.actions import scan_rollups
-from carebond.analytics.health_models import AtRiskAction, HealthOverride
+from carebond.analytics.health_actions import scan_health_scores
+from carebond.analytics.health_models import AtRiskAction, AtRiskEntry, HealthOverride
 from carebond.analytics.health_selectors import at_risk_panel, person_health_summary
 from carebond.analytics.panels import key_figures_panel
 from carebond.analytics.report_actions import scan_report_emails
@@ -28,10 +30,12 @@ from carebond.analytics.warning_panels import early_warning_panel
 from carebond.core.registry import (
     HomePanel,
     NavEntry,
+    PersonLinkExemption,
     PersonPage,
     PersonPanel,
     PersonRelation,
     ScanEntry,
+    exempt_person_link,
     register_home_panel,
     register_navigation,
     register_person_panel,
@@ -111,5 +115,13 @@ def _register_relationship_health() -> None:
             order=46,
         )
     )
+    register_scan(ScanEntry("analytics.health_scores", scan_health_scores, timedelta(hours=1)))
     register_person_relation(PersonRelation(HealthOverride, "person"))
+    exempt_person_link(
+        PersonLinkExemption(
+            AtRiskEntry,
+            "person",
+            "a computed score of the merged record, dropped at the next scoring",
+        )
+    )
     register_person_relation(PersonRelation(AtRiskAction, "person"))

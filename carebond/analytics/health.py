@@ -590,7 +590,25 @@ def calibrate(
     for band, lapsed in outcomes:
         counts[band][0] += 1
         counts[band][1] += int(lapsed)
-    bands = tuple(BandOutcome(band, n, lapsed) for band, (n, lapsed) in counts.items())
+    return judge_bands(
+        tuple(BandOutcome(band, n, lapsed) for band, (n, lapsed) in counts.items()),
+        scored_on=scored_on,
+        checked_on=checked_on,
+        min_per_band=min_per_band,
+        left_out=left_out,
+    )
+
+
+def judge_bands(
+    bands: tuple[BandOutcome, ...],
+    *,
+    scored_on: date,
+    checked_on: date,
+    min_per_band: int,
+    left_out: Mapping[str, int] | None,
+) -> Calibration:
+    """Whether the bands order real lapses: enough patients in each, and lapses rising
+    strictly from strong to lapsing."""
     small = [b.band.label for b in bands if b.patients < min_per_band]
     reason = ""
     if small:
@@ -614,6 +632,33 @@ def calibrate(
         reason=reason,
         min_per_band=min_per_band,
         left_out=dict(left_out or {}),
+    )
+
+
+def calibration_as_json(calibration: Calibration) -> dict[str, object]:
+    """A calibration as stored with the nightly scoring (counts only: no patient in it)."""
+    return {
+        "scored_on": calibration.scored_on.isoformat(),
+        "checked_on": calibration.checked_on.isoformat(),
+        "bands": [[b.band.value, b.patients, b.lapsed] for b in calibration.bands],
+        "min_per_band": calibration.min_per_band,
+        "left_out": dict(calibration.left_out),
+    }
+
+
+def calibration_from_json(stored: Mapping[str, object]) -> Calibration:
+    """The stored counts judged again: the verdict and its reason always come from
+    ``judge_bands``, never from what was stored."""
+    bands = stored["bands"]
+    left_out = stored["left_out"]
+    assert isinstance(bands, list)
+    assert isinstance(left_out, dict)
+    return judge_bands(
+        tuple(BandOutcome(Band(band), patients, lapsed) for band, patients, lapsed in bands),
+        scored_on=date.fromisoformat(str(stored["scored_on"])),
+        checked_on=date.fromisoformat(str(stored["checked_on"])),
+        min_per_band=int(str(stored["min_per_band"])),
+        left_out=left_out,
     )
 
 

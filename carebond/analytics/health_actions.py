@@ -1,6 +1,8 @@
-"""Writes of relationship health: a manager's override of a computed score (a comment is
+"""Writes of relationship health: the nightly scoring of every patient (the at-risk list and
+the bands' calibration the pages read), a manager's override of a computed score (a comment is
 required), and whether the next step suggested for a patient on the at-risk list was taken.
-Both are audited in the same transaction (health.overridden, health.at_risk_action)."""
+Each is audited in the same transaction (health.scored, health.overridden,
+health.at_risk_action)."""
 
 from __future__ import annotations
 
@@ -11,17 +13,115 @@ from django.db import transaction
 
 from carebond.analytics import health
 from carebond.analytics.access import HEALTH_OVERRIDERS, HEALTH_READERS
-from carebond.analytics.health_models import AtRiskAction, HealthOverride, HealthPart
-from carebond.analytics.health_selectors import local_today, patient_health_of
+from carebond.analytics.health import Health, PatientFacts
+from carebond.analytics.health_models import (
+    AtRiskAction,
+    AtRiskEntry,
+    HealthOverride,
+    HealthPart,
+    HealthScoring,
+)
+from carebond.analytics.health_selectors import (
+    chunks,
+    health_calibration,
+    last_scoring,
+    live_patients,
+    local_today,
+    patient_health_of,
+    score_patients,
+)
 from carebond.audit.recording import record_audit
 from carebond.core import clock
 from carebond.core.errors import InvalidInput, PermissionDenied
+from carebond.core.models import Organization
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
     from carebond.people.models import Person
 
 COMMENT_LENGTH = 1000
+
+
+# --- the nightly scoring ---------------------------------------------------------------------
+
+
+def scan_health_scores() -> int:
+    """The worker's hourly check: an organisation not yet scored on its own local today is
+    scored now (so each is scored once a day, soon after its midnight). Returns how many."""
+    scored = 0
+    for organization in Organization.objects.order_by("id"):
+        today = local_today(organization)
+        scoring = last_scoring(organization)
+        if scoring is None or scoring.scored_on != today:
+            do_score_patients(organization, on=today)
+            scored += 1
+    return scored
+
+
+def do_score_patients(organization: Organization, *, on: date) -> HealthScoring:
+    """Score every patient in the practice's care on ``on``, keep those in the worst bands as
+    the at-risk list, and check the bands against who really lapsed. A few thousand patients
+    per transaction, so a hospital's scoring holds neither all their facts in memory nor a lock
+    for minutes; a patient no longer in care (died, moved away, merged) leaves the list at the
+    end. Audit: health.scored (how many patients, no names)."""
+    patients = live_patients(organization.id)
+    for chunk in chunks(patients):
+        scored = score_patients(organization.id, on=on, patients=chunk)
+        with transaction.atomic():
+            AtRiskEntry.objects.filter(person_id__in=[p.id for p in chunk]).delete()
+            entries = (_entry(organization.id, s.patient.id, s.health, s.facts, on) for s in scored)
+            AtRiskEntry.objects.bulk_create([e for e in entries if e is not None])
+    calibration = health_calibration(organization.id, checked_on=on)
+    with transaction.atomic():
+        AtRiskEntry.objects.filter(organization=organization).exclude(scored_on=on).delete()
+        scoring, _ = HealthScoring.objects.update_or_create(
+            organization=organization,
+            defaults={
+                "scored_on": on,
+                "patients": len(patients),
+                "calibration": health.calibration_as_json(calibration),
+                "finished_at": clock.now(),
+            },
+        )
+        record_audit(
+            actor=None,
+            action="health.scored",
+            target=scoring,
+            organization=organization,
+            changed_fields=["scored_on", "patients", "calibration"],
+            actor_label="worker",
+        )
+    return scoring
+
+
+def _entry(
+    organization_id: int, person_id: int, found: Health, facts: PatientFacts, on: date
+) -> AtRiskEntry | None:
+    """The patient's row on the at-risk list, or None when they are not at risk."""
+    if found.score is None or found.band not in health.WORST_BANDS:
+        return None
+    return AtRiskEntry(
+        organization_id=organization_id,
+        person_id=person_id,
+        scored_on=on,
+        score=found.score,
+        band=found.band.value,
+        next_action=health.next_action(facts, on).value,
+        reasons="\n".join(health.reasons(found)),
+    )
+
+
+def _rescore(person: Person, on: date) -> None:
+    """One patient scored again (after an override): on the list or off it at once, not
+    tomorrow."""
+    found, facts = patient_health_of(person, on)
+    AtRiskEntry.objects.filter(person=person).delete()
+    entry = _entry(person.organization_id, person.pk, found, facts, on)
+    if entry is not None:
+        entry.save()
+
+
+# --- overrides and outreach ------------------------------------------------------------------
 
 
 def check_override_health(
@@ -92,6 +192,7 @@ def do_override_health(
         patient=person,
         changed_fields=["part", "score", "comment", "expires_on"],
     )
+    _rescore(person, local_today(person.organization))
     return override
 
 

@@ -75,3 +75,45 @@ class AtRiskAction(PublicIdModel, TenantModel):
 
     def __str__(self) -> str:
         return f"{self.suggested} {'taken' if self.taken else 'not taken'}"
+
+
+class HealthScoring(TenantModel):
+    """The nightly scoring of an organisation's patients: the local day it was for, and the
+    bands' calibration checked that day (counts per band, no patient in it). Scoring every
+    patient takes minutes at a hospital's size, so pages read what the worker stored."""
+
+    scored_on = models.DateField()
+    patients = models.PositiveIntegerField()
+    calibration = models.JSONField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="health_scoring_one_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"scored {self.scored_on}"
+
+
+class AtRiskEntry(TenantModel):
+    """A patient on the at-risk list as scored (in the worst bands): the score, why and the
+    next best step, stored so the worklist and the home panel read a page of rows instead of
+    scoring every patient. Rewritten by each scoring, and for one patient when an override
+    changes their score."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    scored_on = models.DateField()
+    score = models.FloatField()
+    band = models.CharField(max_length=10)
+    next_action = models.CharField(max_length=10, choices=OutreachKind.choices)
+    reasons = EncryptedTextField(blank=True, help_text="One reason per line.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person"], name="at_risk_entry_one_per_person"),
+        ]
+        indexes = [models.Index(fields=["organization", "score"], name="at_risk_entry_worst")]
+
+    def __str__(self) -> str:
+        return f"{self.band} {self.score:.0f}"

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db.models import Q
 
 from carebond.analytics import health
@@ -35,6 +34,7 @@ from carebond.analytics.access import (
 )
 from carebond.analytics.health import (
     Band,
+    BandOutcome,
     Calibration,
     Dimension,
     Health,
@@ -42,7 +42,12 @@ from carebond.analytics.health import (
     Override,
     PatientFacts,
 )
-from carebond.analytics.health_models import AtRiskAction, HealthOverride
+from carebond.analytics.health_models import (
+    AtRiskAction,
+    AtRiskEntry,
+    HealthOverride,
+    HealthScoring,
+)
 from carebond.analytics.survival import LapseCurve, Subject, lapse_curve, subject
 from carebond.audit.recording import record_access
 from carebond.core import clock
@@ -68,7 +73,7 @@ if TYPE_CHECKING:
 
 HISTORY_DAYS = health.CYCLE_HISTORY_DAYS + health.CHANGE_DAYS
 """How far back the facts of a score reach: the cycle's three years and the change's 90 days."""
-CALIBRATION_CACHE_SECONDS = 6 * 3600
+SCORING_CHUNK = 2000
 
 
 def local_today(organization: Organization) -> date:
@@ -135,16 +140,19 @@ class Scored:
     health: Health
 
 
-def score_patients(
-    organization_id: int, *, on: date, person_ids: Iterable[int] | None = None
-) -> list[Scored]:
-    """Every live patient still in the practice's care (not dead, not moved away), scored on
-    ``on`` with the overrides in force."""
-    patients = [
+def live_patients(organization_id: int) -> list[PatientBasics]:
+    """The patients still in the practice's care: not dead, not moved away."""
+    return [
         p
-        for p in list_patient_basics(organization_id, person_ids=person_ids)
+        for p in list_patient_basics(organization_id)
         if p.died_on is None and p.transferred_on is None
     ]
+
+
+def score_patients(
+    organization_id: int, *, on: date, patients: list[PatientBasics]
+) -> list[Scored]:
+    """``patients`` scored on ``on`` with the overrides in force."""
     ids = [p.id for p in patients]
     facts = load_facts(organization_id, since=on - timedelta(days=HISTORY_DAYS), person_ids=ids)
     overrides = overrides_in_force(ids, on)
@@ -156,6 +164,12 @@ def score_patients(
         )
         for p in patients
     ]
+
+
+def chunks(patients: list[PatientBasics]) -> Iterator[list[PatientBasics]]:
+    """A hospital's patients a few thousand at a time, so their facts fit in memory."""
+    for start in range(0, len(patients), SCORING_CHUNK):
+        yield patients[start : start + SCORING_CHUNK]
 
 
 # --- calibration -----------------------------------------------------------------------------
@@ -173,29 +187,29 @@ def health_calibration(
     who died or moved away by then (a competing end, not a lapse), those with no completed
     visit by ``scored_on``, those already lapsed then, and those without enough evidence."""
     scored_on = scored_on or checked_on - timedelta(days=365)
-    patients = list_patient_basics(organization_id)
-    facts = load_facts(
-        organization_id,
-        since=scored_on - timedelta(days=HISTORY_DAYS),
-        person_ids=[p.id for p in patients],
-    )
     left_out: dict[str, int] = defaultdict(int)
     outcomes: list[tuple[Band, bool]] = []
-    for patient in patients:
-        ended = min((d for d in (patient.died_on, patient.transferred_on) if d), default=None)
-        known = facts[patient.id]
-        if ended is not None and ended <= checked_on:
-            left_out["died or moved away"] += 1
-        elif not health.completed_days(known, scored_on):
-            left_out["no completed visit by then"] += 1
-        elif health.lapsed_on(known, scored_on):
-            left_out["already lapsed then"] += 1
-        else:
-            then = health.score_on(known, scored_on)
-            if then.band is None:
-                left_out["insufficient evidence then"] += 1
+    for patients in chunks(list_patient_basics(organization_id)):
+        facts = load_facts(
+            organization_id,
+            since=scored_on - timedelta(days=HISTORY_DAYS),
+            person_ids=[p.id for p in patients],
+        )
+        for patient in patients:
+            ended = min((d for d in (patient.died_on, patient.transferred_on) if d), default=None)
+            known = facts[patient.id]
+            if ended is not None and ended <= checked_on:
+                left_out["died or moved away"] += 1
+            elif not health.completed_days(known, scored_on):
+                left_out["no completed visit by then"] += 1
+            elif health.lapsed_on(known, scored_on):
+                left_out["already lapsed then"] += 1
             else:
-                outcomes.append((then.band, health.lapsed_on(known, checked_on)))
+                then = health.score_on(known, scored_on)
+                if then.band is None:
+                    left_out["insufficient evidence then"] += 1
+                else:
+                    outcomes.append((then.band, health.lapsed_on(known, checked_on)))
     return health.calibrate(
         outcomes,
         scored_on=scored_on,
@@ -205,16 +219,24 @@ def health_calibration(
     )
 
 
+def last_scoring(organization: Organization) -> HealthScoring | None:
+    return HealthScoring.objects.filter(organization=organization).first()
+
+
 def band_calibration(organization: Organization) -> Calibration:
-    """Today's calibration of the organisation's bands (kept for a few hours: it scores every
-    patient)."""
-    today = local_today(organization)
-    key = f"analytics.health.calibration.{organization.public_id}.{today:%Y%m%d}"
-    found = cache.get(key)
-    if not isinstance(found, Calibration):
-        found = health_calibration(organization.id, checked_on=today)
-        cache.set(key, found, CALIBRATION_CACHE_SECONDS)
-    return found
+    """The bands' calibration checked by the last nightly scoring; before the first, unchecked
+    (bands only)."""
+    scoring = last_scoring(organization)
+    if scoring is None:
+        today = local_today(organization)
+        return Calibration(
+            scored_on=today - timedelta(days=365),
+            checked_on=today,
+            bands=tuple(BandOutcome(band, 0, 0) for band in Band),
+            ordered=False,
+            reason="The bands have not been checked yet: the worker checks them each night.",
+        )
+    return health.calibration_from_json(scoring.calibration)
 
 
 # --- one patient ------------------------------------------------------------------------------
@@ -303,7 +325,8 @@ def person_health_summary(*, user: User, person: Person) -> PatientHealth | None
 @dataclass(frozen=True)
 class AtRiskRow:
     patient: PatientBasics
-    health: Health
+    score: float
+    band: Band
     reasons: list[str]
     next_action: NextAction
     last_action: AtRiskAction | None
@@ -314,6 +337,7 @@ class Worklist:
     rows: list[AtRiskRow]
     calibration: Calibration
     total: int
+    scored_on: date | None
 
     @property
     def show_numbers(self) -> bool:
@@ -321,21 +345,23 @@ class Worklist:
 
 
 def list_at_risk(*, user: User, limit: int = 50) -> Worklist:
-    """The patients whose health is in the worst bands (at risk, lapsing), worst first, with
-    the reasons from their dimensions, the next best action and what was last done. Audited
-    (it names patients): health.worklist_read."""
+    """The patients whose health was in the worst bands (at risk, lapsing) at the last
+    scoring, worst first, with the reasons from their dimensions, the next best action and
+    what was last done. Audited (it names patients): health.worklist_read."""
     _readers_only(user)
-    today = local_today(user.organization)
-    scored = [
-        s
-        for s in score_patients(user.organization_id, on=today)
-        if s.health.band in health.WORST_BANDS and s.health.score is not None
-    ]
-    scored.sort(key=lambda s: (s.health.score, s.patient.id))
-    shown = scored[:limit]
+    scoring = last_scoring(user.organization)
+    entries = AtRiskEntry.objects.filter(organization_id=user.organization_id)
+    # A patient who died or moved away since the scoring leaves the list now, not tonight.
+    shown = list(entries.order_by("score", "person_id")[: limit + 20])
+    basics = {
+        p.id: p
+        for p in list_patient_basics(user.organization_id, person_ids=[e.person_id for e in shown])
+        if p.died_on is None and p.transferred_on is None
+    }
+    shown = [e for e in shown if e.person_id in basics][:limit]
     last: dict[int, AtRiskAction] = {}
     for action in (
-        AtRiskAction.objects.filter(person_id__in=[s.patient.id for s in shown])
+        AtRiskAction.objects.filter(person_id__in=[e.person_id for e in shown])
         .select_related("decided_by")
         .order_by("decided_at", "id")
     ):
@@ -343,22 +369,24 @@ def list_at_risk(*, user: User, limit: int = 50) -> Worklist:
     if shown:
         record_access(
             actor=user,
-            target=get_patient(user.organization_id, shown[0].patient.public_id),
+            target=get_patient(user.organization_id, basics[shown[0].person_id].public_id),
             action="health.worklist_read",
         )
     return Worklist(
         rows=[
             AtRiskRow(
-                s.patient,
-                s.health,
-                health.reasons(s.health),
-                health.next_action(s.facts, today),
-                last.get(s.patient.id),
+                basics[e.person_id],
+                e.score,
+                Band(e.band),
+                e.reasons.splitlines(),
+                NextAction(e.next_action),
+                last.get(e.person_id),
             )
-            for s in shown
+            for e in shown
         ],
         calibration=band_calibration(user.organization),
-        total=len(scored),
+        total=entries.count(),
+        scored_on=scoring.scored_on if scoring else None,
     )
 
 

@@ -49,6 +49,8 @@ from django.db import connection
 
 from carebond.accounts.models import User
 from carebond.analytics.actions import do_roll_up_days
+from carebond.analytics.health_actions import do_score_patients
+from carebond.analytics.health_selectors import local_today
 from carebond.analytics.warning_actions import scan_organization
 from carebond.analytics.warning_selectors import scan_month
 from carebond.core import clock
@@ -199,7 +201,8 @@ def build_history(
     users: dict[str, User],
     locations: dict[str, Location],
 ) -> None:
-    """Write the two years, then roll them up for the dashboards."""
+    """Write the two years, then roll them up for the dashboards and score every patient's
+    relationship health."""
     from carebond.demo.history_feedback import write_feedback
     from carebond.demo.history_messages import write_texts
 
@@ -226,6 +229,8 @@ def build_history(
     latest = scan_month(organization)
     for months_back in range(5, -1, -1):
         scan_organization(organization, month=_month_start(latest, months_back))
+    # And tonight's scoring, done now: the at-risk list and the bands' check are there at once.
+    do_score_patients(organization, on=local_today(organization))
 
 
 # --- the practice and its patients -----------------------------------------------------------

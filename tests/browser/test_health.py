@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from carebond.analytics.health_actions import do_score_patients
 from carebond.analytics.health_models import AtRiskAction, HealthOverride
+from carebond.analytics.health_selectors import local_today
 from carebond.core import clock
 from carebond.core.models import Location
 from carebond.core.permissions import Role
@@ -63,6 +65,7 @@ def _drifting_patient() -> Person:
 
 def test_the_desk_marks_a_step_taken_on_the_at_risk_list(page: Page, live_server: object) -> None:
     patient = _drifting_patient()
+    do_score_patients(patient.organization, on=local_today(patient.organization))
     desk = make_user(patient.organization, Role.FRONT_DESK, "jordan")
     open_as(page, str(live_server), desk, "/analytics/health/")
     row = page.get_by_test_id(f"at-risk-{patient.public_id}")

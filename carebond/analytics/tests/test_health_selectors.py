@@ -12,6 +12,7 @@ import pytest
 from carebond.accounts.models import User
 from carebond.analytics import health_selectors
 from carebond.analytics.health import Band, Dimension, NextAction
+from carebond.analytics.health_actions import do_score_patients
 from carebond.analytics.health_selectors import (
     department_health,
     get_patient_health,
@@ -64,13 +65,15 @@ def test_the_worklist_lists_the_worst_first_with_reasons_and_the_next_step(
     # given a strong patient, one drifting away, and one drifting who complained by text
     regular_patient(clinic, "Rosa")
     drifting = drifting_patient(clinic, "Omar")
-    # when the front desk opens the worklist
+    # when the front desk opens the worklist after the night's scoring
+    do_score_patients(clinic.organization, on=TODAY)
     found = list_at_risk(user=users_a[Role.FRONT_DESK])
     # then only the drifting patient is on it, with why and what to do: a call, since no
     # message may be sent to them (no consent, no phone)
     assert [row.patient.id for row in found.rows] == [drifting.pk]
     row = found.rows[0]
-    assert row.health.band is Band.AT_RISK
+    assert row.band is Band.AT_RISK
+    assert found.scored_on == TODAY
     assert row.reasons == [
         "Communication: messages that reached them no phone or email on record",
         "Trust and loyalty: came back within a year no",

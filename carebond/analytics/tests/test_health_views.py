@@ -13,8 +13,14 @@ from django.urls import reverse
 from carebond.accounts.models import User
 from carebond.analytics import health_selectors
 from carebond.analytics.health import Band, BandOutcome, Calibration
+from carebond.analytics.health_actions import do_score_patients
 from carebond.analytics.health_models import AtRiskAction, HealthOverride
-from carebond.analytics.tests.history import add_visits, drifting_patient, regular_patient
+from carebond.analytics.tests.history import (
+    TODAY,
+    add_visits,
+    drifting_patient,
+    regular_patient,
+)
 from carebond.core.models import Department
 from carebond.core.permissions import Role
 from carebond.people.models import StaffProfile
@@ -57,6 +63,7 @@ def test_the_worklist_shows_bands_only_and_says_why_until_the_bands_are_checked(
     clinic: Clinic, users_a: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drifting = drifting_patient(clinic, "Omar")
+    do_score_patients(clinic.organization, on=TODAY)
     client = _client(users_a[Role.FRONT_DESK])
     # when the bands have not been shown to order lapses (too few patients)
     page = client.get(reverse("analytics_health:worklist")).content.decode()
@@ -134,7 +141,10 @@ def test_the_home_and_person_panels_show_health_to_outreach_roles(
 ) -> None:
     drifting = drifting_patient(clinic, "Omar")
     desk = _client(users_a[Role.FRONT_DESK])
-    # the home page's panel lists the top of the worklist
+    # before the night's scoring, the home page has no panel: nothing to show yet
+    assert 'data-testid="at-risk-panel"' not in desk.get("/").content.decode()
+    do_score_patients(clinic.organization, on=TODAY)
+    # after it, the home page's panel lists the top of the worklist
     home = desk.get("/").content.decode()
     assert 'data-testid="at-risk-panel"' in home
     assert "Omar Drifting" in home
