@@ -13,11 +13,11 @@ import base64
 import io
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 
 INK = "#1f2933"
 LINE = "#1d4ed8"
@@ -55,6 +55,10 @@ class FunnelUnit:
 
 
 def _render(draw: Callable[[Axes], None], *, width: float, height: float) -> str:
+    # Imported here: a quarter of a second that only a page with a chart should pay.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(width, height), layout="constrained")
         axes = figure.add_subplot()

@@ -8,8 +8,6 @@ import base64
 import io
 from collections.abc import Sequence
 
-from matplotlib.figure import Figure  # drawn without pyplot: no global state, no GUI backend
-
 from carebond.analytics.survival import LapseCurve
 
 
@@ -18,6 +16,9 @@ def lapse_chart(curves: Sequence[tuple[str, LapseCurve]]) -> str:
     drawn = [(label, curve) for label, curve in curves if curve.monthly]
     if not drawn:
         return ""
+    # Drawn without pyplot (no global state, no GUI backend); imported here, as in charts.py.
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7, 3.6))
     axes = figure.subplots()
     for label, curve in drawn:

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carebond.analytics.access import KPI_READERS, REPORT_SUBSCRIBERS
 from carebond.analytics.report_actions import check_subscribe_report, check_unsubscribe_report
-from carebond.analytics.report_pdf import report_pdf
 from carebond.analytics.report_selectors import (
     Report,
     get_report,
@@ -62,6 +61,9 @@ def report_download(request: HttpRequest, location_id: UUID, month: str) -> Http
     html = render_to_string(
         "analytics/report.html", {"report": found, "printing": True}, request=request
     )
+    # WeasyPrint takes most of a second to import: only this view loads it, not every process.
+    from carebond.analytics.report_pdf import report_pdf
+
     origin = settings.BASE_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")
     response = HttpResponse(report_pdf(html, origin=origin), content_type="application/pdf")
     name = f"relationship-report-{found.month}.pdf"

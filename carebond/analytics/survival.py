@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from lifelines import AalenJohansenFitter, KaplanMeierFitter
+if TYPE_CHECKING:
+    from lifelines import KaplanMeierFitter
 
 
 class Event(IntEnum):
@@ -97,6 +99,8 @@ def cumulative_incidence(
     kind of event competing."""
     if not any(s.event == event for s in subjects):
         return [0.0 for _ in horizons]
+    from lifelines import AalenJohansenFitter  # (a second to import: only this page needs it)
+
     fitter = AalenJohansenFitter(calculate_variance=False, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ties are jittered (seeded, so repeatable)
@@ -111,6 +115,8 @@ def cumulative_incidence(
 
 
 def kaplan_meier(durations: Sequence[int], observed: Sequence[bool]) -> KaplanMeierFitter:
+    from lifelines import KaplanMeierFitter
+
     return KaplanMeierFitter().fit(list(durations), event_observed=list(observed))
 
 
