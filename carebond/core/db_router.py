@@ -21,7 +21,13 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 from django.http import HttpRequest
 
 REPLICA = "replica"
@@ -110,16 +116,30 @@ def reading_from_replica(request: HttpRequest) -> Iterator[bool]:
         _reading_replica.reset(token)
 
 
+def read_from_replica(request: HttpRequest, read: Callable[[], R]) -> R:
+    """``read()`` with its plain reads on the replica when that is safe for this request's user.
+    If the replica fails part-way (stopped, or a long query cancelled by a replay conflict),
+    ``read()`` runs once more, on the primary (its reads of PHI are then audited twice)."""
+    with reading_from_replica(request) as on_replica:
+        try:
+            return read()
+        except (OperationalError, InterfaceError):
+            if not on_replica:
+                raise
+    connections[REPLICA].close()
+    logger.warning("The replica failed during a page: reading it again from the primary.")
+    return read()
+
+
 def reads_replica(view: Callable[P, R]) -> Callable[P, R]:
-    """A page or API operation whose reads may come from the replica (its first argument is
+    """A page whose reads may come from the replica (read_from_replica; the first argument is
     the request)."""
 
     @wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         request = args[0]
         assert isinstance(request, HttpRequest)
-        with reading_from_replica(request):
-            return view(*args, **kwargs)
+        return read_from_replica(request, lambda: view(*args, **kwargs))
 
     return wrapped
 

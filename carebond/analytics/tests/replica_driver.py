@@ -14,7 +14,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
 from django.core.management import call_command
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.test import Client
 
 from carebond.accounts.actions import do_create_location
@@ -54,6 +54,20 @@ def rollup_reads() -> Iterator[Counter[str]]:
         for alias in connections:
             stack.enter_context(connections[alias].execute_wrapper(counting(alias)))
         yield counts
+
+
+@contextmanager
+def replica_dies_at_the_rollups() -> Iterator[None]:
+    """The replica's server ends this process's connection as the page starts on the rollups."""
+
+    def wrapper(execute: Callable[..., Any], sql: str, *args: Any) -> Any:
+        if "analytics_dailyrollup" in sql:
+            with suppress(DatabaseError):  # the server's answer: the connection is terminated
+                execute("SELECT pg_terminate_backend(pg_backend_pid())", None, *args[1:])
+        return execute(sql, *args)
+
+    with connections["replica"].execute_wrapper(wrapper):
+        yield
 
 
 class Driver:
@@ -86,6 +100,10 @@ class Driver:
         with rollup_reads() as reads:
             page = self.clients[user].get("/analytics/")
         return {"status": page.status_code, "html": page.content.decode(), "reads": reads}
+
+    def key_figures_as_the_replica_dies(self, user: str) -> dict[str, Any]:
+        with replica_dies_at_the_rollups():
+            return self.key_figures(user)
 
     def subscribe(self, user: str) -> dict[str, Any]:
         page = self.clients[user].post(

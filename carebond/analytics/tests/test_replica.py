@@ -1,7 +1,8 @@
 """The key figures on a read replica: two real PostgreSQL clusters (a primary and a streaming
 standby of it) and a CareBond process on both (replica_driver.py). The page reads the replica
 when it is current; a user who just wrote reads the primary until the replica has replayed
-that write; a replica too far behind, or stopped, is passed over and the page still works."""
+that write; a replica too far behind, stopped, or failing mid-page is passed over and the page
+still works."""
 
 from __future__ import annotations
 
@@ -94,6 +95,14 @@ def test_key_figures_read_the_replica_until_it_cannot_serve_them(
     assert page["reads"].get("replica", 0) > 0
     assert page["reads"].get("default", 0) == 0
     assert carebond("audit_events", action="kpi.overview.read")["count"] == audited + 1
+
+    # when the replica drops Ben's connection in the middle of his page
+    page = carebond("key_figures_as_the_replica_dies", user="ben")
+    # then the page is read again from the primary, and the next one from the replica again
+    assert page["status"] == 200
+    assert "90.9%" in page["html"]
+    assert page["reads"].get("default", 0) > 0
+    assert carebond("key_figures", user="ben")["reads"].get("replica", 0) > 0
 
     # given the replica stops replaying: it still receives the primary's changes
     pair.wait_for_replay()
