@@ -43,11 +43,13 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 # One round trip: is it a standby, how far behind is it, and has it replayed the given position?
-# Lag is zero when everything received is replayed (an idle primary sends nothing, and the last
-# replayed transaction's age then says nothing about staleness).
+# Lag is zero while it streams from the primary and has replayed all it received (an idle primary
+# sends nothing: the last replayed transaction's age then says nothing about staleness); cut off
+# from the primary, it is that age.
 _STATUS_SQL = """
 SELECT pg_is_in_recovery(),
-       CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+       CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+                 AND EXISTS (SELECT FROM pg_stat_wal_receiver) THEN 0
             ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END,
        %s::pg_lsn IS NULL OR pg_last_wal_replay_lsn() >= %s::pg_lsn
 """
