@@ -22,7 +22,8 @@ from tools.postgres_replica import StreamingPair, streaming_pair
 pytestmark = pytest.mark.replica
 
 ROOT = Path(__file__).resolve().parents[3]
-MAX_LAG_SECONDS = 3
+# Long enough for a few steps on a busy machine: the lag grows from the pause on.
+MAX_LAG_SECONDS = 6
 
 
 class Process:
@@ -110,21 +111,21 @@ def test_key_figures_read_the_replica_until_it_cannot_serve_them(
     # when 30 of 45 more visits are rolled up and Ana subscribes to the location's report
     carebond("visits", kept=30, missed=15)
     assert carebond("subscribe", user="ana")["status"] == 302
-    # then Ana's pages read the primary: they show her subscription and the new figure
-    reports = carebond("reports", user="ana")
-    assert "Unsubscribe from the report of Alder Main" in reports["html"]
+    # then Ana's pages read the primary and show the new figure
     page = carebond("key_figures", user="ana")
     assert "80.0%" in page["html"]
     assert page["reads"].get("replica", 0) == 0
     assert page["reads"].get("default", 0) > 0
-
-    # and Ben, who wrote nothing, reads the replica while it is only a little behind
+    # while Ben, who wrote nothing, still reads the replica (so the lag was within the limit)
     page = carebond("key_figures", user="ben")
     assert "90.9%" in page["html"]
     assert page["reads"].get("replica", 0) > 0
+    # and Ana's reports show her subscription
+    reports = carebond("reports", user="ana")
+    assert "Unsubscribe from the report of Alder Main" in reports["html"]
 
     # when the replica is further behind than the limit
-    time.sleep(MAX_LAG_SECONDS + 0.5)
+    time.sleep(MAX_LAG_SECONDS)
     page = carebond("key_figures", user="ben")
     # then Ben reads the primary too
     assert "80.0%" in page["html"]
