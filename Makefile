@@ -59,7 +59,7 @@ test-sqlite: install-test system-deps
 # builds it on SQLite); the database underneath does not change that, so they run once, on
 # SQLite. Every other test (each action the demo uses among them) runs on both databases.
 # Work stealing keeps both workers busy to the end (a few tests take minutes).
-ONCE := browser or gate or demo
+ONCE := browser or gate or demo or replica
 
 test-postgres: install-test system-deps
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15 -m "not ($(ONCE))"

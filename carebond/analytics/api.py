@@ -24,6 +24,7 @@ from carebond.analytics.schemas import (
     KpiOut,
     SeriesOut,
 )
+from carebond.core.db_router import read_from_replica
 
 router = Router(tags=["analytics"])
 AUTH = policy_auth(KPI_READERS)
@@ -42,7 +43,7 @@ def kpis(request: HttpRequest) -> list[KpiOut]:
     summary="Every KPI's figure for a period, with its interval, n and change (audited)",
 )
 def figures(request: HttpRequest, query: Query[FiguresQuery]) -> FiguresOut:
-    return figures_out(acting_user(request), query)
+    return read_from_replica(request, lambda: figures_out(acting_user(request), query))
 
 
 @router.get(
@@ -52,7 +53,7 @@ def figures(request: HttpRequest, query: Query[FiguresQuery]) -> FiguresOut:
     summary="A KPI month by month over two years up to the period (audited)",
 )
 def months(request: HttpRequest, key: Path[KpiKey], query: Query[FiguresQuery]) -> SeriesOut:
-    return kpi_series_out(acting_user(request), key, query)
+    return read_from_replica(request, lambda: kpi_series_out(acting_user(request), key, query))
 
 
 @router.get(
@@ -64,4 +65,4 @@ def months(request: HttpRequest, key: Path[KpiKey], query: Query[FiguresQuery]) 
 def breakdown(
     request: HttpRequest, key: Path[KpiKey], query: Query[BreakdownQuery]
 ) -> BreakdownOut:
-    return kpi_breakdown_out(acting_user(request), key, query)
+    return read_from_replica(request, lambda: kpi_breakdown_out(acting_user(request), key, query))

@@ -22,6 +22,7 @@ from carebond.analytics.report_selectors import (
     list_reports,
 )
 from carebond.core.access import access_location, signed_in_user
+from carebond.core.db_router import reads_replica
 from carebond.core.errors import CareBondError, InvalidInput, NotFound
 from carebond.core.ids import uuid_or_none
 from carebond.core.models import Location
@@ -30,6 +31,7 @@ from carebond.core.permissions import page_policy
 
 @page_policy(KPI_READERS)
 @require_GET
+@reads_replica
 def reports(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     return render(request, "analytics/reports.html", {"index": list_reports(user)})
@@ -44,6 +46,7 @@ def _report(request: HttpRequest, location_id: UUID, month: str) -> Report:
 
 @page_policy(KPI_READERS)
 @require_GET
+@reads_replica
 def report(request: HttpRequest, location_id: UUID, month: str) -> HttpResponse:
     found = _report(request, location_id, month)
     context = {
@@ -55,6 +58,7 @@ def report(request: HttpRequest, location_id: UUID, month: str) -> HttpResponse:
 
 @page_policy(KPI_READERS)
 @require_GET
+@reads_replica
 def report_download(request: HttpRequest, location_id: UUID, month: str) -> HttpResponse:
     """The same page printed by WeasyPrint (its print stylesheet leaves out the buttons)."""
     found = _report(request, location_id, month)

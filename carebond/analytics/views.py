@@ -20,6 +20,7 @@ from carebond.analytics.dashboard_selectors import (
 from carebond.analytics.drill_selectors import people_behind
 from carebond.core.access import signed_in_user
 from carebond.core.csv_files import spreadsheet_safe
+from carebond.core.db_router import reads_replica
 from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.permissions import page_policy
 
@@ -36,6 +37,7 @@ def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> 
 
 @page_policy(KPI_READERS)
 @require_GET
+@reads_replica
 def overview(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     chosen = parse_filters(user, request.GET)
@@ -70,6 +72,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @page_policy(KPI_READERS)
 @require_GET
+@reads_replica
 def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in_user(request)
     chosen = parse_filters(user, request.GET)
@@ -108,6 +111,7 @@ def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @page_policy(KPI_DRILLERS)
 @require_GET
+@reads_replica
 def kpi_people(request: HttpRequest, key: str) -> HttpResponse:
     """The patients behind a figure: an audited read of PHI, one audit event per patient."""
     user = signed_in_user(request)

@@ -15,6 +15,7 @@ from carebond.analytics.warning_actions import check_acknowledge_alert
 from carebond.analytics.warning_forms import AcknowledgeForm
 from carebond.analytics.warning_selectors import STATUSES, get_alert_page, list_alerts
 from carebond.core.access import signed_in_user
+from carebond.core.db_router import reads_replica
 from carebond.core.errors import CareBondError, InvalidInput
 from carebond.core.forms import show_error
 from carebond.core.permissions import page_policy
@@ -22,6 +23,7 @@ from carebond.core.permissions import page_policy
 
 @page_policy(KPI_READERS)
 @require_GET
+@reads_replica
 def alerts(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     status = request.GET.get("status") or "open"
@@ -58,6 +60,7 @@ def _alert_page(
 
 @page_policy(KPI_READERS)
 @require_GET
+@reads_replica
 def alert(request: HttpRequest, alert_id: UUID) -> HttpResponse:
     return _alert_page(request, alert_id)
 

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from carebond.core.db_router import remember_written_lsn, replica_configured
 from carebond.core.logging import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -94,3 +96,19 @@ def _as_json_error(request: HttpRequest, response: HttpResponse) -> HttpResponse
         if header in response:
             answer[header] = response[header]
     return answer
+
+
+class WrittenPositionMiddleware:
+    """With a read replica: after a signed-in user's request that may have written, remember
+    the primary's WAL position in their session (carebond/core/db_router.py). Sits inside the
+    session middleware, which then saves it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if not replica_configured():
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        remember_written_lsn(request)
+        return response

@@ -14,6 +14,7 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    replica_database,
 )
 
 SECRET_KEY = env_str("CAREBOND_SECRET_KEY", "insecure-development-key-change-me-0123456789abcdef")
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carebond.core.middleware.WrittenPositionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "carebond.accounts.middleware.SessionPolicyMiddleware",
@@ -105,6 +107,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- read replica (docs/deployment.md, "Read replica") ---------------------------------------
+# A PostgreSQL streaming standby for the analytics and report pages' reads; unset: none.
+REPLICA_URL = env_str("CAREBOND_REPLICA_URL", "")
+# A replica further behind than this is not read: the pages read the primary instead.
+REPLICA_MAX_LAG_SECONDS = env_int("CAREBOND_REPLICA_MAX_LAG_SECONDS", 30)
+if REPLICA_URL:
+    DATABASES["replica"] = replica_database(REPLICA_URL, DATABASES["default"])
+    DATABASE_ROUTERS = ["carebond.core.db_router.ReplicaRouter"]
 
 # --- accounts and sessions ------------------------------------------------------------------
 PASSWORD_HASHERS = [

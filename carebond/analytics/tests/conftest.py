@@ -38,11 +38,9 @@ def frozen(db: Any) -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def kept_visits(frozen: None) -> Iterator[tuple[Kpi, HandMadeFacts]]:
-    """ "Visits kept", a proportion with a provider dimension, registered for the test."""
-    facts = HandMadeFacts()
-    kpi = Kpi(
+def visits_kept(facts: HandMadeFacts) -> Kpi:
+    """ "Visits kept", a proportion with a provider dimension, of these facts."""
+    return Kpi(
         key="test.kept",
         title="Visits kept",
         unit="%",
@@ -54,6 +52,13 @@ def kept_visits(frozen: None) -> Iterator[tuple[Kpi, HandMadeFacts]]:
         dimensions=("provider",),
         order=1,
     )
+
+
+@pytest.fixture
+def kept_visits(frozen: None) -> Iterator[tuple[Kpi, HandMadeFacts]]:
+    """ "Visits kept", registered for the test."""
+    facts = HandMadeFacts()
+    kpi = visits_kept(facts)
     with registered(kpi):
         yield kpi, facts
 
