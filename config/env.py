@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CAREBOND_VAR_DIR", BASE_DIR / "var"))
@@ -51,3 +53,41 @@ def derived_key(secret: str) -> str:
     """A Fernet key derived from a secret: for development and tests only, never production."""
     digest = hashlib.sha256(("field-key:" + secret).encode()).digest()
     return base64.urlsafe_b64encode(digest).decode()
+
+
+def database_pooling(database: Mapping[str, Any]) -> dict[str, Any]:
+    """The PostgreSQL connection settings for pooling (docs/deployment.md, Connection pooling).
+
+    CAREBOND_DB_POOL_MAX > 0: Django's own pool (psycopg_pool), that many connections at most
+    per process; it replaces persistent connections (CONN_MAX_AGE 0). CAREBOND_DB_PGBOUNCER=1:
+    the connections go through pgbouncer in transaction mode, where a server connection changes
+    between transactions, so no server-side cursor may outlive one and none is kept open here.
+    """
+    if database.get("ENGINE") != "django.db.backends.postgresql":
+        return {}
+    changes: dict[str, Any] = {}
+    options = dict(database.get("OPTIONS") or {})
+    pool_max = env_int("CAREBOND_DB_POOL_MAX", 0)
+    if pool_max < 0:
+        raise ConfigurationError(
+            f"CAREBOND_DB_POOL_MAX must be 0 (no pool) or more, got {pool_max}."
+        )
+    if pool_max:
+        pool_min = env_int("CAREBOND_DB_POOL_MIN", min(2, pool_max))
+        if not 0 <= pool_min <= pool_max:
+            raise ConfigurationError(
+                f"CAREBOND_DB_POOL_MIN must be between 0 and CAREBOND_DB_POOL_MAX ({pool_max}), "
+                f"got {pool_min}."
+            )
+        options["pool"] = {
+            "min_size": pool_min,
+            "max_size": pool_max,
+            "timeout": env_int("CAREBOND_DB_POOL_TIMEOUT", 10),
+        }
+        changes["CONN_MAX_AGE"] = 0
+    if env_bool("CAREBOND_DB_PGBOUNCER"):
+        changes["DISABLE_SERVER_SIDE_CURSORS"] = True
+        changes["CONN_MAX_AGE"] = 0
+    if options:
+        changes["OPTIONS"] = options
+    return changes

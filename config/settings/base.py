@@ -9,6 +9,7 @@ from csp.constants import NONE, SELF
 
 from config.env import (
     VAR_DIR,
+    database_pooling,
     default_database_url,
     env_bool,
     env_int,
@@ -104,6 +105,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"].update(database_pooling(DATABASES["default"]))  # type: ignore[typeddict-item]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- accounts and sessions ------------------------------------------------------------------
