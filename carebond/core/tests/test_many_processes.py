@@ -176,9 +176,11 @@ def test_two_servers_and_two_workers_on_one_postgresql(
     assert runs == dict.fromkeys(range(TASKS), 1)
     # and the audit chain written by every process at once is whole
     assert verify_chain().intact
-    # and the server is still ready, and logged no error
-    assert get(f"{base}/readyz") == 200
+    # and the server is still ready, and logged no error and no query string (PHI)
+    assert get(f"{base}/readyz?name=Maria+Lopez") == 200
     output = log.read_text()
+    assert '"GET /readyz HTTP/1.1" 200' in output
+    assert "Maria" not in output
     assert "Traceback" not in output
     errors = [line for line in output.splitlines() if '"level": "ERROR"' in line]
     assert errors == [], "\n".join(errors)
