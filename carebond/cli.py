@@ -7,7 +7,7 @@ import sys
 
 # Subcommands shown by `carebond --help`; any other Django management command also works.
 COMMANDS: dict[str, str] = {
-    "serve": "Run the development web server (--host, --port).",
+    "serve": "Run the development web server, or gunicorn with --production.",
     "migrate": "Create or upgrade the database tables.",
     "demo": "Build the demo organisation (--seed, --size small|medium|large) and serve it.",
     "worker": "Run background tasks and periodic scans until stopped (SIGTERM-safe).",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -73,3 +75,41 @@ def replica_database(url: str, primary: dj_database_url.DBConfig) -> dj_database
     # The suite has one database: under test, the replica alias is the same connection.
     replica["TEST"] = {"MIRROR": "default"}
     return replica
+
+
+def database_pooling(database: Mapping[str, Any]) -> dict[str, Any]:
+    """The PostgreSQL connection settings for pooling (docs/deployment.md, Connection pooling).
+
+    CAREBOND_DB_POOL_MAX > 0: Django's own pool (psycopg_pool), that many connections at most
+    per process; it replaces persistent connections (CONN_MAX_AGE 0). CAREBOND_DB_PGBOUNCER=1:
+    the connections go through pgbouncer in transaction mode, where a server connection changes
+    between transactions, so no server-side cursor may outlive one and none is kept open here.
+    """
+    if database.get("ENGINE") != "django.db.backends.postgresql":
+        return {}
+    changes: dict[str, Any] = {}
+    options = dict(database.get("OPTIONS") or {})
+    pool_max = env_int("CAREBOND_DB_POOL_MAX", 0)
+    if pool_max < 0:
+        raise ConfigurationError(
+            f"CAREBOND_DB_POOL_MAX must be 0 (no pool) or more, got {pool_max}."
+        )
+    if pool_max:
+        pool_min = env_int("CAREBOND_DB_POOL_MIN", min(2, pool_max))
+        if not 0 <= pool_min <= pool_max:
+            raise ConfigurationError(
+                f"CAREBOND_DB_POOL_MIN must be between 0 and CAREBOND_DB_POOL_MAX ({pool_max}), "
+                f"got {pool_min}."
+            )
+        options["pool"] = {
+            "min_size": pool_min,
+            "max_size": pool_max,
+            "timeout": env_int("CAREBOND_DB_POOL_TIMEOUT", 10),
+        }
+        changes["CONN_MAX_AGE"] = 0
+    if env_bool("CAREBOND_DB_PGBOUNCER"):
+        changes["DISABLE_SERVER_SIDE_CURSORS"] = True
+        changes["CONN_MAX_AGE"] = 0
+    if options:
+        changes["OPTIONS"] = options
+    return changes

@@ -25,6 +25,7 @@ urlpatterns = [
     path("fhir/R4/", include("carebond.interop.urls")),
     path("fhir/R4", include("carebond.interop.base_urls")),  # POST [base] without the slash
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
 ]
 
 handler400 = "carebond.core.views.bad_request"

@@ -22,8 +22,9 @@ from carebond.core.middleware import client_ip
 SIGNED_IN_AT = "carebond_signed_in_at"
 LAST_SEEN_AT = "carebond_last_seen_at"
 
-# Paths that never touch the session (load balancers probe /healthz with the database down).
-_SESSIONLESS_PREFIXES = ("/static/", "/healthz")
+# Paths that never touch the session (load balancers probe /healthz and /readyz with the
+# database down).
+_SESSIONLESS_PREFIXES = ("/static/", "/healthz", "/readyz")
 # Paths a signed-in user may open before the second factor. The API answers 401 by itself.
 _BEFORE_MFA_PATHS = (
     "/accounts/login/",

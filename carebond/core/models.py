@@ -120,3 +120,15 @@ class Department(PublicIdModel, TimestampedModel, TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ScanLease(models.Model):
+    """Whose turn a periodic scan is, when several workers share the database: the worker that
+    moves ``due_at`` forward (one conditional UPDATE) runs the scan; the others skip it until
+    then. No PHI, no tenant: one row per scan name."""
+
+    name = models.CharField(max_length=100, unique=True)
+    due_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

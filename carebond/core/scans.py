@@ -1,4 +1,10 @@
-"""Periodic scans: plain functions the worker runs on a schedule and tests call directly."""
+"""Periodic scans: plain functions the worker runs on a schedule and tests call directly.
+
+Several workers may share one database: a scan with an interval runs in one of them per
+interval (the one that takes its turn in ``ScanLease``), so an hourly rollup is rolled once an
+hour, not once per worker, and two workers never roll the same days at once. A scan run every
+turn (``every`` zero, message dispatch) claims its own rows and runs in every worker.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from carebond.core import clock, registry
+from carebond.core.claims import claim
+from carebond.core.models import ScanLease
 
 logger = logging.getLogger("carebond.scans")
 
@@ -45,4 +53,18 @@ def registered_scans() -> list[Scan]:
 
 def run_due_scans(scans: list[Scan]) -> int:
     now = clock.now()
-    return sum(scan.run(now) for scan in scans if scan.due(now))
+    return sum(scan.run(now) for scan in scans if scan.due(now) and take_turn(scan, now))
+
+
+def take_turn(scan: Scan, now: datetime) -> bool:
+    """True when this worker runs the scan now; False when another took this interval (this
+    worker then looks again after one interval). A worker that dies mid-scan holds the turn
+    until the interval ends."""
+    if not scan.every:
+        return True
+    ScanLease.objects.bulk_create([ScanLease(name=scan.name, due_at=now)], ignore_conflicts=True)
+    lease = ScanLease.objects.only("pk").get(name=scan.name)
+    if claim(ScanLease, lease.pk, where={"due_at__lte": now}, change={"due_at": now + scan.every}):
+        return True
+    scan.last_run = now
+    return False

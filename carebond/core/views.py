@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from carebond.core.access import access_location
 from carebond.core.errorpages import error_page
 from carebond.core.permissions import ANY_STAFF, MANAGERS, PUBLIC, page_policy, role_of
+from carebond.core.readiness import readiness_problems
 from carebond.core.registry import home_panels_for
 from carebond.core.selectors import list_departments, list_locations
 
@@ -79,6 +80,17 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@page_policy(PUBLIC)
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """200 when this process can serve (database, schema, static files), 503 naming what is
+    not ready: a load balancer sends traffic to a new process only once it says ready."""
+    problems = readiness_problems()
+    if problems:
+        return JsonResponse({"status": "not ready", "problems": problems}, status=503)
+    return JsonResponse({"status": "ready"})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -51,6 +51,5 @@ def scan_bulk_exports() -> int:
     ).select_related("organization")
     expired = 0
     for export in old:
-        do_expire_bulk_export(export)
-        expired += 1
+        expired += do_expire_bulk_export(export)
     return stuck + expired

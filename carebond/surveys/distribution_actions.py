@@ -200,13 +200,16 @@ def _issue_link(invitation: Invitation) -> str:
 @transaction.atomic
 def send_invitation(invitation_id: int) -> str:
     """Queue the invitation's message through messaging (consent, quiet hours, opt-outs decide
-    whether it may go). Returns the invitation's status; idempotent. Audit: invitation.sent or
-    invitation.not_sent."""
+    whether it may go). Returns the invitation's status; idempotent, and claimed with SKIP
+    LOCKED: of two workers, one sends. Audit: invitation.sent or invitation.not_sent."""
     invitation = (
-        Invitation.objects.select_for_update(of=("self",))
+        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("wave__instrument", "person__organization")
-        .get(pk=invitation_id)
+        .filter(pk=invitation_id)
+        .first()
     )
+    if invitation is None:
+        return InvitationStatus.QUEUED  # another worker is sending it this moment
     if invitation.status != InvitationStatus.QUEUED:
         return invitation.status
     purpose, template = purpose_of(invitation.wave.instrument)
@@ -242,10 +245,13 @@ def send_invitation(invitation_id: int) -> str:
 def remind_invitation(invitation_id: int) -> bool:
     """One reminder to a non-responder, with the same link. Audit: invitation.reminded."""
     invitation = (
-        Invitation.objects.select_for_update(of=("self",))
+        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("wave__instrument", "person")
-        .get(pk=invitation_id)
+        .filter(pk=invitation_id)
+        .first()
     )
+    if invitation is None:
+        return False  # another worker is reminding them this moment
     if (
         invitation.status != InvitationStatus.SENT
         or invitation.responded

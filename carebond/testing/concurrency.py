@@ -41,3 +41,10 @@ def at_once(work: Callable[[], object], workers: int = 2) -> list[BaseException]
     for thread in threads:
         thread.join()
     return errors
+
+
+def suite_database_url() -> str:
+    """The suite's own PostgreSQL test database as CAREBOND_DATABASE_URL, for the real
+    processes (servers, workers) a test starts beside it."""
+    db = connections["default"].settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

@@ -9,6 +9,7 @@ from csp.constants import NONE, SELF
 
 from config.env import (
     VAR_DIR,
+    database_pooling,
     default_database_url,
     env_bool,
     env_int,
@@ -106,6 +107,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"].update(database_pooling(DATABASES["default"]))  # type: ignore[typeddict-item]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- read replica (docs/deployment.md, "Read replica") ---------------------------------------
@@ -115,6 +117,8 @@ REPLICA_URL = env_str("CAREBOND_REPLICA_URL", "")
 REPLICA_MAX_LAG_SECONDS = env_int("CAREBOND_REPLICA_MAX_LAG_SECONDS", 30)
 if REPLICA_URL:
     DATABASES["replica"] = replica_database(REPLICA_URL, DATABASES["default"])
+    # Pooled or behind pgbouncer like the primary: the same CAREBOND_DB_* settings apply.
+    DATABASES["replica"].update(database_pooling(DATABASES["replica"]))  # type: ignore[typeddict-item]
     DATABASE_ROUTERS = ["carebond.core.db_router.ReplicaRouter"]
 
 # --- accounts and sessions ------------------------------------------------------------------

@@ -15,6 +15,8 @@ if not FIELD_KEYS:
     raise ConfigurationError("Set CAREBOND_FIELD_KEYS: free-text PHI is encrypted with them.")
 
 SECURE_SSL_REDIRECT = env_bool("CAREBOND_SSL_REDIRECT", True)
+# Load balancers probe the processes directly over HTTP; the probes carry no cookie and no PHI.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("CAREBOND_HSTS_SECONDS", 63_072_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -22,3 +24,6 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("CAREBOND_CSRF_TRUSTED_ORIGINS")
+
+# Marks these settings as production ones: `carebond serve --production` refuses others.
+PRODUCTION = True

@@ -147,15 +147,19 @@ def do_record_fhir_export(
 
 
 @transaction.atomic
-def do_expire_bulk_export(export: BulkExport) -> None:
+def do_expire_bulk_export(export: BulkExport) -> bool:
     """Audit: fhir.export.expired. Exported PHI does not wait on disk for ever: the files and
     the job go once the keeping period is over (the requester was told when they finished)."""
-    _remove_export(export, action="fhir.export.expired", actor=None)
+    return _remove_export(export, action="fhir.export.expired", actor=None)
 
 
-def _remove_export(export: BulkExport, *, action: str, actor: User | None) -> None:
-    """The job row now and its files after commit, audited (within the caller's transaction)."""
+def _remove_export(export: BulkExport, *, action: str, actor: User | None) -> bool:
+    """The job row now and its files after commit, audited (within the caller's transaction).
+    The DELETE is the claim: of two workers expiring one export, one deletes and audits."""
     directory = export_directory(export)
-    BulkExport.objects.filter(pk=export.pk).delete()
+    deleted, _ = BulkExport.objects.filter(pk=export.pk).delete()
+    if not deleted:
+        return False  # another worker (or the requester) removed it a moment ago, and audited
     record_audit(actor=actor, action=action, target=export, organization=export.organization)
     transaction.on_commit(lambda: shutil.rmtree(directory, ignore_errors=True))
+    return True

@@ -28,6 +28,7 @@ from carebond.messaging.actions import check_add_sender
 from carebond.messaging.models import Message, MessageStatus
 from carebond.people.actions import check_record_consent
 from carebond.people.tests.factories import make_patient
+from carebond.testing.concurrency import suite_database_url
 from carebond.testing.fixtures import Mailbox
 from carebond.testing.outbox import queue_many
 from carebond.testing.sms_provider import ACCOUNT_SID, AUTH_TOKEN, SmsProvider
@@ -45,12 +46,10 @@ def _worker_env() -> dict[str, str]:
     started; a claim goes stale after 5 s (production: 120 s) and each worker looks for stale
     ones every second. (Shorter claims would test the machine's scheduling instead: on two busy
     cores a live worker or the test's provider can stall for a second or two.)"""
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return env | {
         "CAREBOND_ENV": "test",
-        "CAREBOND_DATABASE_URL": url,
+        "CAREBOND_DATABASE_URL": suite_database_url(),
         "CAREBOND_EMAIL_HOST": "127.0.0.1",
         "CAREBOND_EMAIL_PORT": str(settings.EMAIL_PORT),
         "CAREBOND_SMS_CHANNEL": "sms",

@@ -320,6 +320,11 @@ def test_old_exports_are_deleted_with_their_files_and_stuck_ones_failed(
     stuck.refresh_from_db()
     assert stuck.status == "failed"
     assert AuditEvent.objects.filter(action="fhir.export.expired").count() == 1
+    # and a second worker that had read the same export a moment before expires nothing more
+    from carebond.interop.exporting.actions import do_expire_bulk_export
+
+    assert do_expire_bulk_export(old) is False
+    assert AuditEvent.objects.filter(action="fhir.export.expired").count() == 1
 
 
 def test_a_planned_encounter_that_later_gets_its_start_becomes_a_visit_under_the_same_id(
