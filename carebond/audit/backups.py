@@ -30,6 +30,12 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.utils import load_backend
 
 from carebond.audit.actions import do_record_backup
+from carebond.audit.checkpoints import (
+    Checkpoint,
+    checkpoint_file,
+    first_missed_checkpoint,
+    read_checkpoints,
+)
 from carebond.audit.selectors import verify_chain
 from carebond.core.fields import EncryptedTextField, decrypt
 
@@ -93,6 +99,9 @@ class Report:
     keys_checked: int = 0
     migrations_applied: list[str] = field(default_factory=list)
     previous_copy: Path | None = None
+    checkpoints_matched: int = 0
+    # The newest checkpoint of an event after the backup's head: events the restore lost.
+    checkpoint_beyond: Checkpoint | None = None
 
     def lines(self) -> list[str]:
         lines = [f"{self.engine} backup {self.path}: {self.size_bytes:,} bytes"]
@@ -288,6 +297,24 @@ def check_chain(using: str) -> int:
     return report.checked
 
 
+def check_checkpoints(using: str, head: dict[str, Any] | None) -> tuple[int, Checkpoint | None]:
+    """Checkpoints up to the backup's head must match it (else the chain was rewritten); those
+    after it name events that happened after the backup, lost by restoring it."""
+    newest = head["id"] if head else 0
+    checkpoints = read_checkpoints()
+    within = [c for c in checkpoints if c.event_id <= newest]
+    missed = first_missed_checkpoint(within, using=using)
+    if missed is not None:
+        checkpoint, reason = missed
+        raise BackupError(
+            f"The backup's audit chain does not match the checkpoint of event "
+            f"{checkpoint.event_id} taken {checkpoint.taken_at} in {checkpoint_file()}: "
+            f"{reason}. Nothing was restored."
+        )
+    beyond = [c for c in checkpoints if c.event_id > newest]
+    return len(within), (beyond[-1] if beyond else None)
+
+
 def check_counts(found: dict[str, int], seal: Seal) -> None:
     differ = [
         f"{table} {seal.tables.get(table, 0)} -> {found.get(table, 0)}"
@@ -432,6 +459,8 @@ def verify_restored(backup: Path, seal: Seal, *, using: str) -> Report:
     pending = pending_migrations(using)
     if pending:
         call_command("migrate", database=using, verbosity=0, interactive=False)
+    chain_checked = check_chain(using)
+    matched, beyond = check_checkpoints(using, seal.audit_head)
     return Report(
         backup,
         "SQLite" if seal.engine == "sqlite" else "PostgreSQL",
@@ -439,9 +468,11 @@ def verify_restored(backup: Path, seal: Seal, *, using: str) -> Report:
         seal.sha256,
         count_rows(using),
         audit_head(using),
-        chain_checked=check_chain(using),
+        chain_checked=chain_checked,
         keys_checked=check_field_keys(using),
         migrations_applied=pending,
+        checkpoints_matched=matched,
+        checkpoint_beyond=beyond,
     )
 
 

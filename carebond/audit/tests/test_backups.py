@@ -9,8 +9,12 @@ database made on the suite's server.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -29,9 +33,11 @@ from carebond.audit.backups import (
     backup_sqlite,
     count_rows,
     other_database,
+    read_seal,
     restore_sqlite,
     sqlite_database,
 )
+from carebond.audit.checkpoints import take_checkpoint
 from carebond.audit.models import AuditEvent
 from carebond.audit.pg_backups import backup_postgres, restore_postgres
 from carebond.audit.selectors import verify_chain
@@ -156,34 +162,29 @@ def test_a_backup_is_never_written_over_an_existing_file(
     assert [p.name for p in tmp_path.iterdir()] == ["clinic.backup"]
 
 
-@pytest.mark.parametrize(
-    ("damage", "message"),
-    [
-        ("flip a byte", "altered or damaged: its contents' SHA-256 is"),
-        ("cut the end", "not a complete CareBond backup"),
-        ("cut the middle", "the file was cut or added to"),
-    ],
-)
 def test_a_damaged_or_cut_backup_is_refused_and_nothing_is_restored(
-    clinic: Organization, target: Target, tmp_path: Path, damage: str, message: str
+    clinic: Organization, target: Target, tmp_path: Path
 ) -> None:
-    # given a backup damaged after it was written
+    # given a backup, and copies of it damaged in three ways after it was written
     backup = tmp_path / "clinic.backup"
     back_up(backup)
-    data = bytearray(backup.read_bytes())
-    if damage == "flip a byte":
-        data[len(data) // 3] ^= 0x01
-    elif damage == "cut the end":
-        data = data[: len(data) - 700]
-    else:
-        del data[4096:8192]
-    backup.write_bytes(bytes(data))
-    # when it is restored, then it is refused by name and the target is left as it was
-    with pytest.raises(BackupError, match=message) as refused:
-        target.restore(backup)
-    assert str(backup) in str(refused.value)
-    assert "Nothing was restored." in str(refused.value)
-    assert target.is_empty()
+    whole = backup.read_bytes()
+    flipped = bytearray(whole)
+    flipped[len(whole) // 3] ^= 0x01
+    damaged = {
+        "altered or damaged: its contents' SHA-256 is": bytes(flipped),
+        "not a complete CareBond backup": whole[: len(whole) - 700],
+        "the file was cut or added to": whole[:4096] + whole[8192:],
+    }
+    for message, data in damaged.items():
+        copy = tmp_path / "damaged.backup"
+        copy.write_bytes(data)
+        # when it is restored, then it is refused by name and the target is left as it was
+        with pytest.raises(BackupError, match=message) as refused:
+            target.restore(copy)
+        assert str(copy) in str(refused.value)
+        assert "Nothing was restored." in str(refused.value)
+        assert target.is_empty()
 
 
 def test_the_wrong_field_keys_are_detected_before_anything_is_replaced(
@@ -221,6 +222,48 @@ def test_a_backup_from_a_newer_carebond_is_refused(
     with pytest.raises(BackupError, match=r"schema is newer .*people\.0999_from_the_future"):
         target.restore(backup)
     assert target.is_empty()
+
+
+def test_checkpoints_prove_the_backups_chain_and_name_the_events_it_lacks(
+    clinic: Organization, target: Target, tmp_path: Path, settings: object, admin_a: User
+) -> None:
+    # given a checkpoint taken before the backup, and one of an event recorded after it
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    settings.AUDIT_CHECKPOINT_FILE = str(checkpoints)  # type: ignore[attr-defined]
+    before = take_checkpoint()
+    backup = tmp_path / "clinic.backup"
+    made = back_up(backup)
+    patient = make_patient(clinic, "Late", "Arrival")
+    check_add_personal_note(patient, text="After the backup", acting_user=admin_a)
+    after = take_checkpoint()
+    assert before is not None
+    assert after is not None
+    # when the backup is restored
+    restored = target.restore(backup)
+    # then the earlier checkpoint matches and the later one is named as lost with the restore
+    assert restored.checkpoints_matched == 1
+    assert restored.checkpoint_beyond == after
+    assert made.audit_head is not None
+    assert before.event_id < made.audit_head["id"] < after.event_id
+
+
+def test_a_backup_whose_chain_a_checkpoint_contradicts_is_refused(
+    clinic: Organization, target: Target, tmp_path: Path, settings: object
+) -> None:
+    # given a backup, and a checkpoint (kept elsewhere) that knew event 1 by another hash
+    checkpoints = tmp_path / "checkpoints.jsonl"
+    settings.AUDIT_CHECKPOINT_FILE = str(checkpoints)  # type: ignore[attr-defined]
+    backup = tmp_path / "clinic.backup"
+    back_up(backup)
+    checkpoints.write_text(
+        json.dumps({"event_id": 1, "hash": "0" * 64, "taken_at": "2026-11-30T02:00:00+00:00"})
+        + "\n"
+    )
+    # when it is restored, then it is refused: the chain in the backup was rewritten
+    with pytest.raises(BackupError, match="does not match the checkpoint of event 1 taken"):
+        target.restore(backup)
+    if not POSTGRES:
+        assert target.is_empty()
 
 
 def test_the_commands_print_what_was_written_and_refuse_with_the_reason(
@@ -280,6 +323,78 @@ def test_sqlite_restore_keeps_the_replaced_database_and_refuses_one_in_use(
     with closing(sqlite3.connect(current)) as restored:
         assert restored.execute("SELECT COUNT(*) FROM people_personalnote").fetchone() == (3,)
         assert restored.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+# Writes audit events, one transaction each, until the file named by argv[1] appears.
+WRITER = """
+import pathlib, sys
+from carebond.audit.actions import do_record_audit_export
+stop, written = pathlib.Path(sys.argv[1]), 0
+while not stop.exists():
+    do_record_audit_export(acting_user=None, organization_label="writer")
+    written += 1
+    if written == 1:
+        print("writing", flush=True)
+print(written, flush=True)
+"""
+
+
+@pytest.mark.skipif(POSTGRES, reason="SQLite: the online backup API beside a writing process")
+def test_a_backup_taken_while_another_process_writes_is_consistent(
+    clinic: Organization, target: Target, tmp_path: Path
+) -> None:
+    # given the clinic in a SQLite file that another process keeps writing audit events to
+    live = tmp_path / "live.sqlite3"
+    seed = tmp_path / "seed.backup"
+    backup_sqlite(seed)
+    restore_sqlite(seed, live)
+    events_before = count_rows("default")["audit_auditevent"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env |= {
+        "CAREBOND_ENV": "dev",
+        "CAREBOND_VAR_DIR": str(tmp_path / "var"),
+        "CAREBOND_DATABASE_URL": f"sqlite:///{live}",
+    }
+    carebond = [sys.executable, "-m", "carebond.cli"]
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen(
+        [*carebond, "shell", "-c", f"import sys; sys.argv = ['', {str(stop)!r}]\n{WRITER}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        while writer.stdout.readline().strip() != "writing":  # (the shell's own lines first)
+            assert writer.poll() is None, "the writer stopped before it wrote"
+        # when `carebond backup` runs meanwhile
+        backup = tmp_path / "during.backup"
+        made = subprocess.run(
+            [*carebond, "backup", str(backup)], env=env, capture_output=True, text=True
+        )
+        assert made.returncode == 0, made.stderr
+        head = read_seal(backup).audit_head
+        assert head is not None
+        # (and the writer goes on past the backup's moment before it is stopped)
+        with closing(sqlite3.connect(live, timeout=20)) as db:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                newest = db.execute("SELECT MAX(id) FROM audit_auditevent").fetchone()[0]
+                if newest > head["id"]:
+                    break
+                time.sleep(0.05)
+        stop.touch()
+        written = int(writer.stdout.readline())
+    finally:
+        writer.kill()
+        writer.wait()
+    # then the backup holds a moment in the middle of the writing, and restores whole:
+    # the seal's counts match, the chain verifies up to its head
+    restored = target.restore(backup)
+    assert events_before + 1 < head["id"] < events_before + written + 1
+    assert restored.audit_head == head
+    assert restored.chain_checked == head["id"]
+    assert restored.tables["audit_auditevent"] == head["id"]
 
 
 @pytest.mark.skipif(not POSTGRES, reason="PostgreSQL: restores go into an empty database")

@@ -13,6 +13,7 @@ from carebond.audit.backups import (
     configured_sqlite_file,
     restore_sqlite,
 )
+from carebond.audit.checkpoints import checkpoint_file
 from carebond.audit.pg_backups import restore_postgres
 
 
@@ -54,8 +55,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Schema brought up to date: {len(report.migrations_applied)} migrations applied."
             )
-        self.stdout.write(f"Audit chain intact: {report.chain_checked} events verified.")
+        self.stdout.write(
+            f"Audit chain intact: {report.chain_checked} events verified, "
+            f"{report.checkpoints_matched} checkpoints matched."
+        )
+        beyond = report.checkpoint_beyond
+        if beyond is not None:
+            self.stdout.write(
+                f"NOTE: the checkpoint file {checkpoint_file()} names event {beyond.event_id} "
+                f"(checkpoint of {beyond.taken_at}), after this backup's newest event: the "
+                "events between were recorded after the backup and are not in it. "
+                "`carebond audit verify` reports them as cut until that file is moved aside "
+                "(keep it: it records what the restore lost) and a new checkpoint is taken."
+            )
         self.stdout.write(
             f"Field encryption keys fit: {report.keys_checked} encrypted values decrypted."
+            if report.keys_checked
+            else "Field encryption keys: no encrypted values to check yet."
         )
         self.stdout.write("Row counts match the backup's seal.")
