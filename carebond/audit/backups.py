@@ -328,7 +328,7 @@ def check_counts(found: dict[str, int], seal: Seal) -> None:
         )
 
 
-# --- SQLite -----------------------------------------------------------------------------------
+# --- files ------------------------------------------------------------------------------------
 
 
 def partial_file(path: Path, purpose: str) -> Path:
@@ -354,6 +354,9 @@ def check_new_backup_path(path: Path) -> None:
         raise BackupError(f"{path.parent}: no such folder for the backup.")
 
 
+# --- SQLite -----------------------------------------------------------------------------------
+
+
 def backup_sqlite(path: Path, *, actor_label: str = "cli") -> Report:
     """Copy the live database with SQLite's online backup API: one read transaction, so the
     copy is consistent while web and worker processes keep writing (WAL)."""
@@ -375,6 +378,10 @@ def backup_sqlite(path: Path, *, actor_label: str = "cli") -> Report:
             Seal("sqlite", utc_timestamp(), size, sha256, tables, head),
         )
         publish(partial, path)
+    except (OSError, sqlite3.Error) as error:
+        raise BackupError(
+            f"Writing the backup failed: {error}. Nothing was written at {path}."
+        ) from error
     finally:
         partial.unlink(missing_ok=True)
     return Report(path, "SQLite", path.stat().st_size, sha256, tables, head)
@@ -402,6 +409,8 @@ def sqlite_in_use(path: Path) -> bool:
             database.execute("ROLLBACK")
         except sqlite3.OperationalError:
             return True
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"{path} is not a SQLite database ({error}).") from error
     return False
 
 
@@ -426,8 +435,14 @@ def restore_sqlite(backup: Path, database: Path, *, force: bool = False) -> Repo
             _copy_exactly(source, target, seal.payload_bytes)
         report = _check_staged(backup, staged, seal)
         report.previous_copy = _keep_previous(database)
-        with closing_sqlite(staged) as source, closing_sqlite(database) as target:
-            source.backup(target)
+        try:
+            with closing_sqlite(staged) as source, closing_sqlite(database) as target:
+                source.backup(target)
+        except sqlite3.Error as error:
+            raise BackupError(
+                f"Copying the backup into {database} failed: {error}. The database is as it "
+                "was (the copy is one transaction)."
+            ) from error
         with sqlite_database(database) as alias:
             report.chain_checked = check_chain(alias)
             report.tables = count_rows(alias)

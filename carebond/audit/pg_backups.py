@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 
 from carebond.audit.actions import do_record_backup
 from carebond.audit.backups import (
@@ -97,6 +97,10 @@ def backup_postgres(path: Path, *, actor_label: str = "cli") -> Report:
         sha256, size = digest(partial)
         write_seal(partial, Seal("postgresql", utc_timestamp(), size, sha256, tables, head))
         publish(partial, path)
+    except (OSError, DatabaseError) as error:
+        raise BackupError(
+            f"Writing the backup failed: {error}. Nothing was written at {path}."
+        ) from error
     finally:
         partial.unlink(missing_ok=True)
     return Report(path, "PostgreSQL", path.stat().st_size, sha256, tables, head)
@@ -140,7 +144,10 @@ def restore_postgres(backup: Path, *, using: str = "default") -> Report:
             f"database {database}. Restore it where CareBond runs on SQLite."
         )
     check_schema_not_newer(archive_migrations(backup), backup)
-    tables = connections[using].introspection.table_names()
+    try:
+        tables = connections[using].introspection.table_names()
+    except DatabaseError as error:
+        raise BackupError(f"Cannot open the database {database}: {error}") from error
     if tables:
         raise BackupError(
             f"The database {database} is not empty ({len(tables)} tables): a PostgreSQL "
