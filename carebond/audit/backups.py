@@ -110,7 +110,7 @@ class Report:
             if table in self.tables:
                 lines.append(f"  {label:<17} {self.tables[table]:>10,}")
         rest = sum(n for table, n in self.tables.items() if table not in MAIN_TABLES)
-        lines.append(f"  {'other rows':<17} {rest:>10,} in {len(self.tables)} tables in all")
+        lines.append(f"  {'other tables':<17} {rest:>10,} ({len(self.tables)} tables in all)")
         head = self.audit_head
         lines.append(
             f"Audit chain head: event {head['id']} {head['hash']}"

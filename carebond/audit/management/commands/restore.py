@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from carebond.audit.actions import do_record_restore
 from carebond.audit.backups import (
     BackupError,
     configured_sqlite_file,
@@ -46,6 +47,7 @@ class Command(BaseCommand):
                 report = restore_postgres(backup)
         except BackupError as error:
             raise CommandError(str(error)) from error
+        do_record_restore()
         self.stdout.write(f"Restored {report.lines()[0]}")
         for line in report.lines()[1:]:
             self.stdout.write(line)
