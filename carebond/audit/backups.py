@@ -92,6 +92,7 @@ class Report:
     path: Path
     engine: str
     size_bytes: int
+    # Of the whole file, as `sha256sum` prints it: what an operator keeps elsewhere to compare.
     sha256: str
     tables: dict[str, int]
     audit_head: dict[str, Any] | None
@@ -105,7 +106,7 @@ class Report:
 
     def lines(self) -> list[str]:
         lines = [f"{self.engine} backup {self.path}: {self.size_bytes:,} bytes"]
-        lines.append(f"SHA-256 {self.sha256}")
+        lines.append(f"SHA-256 {self.sha256} (the whole file, as sha256sum prints it)")
         for table, label in MAIN_TABLES.items():
             if table in self.tables:
                 lines.append(f"  {label:<17} {self.tables[table]:>10,}")
@@ -384,7 +385,7 @@ def backup_sqlite(path: Path, *, actor_label: str = "cli") -> Report:
         ) from error
     finally:
         partial.unlink(missing_ok=True)
-    return Report(path, "SQLite", path.stat().st_size, sha256, tables, head)
+    return Report(path, "SQLite", path.stat().st_size, digest(path)[0], tables, head)
 
 
 @contextmanager
@@ -480,7 +481,7 @@ def verify_restored(backup: Path, seal: Seal, *, using: str) -> Report:
         backup,
         "SQLite" if seal.engine == "sqlite" else "PostgreSQL",
         backup.stat().st_size,
-        seal.sha256,
+        digest(backup)[0],
         count_rows(using),
         audit_head(using),
         chain_checked=chain_checked,

@@ -103,7 +103,7 @@ def backup_postgres(path: Path, *, actor_label: str = "cli") -> Report:
         ) from error
     finally:
         partial.unlink(missing_ok=True)
-    return Report(path, "PostgreSQL", path.stat().st_size, sha256, tables, head)
+    return Report(path, "PostgreSQL", path.stat().st_size, digest(path)[0], tables, head)
 
 
 def archive_migrations(backup: Path) -> set[tuple[str, str]]:
