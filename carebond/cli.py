@@ -14,6 +14,8 @@ COMMANDS: dict[str, str] = {
     "createuser": "Create a staff user in an organisation with a role (--role ROLE).",
     "token": "Create, list or revoke API tokens ('token create USERNAME' prints the token).",
     "audit": "Verify the audit hash chain ('audit verify') or export it as FHIR NDJSON.",
+    "backup": "Write a sealed, consistent backup of the database to a file (safe while running).",
+    "restore": "Restore a backup after checking it; verifies the audit chain and row counts.",
     "check": "Check the configuration ('check --deploy' for production settings).",
     "import-csv": "Import patients or referral sources ('import-csv people FILE --dry-run').",
     "rotate-field-keys": "Re-encrypt encrypted fields with the newest CAREBOND_FIELD_KEYS key.",

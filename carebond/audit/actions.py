@@ -17,3 +17,15 @@ def do_record_audit_export(*, acting_user: User | None, organization_label: str 
         action="audit.export",
         actor_label=None if acting_user else (organization_label or "cli"),
     )
+
+
+def do_record_backup(*, actor_label: str = "cli") -> None:
+    """Audit: audit.backup. A backup copies every patient's record, so making one is recorded
+    (before the copy, so the backup holds its own event as the chain's head)."""
+    record_audit(actor=None, action="audit.backup", actor_label=actor_label)
+
+
+def do_record_restore(*, actor_label: str = "cli") -> None:
+    """Audit: audit.restore. Appended to the restored chain once it verified: the trail then
+    shows when the database went back to a backup's moment."""
+    record_audit(actor=None, action="audit.restore", actor_label=actor_label)

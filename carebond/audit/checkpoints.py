@@ -54,15 +54,14 @@ def take_checkpoint(path: Path | None = None) -> Checkpoint | None:
     return checkpoint
 
 
-def first_missed_checkpoint(checkpoints: list[Checkpoint]) -> tuple[Checkpoint, str] | None:
+def first_missed_checkpoint(
+    checkpoints: list[Checkpoint], *, using: str = "default"
+) -> tuple[Checkpoint, str] | None:
     """The first checkpoint the database no longer matches, with the reason."""
     if not checkpoints:
         return None
-    hashes = dict(
-        AuditEvent.objects.filter(id__in=[c.event_id for c in checkpoints]).values_list(
-            "id", "hash"
-        )
-    )
+    events = AuditEvent.objects.using(using).filter(id__in=[c.event_id for c in checkpoints])
+    hashes = dict(events.values_list("id", "hash"))
     for checkpoint in checkpoints:
         found = hashes.get(checkpoint.event_id)
         if found is None:

@@ -71,14 +71,16 @@ class ChainReport:
         return self.first_break is None
 
 
-def verify_chain(*, chunk_size: int = 5000) -> ChainReport:
+def verify_chain(*, chunk_size: int = 5000, using: str = "default") -> ChainReport:
     """Recompute every hash in id order. Names the first event whose row or link does not match.
 
     Edited row: its own hash no longer matches. Deleted row: the next id is missing and the next
     row's prev_hash points at a hash we never saw. Reordered rows: ids and links disagree.
+    ``using`` names another database: a backup checked before it is restored.
     """
     expected_prev, expected_id, checked = GENESIS_HASH, 1, 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
+    events = AuditEvent.objects.using(using).order_by("id")
+    for event in events.iterator(chunk_size=chunk_size):
         if event.id != expected_id:
             reason = f"event id {expected_id} is missing (deleted or renumbered)"
             return ChainReport(checked, ChainBreak(event.id, str(event.public_id), reason))
