@@ -31,5 +31,5 @@ def access_grant(user: User, public_id: UUID | str, *, for_update: bool = False)
         organization_id=user.organization_id, public_id=public_id
     ).select_related("user", "person", "reviewed_by")
     if for_update:
-        grants = grants.select_for_update()
+        grants = grants.select_for_update(of=("self",))
     return one_or_not_found(grants, "No such break-glass grant.")

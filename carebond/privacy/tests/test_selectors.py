@@ -81,10 +81,11 @@ def test_the_queue_is_oldest_first_with_its_counts_in_a_fixed_number_of_queries(
                 ).pk
             )
     officer = users_a[Role.PRIVACY_OFFICER]
-    # the grants, then the audit event: savepoint, last link, insert, release
+    # one query for the grants, however many; then the audit event: savepoint, last link,
+    # insert, release (and on PostgreSQL the chain's advisory lock)
     with CaptureQueriesContext(connection) as captured:
         queue = list_review_queue(user=officer)
-    assert len(captured) == 5
+    assert len(captured) == 5 + (connection.vendor == "postgresql")
     assert [grant.pk for grant in queue] == order
     counts = review_counts(user=officer)
     assert (counts.waiting, counts.not_appropriate, counts.oldest_waiting) == (3, 0, start)
