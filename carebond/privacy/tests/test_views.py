@@ -46,6 +46,18 @@ def test_the_desk_sees_what_is_withheld_and_breaks_the_glass(
     assert "Break the glass</a>" not in after
 
 
+def test_notes_opened_by_break_glass_are_read_not_written(
+    patient: Person, users_a: dict[str, User], client_for: ClientFor
+) -> None:
+    liaison = users_a[Role.LIAISON]
+    check_break_glass(user=liaison, person_id=patient.public_id, reason="other", explanation=WHY)
+    panels = client_for(liaison).get(f"/people/{patient.public_id}/panels/").content.decode()
+    assert NOTE in panels
+    assert "Add note" not in panels
+    desk_panels = client_for(users_a[Role.FRONT_DESK]).get(f"/people/{patient.public_id}/panels/")
+    assert "Add note" in desk_panels.content.decode()
+
+
 def test_the_forms_errors_appear_beside_their_fields_and_nothing_is_stored(
     patient: Person, users_a: dict[str, User], client_for: ClientFor
 ) -> None:
