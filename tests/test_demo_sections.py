@@ -17,6 +17,7 @@ from carebond.demo.builder import DemoResult, build_demo
 from carebond.interop.models import ImportRun, StoredResource
 from carebond.messaging.models import Conversation, Message, MessageStatus, RevocationRequest
 from carebond.people.models import Person
+from carebond.privacy.models import BreakGlassGrant, Review
 from carebond.scheduling.models import Appointment
 from carebond.touchpoints.models import Touchpoint
 
@@ -161,3 +162,14 @@ def test_the_demo_schedule_holds_the_ehrs_appointments_and_its_reported_conflict
     [problem] = [p for p in run.problems if not p.get("notice")]
     assert (problem["file"], problem["path"]) == ("appointments-late.json", "Appointment.start")
     assert "overlaps another live appointment of the same provider" in problem["message"]
+
+
+def test_the_demo_has_a_privacy_officer_with_one_grant_reviewed_and_one_waiting(
+    demo: DemoResult,
+) -> None:
+    assert ("privacy", "privacy_officer") in [(u, r) for u, r, _ in demo.credentials]
+    grants = BreakGlassGrant.objects.filter(organization=demo.organization).order_by("granted_at")
+    assert [(g.user.username, g.review) for g in grants] == [
+        ("frontdesk", Review.APPROPRIATE),
+        ("frontdesk", Review.WAITING),
+    ]

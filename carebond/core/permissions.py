@@ -25,11 +25,13 @@ class Role(models.TextChoices):
     FRONT_DESK = "front_desk", "Front desk"
     LIAISON = "liaison", "Referral liaison"
     ANALYST = "analyst", "Analyst (aggregates only)"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
 
 
 ALL_ROLES: frozenset[str] = frozenset(Role.values)
-# Roles that may see identifiable PHI; the analyst sees aggregates only.
-PHI_ROLES: frozenset[str] = ALL_ROLES - {Role.ANALYST}
+# Roles that may see identifiable PHI; the analyst sees aggregates only, and the privacy
+# officer reviews who read what (the audit pages, break-glass reviews), never clinical detail.
+PHI_ROLES: frozenset[str] = ALL_ROLES - {Role.ANALYST, Role.PRIVACY_OFFICER}
 
 
 @dataclass(frozen=True)

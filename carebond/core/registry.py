@@ -135,6 +135,23 @@ class PersonPanel:
     column: Literal["main", "side"] = "side"
 
 
+@dataclass(frozen=True)
+class RecordPartOpener:
+    """A way a user may read parts of one person's record that their role withholds (a
+    break-glass grant). ``opens(user, person_public_id, parts)`` answers which of the withheld
+    ``parts`` it opens for that user and person now; every read under it is audited as
+    ``read_action``. The people app's access functions stay the one place that decides: they
+    ask the registered openers."""
+
+    name: str
+    opens: Callable[[Any, str, frozenset[str]], frozenset[str]]
+    read_action: str
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
 # --- background work and the timeline ------------------------------------------------------
 
 
@@ -259,6 +276,7 @@ class _Registry:
     navigation: dict[str, NavEntry] = field(default_factory=dict)
     home_panels: dict[str, HomePanel] = field(default_factory=dict)
     person_panels: dict[str, PersonPanel] = field(default_factory=dict)
+    record_part_openers: dict[str, RecordPartOpener] = field(default_factory=dict)
     scans: dict[str, ScanEntry] = field(default_factory=dict)
     touchpoint_kinds: dict[str, TouchpointKindEntry] = field(default_factory=dict)
     fhir_resource_types: dict[str, FhirResourceType] = field(default_factory=dict)
@@ -297,6 +315,14 @@ def register_home_panel(panel: HomePanel) -> None:
 
 def register_person_panel(panel: PersonPanel) -> None:
     _add(_registry.person_panels, panel.key, panel, "Person panel")
+
+
+def register_record_part_opener(opener: RecordPartOpener) -> None:
+    _add(_registry.record_part_openers, opener.key, opener, "Record part opener")
+
+
+def record_part_openers() -> tuple[RecordPartOpener, ...]:
+    return tuple(_registry.record_part_openers.values())
 
 
 def register_scan(scan: ScanEntry) -> None:

@@ -27,6 +27,7 @@ from carebond.demo.history import build_history
 from carebond.demo.messaging import build_messaging
 from carebond.demo.noshow import offer_help_to_the_first_at_risk
 from carebond.demo.people import DemoPeople, build_people
+from carebond.demo.privacy import build_privacy
 from carebond.demo.scheduling import build_scheduling
 from carebond.demo.surveys import build_surveys
 from carebond.demo.value_maps import build_value_maps
@@ -41,6 +42,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("frontdesk", Role.FRONT_DESK, "Jordan", "Lee"),
     ("liaison", Role.LIAISON, "Casey", "Brennan"),
     ("analyst", Role.ANALYST, "Riley", "Nakamura"),
+    ("privacy", Role.PRIVACY_OFFICER, "Dana", "Whitaker"),
 )
 
 LOCATIONS = (
@@ -167,6 +169,7 @@ def build_demo(*, seed: int = 42, size: str = "small") -> DemoResult:
         locations=locations,
     )
     offer_help_to_the_first_at_risk(organization, users.get("frontdesk"))
+    build_privacy(organization, people=result.people, users=users)
 
     # A second tenant shows that nothing crosses organisations.
     other = _organization("lakeside", "Lakeside Pediatrics", "America/New_York")

@@ -12,7 +12,7 @@ from carebond.accounts.auth import acting_user, policy_auth
 from carebond.accounts.models import User
 from carebond.core.permissions import PHI_READERS
 from carebond.people import actions
-from carebond.people.access import access_person, may_read_history, may_read_notes
+from carebond.people.access import access_person
 from carebond.people.models import Person, PersonKind
 from carebond.people.schemas import (
     MAX_QUERY,
@@ -102,13 +102,13 @@ def _person_out(overview: PersonOverview, user: User) -> PersonOut:
         # Minimum necessary: null (not an empty list, which would read as "no allergies")
         # when the caller's role may not read that part of the record.
         history=[HistoryOut.model_validate(h) for h in person.history.all()]
-        if may_read_history(user)
+        if overview.parts and overview.parts.history
         else None,
         notes=[
             NoteOut(text=n.text, author=n.author.username, created_at=n.created_at)
             for n in person.personal_notes.all()
         ]
-        if may_read_notes(user)
+        if overview.parts and overview.parts.notes
         else None,
         referral_profile=ReferralProfileOut(
             source_type=referral.source_type,

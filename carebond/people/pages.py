@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 from carebond.accounts.models import User
 from carebond.core.access import signed_in_user
 from carebond.core.registry import PersonPage, person_panels_for
-from carebond.people.access import may_read_history, may_read_notes
+from carebond.people.access import may_read_notes
 from carebond.people.forms import (
     CareTeamForm,
     ConsentForm,
@@ -76,12 +76,15 @@ def side_panels_context(
     user = signed_in_user(request)
     bound_forms = bound_forms or {}
     overview = get_person_overview(user=user, public_id=person_id, with_panels=True)
+    parts = overview.parts
     return {
         "overview": overview,
         "person": overview.person,
         "may_edit_history": user.role in CLINICAL_EDITORS,
-        "may_read_notes": may_read_notes(user),
-        "may_read_history": may_read_history(user),
+        "may_read_notes": bool(parts and parts.notes),
+        # notes opened by break-glass are read, not written: writing stays with the role
+        "may_add_notes": may_read_notes(user),
+        "may_read_history": bool(parts and parts.history),
         "history_groups": group_history(overview.person.history.all()),
         "is_patient": overview.person.kind == PersonKind.PATIENT,
         "side_panels": draw_panels(

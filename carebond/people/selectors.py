@@ -18,7 +18,7 @@ from carebond.core.errors import InvalidInput, NotFound
 from carebond.core.ids import only_uuids
 from carebond.core.permissions import PHI_ROLES
 from carebond.core.registry import person_relations
-from carebond.people.access import access_person, may_read_history, may_read_notes
+from carebond.people.access import OpenParts, access_person, parts_open_to
 from carebond.people.models import (
     Address,
     CareTeamMember,
@@ -108,6 +108,8 @@ class PersonOverview:
     consents: list[ConsentState] = field(default_factory=list)
     consent_history: list[ConsentRecord] = field(default_factory=list)
     language: str = ""
+    # The role-limited parts this user reads of this record (with the side panels only).
+    parts: OpenParts | None = None
 
 
 def get_person_overview(
@@ -118,10 +120,12 @@ def get_person_overview(
     By default: the person and the page's header (contacts, consent, alerts). ``with_panels``:
     the person and the side panels instead (identifiers, addresses, family, care team, history,
     notes), which the page fetches in a second request, so each stays within a small budget.
-    ``everything``: both at once (the API's person resource).
+    ``everything``: both at once (the API's person resource). A part the role withholds but
+    an opener (break-glass) opens is read too, and each such read audited under its action.
     """
     if user.role not in PHI_ROLES:
         raise NotFound("No such person.")
+    parts = parts_open_to(user, public_id) if with_panels or everything else None
     related: list[str | Prefetch[Any]] = [
         "contact_points",
         Prefetch("consents", queryset=ConsentRecord.objects.select_related("recorded_by")),
@@ -136,13 +140,13 @@ def get_person_overview(
             Prefetch(
                 "history",
                 queryset=HistoryItem.objects.all()
-                if may_read_history(user)
+                if parts and parts.history
                 else HistoryItem.objects.none(),
             ),
             Prefetch(
                 "personal_notes",
                 queryset=PersonalNote.objects.select_related("author")
-                if may_read_notes(user)
+                if parts and parts.notes
                 else PersonalNote.objects.none(),
             ),
         ]
@@ -168,7 +172,14 @@ def get_person_overview(
         patient=person if person.kind == PersonKind.PATIENT else None,
         action="person.panels_read" if with_panels else "person.read",
     )
-    return PersonOverview(person=person) if with_panels and not everything else _overview(person)
+    patient = person if person.kind == PersonKind.PATIENT else None
+    for read_action in sorted(set(parts.opened.values()) if parts else ()):
+        record_access(actor=user, target=person, patient=patient, action=read_action)
+    overview = (
+        PersonOverview(person=person) if with_panels and not everything else _overview(person)
+    )
+    overview.parts = parts
+    return overview
 
 
 def _overview(person: Person) -> PersonOverview:

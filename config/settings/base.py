@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "carebond.people",
     "carebond.touchpoints",
     "carebond.messaging",
+    "carebond.privacy",
     "carebond.value_maps",
     "carebond.scheduling",
     "carebond.surveys",
@@ -279,6 +280,10 @@ SCHEDULING_REMINDER_HOURS: tuple[int, ...] = (72, 24)
 # grievance's written response is due this many days after it was received.
 SURVEYS_SAFETY_HOURS = env_int("CAREBOND_SURVEYS_SAFETY_HOURS", 4)
 SURVEYS_GRIEVANCE_DAYS = env_int("CAREBOND_SURVEYS_GRIEVANCE_DAYS", 7)
+# Break-glass: how long a grant opens a patient's withheld parts (docs/privacy.md); at most
+# BREAK_GLASS_MAX_MINUTES, so a forgotten grant cannot stay open for a shift or a week.
+BREAK_GLASS_MINUTES = env_int("CAREBOND_BREAK_GLASS_MINUTES", 60)
+BREAK_GLASS_MAX_MINUTES = 240
 # Telehealth rooms are <base>/carebond-<token> on this video service (a self-hosted Jitsi, say;
 # the public one for the demo and development only: production has no default).
 SCHEDULING_VIDEO_BASE_URL = env_str("CAREBOND_VIDEO_BASE_URL", "https://meet.jit.si")

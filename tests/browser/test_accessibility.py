@@ -52,7 +52,7 @@ WIDTHS = {"1280px": DESKTOP, "390px": PHONE}
 # the same length.
 ROLE_GROUPS = {
     "admin-clinician-liaison": ("admin", "clinician", "liaison"),
-    "manager-frontdesk-analyst": ("manager", "frontdesk", "analyst"),
+    "manager-frontdesk-analyst-privacy": ("manager", "frontdesk", "analyst", "privacy"),
 }
 # Links that are not CareBond's pages (see above).
 NOT_PAGES = re.compile(r"\.(csv|svg|png|ndjson|json|ics)$|^/(api|fhir)/|^/accounts/(login|mfa)/")
