@@ -18,11 +18,11 @@ from carebond.accounts.actions import do_create_location
 from carebond.accounts.models import User
 from carebond.analytics.actions import do_roll_up_days
 from carebond.analytics.report_models import ReportSubscription
-from carebond.analytics.report_pdf import OwnFilesOnly, static_file
 from carebond.analytics.tests.conftest import NOVEMBER, OCTOBER, HandMadeFacts, visits
 from carebond.audit.models import AuditEvent
 from carebond.core.kpis import Kpi
 from carebond.core.models import Location
+from carebond.core.pdf import OwnFilesOnly, static_file
 from carebond.core.permissions import Role
 
 
