@@ -136,22 +136,119 @@ VERBS: dict[str, str] = {
 }
 
 
-def part_of(code: str) -> str:
-    return PARTS.get(code.split(".", 1)[0], "Other")
+# The same words in Spanish, for the patient's printed copy of their record. A code without a
+# Spanish phrase reads from its verb, then from its own words.
+SPANISH: dict[str, dict[str, str]] = {
+    "parts": {
+        "Patient record": "Expediente del paciente",
+        "Timeline": "Historial de contactos",
+        "Scheduling": "Citas",
+        "Online booking": "Citas en línea",
+        "Messaging": "Mensajes",
+        "Surveys": "Encuestas",
+        "Service recovery": "Atención de quejas",
+        "Billing": "Facturación",
+        "Relationship health": "Seguimiento de la relación",
+        "Analytics": "Estadísticas",
+        "Value maps": "Mapas de valores",
+        "FHIR interface": "Interfaz FHIR",
+        "FHIR import": "Importación FHIR",
+        "Right of access": "Derecho de acceso",
+        "Audit trail": "Registro de auditoría",
+        "Other": "Otra",
+    },
+    "phrases": {
+        "person.read": "Abrió su expediente",
+        "person.panels_read": "Abrió las notas, el historial y el equipo de atención",
+        "person.timeline_read": "Leyó su historial de contactos",
+        "person.created": "Creó su expediente",
+        "person.updated": "Cambió su expediente",
+        "person.imported": "Creó su expediente por importación",
+        "person.import_updated": "Cambió su expediente por importación",
+        "person.merged": "Unió un expediente duplicado con el suyo",
+        "person.contact_added": "Añadió un teléfono o correo electrónico",
+        "person.relationship_added": "Añadió un familiar o cuidador",
+        "person.care_team_added": "Añadió un miembro del equipo de atención",
+        "people.search": "Buscó pacientes",
+        "touchpoint.created": "Añadió un contacto a su historial",
+        "appointment.read": "Abrió una cita",
+        "appointment.booked": "Reservó una cita",
+        "appointment.cancelled": "Canceló una cita",
+        "appointment.rescheduled": "Cambió una cita de hora",
+        "appointment.confirmed": "Confirmó una cita",
+        "appointment.noshow": "Marcó una cita como no atendida",
+        "message.queued": "Preparó un mensaje para usted",
+        "message.sent": "Le envió un mensaje",
+        "message.received": "Recibió un mensaje suyo",
+        "message.cancelled": "Canceló un mensaje para usted",
+        "conversation.viewed": "Leyó una conversación con usted",
+        "secure_note.opened": "Usted abrió un mensaje seguro",
+        "survey_response.read": "Leyó una respuesta a una encuesta",
+        "health.read": "Leyó el seguimiento de la relación",
+        "right_of_access.fhir_disclosed": "Le dio una copia de su expediente (FHIR)",
+        "right_of_access.pdf_disclosed": "Le dio una copia de su expediente (PDF)",
+        "accounting.read": "Leyó este registro de accesos",
+        "accounting.downloaded": "Descargó este registro de accesos",
+    },
+    "purposes": {
+        "At the patient's request (right of access)": "A petición suya (derecho de acceso)",
+        "At the patient's request (accounting of access)": (
+            "A petición suya (registro de accesos)"
+        ),
+        "Refused": "Denegado",
+    },
+    "verbs": {
+        "read": "Leyó",
+        "search": "Buscó",
+        "listed": "Listó",
+        "viewed": "Vio",
+        "opened": "Abrió",
+        "created": "Creó",
+        "added": "Añadió",
+        "updated": "Cambió",
+        "changed": "Cambió",
+        "edited": "Cambió",
+        "deleted": "Borró",
+        "removed": "Quitó",
+        "imported": "Importó",
+        "exported": "Exportó",
+        "downloaded": "Descargó",
+        "sent": "Envió",
+        "cancelled": "Canceló",
+    },
+}
 
 
-def phrase_of(code: str) -> str:
+def part_of(code: str, language: str = "en") -> str:
+    part = PARTS.get(code.split(".", 1)[0], "Other")
+    return SPANISH["parts"].get(part, part) if language == "es" else part
+
+
+def phrase_of(code: str, language: str = "en") -> str:
     """Plain words for an action code: its phrase, else its verb and object ("fhir.consent.read"
-    -> "Read consent (FHIR)"), else the code's own words."""
-    if code in PHRASES:
-        return PHRASES[code]
+    -> "Read consent (FHIR)"), else the code's own words. ``language``: "en" or "es"."""
+    phrases, verbs = (
+        (SPANISH["phrases"], SPANISH["verbs"]) if language == "es" else (PHRASES, VERBS)
+    )
+    if code in phrases:
+        return phrases[code]
     words = code.split(".")
-    if code.startswith("fhir.") and len(words) == 3 and words[2] in VERBS:
-        return f"{VERBS[words[2]]} {words[1]} (FHIR)"
-    if len(words) >= 2 and words[-1] in VERBS:
+    if code.startswith("fhir.") and len(words) == 3 and words[2] in verbs:
+        return f"{verbs[words[2]]} {words[1]} (FHIR)"
+    if len(words) >= 2 and words[-1] in verbs:
         thing = " ".join(words[:-1]).replace("_", " ")
-        return f"{VERBS[words[-1]]} {thing}"
+        return f"{verbs[words[-1]]} {thing}"
     return code.replace(".", ": ").replace("_", " ").capitalize()
+
+
+def purpose_of(code: str, outcome: str, language: str = "en") -> str:
+    """Why, where the code records it, and whether it was refused."""
+    why = PURPOSES.get(code, "")
+    if outcome != Outcome.SUCCESS:
+        why = f"{why}; refused" if why else "Refused"
+    if language == "es":
+        return "; ".join(SPANISH["purposes"].get(part, part) for part in why.split("; ") if part)
+    return why
 
 
 @dataclass(frozen=True)
@@ -206,20 +303,19 @@ def _events(organization_id: int, patient_ids: list[str], period: Period) -> Que
     )
 
 
-def _entries(events: list[AuditEvent], organization_id: int) -> list[AccessEntry]:
+def _entries(
+    events: list[AuditEvent], organization_id: int, language: str = "en"
+) -> list[AccessEntry]:
     entries = []
     for named in name_events(events, organization_id=organization_id):
         event = named.event
-        why = PURPOSES.get(event.action, "")
-        if event.outcome != Outcome.SUCCESS:
-            why = f"{why}; refused" if why else "Refused"
         entries.append(
             AccessEntry(
                 at=event.occurred_at,
                 who=named.actor,
-                what=phrase_of(event.action),
-                part=part_of(event.action),
-                why=why,
+                what=phrase_of(event.action, language),
+                part=part_of(event.action, language),
+                why=purpose_of(event.action, event.outcome, language),
                 action=event.action,
                 outcome=event.outcome,
             )
@@ -269,14 +365,16 @@ def iter_accounting(
     return entries_for(user=user, patient_ids=[patient_public_id, *merged_ids], period=period)
 
 
-def entries_for(*, user: User, patient_ids: list[str], period: Period) -> Iterator[AccessEntry]:
+def entries_for(
+    *, user: User, patient_ids: list[str], period: Period, language: str = "en"
+) -> Iterator[AccessEntry]:
     """Every line of the period, in chunks, without recording a read: for a caller that records
-    its own (the patient's printed record)."""
+    its own (the patient's printed record, in their language)."""
     events = _events(user.organization_id, patient_ids, period)
     chunk: list[AuditEvent] = []
     for event in events.iterator(chunk_size=500):
         chunk.append(event)
         if len(chunk) == 500:
-            yield from _entries(chunk, user.organization_id)
+            yield from _entries(chunk, user.organization_id, language)
             chunk = []
-    yield from _entries(chunk, user.organization_id)
+    yield from _entries(chunk, user.organization_id, language)

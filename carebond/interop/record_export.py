@@ -29,6 +29,7 @@ from carebond.core.fhir.building import FhirResource
 from carebond.core.fhir.type_module import FhirRows
 from carebond.interop.exporting.export import read_snapshot
 from carebond.interop.fhir_types import fhir_type, fhir_types, ranked_export_types
+from carebond.interop.record_copy import check_language
 from carebond.people.access import access_person
 from carebond.people.models import Person, PersonKind
 
@@ -155,21 +156,30 @@ class RecordCopy:
     resources: list[FhirResource]
     accounting: list[AccessEntry]
     period: Period
+    language: str
 
 
-def get_record_copy(*, user: User, person_id: UUID | str, period: Period) -> RecordCopy:
-    """The patient's record and the accounting of access over ``period``, for printing.
-    Audited once, accounting included: right_of_access.pdf_disclosed."""
+def get_record_copy(
+    *, user: User, person_id: UUID | str, period: Period, language: str = ""
+) -> RecordCopy:
+    """The patient's record and the accounting of access over ``period``, for printing in
+    ``language`` (blank: the patient's own). Audited once, accounting included:
+    right_of_access.pdf_disclosed."""
     person = access_patient_record(user, person_id)
+    language = check_language(language, person.preferred_language)
     copy = RecordCopy(
         person=person,
         resources=record_resources(person),
         accounting=list(
             entries_for(
-                user=user, patient_ids=[str(person.public_id), *merged_ids(person)], period=period
+                user=user,
+                patient_ids=[str(person.public_id), *merged_ids(person)],
+                period=period,
+                language=language,
             )
         ),
         period=period,
+        language=language,
     )
     record_access(actor=user, target=person, patient=person, action="right_of_access.pdf_disclosed")
     return copy

@@ -30,7 +30,7 @@ from carebond.core.access import signed_in_user
 from carebond.core.csv_files import spreadsheet_safe
 from carebond.core.errors import InvalidInput
 from carebond.core.permissions import page_policy
-from carebond.interop.record_copy import WORDS, about_patient, check_language, sections
+from carebond.interop.record_copy import WORDS, about_patient, sections
 from carebond.interop.record_export import (
     access_patient_record,
     get_record_bundle,
@@ -138,8 +138,10 @@ def record_pdf(request: HttpRequest, person_id: UUID) -> HttpResponse:
             field="language",
         )
     period = default_period()
-    copy = get_record_copy(user=user, person_id=person_id, period=period)
-    language = check_language(form.cleaned_data["language"], copy.person.preferred_language)
+    copy = get_record_copy(
+        user=user, person_id=person_id, period=period, language=form.cleaned_data["language"]
+    )
+    language = copy.language
     words = WORDS[language]
     organization = copy.person.organization.name
     html = render_to_string(

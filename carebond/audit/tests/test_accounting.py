@@ -16,6 +16,7 @@ from carebond.audit.accounting import (
     iter_accounting,
     part_of,
     phrase_of,
+    purpose_of,
 )
 from carebond.audit.models import AuditEvent
 from carebond.audit.recording import record_access, record_audit
@@ -39,6 +40,11 @@ def test_codes_read_as_plain_words_with_a_fallback() -> None:
     assert phrase_of("kiosk.not_found") == "Kiosk: not found"
     assert part_of("appointment.booked") == "Scheduling"
     assert part_of("kiosk.not_found") == "Other"
+    # and in Spanish, for the patient's printed copy
+    assert phrase_of("appointment.booked", "es") == "Reservó una cita"
+    assert phrase_of("fhir.consent.read", "es") == "Leyó consent (FHIR)"
+    assert part_of("appointment.booked", "es") == "Citas"
+    assert purpose_of("person.updated", "denied", "es") == "Denegado"
 
 
 def test_the_accounting_of_one_patient_over_a_period(users_a: dict[str, User]) -> None:

@@ -69,8 +69,10 @@ def test_the_pdf_is_in_the_patients_language_unless_staff_choose(
     for text in (first, second):
         assert "Penicillin" in text
         assert "Main clinic" in text
-        assert "Booked an appointment" in text
+    # (the accounting in the copy's language too)
     assert "Quién ha consultado su expediente" in first
+    assert "Reservó una cita" in first
+    assert "Booked an appointment" in second
     # and each download is one disclosure to the patient
     assert _disclosures(record.patient) == ["right_of_access.pdf_disclosed"] * 2
     # and a language CareBond does not print is refused, naming it, and disclosed nothing
