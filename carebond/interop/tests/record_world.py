@@ -65,22 +65,19 @@ def build_record(clinic: Clinic, users: dict[str, User]) -> Record:
     manager = users[Role.MANAGER]
     patient = clinic.patient
     other = make_patient(clinic.organization, "Mark", "Quinn", mrn="Q-7")
-    appointment = check_book_appointment(
-        patient,
-        provider=clinic.doctor,
-        location=clinic.location,
-        appointment_type=clinic.follow_up,
-        starts_at=at(NEXT_MONDAY, 10),
-        acting_user=users[Role.FRONT_DESK],
-    )
-    other_appointment = check_book_appointment(
-        other,
-        provider=clinic.nurse,
-        location=clinic.location,
-        appointment_type=clinic.follow_up,
-        starts_at=at(NEXT_MONDAY, 11),
-        acting_user=users[Role.FRONT_DESK],
-    )
+
+    def book(person: Person, provider: Person, hour: int) -> Appointment:
+        return check_book_appointment(
+            person,
+            provider=provider,
+            location=clinic.location,
+            appointment_type=clinic.follow_up,
+            starts_at=at(NEXT_MONDAY, hour),
+            acting_user=users[Role.FRONT_DESK],
+        )
+
+    appointment = book(patient, clinic.doctor, 10)
+    other_appointment = book(other, clinic.nurse, 11)
     record_touchpoint(
         patient,
         kind="message",
