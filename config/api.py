@@ -18,6 +18,7 @@ from carebond.billing.api import router as billing_router
 from carebond.core.errors import CareBondError, InvalidFields
 from carebond.core.permissions import ALL_ROLES, PUBLIC, AccessPolicy, page_policy
 from carebond.core.schemas import ErrorOut
+from carebond.interop.record_api import router as record_router
 from carebond.messaging.api import people_router as person_messages_router
 from carebond.messaging.api import router as messaging_router
 from carebond.people.api import router as people_router
@@ -44,6 +45,7 @@ api.add_router("/organization", organization_router)
 api.add_router("/people", people_router)
 api.add_router("/people", timeline_router)
 api.add_router("/people", person_messages_router)
+api.add_router("/people", record_router)
 api.add_router("/messaging", messaging_router)
 api.add_router("/value-maps", value_maps_router)
 api.add_router("/scheduling", scheduling_router)

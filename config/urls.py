@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("carebond.people.urls")),
     path("people/", include("carebond.touchpoints.urls")),
     path("privacy/", include("carebond.privacy.urls")),
+    path("people/", include("carebond.interop.record_urls")),
     path("value-maps/", include("carebond.value_maps.urls")),
     path("schedule/", include("carebond.scheduling.urls")),
     path("visit/", include("carebond.scheduling.public_urls")),

@@ -11,7 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
+from django.db.models import Count
+from django.test import Client
 
+from carebond.accounts.models import User
+from carebond.audit.models import AuditEvent
 from carebond.core import clock
 from carebond.demo.builder import DemoResult, build_demo
 from carebond.interop.models import ImportRun, StoredResource
@@ -19,6 +23,7 @@ from carebond.messaging.models import Conversation, Message, MessageStatus, Revo
 from carebond.people.models import Person
 from carebond.privacy.models import BreakGlassGrant, Review
 from carebond.scheduling.models import Appointment
+from carebond.testing.fixtures import sign_in
 from carebond.touchpoints.models import Touchpoint
 
 pytestmark = [pytest.mark.demo, pytest.mark.django_db]
@@ -173,3 +178,27 @@ def test_the_demo_has_a_privacy_officer_with_one_grant_reviewed_and_one_waiting(
         ("frontdesk", Review.APPROPRIATE),
         ("frontdesk", Review.WAITING),
     ]
+
+
+def test_the_demo_manager_reaches_a_patients_record_copy_and_a_realistic_accounting(
+    demo: DemoResult,
+) -> None:
+    # given the demo's most looked-at patient and its manager
+    busiest = (
+        AuditEvent.objects.filter(organization=demo.organization)
+        .exclude(patient_id="")
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")[0]["patient_id"]
+    )
+    manager = User.objects.get(organization=demo.organization, role="manager")
+    client = sign_in(Client(), manager)
+    # when the manager opens the patient's page panels, then both copies are offered
+    panels = client.get(f"/people/{busiest}/panels/").content.decode()
+    assert "Download record (FHIR)" in panels
+    assert "Accounting of access" in panels
+    # and the accounting tells a history from several parts of CareBond, in words
+    page = client.get(f"/people/{busiest}/accounting/").content.decode()
+    assert page.count("<tr>") > 5
+    assert "Patient record" in page
+    assert "Scheduling" in page or "Messaging" in page

@@ -66,10 +66,10 @@ def report_download(request: HttpRequest, location_id: UUID, month: str) -> Http
         "analytics/report.html", {"report": found, "printing": True}, request=request
     )
     # WeasyPrint takes most of a second to import: only this view loads it, not every process.
-    from carebond.analytics.report_pdf import report_pdf
+    from carebond.core.pdf import html_pdf
 
     origin = settings.BASE_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")
-    response = HttpResponse(report_pdf(html, origin=origin), content_type="application/pdf")
+    response = HttpResponse(html_pdf(html, origin=origin), content_type="application/pdf")
     name = f"relationship-report-{found.month}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

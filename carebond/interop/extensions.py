@@ -1,27 +1,30 @@
 """What the FHIR app adds to core's registry: the FHIR types its own type modules map, the
-import page, its home panel, its scans, and the person link a merge moves (resources kept
-whole follow the patient's surviving record)."""
+import page, its home panel, the right-of-access panel on a patient's page, its scans, and the
+person link a merge moves (resources kept whole follow the patient's surviving record)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from importlib import import_module
 
+from carebond.audit.access import PATIENT_RIGHTS_HANDLERS
 from carebond.core.registry import (
     FhirResourceType,
     HomePanel,
     NavEntry,
+    PersonPanel,
     PersonRelation,
     ScanEntry,
     register_fhir_resource_type,
     register_home_panel,
     register_navigation,
+    register_person_panel,
     register_person_relation,
     register_scan,
 )
 from carebond.interop.access import FHIR_IMPORTERS
 from carebond.interop.models import StoredResource
-from carebond.interop.panels import recent_imports_panel
+from carebond.interop.panels import recent_imports_panel, right_of_access_panel
 from carebond.interop.scans import scan_bulk_exports, scan_interrupted_imports
 
 # Interop's type modules (carebond/interop/resources/), in the order the CapabilityStatement
@@ -63,6 +66,16 @@ def register() -> None:
             policy=FHIR_IMPORTERS,
             context=recent_imports_panel,
             order=30,
+        )
+    )
+    register_person_panel(
+        PersonPanel(
+            key="interop.right_of_access",
+            title="Right of access",
+            template="interop/panels/right_of_access.html",
+            policy=PATIENT_RIGHTS_HANDLERS,
+            context=right_of_access_panel,
+            order=95,
         )
     )
     register_person_relation(PersonRelation(StoredResource, "person"))

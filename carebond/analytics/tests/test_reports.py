@@ -5,25 +5,25 @@ the same figures; every read is audited; a bad month or location is a 404 with a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from weasyprint import Document
-from weasyprint.formatting_structure import boxes
 
 from carebond.accounts.actions import do_create_location
 from carebond.accounts.models import User
 from carebond.analytics.actions import do_roll_up_days
 from carebond.analytics.report_models import ReportSubscription
-from carebond.analytics.report_pdf import OwnFilesOnly, static_file
 from carebond.analytics.tests.conftest import NOVEMBER, OCTOBER, HandMadeFacts, visits
 from carebond.audit.models import AuditEvent
 from carebond.core.kpis import Kpi
 from carebond.core.models import Location
+from carebond.core.pdf import OwnFilesOnly, static_file
 from carebond.core.permissions import Role
+from carebond.testing.printing import printed, printed_text  # noqa: F401
 
 
 @pytest.fixture
@@ -85,32 +85,11 @@ def test_a_locations_report_gives_each_figure_its_chart_and_providers(
     assert (event.actor, event.target_id) == (users_a[Role.ANALYST], str(alder_main.public_id))
 
 
-@pytest.fixture
-def printed(monkeypatch: pytest.MonkeyPatch) -> list[Document]:
-    """The documents WeasyPrint writes into PDFs during the test, to read their text."""
-    documents: list[Document] = []
-    write_pdf = Document.write_pdf
-
-    def keep(self: Document, *args: Any, **kwargs: Any) -> Any:
-        documents.append(self)
-        return write_pdf(self, *args, **kwargs)
-
-    monkeypatch.setattr(Document, "write_pdf", keep)
-    return documents
-
-
-def _text(box: Any) -> Iterator[str]:
-    if isinstance(box, boxes.TextBox):
-        yield box.text
-    for child in getattr(box, "children", []):
-        yield from _text(child)
-
-
 def test_the_pdf_is_the_same_report(
     alder_main: Location,
     manager_a: User,
     client_for: Callable[[User], Client],
-    printed: list[Document],
+    printed: list[Document],  # noqa: F811
 ) -> None:
     # given Alder Main's November report
     # when the manager downloads it as a PDF
@@ -123,7 +102,7 @@ def test_the_pdf_is_the_same_report(
     )
     assert response.content.startswith(b"%PDF")
     # and its pages say the page's figures, without the page's buttons and menus
-    text = " ".join(t for page in printed[0].pages for t in _text(page._page_box))
+    text = printed_text(printed[0])
     assert "Relationship report: Alder Main, November 2026" in text
     assert "84.5%" in text
     assert "95% CI 76.2 to 90.2; n = 103" in text

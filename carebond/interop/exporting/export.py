@@ -88,7 +88,7 @@ def iter_export_resources(
 
 
 @contextlib.contextmanager
-def _snapshot() -> Iterator[None]:
+def read_snapshot() -> Iterator[None]:
     """On PostgreSQL, read every type from one snapshot (REPEATABLE READ), so no Encounter points
     at a patient created after Patient.ndjson was written. SQLite takes its write lock at BEGIN
     (transaction_mode=IMMEDIATE), so there the export reads outside a transaction rather than
@@ -114,7 +114,7 @@ def write_ndjson_files(
     hold PHI: 0600, in folders made 0700."""
     make_private_folder(directory)
     written: list[ExportedFile] = []
-    with _snapshot():
+    with read_snapshot():
         for resource_type in types:
             if should_stop():
                 break

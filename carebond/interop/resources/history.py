@@ -35,7 +35,7 @@ from carebond.core.fhir.parsing import (
 from carebond.core.fhir.systems import ALLERGY_CLINICAL, CONDITION_CATEGORY, CONDITION_CLINICAL
 from carebond.core.fhir.type_module import FhirRows, FhirTypeModule
 from carebond.interop.resources.records import HistoryRecord
-from carebond.people.fhir import person_if_patient
+from carebond.people.fhir import patient_params, person_if_patient
 from carebond.people.models import HistoryCategory, HistoryItem, PersonKind, PersonStatus
 
 # What each type is read into; medications are written back out as MedicationStatement.
@@ -230,6 +230,9 @@ def _history_type(resource_type: str, *, export_rank: int | None) -> FhirTypeMod
             FhirRows(
                 history_rows(CATEGORY_OF[resource_type]),
                 history_item_to_fhir,
+                # Not searched at /fhir/R4 (in_facade=False): a patient's copy of their record
+                # finds their history by it.
+                params=patient_params("person"),
                 patient_of=person_if_patient,
             ),
         )

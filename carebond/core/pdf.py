@@ -1,9 +1,11 @@
-"""Printing a report page to PDF with WeasyPrint: the same HTML as the screen, laid out by the
-print stylesheet.
+"""Printing a page to PDF with WeasyPrint (the analytics reports, a patient's copy of their
+record): the same HTML as the screen, laid out by the print stylesheet.
 
-WeasyPrint fetches what a page links to (stylesheets, images). A report fetches nothing from
-the network: charts are ``data:`` URLs, and the only other files it may read are CareBond's
-own static files, read from disk. Anything else is refused (and left out of the PDF)."""
+WeasyPrint fetches what a page links to (stylesheets, images). A printed page fetches nothing
+from the network: charts are ``data:`` URLs, and the only other files it may read are
+CareBond's own static files, read from disk. Anything else is refused (and left out of the
+PDF). Importing this module imports WeasyPrint (most of a second): import it where a page is
+printed, not at the top of a views module."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 class ScreenRulesIgnored(logging.Filter):
     """The shared stylesheet's rules for screens (scrolling tables, layouts by window width)
-    mean nothing on paper, and WeasyPrint warns of each on every report: expected, so they
+    mean nothing on paper, and WeasyPrint warns of each on every printed page: expected, so they
     are left out of the logs. Every other warning (a refused fetch, a broken image) stays."""
 
     SCREEN_ONLY = ("Ignored `", "Expected a media type", "Invalid media type")
@@ -46,7 +48,7 @@ class OwnFilesOnly(URLFetcher):  # type: ignore[misc]  # (WeasyPrint ships no ty
             return super().fetch(url, headers)  # decoded in memory by urllib's DataHandler
         path = static_file(url, self.origin)
         if path is None:
-            raise ValueError(f"A report is printed from its own files only, not {url}.")
+            raise ValueError(f"A page is printed from its own files only, not {url}.")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
@@ -69,12 +71,12 @@ def static_file(url: str, origin: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
-def report_document(html: str, *, origin: str) -> Document:
-    """The laid-out pages of a report page's HTML (``origin``: "https://crm.example.org",
+def html_document(html: str, *, origin: str) -> Document:
+    """The laid-out pages of a page's HTML (``origin``: "https://crm.example.org",
     which the page's own links and static files are relative to)."""
     return HTML(string=html, base_url=origin + "/", url_fetcher=OwnFilesOnly(origin)).render()
 
 
-def report_pdf(html: str, *, origin: str) -> bytes:
-    pdf: bytes = report_document(html, origin=origin).write_pdf()
+def html_pdf(html: str, *, origin: str) -> bytes:
+    pdf: bytes = html_document(html, origin=origin).write_pdf()
     return pdf
