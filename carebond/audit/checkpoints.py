@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from carebond.audit.models import AuditEvent
+from carebond.audit.models import AuditEvent, chain_start
 from carebond.core import clock
 
 
@@ -55,7 +55,10 @@ def take_checkpoint(path: Path | None = None) -> Checkpoint | None:
 
 
 def first_missed_checkpoint(checkpoints: list[Checkpoint]) -> tuple[Checkpoint, str] | None:
-    """The first checkpoint the database no longer matches, with the reason."""
+    """The first checkpoint the database no longer matches, with the reason. Checkpoints of
+    events a retention cut removed are history: verification starts after the cut."""
+    first_kept_id, _, _ = chain_start()
+    checkpoints = [c for c in checkpoints if c.event_id >= first_kept_id]
     if not checkpoints:
         return None
     hashes = dict(

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from carebond.audit.models import GENESIS_HASH, AuditEvent, Outcome
+from carebond.audit.models import (
+    GENESIS_HASH,
+    RETENTION_APPLIED,
+    AuditEvent,
+    Outcome,
+    RetentionCut,
+    chain_start,
+)
 from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.registry import audit_names
@@ -76,8 +83,11 @@ def verify_chain(*, chunk_size: int = 5000) -> ChainReport:
 
     Edited row: its own hash no longer matches. Deleted row: the next id is missing and the next
     row's prev_hash points at a hash we never saw. Reordered rows: ids and links disagree.
+    After retention removed the oldest events, the chain starts where its cut says (the first
+    kept event and the hash it links to), and the trail must record that cut.
     """
-    expected_prev, expected_id, checked = GENESIS_HASH, 1, 0
+    expected_id, expected_prev, cut = chain_start()
+    checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
         if event.id != expected_id:
             reason = f"event id {expected_id} is missing (deleted or renumbered)"
@@ -89,7 +99,16 @@ def verify_chain(*, chunk_size: int = 5000) -> ChainReport:
             reason = "its contents no longer match its hash (the row was edited)"
             return ChainReport(checked, ChainBreak(event.id, str(event.public_id), reason))
         expected_prev, expected_id, checked = event.hash, expected_id + 1, checked + 1
+    if cut is not None and not _cut_recorded(cut):
+        reason = "the trail does not record the retention cut it starts from"
+        return ChainReport(checked, ChainBreak(cut.first_kept_id or 0, str(cut.public_id), reason))
     return ChainReport(checked, None, expected_prev)
+
+
+def _cut_recorded(cut: RetentionCut) -> bool:
+    return AuditEvent.objects.filter(
+        action=RETENTION_APPLIED, target_type="audit.retentioncut", target_id=str(cut.public_id)
+    ).exists()
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,23 @@ class ScanEntry:
 
 
 @dataclass(frozen=True)
+class HistoryTable:
+    """A table that keeps history: partitioned by month of ``column`` on PostgreSQL
+    (carebond.core.partitions), its rows removed after ``settings.RETENTION_YEARS[retention]``.
+    ``move_parked``: rows parked in the default partition may be moved into their month's
+    partition when it is made (not audit events: the database refuses to delete them)."""
+
+    model: type[models.Model]
+    column: str
+    retention: str
+    move_parked: bool = True
+
+    @property
+    def key(self) -> str:
+        return str(self.model._meta.db_table)
+
+
+@dataclass(frozen=True)
 class TouchpointKindEntry:
     """A kind of timeline entry, owned by the app that records it."""
 
@@ -260,6 +277,7 @@ class _Registry:
     home_panels: dict[str, HomePanel] = field(default_factory=dict)
     person_panels: dict[str, PersonPanel] = field(default_factory=dict)
     scans: dict[str, ScanEntry] = field(default_factory=dict)
+    history_tables: dict[str, HistoryTable] = field(default_factory=dict)
     touchpoint_kinds: dict[str, TouchpointKindEntry] = field(default_factory=dict)
     fhir_resource_types: dict[str, FhirResourceType] = field(default_factory=dict)
     touchpoint_details: dict[str, TouchpointDetails] = field(default_factory=dict)
@@ -301,6 +319,14 @@ def register_person_panel(panel: PersonPanel) -> None:
 
 def register_scan(scan: ScanEntry) -> None:
     _add(_registry.scans, scan.key, scan, "Scan")
+
+
+def register_history_table(table: HistoryTable) -> None:
+    _add(_registry.history_tables, table.key, table, "History table")
+
+
+def history_tables() -> tuple[HistoryTable, ...]:
+    return tuple(_registry.history_tables.values())
 
 
 def register_touchpoint_kind(kind: TouchpointKindEntry) -> None:
@@ -419,6 +445,7 @@ _PLACES: dict[type, str] = {
     HomePanel: "home_panels",
     PersonPanel: "person_panels",
     ScanEntry: "scans",
+    HistoryTable: "history_tables",
     TouchpointKindEntry: "touchpoint_kinds",
     FhirResourceType: "fhir_resource_types",
     TouchpointDetails: "touchpoint_details",
