@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from carebond.audit.models import AuditEvent
+from carebond.audit.models import AuditEvent, chain_start
 from carebond.core import clock
 
 
@@ -57,7 +57,10 @@ def take_checkpoint(path: Path | None = None) -> Checkpoint | None:
 def first_missed_checkpoint(
     checkpoints: list[Checkpoint], *, using: str = "default"
 ) -> tuple[Checkpoint, str] | None:
-    """The first checkpoint the database no longer matches, with the reason."""
+    """The first checkpoint the database no longer matches, with the reason. Checkpoints of
+    events a retention cut removed are history: verification starts after the cut."""
+    first_kept_id, _, _ = chain_start(using=using)
+    checkpoints = [c for c in checkpoints if c.event_id >= first_kept_id]
     if not checkpoints:
         return None
     events = AuditEvent.objects.using(using).filter(id__in=[c.event_id for c in checkpoints])

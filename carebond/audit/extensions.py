@@ -1,18 +1,23 @@
-"""What the audit app adds to core's registry: the audit trail page, its home panel and the
-chain scan."""
+"""What the audit app adds to core's registry: the audit trail page, its home panel, the
+chain scan, its own table of history, and the scans that keep every table of history
+(partitions ahead, retention)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from carebond.audit.access import AUDIT_READERS
+from carebond.audit.history import scan_history_partitions, scan_retention
+from carebond.audit.models import AuditEvent
 from carebond.audit.panels import access_log_panel, audit_day_panel
 from carebond.audit.scans import scan_audit_chain
 from carebond.core.registry import (
+    HistoryTable,
     HomePanel,
     NavEntry,
     PersonPanel,
     ScanEntry,
+    register_history_table,
     register_home_panel,
     register_navigation,
     register_person_panel,
@@ -43,3 +48,8 @@ def register() -> None:
         )
     )
     register_scan(ScanEntry("scan_audit_chain", scan_audit_chain, timedelta(days=1)))
+    register_history_table(
+        HistoryTable(AuditEvent, "occurred_at", retention="audit", move_parked=False)
+    )
+    register_scan(ScanEntry("history_partitions", scan_history_partitions, timedelta(hours=6)))
+    register_scan(ScanEntry("retention", scan_retention, timedelta(days=1)))

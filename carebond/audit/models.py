@@ -12,6 +12,8 @@ from django.db import models
 from carebond.core.models import Organization, PublicIdModel
 
 GENESIS_HASH = "0" * 64
+# The audit event that records a retention cut (carebond.audit.history).
+RETENTION_APPLIED = "retention.applied"
 
 
 class Outcome(models.TextChoices):
@@ -75,3 +77,35 @@ class AuditEvent(PublicIdModel):
 
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+
+
+class RetentionCut(PublicIdModel):
+    """One application of a retention policy: which table lost which span, and how many rows.
+
+    Written once, with an audit event naming it (``retention.applied``). For the audit trail
+    itself it also says where the kept chain starts: the first kept event's id and the hash it
+    links to, the last removed event's (carebond.audit.selectors.verify_chain)."""
+
+    applied_at = models.DateTimeField()
+    table = models.CharField(max_length=63)
+    removed_from = models.DateTimeField(null=True, blank=True)
+    removed_before = models.DateTimeField()
+    rows = models.PositiveBigIntegerField()
+    first_kept_id = models.BigIntegerField(null=True, blank=True)
+    first_kept_prev_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.table} before {self.removed_before:%Y-%m-%d}"
+
+
+def chain_start(*, using: str = "default") -> tuple[int, str, RetentionCut | None]:
+    """Where verification of the chain starts: the first event and the hash it links to, and
+    the newest cut of the audit trail's retention (None: the chain starts at its genesis)."""
+    cuts = RetentionCut.objects.using(using).filter(first_kept_id__isnull=False)
+    cut = cuts.order_by("-id").first()
+    if cut is None or cut.first_kept_id is None:
+        return 1, GENESIS_HASH, None
+    return cut.first_kept_id, cut.first_kept_prev_hash, cut

@@ -18,17 +18,19 @@ from carebond.audit.models import GENESIS_HASH, AuditEvent, Outcome
 from carebond.core import clock
 from carebond.core.logging import request_id_var
 from carebond.core.models import Organization
+from carebond.core.partitions import HISTORY_LOCK_KEY
 
 if TYPE_CHECKING:
     from carebond.accounts.models import User
 
 client_ip_var: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
 
-# Any constant works: it names the one lock that serialises appends to the chain.
-_CHAIN_LOCK_KEY = 0x0CAEB0D0
+# It names the one lock that serialises appends to the chain (and writes the partitioned
+# tables check uniqueness under: carebond.core.partitions).
+_CHAIN_LOCK_KEY = HISTORY_LOCK_KEY
 
 
-def _lock_chain() -> None:
+def lock_chain() -> None:
     """Serialise appends so two transactions never link to the same previous hash.
 
     PostgreSQL: a transaction-scoped advisory lock. SQLite: transactions already take the
@@ -62,7 +64,7 @@ def record_audit(
         organization = getattr(target, "organization", None) or getattr(actor, "organization", None)
     target_type, target_id = _target_parts(target)
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         last = AuditEvent.objects.order_by("-id").values("id", "hash").first()
         event = AuditEvent(
             # Under the chain lock ids are handed out here, gap-free: the id is part of the hashed
@@ -99,7 +101,7 @@ def record_audit_many(
     """Append one event per (target, patient, changed_fields), under one chain lock and in one
     insert: what an import of thousands of rows needs. Same rows as record_audit would write."""
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         last = AuditEvent.objects.order_by("-id").values("id", "hash").first()
         next_id = (last["id"] + 1) if last else 1
         prev_hash = last["hash"] if last else GENESIS_HASH

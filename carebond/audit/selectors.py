@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from carebond.audit.models import GENESIS_HASH, AuditEvent, Outcome
+from carebond.audit.models import (
+    GENESIS_HASH,
+    RETENTION_APPLIED,
+    AuditEvent,
+    Outcome,
+    RetentionCut,
+    chain_start,
+)
 from carebond.audit.recording import record_access
 from carebond.core import clock
 from carebond.core.registry import audit_names
@@ -76,9 +83,12 @@ def verify_chain(*, chunk_size: int = 5000, using: str = "default") -> ChainRepo
 
     Edited row: its own hash no longer matches. Deleted row: the next id is missing and the next
     row's prev_hash points at a hash we never saw. Reordered rows: ids and links disagree.
-    ``using`` names another database: a backup checked before it is restored.
+    After retention removed the oldest events, the chain starts where its cut says (the first
+    kept event and the hash it links to), and the trail must record that cut. ``using`` names
+    another database: a backup checked before it is restored.
     """
-    expected_prev, expected_id, checked = GENESIS_HASH, 1, 0
+    expected_id, expected_prev, cut = chain_start(using=using)
+    checked = 0
     events = AuditEvent.objects.using(using).order_by("id")
     for event in events.iterator(chunk_size=chunk_size):
         if event.id != expected_id:
@@ -91,7 +101,20 @@ def verify_chain(*, chunk_size: int = 5000, using: str = "default") -> ChainRepo
             reason = "its contents no longer match its hash (the row was edited)"
             return ChainReport(checked, ChainBreak(event.id, str(event.public_id), reason))
         expected_prev, expected_id, checked = event.hash, expected_id + 1, checked + 1
+    if cut is not None and not _cut_recorded(cut, using=using):
+        reason = "the trail does not record the retention cut it starts from"
+        return ChainReport(checked, ChainBreak(cut.first_kept_id or 0, str(cut.public_id), reason))
     return ChainReport(checked, None, expected_prev)
+
+
+def _cut_recorded(cut: RetentionCut, *, using: str) -> bool:
+    return (
+        AuditEvent.objects.using(using)
+        .filter(
+            action=RETENTION_APPLIED, target_type="audit.retentioncut", target_id=str(cut.public_id)
+        )
+        .exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,23 @@ class ScanEntry:
 
 
 @dataclass(frozen=True)
+class HistoryTable:
+    """A table that keeps history: partitioned by month of ``column`` on PostgreSQL
+    (carebond.core.partitions), its rows removed after ``settings.RETENTION_YEARS[retention]``.
+    ``move_parked``: rows parked in the default partition may be moved into their month's
+    partition when it is made (not audit events: the database refuses to delete them)."""
+
+    model: type[models.Model]
+    column: str
+    retention: str
+    move_parked: bool = True
+
+    @property
+    def key(self) -> str:
+        return str(self.model._meta.db_table)
+
+
+@dataclass(frozen=True)
 class TouchpointKindEntry:
     """A kind of timeline entry, owned by the app that records it."""
 
@@ -278,6 +295,7 @@ class _Registry:
     person_panels: dict[str, PersonPanel] = field(default_factory=dict)
     record_part_openers: dict[str, RecordPartOpener] = field(default_factory=dict)
     scans: dict[str, ScanEntry] = field(default_factory=dict)
+    history_tables: dict[str, HistoryTable] = field(default_factory=dict)
     touchpoint_kinds: dict[str, TouchpointKindEntry] = field(default_factory=dict)
     fhir_resource_types: dict[str, FhirResourceType] = field(default_factory=dict)
     touchpoint_details: dict[str, TouchpointDetails] = field(default_factory=dict)
@@ -327,6 +345,14 @@ def record_part_openers() -> tuple[RecordPartOpener, ...]:
 
 def register_scan(scan: ScanEntry) -> None:
     _add(_registry.scans, scan.key, scan, "Scan")
+
+
+def register_history_table(table: HistoryTable) -> None:
+    _add(_registry.history_tables, table.key, table, "History table")
+
+
+def history_tables() -> tuple[HistoryTable, ...]:
+    return tuple(_registry.history_tables.values())
 
 
 def register_touchpoint_kind(kind: TouchpointKindEntry) -> None:
@@ -445,6 +471,7 @@ _PLACES: dict[type, str] = {
     HomePanel: "home_panels",
     PersonPanel: "person_panels",
     ScanEntry: "scans",
+    HistoryTable: "history_tables",
     TouchpointKindEntry: "touchpoint_kinds",
     FhirResourceType: "fhir_resource_types",
     TouchpointDetails: "touchpoint_details",

@@ -12,6 +12,7 @@ from django.conf import settings
 from carebond.core.registry import (
     AuditNames,
     FhirResourceType,
+    HistoryTable,
     HomePanel,
     NavEntry,
     PersonPanel,
@@ -20,6 +21,7 @@ from carebond.core.registry import (
     TouchpointDetails,
     register_audit_names,
     register_fhir_resource_type,
+    register_history_table,
     register_home_panel,
     register_kpi,
     register_navigation,
@@ -80,6 +82,9 @@ def register() -> None:
         )
     )
     register_person_relation(PersonRelation(Message, "person"))
+    # The messages: their delivery is written on the row itself (sent, delivered, failed),
+    # so there is no table of delivery events to partition beside it.
+    register_history_table(HistoryTable(Message, "created_at", retention="messages"))
     register_person_relation(PersonRelation(Conversation, "person"))
     register_person_relation(PersonRelation(RevocationRequest, "person"))
     register_person_relation(PersonRelation(SecureNote, "person"))

@@ -268,7 +268,10 @@ class RevocationRequest(PublicIdModel, TenantModel):
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="revocation")
+    # No foreign key in the database: messages are partitioned on PostgreSQL (docs/deployment.md).
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="revocation", db_constraint=False
+    )
     status = models.CharField(
         max_length=10, choices=RevocationStatus.choices, default=RevocationStatus.PENDING
     )
@@ -285,7 +288,9 @@ class OptedOutNumber(TenantModel):
 
     address = models.CharField(max_length=254)
     purpose = models.CharField(max_length=12, help_text="the consent purpose it ended")
-    message = models.ForeignKey(Message, null=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(
+        Message, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -378,7 +383,9 @@ class TopicQuestion(TenantModel):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="topic_questions"
     )
-    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     topic = models.CharField(max_length=30)
     asked_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from carebond.core.kpis import KpiDimension
 from carebond.core.registry import (
+    HistoryTable,
     HomePanel,
     PersonPanel,
     PersonRelation,
     TouchpointKindEntry,
+    register_history_table,
     register_home_panel,
     register_kpi,
     register_kpi_dimension,
@@ -24,6 +26,7 @@ from carebond.touchpoints.panels import recent_people_panel, timeline_panel
 
 
 def register() -> None:
+    register_history_table(HistoryTable(Touchpoint, "occurred_at", retention="touchpoints"))
     for kpi in touchpoints_kpis():
         register_kpi(kpi)
     register_kpi_dimension(KpiDimension("moment", "Moment of truth", moment_names, "touchpoints"))

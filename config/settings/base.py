@@ -9,6 +9,7 @@ from csp.constants import NONE, SELF
 
 from config.env import (
     VAR_DIR,
+    ConfigurationError,
     database_pooling,
     default_database_url,
     env_bool,
@@ -305,6 +306,23 @@ SCHEDULING_BOARD_STREAM_SECONDS = env_int("CAREBOND_SCHEDULING_BOARD_STREAM_SECO
 # waiting patients at a time (docs/scheduling.md, the waitlist).
 SCHEDULING_WAITLIST_OFFER_MINUTES = env_int("CAREBOND_SCHEDULING_WAITLIST_OFFER_MINUTES", 30)
 SCHEDULING_WAITLIST_BATCH = env_int("CAREBOND_SCHEDULING_WAITLIST_BATCH", 3)
+
+# History (docs/deployment.md, "Partitioned history" and "Retention"): on PostgreSQL the worker
+# keeps this many monthly partitions ready ahead of time, and drops those older than a table's
+# retention, in whole years; unset keeps the table's rows forever. Audit events are kept six
+# years at least (HIPAA, 45 CFR 164.316(b)(2)): a lower value stops the start.
+HISTORY_PARTITIONS_AHEAD = env_int("CAREBOND_PARTITIONS_AHEAD_MONTHS", 3)
+AUDIT_RETENTION_MINIMUM_YEARS = 6
+RETENTION_YEARS: dict[str, int | None] = {
+    "audit": env_int("CAREBOND_RETENTION_AUDIT_YEARS", AUDIT_RETENTION_MINIMUM_YEARS),
+    "touchpoints": env_int("CAREBOND_RETENTION_TOUCHPOINTS_YEARS", 0) or None,
+    "messages": env_int("CAREBOND_RETENTION_MESSAGES_YEARS", 0) or None,
+}
+if (RETENTION_YEARS["audit"] or 0) < AUDIT_RETENTION_MINIMUM_YEARS:
+    raise ConfigurationError(
+        f"CAREBOND_RETENTION_AUDIT_YEARS must be at least {AUDIT_RETENTION_MINIMUM_YEARS} "
+        f"(HIPAA keeps audit records six years), got {RETENTION_YEARS['audit']}."
+    )
 
 # Where `carebond worker` appends audit-chain checkpoints: put it on storage the database's
 # administrators cannot rewrite (docs/deployment.md).

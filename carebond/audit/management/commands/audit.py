@@ -17,7 +17,7 @@ from carebond.audit.checkpoints import (
     take_checkpoint,
 )
 from carebond.audit.fhir import to_fhir
-from carebond.audit.models import AuditEvent
+from carebond.audit.models import AuditEvent, chain_start
 from carebond.audit.selectors import verify_chain
 from carebond.core.command_options import add_organization_argument
 from carebond.core.models import Organization
@@ -69,6 +69,12 @@ class Command(BaseCommand):
             sys.exit(1)
         if report.intact:
             self.stdout.write(f"Audit chain intact: {report.checked} events verified.")
+            first_kept_id, _, cut = chain_start()
+            if cut is not None:
+                self.stdout.write(
+                    f"Starts at event {first_kept_id}: retention removed the events before "
+                    f"{cut.removed_before:%Y-%m-%d} on {cut.applied_at:%Y-%m-%d}."
+                )
             self.stdout.write(f"Head hash: {report.head_hash}")
             return
         broken = report.first_break
