@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from carebond.audit.access import AUDIT_READERS
-from carebond.audit.history import scan_history_partitions, scan_retention
+from carebond.audit.history_actions import scan_history_partitions, scan_retention
 from carebond.audit.models import AuditEvent
 from carebond.audit.panels import access_log_panel, audit_day_panel
 from carebond.audit.scans import scan_audit_chain

@@ -12,7 +12,7 @@ from django.db import models
 from carebond.core.models import Organization, PublicIdModel
 
 GENESIS_HASH = "0" * 64
-# The audit event that records a retention cut (carebond.audit.history).
+# The audit event that records a retention cut (carebond.audit.history_actions).
 RETENTION_APPLIED = "retention.applied"
 
 

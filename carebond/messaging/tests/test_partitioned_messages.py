@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from carebond.audit.history import scan_retention
+from carebond.audit.history_actions import scan_retention
 from carebond.core.models import Organization
 from carebond.messaging.models import (
     Conversation,

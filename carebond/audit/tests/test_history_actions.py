@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from carebond.audit.checkpoints import first_missed_checkpoint, read_checkpoints, take_checkpoint
-from carebond.audit.history import scan_history_partitions, scan_retention
+from carebond.audit.history_actions import scan_history_partitions, scan_retention
 from carebond.audit.models import RETENTION_APPLIED, AuditEvent, RetentionCut
 from carebond.audit.recording import record_audit
 from carebond.audit.selectors import verify_chain
