@@ -68,9 +68,22 @@ def _handler(provider: SmsProvider) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            raw = self.rfile.read(length)
+            if len(raw) < length:
+                # The sender went away in the middle of its request (a worker killed): a real
+                # provider never sees a whole request, so it sends nothing.
+                self.close_connection = True
+                return
+            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
             if not self.path.endswith("/Messages.json"):
                 self._answer(404, {"code": 20404, "message": "Not found", "status": 404})
+                return
+            # As the provider does: a text without its number or its words is refused.
+            if not form.get("To"):
+                self._answer(400, {"code": 21604, "message": "'To' required", "status": 400})
+                return
+            if not form.get("Body"):
+                self._answer(400, {"code": 21602, "message": "Body required", "status": 400})
                 return
             with provider.lock:
                 if provider.fail_next > 0:
