@@ -57,9 +57,10 @@ test-sqlite: install-test system-deps
 # Browser tests and the quality gates (API fuzzing, accessibility) check what pages and the
 # API show and accept, and the demo's tests what the demo organisation holds (`make demo`
 # builds it on SQLite); the database underneath does not change that, so they run once, on
-# SQLite. Every other test (each action the demo uses among them) runs on both databases.
+# SQLite, as do the command-line tests, which run on a SQLite file of their own. Every other
+# test (each action the demo uses among them) runs on both databases.
 # Work stealing keeps both workers busy to the end (a few tests take minutes).
-ONCE := browser or gate or demo or replica
+ONCE := browser or gate or demo or replica or own_database
 
 test-postgres: install-test system-deps
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15 -m "not ($(ONCE))"

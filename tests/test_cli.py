@@ -35,6 +35,11 @@ def run(
     )
 
 
+# Every command here runs on a SQLite file of its own (cli_env), so the suite's database does
+# not change what they do: they run once.
+pytestmark = pytest.mark.own_database
+
+
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A migrated SQLite file of its own, so these processes never touch the test database."""
