@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import re
 import sys
@@ -39,6 +40,8 @@ from twilio.request_validator import RequestValidator
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from carebond.testing.sms_provider import ACCOUNT_SID, AUTH_TOKEN
 
+# The text provider's auth token the webhook checks: the local provider's unless told.
+WEBHOOK_TOKEN = os.environ.get("CAREBOND_TWILIO_AUTH_TOKEN") or AUTH_TOKEN
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RETRIES = 20  # a write that keeps failing is retried once a second for this long, then dropped
 STATE: dict[str, Any] = {"stop": False}
@@ -243,9 +246,10 @@ class Staff(FastHttpUser):
             "NumMedia": "0",
         }
         url = f"{self.public_base}/messaging/sms/inbound"
+        signature = RequestValidator(WEBHOOK_TOKEN).compute_signature(url, fields)
         headers = self._headers(
             {
-                "X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, fields),
+                "X-Twilio-Signature": signature,
                 "Content-Type": "application/x-www-form-urlencoded",
             }
         )
@@ -313,6 +317,24 @@ def main() -> None:
     runner.greenlet.join()
     RECORD["window"] = [started, time.time()]
     args.out.write_text(json.dumps(RECORD))
+    summary(RECORD["requests"], time.time() - started)
+
+
+def summary(requests: list[list[Any]], seconds: float) -> None:
+    """Per request name, for a run against a deployment of one's own (bench/load.py measures
+    its own window and writes the results)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from common import percentile
+
+    names = sorted({row[1] for row in requests})
+    print(f"{'request':24} {'n':>7} {'per s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'errors':>7}")
+    for name in names:
+        times = [row[2] for row in requests if row[1] == name]
+        errors = sum(1 for row in requests if row[1] == name and not row[3])
+        print(
+            f"{name:24} {len(times):7} {len(times) / seconds:7.1f} {percentile(times, 50):7.0f} "
+            f"{percentile(times, 95):7.0f} {percentile(times, 99):7.0f} {errors:7}"
+        )
 
 
 if __name__ == "__main__":
