@@ -266,7 +266,14 @@ class Staff(FastHttpUser):
             ),
         )
         if done is not None:
-            RECORD["acknowledged"].append({"kind": "sms", "sid": sid})
+            RECORD["acknowledged"].append(
+                {
+                    "kind": "sms",
+                    "sid": sid,
+                    "request_id": done.headers.get("X-Request-ID", ""),
+                    "at": time.time(),
+                }
+            )
 
 
 @events.request.add_listener
