@@ -7,7 +7,7 @@ LOCK := requirements.lock
 PYTEST_WORKERS ?= 2
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir bench-messaging bench-scheduling bench-analytics clean
+.PHONY: demo test lint typecheck test-sqlite test-postgres system-deps install install-test lock bench bench-fhir bench-messaging bench-scheduling bench-analytics bench-load clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "CareBond needs Python 3.11"'
@@ -76,7 +76,7 @@ BENCH_SEED ?= 1
 BENCH_ARGS = --people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) --seed $(BENCH_SEED)
 BENCH_SQLITE := $(CURDIR)/var/bench/bench.sqlite3
 
-bench: install-test system-deps bench-fhir bench-messaging bench-scheduling bench-analytics
+bench: install-test system-deps bench-fhir bench-messaging bench-scheduling bench-analytics bench-load
 	rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
 	CAREBOND_DATABASE_URL=sqlite:///$(BENCH_SQLITE) $(BIN)/python bench/suite.py $(BENCH_ARGS)
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/suite.py $(BENCH_ARGS)
@@ -138,4 +138,20 @@ bench-analytics: install-test system-deps
 	$(BIN)/python tools/with_postgres.py -- $(BIN)/python bench/analytics.py suite \
 		--people $(BENCH_PEOPLE) --touchpoints $(BENCH_TOUCHPOINTS) \
 		--appointments $(BENCH_APPOINTMENTS) --responses $(BENCH_RESPONSES) --seed $(BENCH_SEED)
+	$(BIN)/python bench/report.py
+
+# Load test and fault drill: carebond serve --production (2 web processes) and 2 workers on a
+# durable PostgreSQL of their own, locust users on 127.0.0.1; then web worker, web master, task
+# worker and postmaster killed under load (about 10 minutes, the demo organisation built first).
+# Alone: make bench-load (a short look: LOAD_SIZE=small LOAD_SECONDS=30 LOAD_DRILL_SECONDS=60)
+LOAD_SIZE ?= medium
+LOAD_USERS ?= 12
+LOAD_WARMUP ?= 15
+LOAD_SECONDS ?= 150
+LOAD_DRILL_SECONDS ?= 120
+LOAD_PHASES ?= load,faults
+bench-load: install-test system-deps
+	$(BIN)/python bench/load.py --seed $(BENCH_SEED) --size $(LOAD_SIZE) --users $(LOAD_USERS) \
+		--warmup $(LOAD_WARMUP) --seconds $(LOAD_SECONDS) --drill-seconds $(LOAD_DRILL_SECONDS) \
+		--phases $(LOAD_PHASES)
 	$(BIN)/python bench/report.py

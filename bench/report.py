@@ -371,6 +371,172 @@ def render_analytics(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _cores(r: dict[str, Any]) -> int:
+    return int(r["machine"]["cpus"] or 1)
+
+
+def render_load(r: dict[str, Any]) -> str:
+    """The load test (bench/load.py): throughput and latency per kind, CPU, published figures."""
+    setup, dataset, total = r["setup"], r["dataset"], r["total"]
+    seconds = r["setup_seconds"]
+    lines = [
+        "",
+        "## Load test (bench/load.py, `make bench-load`)",
+        "",
+        f"`carebond serve --production` (gunicorn, {setup['web_workers']} processes x "
+        f"{setup['threads']} threads, Django's pool of {setup['pool_max']} connections each) and "
+        f"{setup['task_workers']} `carebond worker` processes on one {r['database']} "
+        f"({setup['durable']}), a real SMTP server and the local text provider, all on "
+        "127.0.0.1 with production's settings, behind no proxy (the clients send what one would: "
+        f"`X-Forwarded-Proto: https`). {setup['users']} locust users (bench/load_users.py, "
+        "0.05-0.5 s between requests) mix: people search and the person page (a front-desk "
+        "session past MFA), the timeline API and the FHIR Patient read (a clinician's token), "
+        "booking the first open time of a day (open times, then book), the post-visit survey "
+        "through the patient's link (open, four parts saved, send) and inbound texts through "
+        "the provider's webhook, signed. The organisation is the demo's at size "
+        f"{setup['size']} (seed {dataset['seed']}): {dataset['patients']:,} patients, "
+        f"{dataset['touchpoints']:,} touchpoints, {dataset['appointments']:,} appointments. "
+        f"{seconds['warmup']:.0f} s of warm-up, then {seconds['measured']:.0f} s measured; "
+        "every request counts (errors are any other status than the one expected), "
+        "nearest-rank percentiles of the time the client waited.",
+        "",
+        "| request | n | per second | p50 ms | p95 ms | p99 ms | max ms | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in r["requests"].items():
+        lines.append(
+            f"| {name} | {row['n']:,} | {row['per_second']:.1f} | {_ms(row['p50_ms'])} "
+            f"| {_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} | {_ms(row['max_ms'])} "
+            f"| {row['errors']} |"
+        )
+    lines.append(
+        f"| **all** | {total['n']:,} | **{total['per_second']:.1f}** | | | | | "
+        f"**{total['errors']}** |"
+    )
+    cpu, cores = r["cpu_seconds"], _cores(r)
+    span = seconds["measured"]
+    app_ms = r["app_cpu_ms_per_request"]
+    writes = "; ".join(
+        f"{kind} {w['found']:,} of {w['acknowledged']:,}" for kind, w in r["writes"].items()
+    )
+    lines += [
+        "",
+        f"**{total['per_core']:.1f} requests/s per core** ({total['per_second']:.1f} requests/s "
+        f"on {cores} cores that also ran PostgreSQL, the task workers, the load generator and "
+        "other work). CPU seconds used during the measured "
+        f"{span:.0f} s (of {cores * span:.0f} available): web {cpu['web']}, task workers "
+        f"{cpu['task_workers']}, PostgreSQL {cpu['postgresql']}, load generator "
+        f"{cpu['load_generator']}, other work on the machine {cpu['other']}. The web processes "
+        f"and task workers needed {app_ms} ms of CPU per request: about "
+        f"{1000 / app_ms:.0f} requests/s per core of their own, PostgreSQL apart."
+        if app_ms
+        else "",
+        "",
+        f"Acknowledged writes found afterwards: {writes}. Load average (1, 5, 15 min) when "
+        f"measured: {', '.join(str(x) for x in r['load_average'])}; after: "
+        f"{', '.join(str(x) for x in r['load_average_after'])}.",
+        "",
+        "Published figures of FHIR servers, per core of the servers that answered (their "
+        "databases and caches ran on cores of their own, not counted):",
+        "",
+        "| server | what was measured | requests/s | cores | per core |",
+        "|---|---|---|---|---|",
+    ]
+    for row in r["published"]:
+        quoted = f", figure as [quoted]({row['quoted']})" if "quoted" in row else ""
+        lines.append(
+            f"| {row['server']} | {row['measured']} ([source]({row['source']}){quoted}) "
+            f"| {row['requests_per_second']:,.0f} | {row['cores']} "
+            f"| {row['requests_per_second'] / row['cores']:.0f} |"
+        )
+    lines += [
+        f"| CareBond | this mixed workload, every layer on one {cores}-core machine "
+        f"| {total['per_second']:.0f} | {cores} | {total['per_core']:.0f} |",
+        "",
+        "The workloads differ and these are not like for like: the FHIR benchmarks read and "
+        "write single FHIR resources on dedicated servers with the database elsewhere; here "
+        "every request goes through sign-in checks (session with MFA, or an API token), "
+        "writes an audit event in a hash chain (reads of PHI too), renders HTML pages or "
+        "the timeline, and bookings, survey answers and texts run the product's rules "
+        "(schedules, consent, sentiment, touchpoints), with the database, the workers and "
+        "the load generator sharing the same two cores.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_faults(r: dict[str, Any]) -> str:
+    """The fault drill (bench/load_drill.py): what was killed, how it came back, what held."""
+    verdict, messages, requests = r["verdict"], r["messages"], r["requests"]
+    lines = [
+        "",
+        "## Faults under load (bench/load_drill.py, `make bench-load`)",
+        "",
+        f"The same deployment and workload ({r['users']} users with links, days and numbers "
+        f"of their own, {r['seconds']:.0f} s), "
+        "while parts are killed with SIGKILL one after another and brought back as systemd "
+        "(`Restart=always`) or an operator would; clients retry a write that failed, as "
+        "clients and the text provider do (the same booking, survey page or MessageSid). "
+        "Queued messages (half texts, half emails) are added before the load and just "
+        "before the task worker and the postmaster are killed, so both die while sending.",
+        "",
+        "| fault | at | back after | client errors | how it came back |",
+        "|---|---|---|---|---|",
+    ]
+    for fault in r["faults"]:
+        lines.append(
+            f"| {fault['fault']} | {fault['at_s']:.0f} s | {fault['back_after_s']:.1f} s "
+            f"| {fault['client_errors']} | {fault['recovery']} |"
+        )
+    lines += [
+        "",
+        f"Requests: {requests['n']:,}, of which {requests['errors']} failed "
+        f"({requests['errors_outside_outages']} outside the outages above); "
+        f"{requests['writes_given_up']} writes given up after their retries.",
+        "",
+        "| writes | acknowledged | found | duplicates | written, not acknowledged |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, w in r["writes"].items():
+        lines.append(
+            f"| {kind} | {w['acknowledged']:,} | {w['found']:,} | {w['duplicates']} "
+            f"| {w['written_not_acknowledged']} |"
+        )
+    states = ", ".join(f"{n:,} {state}" for state, n in messages["states"].items())
+    unplanned = r["restarts"]["unplanned_exits"]
+    lines += [
+        "",
+        f"Queued messages: {messages['queued']:,} ({states}); delivered at the SMTP server and "
+        f"the text provider: {messages['delivered']:,}, twice: {messages['delivered_twice']}, "
+        f"sent but never delivered: {messages['sent_not_delivered']}, delivered but not marked "
+        f"sent: {messages['delivered_not_marked_sent']} (an email handed to the SMTP server "
+        "when its worker or the database died is marked uncertain for staff, never sent "
+        "again); all settled "
+        + (
+            f"{messages['drained_after_s']:.0f} s after the load."
+            if messages["drained_after_s"] is not None
+            else "NOT in time."
+        ),
+        "",
+        f"Restarts: one web worker (by gunicorn), the web server, one task worker, PostgreSQL; "
+        f"processes that exited by themselves: {len(unplanned)}"
+        + (
+            " (" + ", ".join(f"{u['process']} at {u['at_s']:.0f} s" for u in unplanned) + ")"
+            if unplanned
+            else ""
+        )
+        + f". `carebond audit verify`: exit {r['audit']['exit_code']} ({r['audit']['said']}).",
+        "",
+        "**Result: "
+        + ("passed" if verdict["passed"] else "FAILED")
+        + "** (every acknowledged write found, no duplicate, the audit chain whole, every "
+        f"queued message settled). Load average when it started: "
+        f"{', '.join(str(x) for x in r['load_average'])}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     results = {label: read_json(results_path(label)) for label in DATABASES}
     results = {label: r for label, r in results.items() if r}
@@ -385,12 +551,16 @@ def main() -> None:
     scheduling = {label: r for label, r in scheduling.items() if r}
     analytics = {label: read_json(results_path(label, "-analytics")) for label in DATABASES}
     analytics = {label: r for label, r in analytics.items() if r}
+    load = read_json(results_path("postgresql", "-load"))
+    faults = read_json(results_path("postgresql", "-faults"))
     DOC.write_text(
         render(results)
         + (render_fhir(fhir) if fhir else "")
         + (render_messaging(messaging) if messaging else "")
         + (render_scheduling(scheduling) if scheduling else "")
         + (render_analytics(analytics) if analytics else "")
+        + (render_load(load) if load else "")
+        + (render_faults(faults) if faults else "")
     )
     print(f"Wrote {DOC.relative_to(ROOT)} ({', '.join(results)})")
 

@@ -101,10 +101,20 @@ def database_pooling(database: Mapping[str, Any]) -> dict[str, Any]:
                 f"CAREBOND_DB_POOL_MIN must be between 0 and CAREBOND_DB_POOL_MAX ({pool_max}), "
                 f"got {pool_min}."
             )
+        reconnect = env_int("CAREBOND_DB_POOL_RECONNECT_SECONDS", 5)
+        if reconnect < 1:
+            raise ConfigurationError(
+                f"CAREBOND_DB_POOL_RECONNECT_SECONDS must be 1 or more, got {reconnect}."
+            )
         options["pool"] = {
             "min_size": pool_min,
             "max_size": pool_max,
             "timeout": env_int("CAREBOND_DB_POOL_TIMEOUT", 10),
+            # After the database went away the pool retries a connection with waits that
+            # double (1, 2, 4... s): left alone, a 20 s outage keeps pages failing for as long
+            # again after the database is back. Giving up after a few seconds starts over at
+            # the next request, so the pool is back within seconds of the database.
+            "reconnect_timeout": reconnect,
         }
         changes["CONN_MAX_AGE"] = 0
     if env_bool("CAREBOND_DB_PGBOUNCER"):

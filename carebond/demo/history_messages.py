@@ -352,20 +352,23 @@ def _questions(context: Context, texts: _Texts, schedule: Schedule, rng: random.
             ):
                 continue
             conversation = texts.conversation(patient)
+            question = len(texts.messages)
             texts.add(
                 patient,
                 inbound=True,
                 body=QUESTIONS[language][pick],
                 at=asked,
-                key=f"inbound:sms:SMhistory-q{len(texts.messages)}",
+                key=f"inbound:sms:SMhistory-q{question}",
                 conversation=conversation,
             )
+            # Keyed by its question: two evening questions of one patient are both answered
+            # when the office opens, at the same moment.
             texts.add(
                 patient,
                 inbound=False,
                 body=ANSWERS[language][pick],
                 at=replied,
-                key=f"reply:history:{patient.person.pk}:{replied.isoformat()}",
+                key=f"reply:history:q{question}",
                 purpose=MessagePurpose.CARE,
                 conversation=conversation,
                 by_staff=True,

@@ -111,6 +111,12 @@ def do_receive_text(sender: Sender, *, from_number: str, body: str, provider_id:
         with transaction.atomic():  # what the text asks is undone alone if it fails
             _act_on(message, sender=sender, people=people, conversation=conversation)
     except Exception as error:  # the text itself is kept, waiting for staff in the inbox
+        if transaction.get_rollback():
+            # The transaction itself is lost (the database went away mid-way, so even the
+            # undo failed): the text would be rolled back with it at the end of this block
+            # while the provider was told it arrived. Fail instead: the provider retries, and
+            # the retry stores it once (the key is its MessageSid).
+            raise
         logger.error(
             "Acting on inbound message %s failed (%s); it waits in the inbox",
             message.public_id,

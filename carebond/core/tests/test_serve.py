@@ -84,7 +84,12 @@ def test_pool_size_from_the_environment_replaces_persistent_connections(
     monkeypatch.setenv("CAREBOND_DB_POOL_MAX", "6")
     monkeypatch.delenv("CAREBOND_DB_POOL_MIN", raising=False)
     changes = database_pooling(POSTGRES)
-    assert changes["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 6, "timeout": 10}
+    assert changes["OPTIONS"]["pool"] == {
+        "min_size": 2,
+        "max_size": 6,
+        "timeout": 10,
+        "reconnect_timeout": 5,
+    }
     assert changes["CONN_MAX_AGE"] == 0
     # SQLite has no pool: the setting is left alone there
     assert database_pooling({"ENGINE": "django.db.backends.sqlite3"}) == {}
@@ -106,6 +111,10 @@ def test_pgbouncer_turns_off_server_side_cursors_and_persistent_connections(
         (
             {"CAREBOND_DB_POOL_MAX": "4", "CAREBOND_DB_POOL_MIN": "5"},
             "CAREBOND_DB_POOL_MIN must be between 0 and CAREBOND_DB_POOL_MAX (4), got 5",
+        ),
+        (
+            {"CAREBOND_DB_POOL_MAX": "4", "CAREBOND_DB_POOL_RECONNECT_SECONDS": "0"},
+            "CAREBOND_DB_POOL_RECONNECT_SECONDS must be 1 or more, got 0",
         ),
     ],
 )

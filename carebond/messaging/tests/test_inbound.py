@@ -7,8 +7,10 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import OperationalError, connection
 from django.test import Client
 
+from carebond.messaging import inbound_actions
 from carebond.messaging.dispatch_actions import dispatch_due_messages
 from carebond.messaging.models import (
     Conversation,
@@ -241,6 +243,29 @@ def test_a_text_is_kept_when_acting_on_it_fails(
     assert message.conversation is not None
     assert message.conversation.waiting_since is not None
     assert not ConsentRecord.objects.filter(person=patient).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_text_is_never_acknowledged_when_the_database_went_away_while_acting_on_it(
+    patient: Person, sms_provider: SmsProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a database that goes away while the text is acted on: the action fails, and so
+    # does undoing it (the connection is gone), which dooms the whole transaction
+    def lost(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(inbound_actions, "_act_on", lost)
+    monkeypatch.setattr(connection, "savepoint_rollback", lost)
+    # when the provider calls the webhook, then it is not told the text arrived (it was not
+    # stored: the provider retries)
+    with pytest.raises(OperationalError):
+        text_in("Running late", sid="SM-lost")
+    assert not Message.objects.filter(direction="inbound").exists()
+    # and its retry, once the database is back, stores the text once
+    monkeypatch.undo()
+    assert text_in("Running late", sid="SM-lost") == 200
+    assert text_in("Running late", sid="SM-lost") == 200
+    assert Message.objects.filter(direction="inbound").count() == 1
 
 
 def test_a_message_id_longer_than_any_provider_gives_is_refused(

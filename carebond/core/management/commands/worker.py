@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -12,12 +13,14 @@ from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
-from carebond.core.scans import registered_scans, run_due_scans
+from carebond.core.scans import Scan, registered_scans, run_due_scans
 
 logger = logging.getLogger("carebond.worker")
+# Waits after the database failed a turn: 1, 2, 4... seconds, at most this many.
+MAX_BACKOFF_SECONDS = 30.0
 
 
 class Command(BaseCommand):
@@ -43,26 +46,54 @@ class Command(BaseCommand):
         worker_id = f"{socket.gethostname()}-{os.getpid()}"
         self.stdout.write(f"Worker {worker_id} started with {len(scans)} scans.")
         self.stdout.flush()
+        failures = 0
         while self.running:
-            close_old_connections()
-            run_due_scans(scans)
-            self.tasks = Worker(
-                queue_names=["*"],
-                interval=0,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id=worker_id,
-                excluded_queue_names=[],
-            )
-            if self.running:
-                self.tasks.run()  # returns once the queue is empty
+            try:
+                self._turn(scans, worker_id)
+            except (OperationalError, InterfaceError) as error:
+                # The database went away (restarted, failed over, out of connections): wait and
+                # connect again, as the web processes do, rather than exit. A one-off run says
+                # it failed.
+                if options["once"]:
+                    raise
+                failures += 1
+                wait = min(MAX_BACKOFF_SECONDS, 2.0 ** (failures - 1))
+                logger.warning(
+                    "Worker %s: the database failed (%s); trying again in %.0f s",
+                    worker_id,
+                    type(error).__name__,
+                    wait,
+                )
+                with contextlib.suppress(OperationalError, InterfaceError):
+                    connections.close_all()
+                self._sleep(wait)
+                continue
+            if failures:
+                logger.info("Worker %s: the database answers again", worker_id)
+                failures = 0
             if options["once"]:
                 break
             self._sleep(options["poll"])
-        close_old_connections()
+        with contextlib.suppress(OperationalError, InterfaceError):
+            close_old_connections()
         self.stdout.write(f"Worker {worker_id} stopped cleanly.")
+
+    def _turn(self, scans: list[Scan], worker_id: str) -> None:
+        """Due scans, then the queued tasks until none is left."""
+        close_old_connections()
+        run_due_scans(scans)
+        self.tasks = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        if self.running:
+            self.tasks.run()  # returns once the queue is empty
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
