@@ -4,10 +4,10 @@ from django import forms
 
 from carebond.audit.models import Outcome
 from carebond.core.dates import RECORD_DATES
-from carebond.core.forms import DateInRangeField
+from carebond.core.forms import DateInRangeField, DateSpanForm
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateSpanForm):
     action = forms.CharField(
         required=False, max_length=80, help_text="Starts with, e.g. 'auth.' or 'user.created'."
     )
@@ -23,10 +23,3 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *Outcome.choices])
     since = DateInRangeField(required=False, label="From", date_range=RECORD_DATES)
     until = DateInRangeField(required=False, label="To", date_range=RECORD_DATES)
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "“To” must be on or after “From”.")
-        return cleaned

@@ -25,6 +25,18 @@ def show_error(
         form.add_error(field if field in form.fields else None, one.message)
 
 
+class DateSpanForm(forms.Form):
+    """A form whose optional "since" and "until" fields bound a span: "until" may not come
+    before "since" (the audit trail's filters, a patient's accounting of access)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "“To” must be on or after “From”.")
+        return cleaned
+
+
 # The largest CSV a page takes: bigger imports run on the server, by command.
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
