@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from carebond.audit.models import AuditEvent
+from carebond.core import clock
 from carebond.core.permissions import Role
 from carebond.people.tests.factories import make_patient
 from carebond.testing.fixtures import make_organization, make_user
@@ -79,3 +80,31 @@ def test_a_manager_gives_a_patient_their_record_and_its_accounting(
     expect(table).to_contain_text("Gave the patient a copy of their record (PDF)")
     assert AuditEvent.objects.filter(action="accounting.read", **about).count() == 1
     _readable_at_both_widths(page)
+
+    # when they ask for a period that ends before it starts, and press Show
+    today = clock.now().date()
+    page.get_by_label("From").fill(today.isoformat())
+    page.get_by_label("To").fill(today.replace(year=today.year - 1).isoformat())
+    page.get_by_role("button", name="Show").click()
+    # then the page names the wrong field, and shows no accounting for it
+    expect(page.get_by_text("“To” must be on or after “From”.")).to_be_visible()
+    assert AuditEvent.objects.filter(action="accounting.read", **about).count() == 1
+
+    # when they ask for this year instead, and press Show
+    page.get_by_label("From").fill(today.replace(month=1, day=1).isoformat())
+    page.get_by_label("To").fill(today.isoformat())
+    page.get_by_role("button", name="Show").click()
+    # then both copies are listed for the period, and this reading is stored too
+    expect(page.get_by_role("table")).to_contain_text("(PDF)")
+    assert AuditEvent.objects.filter(action="accounting.read", **about).count() == 2
+
+    # when they press Download as CSV
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="Download as CSV").click()
+    saved_csv = tmp_path / "accounting.csv"
+    csv_download.value.save_as(saved_csv)
+    # then the file lists both copies of the period, and the download is stored
+    assert AuditEvent.objects.filter(action="accounting.downloaded", **about).count() == 1
+    rows = saved_csv.read_text(encoding="utf-8-sig")
+    assert "right_of_access.fhir_disclosed" in rows
+    assert "right_of_access.pdf_disclosed" in rows
