@@ -5,10 +5,12 @@ reason and marks a no-show; each press is checked against what was stored."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from playwright.sync_api import Page, expect
 
 from carebond.core import clock
@@ -40,6 +42,15 @@ CHICAGO = ZoneInfo("America/Chicago")
 def _next_monday() -> date:
     today = clock.now().astimezone(CHICAGO).date()
     return today + timedelta(days=7 - today.weekday())
+
+
+@pytest.fixture
+def midday() -> Iterator[None]:
+    """Noon at the clinic, today, with the clock running: a test that places visits minutes
+    around "now" keeps them on the clinic's today whatever the hour it runs at."""
+    today = clock.now().astimezone(CHICAGO).date()
+    with time_machine.travel(datetime.combine(today, time(12), tzinfo=CHICAGO), tick=True):
+        yield
 
 
 def _clinic() -> tuple[Organization, Location, Person, AppointmentType, Person]:
@@ -287,6 +298,7 @@ def test_the_desk_books_from_the_week_calendar_and_moves_the_visit(
 
 
 @pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.usefixtures("midday")
 def test_the_desk_checks_a_patient_in_on_the_board_and_the_board_shows_the_wait(
     width: int, page: Page, live_server: object
 ) -> None:
@@ -399,6 +411,7 @@ def test_the_desk_books_a_weekly_series_and_a_mother_with_her_son(
     ]
 
 
+@pytest.mark.usefixtures("midday")
 def test_the_desk_starts_the_kiosk_and_a_patient_checks_in_there_in_spanish(
     page: Page, live_server: object
 ) -> None:
