@@ -45,8 +45,9 @@ def test_first_sign_in_with_mfa_reaches_the_home_page(page: Page, live_server: o
     page.get_by_role("button", name="Confirm").click()
 
     # then they see their recovery codes once, and then their home page
-    codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
-    assert len(codes) == 10
+    recovery_codes = page.get_by_test_id("recovery-codes").locator("code")
+    expect(recovery_codes).to_have_count(10)
+    codes = recovery_codes.all_inner_texts()
     page.get_by_role("link", name="I have stored them, continue").click()
     expect(page.get_by_role("heading", name=re.compile("Good to see you"))).to_be_visible()
     expect(page.get_by_test_id("org-name")).to_have_text("Alder Family Practice")
