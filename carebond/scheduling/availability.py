@@ -165,10 +165,12 @@ def open_times(
     now: datetime,
     apply_rules: bool = True,
     limit: int | None = None,
+    not_before: datetime | None = None,
 ) -> list[OpenTime]:
     """Every open start for the type with these providers at the location, day by day, in time
     order. ``apply_rules=False``: the booking rules (notice, furthest day) are left to the
-    caller (staff overriding them with a reason); the schedule itself always applies."""
+    caller (staff overriding them with a reason); the schedule itself always applies.
+    ``not_before``: no start earlier (a patient's move must stay outside the change notice)."""
     zone = location_zone(location)
     provider_ids = [p.pk for p in providers]
     first = datetime.combine(first_day, time.min, tzinfo=zone)
@@ -178,6 +180,8 @@ def open_times(
     duration = appointment_type.duration
     grid = timedelta(minutes=settings.SCHEDULING_GRID_MINUTES)
     earliest = now + timedelta(minutes=appointment_type.min_notice_minutes) if apply_rules else now
+    if not_before is not None:
+        earliest = max(earliest, not_before)
     furthest = today + timedelta(days=appointment_type.max_days_ahead)
     found: list[OpenTime] = []
     day = first_day
@@ -309,11 +313,15 @@ def first_available(
     days: int = 90,
     count: int = 5,
     from_day: date | None = None,
+    not_before: datetime | None = None,
 ) -> list[OpenTime]:
     """The first open times across providers from a day on (today by default), searched a
     week at a time so that a full calendar costs a few queries per week, not one per day. The
-    booking rules count from ``now``."""
-    today = max(now.astimezone(location_zone(location)).date(), from_day or date.min)
+    booking rules count from ``now``; ``not_before`` is as for ``open_times``."""
+    zone = location_zone(location)
+    today = max(now.astimezone(zone).date(), from_day or date.min)
+    if not_before is not None:
+        today = max(today, not_before.astimezone(zone).date())
     found: list[OpenTime] = []
     window = 7
     for offset in range(0, days, window):
@@ -327,6 +335,7 @@ def first_available(
             last_day=last,
             now=now,
             limit=count - len(found),
+            not_before=not_before,
         )
         if len(found) >= count:
             break

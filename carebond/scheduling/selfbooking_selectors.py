@@ -5,7 +5,7 @@ front desk the visits patients booked online lately (a PHI read, audited)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
@@ -74,9 +74,10 @@ def list_online_times(
     providers: list[Person],
     from_day: date,
     count: int = 12,
+    not_before: datetime | None = None,
 ) -> list[OpenTime]:
-    """The first open times from a day on, within the type's rules (online, nobody overrides
-    them), held times left out."""
+    """The first open times from a day on (and from ``not_before``, when given), within the
+    type's rules (online, nobody overrides them), held times left out."""
     if not providers:
         return []
     return first_available(
@@ -87,6 +88,7 @@ def list_online_times(
         days=60,
         count=count,
         from_day=from_day,
+        not_before=not_before,
     )
 
 

@@ -454,9 +454,10 @@ def _visit_context(appointment: Appointment, language: str, request: HttpRequest
                 appointment_type=appointment.appointment_type,
                 providers=[appointment.provider],
                 from_day=after.astimezone(location_zone(location)).date(),
-                count=12,
+                not_before=after,
+                count=7,
             )
-            if t.starts_at >= after and t.starts_at != appointment.starts_at
+            if t.starts_at != appointment.starts_at
         ][:6]
         times = [
             t | {"move_label": words["move_button"].format(time=t["label"])}

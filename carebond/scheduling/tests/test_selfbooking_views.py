@@ -155,6 +155,31 @@ def test_the_visit_link_cancels_and_then_says_it_was_cancelled(online: Clinic) -
     assert "This visit was cancelled" in client.get(url).content.decode()
 
 
+def test_the_visit_link_read_in_the_evening_offers_times_past_the_notice(
+    online: Clinic, monday: Any
+) -> None:
+    from carebond.scheduling.actions import check_book_appointment
+
+    # given a visit on Thursday, its link opened on Monday at 6 pm: the day's notice runs to
+    # Tuesday 6 pm, after Tuesday's last time
+    appointment = check_book_appointment(
+        online.patient,
+        provider=online.doctor,
+        location=online.location,
+        appointment_type=online.follow_up,
+        starts_at=at(TUESDAY + timedelta(days=2), 10),
+        acting_user=None,
+        via="online",
+    )
+    monday.move_to(at(TUESDAY - timedelta(days=1), 18))
+    page = Client().get(manage_url(appointment)).content.decode()
+    # then it offers Wednesday's first times, and none inside the notice
+    moves = re.findall(r"Move to ([^<]+)</button>", page)
+    assert moves[:2] == ["Wed 4 Mar at 9:00 AM", "Wed 4 Mar at 9:15 AM"]
+    assert len(moves) == 6
+    assert not [m for m in moves if m.startswith("Tue")]
+
+
 def test_the_front_desk_panel_lists_online_bookings_for_the_desk_only(
     online: Clinic, users_a: dict[str, Any]
 ) -> None:
