@@ -29,7 +29,6 @@ def break_glass(request: HttpRequest, person_id: UUID) -> HttpResponse:
     user = signed_in_user(request)
     person = access_person(user, person_id)
     form = BreakGlassForm(request.POST or None)
-    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             grant = actions.check_break_glass(
@@ -40,7 +39,6 @@ def break_glass(request: HttpRequest, person_id: UUID) -> HttpResponse:
             )
         except InvalidInput as error:
             show_error(form, error)
-            status = 422
         else:
             until = grant.expires_at.astimezone(ZoneInfo(person.organization.time_zone))
             messages.success(
@@ -49,6 +47,8 @@ def break_glass(request: HttpRequest, person_id: UUID) -> HttpResponse:
                 "told and will review it.",
             )
             return redirect("people:detail", person_id=person.public_id)
+    # refused, by the form (a choice not offered) or by the action: said beside the field
+    status = 422 if form.errors else 200
     context = {
         "person": person,
         "form": form,
@@ -78,7 +78,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 def grant(request: HttpRequest, grant_id: UUID) -> HttpResponse:
     user = signed_in_user(request)
     form = ReviewForm(request.POST or None)
-    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             reviewed = actions.check_review_grant(
@@ -89,7 +88,6 @@ def grant(request: HttpRequest, grant_id: UUID) -> HttpResponse:
             )
         except InvalidInput as error:
             show_error(form, error)
-            status = 422
         else:
             messages.success(
                 request,
@@ -97,6 +95,7 @@ def grant(request: HttpRequest, grant_id: UUID) -> HttpResponse:
                 f"{review_counts(user=user).waiting} left to review.",
             )
             return redirect("privacy:queue")
+    status = 422 if form.errors else 200
     found = get_grant(user=user, grant_id=grant_id)
     return render(
         request,

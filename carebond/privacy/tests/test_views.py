@@ -68,6 +68,14 @@ def test_the_forms_errors_appear_beside_their_fields_and_nothing_is_stored(
     form = page.context["form"]
     assert "Choose why you need access" in form.errors["reason"][0]
     assert "at least three" in form.errors["explanation"][0]
+    # a reason the form does not offer is refused the same way
+    junk = client_for(users_a[Role.FRONT_DESK]).post(
+        f"/privacy/break-glass/{patient.public_id}/", {"reason": "curiosity", "explanation": WHY}
+    )
+    assert junk.status_code == 422
+    assert (
+        "curiosity is not one of the available choices" in junk.context["form"].errors["reason"][0]
+    )
     assert not BreakGlassGrant.objects.exists()
 
 
@@ -89,6 +97,9 @@ def test_the_officer_reviews_from_the_queue(
     refused = officer.post(f"/privacy/reviews/{grant.public_id}/", {"verdict": "not_appropriate"})
     assert refused.status_code == 422
     assert "Say why the access was not appropriate" in refused.context["form"].errors["note"][0]
+    junk = officer.post(f"/privacy/reviews/{grant.public_id}/", {"verdict": "maybe"})
+    assert junk.status_code == 422
+    assert "maybe is not one of the available choices" in junk.context["form"].errors["verdict"][0]
     saved = officer.post(
         f"/privacy/reviews/{grant.public_id}/",
         {"verdict": "not_appropriate", "note": "No emergency that day."},
