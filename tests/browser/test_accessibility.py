@@ -3,7 +3,8 @@
 The demo organisation (small, seed 42) is built once per walk; one browser walks it with one
 context per role, in two walks of three roles that the suite's two workers share. Each role
 opens every page of its navigation and its user menu and the pages one click away from them
-(one of each kind of link: a person, a study, an import run, a user...), plus a search's
+(one of each kind of link: a person, a study, an import run, a user...; every KPI page for the
+analyst, one for the other roles), plus a search's
 results, a person of each kind and the study's own pages (edit, compare, report...), at desktop
 width (1280x800) and a phone's (390x844). On every page axe-core must find nothing serious or
 critical, no id may be used twice, every label and ARIA reference must name an element, nothing
@@ -57,6 +58,10 @@ ROLE_GROUPS = {
 # Links that are not CareBond's pages (see above).
 NOT_PAGES = re.compile(r"\.(csv|svg|png|ndjson|json|ics)$|^/(api|fhir)/|^/accounts/(login|mfa)/")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The KPI pages share one template: the analyst opens every one of them; the roles that also see
+# the people behind a number (drill-down) open one, for that part of the page.
+KPI_PAGE = re.compile(r"^/analytics/kpi/[^/]+/")
+EVERY_KPI = "analyst"
 SHELL_LINKS = """() => Array.from(document.querySelectorAll('body > header a[href]'))
     .filter((a) => a.origin === location.origin).map((a) => a.pathname)"""
 CONTENT_LINKS = """() => Array.from(document.querySelectorAll('main a[href]'))
@@ -78,9 +83,10 @@ class Finding:
         return f"{self.role} at {self.width} on {self.path}: {self.what}"
 
 
-def page_kind(path: str) -> str:
+def page_kind(path: str, *, every_kpi: bool = True) -> str:
     """/people/<id>/ stands for every person: one page of each kind is enough."""
-    return UUID.sub("<id>", path)
+    kind = UUID.sub("<id>", path)
+    return kind if every_kpi else KPI_PAGE.sub("/analytics/kpi/<key>/", kind)
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str) -> None:
@@ -135,9 +141,10 @@ def walk(
     findings: list[Finding] = []
     while queue:
         path, follow_links = queue.pop(0)
-        if path in seen or (path not in extra and page_kind(path) in seen):
+        kind = page_kind(path, every_kpi=role == EVERY_KPI)
+        if path in seen or (path not in extra and kind in seen):
             continue
-        seen.update({path, page_kind(path)})
+        seen.update({path, kind})
         statuses = {open_page(page, f"{base_url}{path}") for page in pages.values()}
         if statuses != {200}:
             findings.append(Finding(role, "any width", path, f"answered {statuses}"))
